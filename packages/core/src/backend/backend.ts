@@ -1,0 +1,68 @@
+import type { DType, TypedArray } from '../dtype.js';
+import type { Shape } from '../shape.js';
+
+/**
+ * A strided window onto storage: what a kernel reads. Broadcast dims have stride 0.
+ *
+ * @example
+ * ```ts
+ * const v: View = { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2], strides: [1, 2], offset: 0 }; // a transpose
+ * ```
+ */
+export interface View {
+  readonly data: TypedArray;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** Elementwise primitives of one operand, by the name they have everywhere in tapegrad. */
+export type UnaryKernel =
+  | 'neg' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'sin' | 'cos'
+  | 'tanh' | 'sigmoid' | 'relu' | 'abs' | 'sign' | 'erf' | 'not';
+
+/** Elementwise primitives of two operands. */
+export type BinaryKernel =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or';
+
+/** Reductions over a set of axes. */
+export type ReduceKernel = 'sum' | 'max' | 'min' | 'prod';
+
+/** Reductions that return the position of an extreme along one axis. */
+export type ArgReduceKernel = 'argmax' | 'argmin';
+
+/**
+ * What a backend provides: storage and kernels, nothing of the tape. Every
+ * kernel returns fresh contiguous storage of `outDtype` (row-major), except
+ * `assign`, which writes into a view of existing storage.
+ *
+ * @example
+ * ```ts
+ * const out = getBackend().unary('exp', view, 'float32');
+ * ```
+ */
+export interface Backend {
+  readonly name: string;
+  /** Zeroed storage for `n` elements. */
+  alloc(dtype: DType, n: number): TypedArray;
+  /** A contiguous copy of a view, converted to `outDtype`. */
+  copy(x: View, outDtype: DType): TypedArray;
+  /** Writes `src` (same shape as `dst`, possibly broadcast) into the positions of `dst`. */
+  assign(dst: View, src: View): void;
+  unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray;
+  /** `a` and `b` are already broadcast to `outShape` (stride 0 where expanded). */
+  binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray;
+  /** `cond ? a : b`, all three broadcast to one shape. */
+  where(cond: View, a: View, b: View, outDtype: DType): TypedArray;
+  /** Reduces the sorted `axes`; the result has the shape of `x` without them. */
+  reduce(op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType): TypedArray;
+  /** int32 positions of the extreme along `axis`; the result drops `axis`. */
+  argReduce(op: ArgReduceKernel, x: View, axis: number): Int32Array;
+  /** Batched `[B, M, K] · [B, K, N] → [B, M, N]`, operands of any strides. */
+  matmul(a: View, b: View, outDtype: DType): TypedArray;
+  /** `out[i][j][k] = x[i][index[i][j][k]][k]` along `dim`; shape of `index`. */
+  gather(x: View, dim: number, index: View, outDtype: DType): TypedArray;
+  /** A copy of `x` with `src` added at the positions `index` names along `dim`. */
+  scatterAdd(x: View, dim: number, index: View, src: View, outDtype: DType): TypedArray;
+}

@@ -1,0 +1,30 @@
+import { allocate } from '../dtype.js';
+import type { Backend } from './backend.js';
+import { assign, binary, copy, unary, where } from './js/elementwise.js';
+import { gather, scatterAdd } from './js/indexing.js';
+import { matmul } from './js/matmul.js';
+import { argReduce, reduce } from './js/reduce.js';
+
+/**
+ * The plain-TypeScript backend: short, obviously correct, and the reference
+ * every faster backend is tested against.
+ *
+ * @example
+ * ```ts
+ * setBackend(jsBackend);
+ * ```
+ */
+export const jsBackend: Backend = {
+  name: 'js',
+  alloc: allocate,
+  copy,
+  assign,
+  unary,
+  binary,
+  where,
+  reduce,
+  argReduce,
+  matmul,
+  gather,
+  scatterAdd,
+};

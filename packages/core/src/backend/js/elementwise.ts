@@ -1,0 +1,190 @@
+import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
+import { erf } from './erf.js';
+import { offsetsOrNull } from './strided.js';
+
+type Fn1 = (x: number) => number;
+type Fn2 = (a: number, b: number) => number;
+
+const UNARY: Record<UnaryKernel, Fn1> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sqrt: Math.sqrt,
+  sin: Math.sin,
+  cos: Math.cos,
+  tanh: Math.tanh,
+  // NOTE: two branches so that exp never overflows.
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  relu: (x) => (x > 0 ? x : 0),
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  erf,
+  not: (x) => (x ? 0 : 1),
+};
+
+const BINARY: Record<BinaryKernel, Fn2> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
+  minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+  and: (a, b) => (a && b ? 1 : 0),
+  or: (a, b) => (a || b ? 1 : 0),
+};
+
+function size(v: View): number {
+  let n = 1;
+  for (const s of v.shape) n *= s;
+  return n;
+}
+
+function isScalarLike(v: View): boolean {
+  return v.strides.every((s) => s === 0);
+}
+
+/**
+ * Applies a one-operand primitive elementwise.
+ *
+ * @example
+ * ```ts
+ * unary('exp', view, 'float32');
+ * ```
+ */
+export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
+  const f = UNARY[op];
+  const n = size(x);
+  const out = allocate(outDtype, n);
+  const d = x.data;
+  const offs = offsetsOrNull(x);
+  if (offs === null) {
+    const o = x.offset;
+    for (let i = 0; i < n; i++) out[i] = f(d[o + i]!);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = f(d[offs[i]!]!);
+  }
+  return out;
+}
+
+/**
+ * Applies a two-operand primitive to views already broadcast to one shape.
+ *
+ * @example
+ * ```ts
+ * binary('add', a, b, 'float32');
+ * ```
+ */
+export function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray {
+  const f = BINARY[op];
+  const n = size(a);
+  const out = allocate(outDtype, n);
+  const ad = a.data;
+  const bd = b.data;
+  if (isScalarLike(b)) {
+    const bv = bd[b.offset]!;
+    const ao = offsetsOrNull(a);
+    if (ao === null) for (let i = 0, o = a.offset; i < n; i++) out[i] = f(ad[o + i]!, bv);
+    else for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]!]!, bv);
+    return out;
+  }
+  if (isScalarLike(a)) {
+    const av = ad[a.offset]!;
+    const bo = offsetsOrNull(b);
+    if (bo === null) for (let i = 0, o = b.offset; i < n; i++) out[i] = f(av, bd[o + i]!);
+    else for (let i = 0; i < n; i++) out[i] = f(av, bd[bo[i]!]!);
+    return out;
+  }
+  const ao = offsetsOrNull(a);
+  const bo = offsetsOrNull(b);
+  if (ao === null && bo === null) {
+    const oa = a.offset;
+    const ob = b.offset;
+    for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, bd[ob + i]!);
+  } else if (ao === null) {
+    const oa = a.offset;
+    for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, bd[bo![i]!]!);
+  } else if (bo === null) {
+    const ob = b.offset;
+    for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]!]!, bd[ob + i]!);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]!]!, bd[bo[i]!]!);
+  }
+  return out;
+}
+
+function read(v: View): (i: number) => number {
+  const d = v.data;
+  const offs = offsetsOrNull(v);
+  const o = v.offset;
+  return offs === null ? (i) => d[o + i]! : (i) => d[offs[i]!]!;
+}
+
+/**
+ * `cond ? a : b` elementwise, all three already broadcast to one shape.
+ *
+ * @example
+ * ```ts
+ * where(c, a, b, 'float32');
+ * ```
+ */
+export function where(cond: View, a: View, b: View, outDtype: DType): TypedArray {
+  const n = size(cond);
+  const out = allocate(outDtype, n);
+  const rc = read(cond);
+  const ra = read(a);
+  const rb = read(b);
+  for (let i = 0; i < n; i++) out[i] = rc(i) ? ra(i) : rb(i);
+  return out;
+}
+
+/**
+ * A contiguous copy of a view converted to `outDtype` (bool keeps 0/1).
+ *
+ * @example
+ * ```ts
+ * copy(view, 'float64');
+ * ```
+ */
+export function copy(x: View, outDtype: DType): TypedArray {
+  const n = size(x);
+  const out = allocate(outDtype, n);
+  const d = x.data;
+  const offs = offsetsOrNull(x);
+  if (outDtype === 'bool') {
+    for (let i = 0; i < n; i++) out[i] = d[offs === null ? x.offset + i : offs[i]!] ? 1 : 0;
+  } else if (offs === null) {
+    if (x.data.constructor === out.constructor) out.set(d.subarray(x.offset, x.offset + n));
+    else for (let i = 0; i < n; i++) out[i] = d[x.offset + i]!;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = d[offs[i]!]!;
+  }
+  return out;
+}
+
+/**
+ * Writes `src` into the positions of `dst` (same shape; `src` may be broadcast).
+ *
+ * @example
+ * ```ts
+ * assign(dstView, srcView);
+ * ```
+ */
+export function assign(dst: View, src: View): void {
+  const n = size(dst);
+  const dd = dst.data;
+  const rs = read(src);
+  const cast = dd instanceof Uint8Array ? (v: number) => (v ? 1 : 0) : (v: number) => v;
+  const offs = offsetsOrNull(dst);
+  if (offs === null) for (let i = 0; i < n; i++) dd[dst.offset + i] = cast(rs(i));
+  else for (let i = 0; i < n; i++) dd[offs[i]!] = cast(rs(i));
+}

@@ -1,0 +1,53 @@
+import type { DType, TypedArray } from '../../dtype.js';
+import { contiguousStrides } from '../../shape.js';
+import type { View } from '../backend.js';
+import { copy } from './elementwise.js';
+import { stridedOffsets } from './strided.js';
+
+/** Offsets into `v` at every position of `shape`, with `dim` pinned to 0. */
+function offsetsWithout(v: { strides: readonly number[]; offset: number }, shape: readonly number[], dim: number): Int32Array {
+  const strides = v.strides.map((s, d) => (d === dim ? 0 : s));
+  return stridedOffsets(shape, strides, v.offset);
+}
+
+/**
+ * `out[p] = x[p with p[dim] = index[p]]`, the output shaped like `index`.
+ * Indices are checked by the caller.
+ *
+ * @example
+ * ```ts
+ * gather(x, 1, index, 'float32');
+ * ```
+ */
+export function gather(x: View, dim: number, index: View, outDtype: DType): TypedArray {
+  const out = copy({ ...index, data: index.data }, outDtype);
+  const xo = offsetsWithout(x, index.shape, dim);
+  const io = stridedOffsets(index.shape, index.strides, index.offset);
+  const s = x.strides[dim]!;
+  const xd = x.data;
+  const id = index.data;
+  for (let i = 0; i < io.length; i++) out[i] = xd[xo[i]! + id[io[i]!]! * s]!;
+  return out;
+}
+
+/**
+ * A contiguous copy of `x` with `src[p]` added at `p with p[dim] = index[p]`
+ * for every position `p` of `index`.
+ *
+ * @example
+ * ```ts
+ * scatterAdd(x, 0, index, src, 'float32');
+ * ```
+ */
+export function scatterAdd(x: View, dim: number, index: View, src: View, outDtype: DType): TypedArray {
+  const out = copy(x, outDtype);
+  const outView = { strides: contiguousStrides(x.shape), offset: 0 };
+  const oo = offsetsWithout(outView, index.shape, dim);
+  const io = stridedOffsets(index.shape, index.strides, index.offset);
+  const so = stridedOffsets(index.shape, src.strides, src.offset);
+  const s = outView.strides[dim]!;
+  const id = index.data;
+  const sd = src.data;
+  for (let i = 0; i < io.length; i++) out[oo[i]! + id[io[i]!]! * s]! += sd[so[i]!]!;
+  return out;
+}

@@ -1,0 +1,67 @@
+import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import type { View } from '../backend.js';
+
+/**
+ * Batched matrix product `[B, M, K] · [B, K, N]` on views of any strides.
+ * Two loop orders avoid copies: i-k-j when B's rows are contiguous (the inner
+ * loop streams a row of B and a row of C), and dot products when A's rows and
+ * B's columns are contiguous (the `G · Bᵀ` of backward). Other layouts are
+ * gathered into a contiguous copy of B first.
+ *
+ * @example
+ * ```ts
+ * matmul(a3d, b3d, 'float32');
+ * ```
+ */
+export function matmul(a: View, b: View, outDtype: DType): TypedArray {
+  const [B, M, K] = a.shape as [number, number, number];
+  const N = b.shape[2]!;
+  const out = allocate(outDtype, B * M * N);
+  const [sab, sam, sak] = a.strides as [number, number, number];
+  let [sbb, sbk, sbn] = b.strides as [number, number, number];
+  let bd = b.data;
+  let bo = b.offset;
+  const ad = a.data;
+  const dotForm = sak === 1 && sbk === 1 && K > 1;
+  if (!dotForm && sbn !== 1 && N > 1) {
+    // Make B row-contiguous: [B, K, N].
+    const packed = new Float64Array(B * K * N);
+    for (let p = 0; p < B; p++)
+      for (let k = 0; k < K; k++)
+        for (let j = 0; j < N; j++) packed[(p * K + k) * N + j] = bd[bo + p * sbb + k * sbk + j * sbn]!;
+    bd = packed;
+    bo = 0;
+    [sbb, sbk, sbn] = [K * N, N, 1];
+  }
+  if (dotForm) {
+    for (let p = 0; p < B; p++) {
+      for (let i = 0; i < M; i++) {
+        const aRow = a.offset + p * sab + i * sam;
+        const cRow = (p * M + i) * N;
+        for (let j = 0; j < N; j++) {
+          const bCol = bo + p * sbb + j * sbn;
+          let acc = 0;
+          for (let k = 0; k < K; k++) acc += ad[aRow + k]! * bd[bCol + k]!;
+          out[cRow + j] = acc;
+        }
+      }
+    }
+    return out;
+  }
+  // i-k-j with a float64 accumulator row.
+  const acc = new Float64Array(N);
+  for (let p = 0; p < B; p++) {
+    for (let i = 0; i < M; i++) {
+      acc.fill(0);
+      const aRow = a.offset + p * sab + i * sam;
+      for (let k = 0; k < K; k++) {
+        const av = ad[aRow + k * sak]!;
+        const bRow = bo + p * sbb + k * sbk;
+        for (let j = 0; j < N; j++) acc[j]! += av * bd[bRow + j]!;
+      }
+      const cRow = (p * M + i) * N;
+      for (let j = 0; j < N; j++) out[cRow + j] = acc[j]!;
+    }
+  }
+  return out;
+}

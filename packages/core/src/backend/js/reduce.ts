@@ -1,0 +1,91 @@
+import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import type { ArgReduceKernel, ReduceKernel, View } from '../backend.js';
+import { stridedOffsets } from './strided.js';
+
+/** Splits a view into (kept dims, reduced dims) and returns offsets with the reduced ones innermost. */
+function reducedLayout(x: View, axes: readonly number[]): { outN: number; inner: number; offs: Int32Array } {
+  const kept: number[] = [];
+  for (let d = 0; d < x.shape.length; d++) if (!axes.includes(d)) kept.push(d);
+  const order = [...kept, ...axes];
+  const shape = order.map((d) => x.shape[d]!);
+  const strides = order.map((d) => x.strides[d]!);
+  let outN = 1;
+  for (const d of kept) outN *= x.shape[d]!;
+  let inner = 1;
+  for (const d of axes) inner *= x.shape[d]!;
+  return { outN, inner, offs: stridedOffsets(shape, strides, x.offset) };
+}
+
+/**
+ * Reduces the sorted `axes` of a view with sum, max, min or prod. Sums
+ * accumulate in float64 whatever the storage type.
+ *
+ * @example
+ * ```ts
+ * reduce('sum', view, [1], 'float32');
+ * ```
+ */
+export function reduce(op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType): TypedArray {
+  const { outN, inner, offs } = reducedLayout(x, axes);
+  const out = allocate(outDtype, outN);
+  const d = x.data;
+  for (let o = 0, base = 0; o < outN; o++, base += inner) {
+    let acc: number;
+    switch (op) {
+      case 'sum':
+        acc = 0;
+        for (let i = 0; i < inner; i++) acc += d[offs[base + i]!]!;
+        break;
+      case 'prod':
+        acc = 1;
+        for (let i = 0; i < inner; i++) acc *= d[offs[base + i]!]!;
+        break;
+      case 'max':
+        acc = -Infinity;
+        for (let i = 0; i < inner; i++) {
+          const v = d[offs[base + i]!]!;
+          if (v > acc || v !== v) acc = v;
+          if (acc !== acc) break;
+        }
+        break;
+      case 'min':
+        acc = Infinity;
+        for (let i = 0; i < inner; i++) {
+          const v = d[offs[base + i]!]!;
+          if (v < acc || v !== v) acc = v;
+          if (acc !== acc) break;
+        }
+        break;
+    }
+    out[o] = acc;
+  }
+  return out;
+}
+
+/**
+ * Index of the first maximum (or minimum) along `axis`; NaN counts as the extreme, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * argReduce('argmax', view, 1);
+ * ```
+ */
+export function argReduce(op: ArgReduceKernel, x: View, axis: number): Int32Array {
+  const { outN, inner, offs } = reducedLayout(x, [axis]);
+  const out = new Int32Array(outN);
+  const d = x.data;
+  const better = op === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
+  for (let o = 0, base = 0; o < outN; o++, base += inner) {
+    let best = d[offs[base]!]!;
+    let at = 0;
+    for (let i = 1; i < inner && best === best; i++) {
+      const v = d[offs[base + i]!]!;
+      if (better(v, best) || v !== v) {
+        best = v;
+        at = i;
+      }
+    }
+    out[o] = at;
+  }
+  return out;
+}

@@ -1,0 +1,214 @@
+import { isFloating } from './dtype.js';
+import { AutogradError, fmtShape } from './errors.js';
+import { enableGrad, noGrad } from './grad-mode.js';
+import { onesLike } from './ops/creation.js';
+import { firstNonFinite } from './ops/elementwise.js';
+import { sumToShape } from './ops/sum-to-shape.js';
+import { shapesEqual } from './shape.js';
+import type { Edge, GradHook, TapeNode } from './tape-node.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * Options of {@link Tensor.backward} and the functional API.
+ *
+ * @example
+ * ```ts
+ * y.backward(undefined, { retainGraph: true });
+ * ```
+ */
+export interface BackwardOptions {
+  /** Keep the saved values so that the graph can be walked again. */
+  readonly retainGraph?: boolean;
+  /** Record the backward pass itself, for gradients of gradients (implies retainGraph). */
+  readonly createGraph?: boolean;
+}
+
+/** Where gradients end up: in leaves' `.grad`, or captured for chosen tensors. */
+type Sink = { kind: 'accumulate' } | { kind: 'capture'; leaves: Map<Tensor, Tensor | null>; nodes: Map<TapeNode, Tensor | null> };
+
+function runHooks(hooks: readonly GradHook[] | null, g: Tensor): Tensor {
+  if (hooks === null) return g;
+  for (const h of hooks) g = h(g) ?? g;
+  return g;
+}
+
+/** Checks a gradient produced in backward when anomaly detection is on. */
+function checkAnomaly(node: TapeNode, g: Tensor, input: number): void {
+  const bad = firstNonFinite(g);
+  if (bad === null) return;
+  throw new AutogradError(
+    `backward: the gradient of input ${input} of '${node.name}' contains ${bad} (shape ${fmtShape(g.shape)}). '${node.name}' was called at:\n${node.stack ?? '(stack unavailable)'}`,
+  );
+}
+
+/** Fits a rule's gradient to its input: undo broadcasting once, here, and match the dtype. */
+function fit(g: Tensor, edge: Edge): Tensor {
+  let out = shapesEqual(g.shape, edge.shape) ? g : sumToShape(g, edge.shape);
+  if (out.dtype !== edge.dtype) out = out.to(edge.dtype);
+  return out;
+}
+
+/**
+ * Adds `g` to a gradient slot. Without createGraph the slot owns a contiguous
+ * copy (a rule may hand on `g` itself, or a broadcast view of it) and later
+ * additions happen in place; with createGraph the sum is recorded.
+ */
+function accumulated(prev: Tensor | null, g: Tensor, createGraph: boolean): Tensor {
+  if (createGraph) return prev === null ? g : prev.add(g);
+  if (prev === null) return g.clone();
+  return prev.add_(g);
+}
+
+function accumulateLeaf(leaf: Tensor, g: Tensor, sink: Sink, createGraph: boolean): void {
+  g = runHooks(leaf.hooks, g);
+  if (sink.kind === 'capture') {
+    if (sink.leaves.has(leaf)) sink.leaves.set(leaf, accumulated(sink.leaves.get(leaf) ?? null, g, true));
+    return;
+  }
+  leaf.grad = accumulated(leaf.grad, g, createGraph);
+}
+
+/** Nodes reachable from the roots, in reverse recording order (a reverse topological order). */
+function reachable(roots: readonly TapeNode[]): TapeNode[] {
+  const seen = new Set<TapeNode>(roots);
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    for (const e of node.edges) {
+      if (e?.node && !seen.has(e.node)) {
+        seen.add(e.node);
+        stack.push(e.node);
+      }
+    }
+  }
+  return [...seen].sort((a, b) => b.id - a.id);
+}
+
+/**
+ * The engine: walks the recorded nodes reachable from `roots` from last to
+ * first, applies each node's rule and routes the gradients along its edges.
+ * It knows nothing about particular ops.
+ */
+export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: BackwardOptions, sink: Sink): void {
+  const createGraph = options.createGraph ?? false;
+  const retain = options.retainGraph ?? createGraph;
+  const pending = new Map<TapeNode, Tensor>();
+  const starts: TapeNode[] = [];
+  roots.forEach((root, i) => {
+    const node = root.gradFn;
+    if (node === null) return;
+    const g = rootGrads[i]!;
+    const prev = pending.get(node);
+    pending.set(node, prev === undefined ? g : prev.add(g));
+    starts.push(node);
+  });
+  const order = reachable(starts);
+  const run = (): void => {
+    roots.forEach((root, i) => {
+      if (root.gradFn === null) accumulateLeaf(root, rootGrads[i]!, sink, createGraph);
+    });
+    for (const node of order) {
+      let g = pending.get(node);
+      if (g === undefined) continue;
+      pending.delete(node);
+      g = runHooks(node.hooks, g);
+      if (node.retained !== null) node.retained.grad = accumulated(node.retained.grad, g, createGraph);
+      if (sink.kind === 'capture' && sink.nodes.has(node)) sink.nodes.set(node, accumulated(sink.nodes.get(node) ?? null, g, true));
+      const grads = node.rule(g, node);
+      if (!retain) node.free();
+      node.edges.forEach((edge, i) => {
+        const gi = grads[i];
+        if (edge === null || gi === null || gi === undefined) return;
+        const fitted = fit(gi, edge);
+        if (node.stack !== undefined) checkAnomaly(node, fitted, i);
+        if (edge.node !== null) {
+          const prev = pending.get(edge.node);
+          pending.set(edge.node, prev === undefined ? fitted : prev.add(fitted));
+        } else if (edge.leaf !== null) {
+          accumulateLeaf(edge.leaf, fitted, sink, createGraph);
+        }
+      });
+    }
+  };
+  if (createGraph) enableGrad(run);
+  else noGrad(run);
+}
+
+function rootGradients(roots: readonly Tensor[], grads: readonly Tensor[] | undefined): Tensor[] {
+  return roots.map((root, i) => {
+    if (!root.requiresGrad) {
+      throw new AutogradError(`backward: output ${i} (shape ${fmtShape(root.shape)}) does not require grad and has no recorded op; nothing to differentiate`);
+    }
+    const g = grads?.[i];
+    if (g === undefined) {
+      if (root.numel !== 1) {
+        throw new AutogradError(
+          `backward: the root has shape ${fmtShape(root.shape)}; a gradient can be created implicitly only for a scalar. Pass the gradient of some scalar with respect to it: backward(gradient).`,
+        );
+      }
+      return onesLike(root);
+    }
+    if (!shapesEqual(g.shape, root.shape)) {
+      throw new AutogradError(`backward: gradient has shape ${fmtShape(g.shape)} but the root has shape ${fmtShape(root.shape)}`);
+    }
+    if (!isFloating(g.dtype)) throw new AutogradError(`backward: gradient must be a float tensor, got ${g.dtype}`);
+    return g;
+  });
+}
+
+/**
+ * Accumulates into every reachable leaf's `.grad` the gradient of the roots
+ * (weighted by `grads` for non-scalar roots).
+ *
+ * @example
+ * ```ts
+ * backward([loss]);
+ * ```
+ */
+export function backward(roots: readonly Tensor[], grads?: readonly Tensor[], options: BackwardOptions = {}): void {
+  runBackward(roots, rootGradients(roots, grads), options, { kind: 'accumulate' });
+}
+
+/**
+ * Options of {@link autogradGrad}.
+ *
+ * @example
+ * ```ts
+ * autogradGrad([y], [x], undefined, { createGraph: true, allowUnused: true });
+ * ```
+ */
+export interface GradOptions extends BackwardOptions {
+  /** Return zeros, instead of throwing, for an input the outputs do not depend on. */
+  readonly allowUnused?: boolean;
+}
+
+/**
+ * The gradients of `outputs` with respect to `inputs`, returned rather than
+ * accumulated into `.grad` (PyTorch's `torch.autograd.grad`).
+ *
+ * @example
+ * ```ts
+ * const [dx] = autogradGrad([x.pow(3).sum()], [x], undefined, { createGraph: true });
+ * ```
+ */
+export function autogradGrad(
+  outputs: readonly Tensor[],
+  inputs: readonly Tensor[],
+  grads?: readonly Tensor[],
+  options: GradOptions = {},
+): Tensor[] {
+  const leaves = new Map<Tensor, Tensor | null>();
+  const nodes = new Map<TapeNode, Tensor | null>();
+  inputs.forEach((t, i) => {
+    if (!t.requiresGrad) throw new AutogradError(`grad: input ${i} (shape ${fmtShape(t.shape)}) does not require grad`);
+    if (t.gradFn === null) leaves.set(t, null);
+    else nodes.set(t.gradFn, null);
+  });
+  runBackward(outputs, rootGradients(outputs, grads), options, { kind: 'capture', leaves, nodes });
+  return inputs.map((t, i) => {
+    const g = t.gradFn === null ? leaves.get(t) : nodes.get(t.gradFn);
+    if (g !== null && g !== undefined) return g;
+    if (options.allowUnused) return onesLike(t).mul(0);
+    throw new AutogradError(`grad: input ${i} (shape ${fmtShape(t.shape)}) was not used to compute the outputs; pass { allowUnused: true } to get zeros`);
+  });
+}

@@ -1,0 +1,115 @@
+export { Tensor, type TensorLike } from './tensor.js';
+export type { DType, TypedArray, TypedArrayFor } from './dtype.js';
+export { promoteTypes, isFloating } from './dtype.js';
+export type { Shape } from './shape.js';
+export { broadcastShapes } from './shape.js';
+export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError } from './errors.js';
+export { Generator, manualSeed, defaultGenerator } from './random.js';
+export {
+  tensor,
+  zeros,
+  ones,
+  full,
+  empty,
+  arange,
+  linspace,
+  eye,
+  zerosLike,
+  onesLike,
+  fullLike,
+  emptyLike,
+  rand,
+  randn,
+  randint,
+  randLike,
+  randnLike,
+  randperm,
+  type TensorOptions,
+  type RandomOptions,
+  type NestedInput,
+} from './ops/creation.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  neg,
+  abs,
+  sign,
+  exp,
+  log,
+  log1p,
+  expm1,
+  sqrt,
+  rsqrt,
+  square,
+  reciprocal,
+  sin,
+  cos,
+  tan,
+  tanh,
+  sigmoid,
+  relu,
+  erf,
+  clamp,
+  where,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  and,
+  or,
+  not,
+  equal,
+  allClose,
+} from './ops/elementwise.js';
+export {
+  sum,
+  mean,
+  prod,
+  amax,
+  amin,
+  argmax,
+  argmin,
+  variance as var,
+  std,
+  logsumexp,
+  norm,
+  type ValuesIndices,
+  type VarOptions,
+} from './ops/reduce.js';
+export {
+  reshape,
+  flatten,
+  permute,
+  transpose,
+  expand,
+  squeeze,
+  unsqueeze,
+  narrow,
+  select,
+  split,
+  chunk,
+  flip,
+  pad,
+  repeat,
+  cat,
+  stack,
+} from './ops/movement.js';
+export { matmul, dot, outer } from './ops/linalg.js';
+export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './ops/indexing.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, isAnomalyEnabled } from './grad-mode.js';
+export { backward, autogradGrad, type BackwardOptions, type GradOptions } from './backward.js';
+export { grad, valueAndGrad, vjp, jvp, hessian, type ArgnumsOptions } from './functional.js';
+export { customOp, type CustomOpContext, type CustomOpDefinition } from './custom-op.js';
+export { toDot, type DotOptions } from './to-dot.js';
+export type { NestedArray } from './format.js';
+export type { Backend, View, UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel } from './backend/backend.js';
+export { getBackend, setBackend } from './backend/active-backend.js';
+export { jsBackend } from './backend/js-backend.js';
+export type { Primitive, PrimitiveParams } from './primitives.js';

@@ -1,0 +1,231 @@
+import { getBackend } from '../backend/active-backend.js';
+import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
+import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
+import { apply } from '../record.js';
+import { shapesEqual } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { kernelView, scalar } from './make.js';
+
+/**
+ * Turns a plain number into a 0-d tensor of the dtype it takes next to `like`
+ * (PyTorch's rule: a scalar never widens a tensor of its own category).
+ *
+ * @example
+ * ```ts
+ * asTensor(2, x);
+ * ```
+ */
+export function asTensor(v: TensorLike, like: Tensor): Tensor {
+  if (v instanceof Tensor) return v;
+  if (typeof v !== 'number') throw new TapegradError(`expected a tensor or a number, got ${typeof v}`);
+  return scalar(v, scalarDtype(v, like.dtype));
+}
+
+const un =
+  (name: 'neg' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'abs' | 'sign' | 'erf') =>
+  (x: Tensor): Tensor =>
+    apply(name, [x], undefined);
+
+const bin =
+  (name: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or') =>
+  (a: TensorLike, b: TensorLike): Tensor => {
+    if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TapegradError(`${name}: at least one operand must be a tensor`);
+    const ta = a instanceof Tensor ? a : asTensor(a, b as Tensor);
+    return apply(name, [ta, asTensor(b, ta)], undefined);
+  };
+
+/** Negation. @example `neg(x)` */
+export const neg = un('neg');
+/** Exponential. @example `exp(x)` */
+export const exp = un('exp');
+/** Natural logarithm. @example `log(x)` */
+export const log = un('log');
+/** `log(1 + x)`. @example `log1p(x)` */
+export const log1p = un('log1p');
+/** `eˣ − 1`. @example `expm1(x)` */
+export const expm1 = un('expm1');
+/** Square root. @example `sqrt(x)` */
+export const sqrt = un('sqrt');
+/** Sine. @example `sin(x)` */
+export const sin = un('sin');
+/** Cosine. @example `cos(x)` */
+export const cos = un('cos');
+/** Hyperbolic tangent. @example `tanh(x)` */
+export const tanh = un('tanh');
+/** Logistic sigmoid. @example `sigmoid(x)` */
+export const sigmoid = un('sigmoid');
+/** `max(x, 0)`. @example `relu(x)` */
+export const relu = un('relu');
+/** Absolute value. @example `abs(x)` */
+export const abs = un('abs');
+/** Sign (−1, 0, 1). @example `sign(x)` */
+export const sign = un('sign');
+/** Error function. @example `erf(x)` */
+export const erf = un('erf');
+
+/** `a + b`, broadcasting. @example `add(x, 1)` */
+export const add = bin('add');
+/** `a − b`. @example `sub(x, y)` */
+export const sub = bin('sub');
+/** `a · b`. @example `mul(x, y)` */
+export const mul = bin('mul');
+/** `a / b` (true division). @example `div(x, 2)` */
+export const div = bin('div');
+/** `aᵇ`. @example `pow(x, 2)` */
+export const pow = bin('pow');
+/** Elementwise maximum. @example `maximum(x, 0)` */
+export const maximum = bin('maximum');
+/** Elementwise minimum. @example `minimum(x, y)` */
+export const minimum = bin('minimum');
+/** `a == b` as bool. @example `eq(x, 0)` */
+export const eq = bin('eq');
+/** `a != b` as bool. @example `ne(x, 0)` */
+export const ne = bin('ne');
+/** `a < b` as bool. @example `lt(x, 0)` */
+export const lt = bin('lt');
+/** `a <= b` as bool. @example `le(x, 0)` */
+export const le = bin('le');
+/** `a > b` as bool. @example `gt(x, 0)` */
+export const gt = bin('gt');
+/** `a >= b` as bool. @example `ge(x, 0)` */
+export const ge = bin('ge');
+/** Logical and. @example `and(a, b)` */
+export const and = bin('and');
+/** Logical or. @example `or(a, b)` */
+export const or = bin('or');
+
+/** Logical not. @example `not(mask)` */
+export function not(x: Tensor): Tensor {
+  return apply('not', [x], undefined);
+}
+
+/** `1/√x`. @example `rsqrt(x)` */
+export function rsqrt(x: Tensor): Tensor {
+  return sqrt(x).reciprocal();
+}
+
+/** `x²`. @example `square(x)` */
+export function square(x: Tensor): Tensor {
+  return mul(x, x);
+}
+
+/** `1/x`. @example `reciprocal(x)` */
+export function reciprocal(x: Tensor): Tensor {
+  return div(asTensor(1, x), x);
+}
+
+/** Tangent, as `sin/cos`. @example `tan(x)` */
+export function tan(x: Tensor): Tensor {
+  return div(sin(x), cos(x));
+}
+
+/**
+ * Limits `x` to `[min, max]`; the gradient flows where `x` is inside.
+ *
+ * @example
+ * ```ts
+ * clamp(x, 0, 6);
+ * ```
+ */
+export function clamp(x: Tensor, min?: TensorLike, max?: TensorLike): Tensor {
+  if (min === undefined && max === undefined) throw new TapegradError('clamp: at least one of min and max must be given');
+  let out = x;
+  if (min !== undefined) out = where(lt(out, min), asTensor(min, x).to(x.dtype), out);
+  if (max !== undefined) out = where(gt(out, max), asTensor(max, x).to(x.dtype), out);
+  return out;
+}
+
+/**
+ * `cond ? a : b` elementwise, broadcasting all three; `cond` must be bool.
+ *
+ * @example
+ * ```ts
+ * where(x.gt(0), x, 0);
+ * ```
+ */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (cond.dtype !== 'bool') throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype}`);
+  const ints = Number.isInteger(a) && Number.isInteger(b);
+  const ref = a instanceof Tensor ? a : b instanceof Tensor ? b : scalar(0, ints ? 'int32' : 'float32');
+  return apply('where', [cond, asTensor(a, ref), asTensor(b, ref)], undefined);
+}
+
+/**
+ * Converts to `dtype` (returns `x` itself when it already has it), recorded
+ * so that gradients flow between float types.
+ *
+ * @example
+ * ```ts
+ * cast(x, 'float64');
+ * ```
+ */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : apply('cast', [x], { dtype });
+}
+
+/** A contiguous copy, recorded on the tape. @example `clone(x)` */
+export function clone(x: Tensor): Tensor {
+  return apply('contiguous', [x], undefined);
+}
+
+/** @internal contiguous copy of the elements. */
+export function copyData(x: Tensor, dtype: DType): TypedArray {
+  return getBackend().copy(kernelView(x), dtype);
+}
+
+/**
+ * The value of a one-element tensor.
+ *
+ * @example
+ * ```ts
+ * item(x.sum());
+ * ```
+ */
+export function item(x: Tensor): number {
+  if (x.numel !== 1) throw new ShapeError(`item: only a tensor with one element can be converted to a number, got shape ${fmtShape(x.shape)}`);
+  return x.storage.data[x.offset]!;
+}
+
+/**
+ * Whether two tensors have the same shape and equal elements.
+ *
+ * @example
+ * ```ts
+ * equal(a, b);
+ * ```
+ */
+export function equal(a: Tensor, b: Tensor): boolean {
+  if (!shapesEqual(a.shape, b.shape)) return false;
+  const x = copyData(a, 'float64');
+  const y = copyData(b, 'float64');
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
+ * Whether `|a − b| ≤ atol + rtol·|b|` everywhere (shapes must broadcast); NaNs are never close.
+ *
+ * @example
+ * ```ts
+ * allClose(a, b, 1e-5, 1e-8);
+ * ```
+ */
+export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
+  const d = abs(sub(a.double(), b.double()));
+  const tol = abs(b.double()).mul(rtol).add(atol);
+  const ok = copyData(le(d, tol), 'bool');
+  for (let i = 0; i < ok.length; i++) if (!ok[i]) return false;
+  return true;
+}
+
+/** @internal 'NaN' or 'Inf' for the first non-finite element, null if all are finite. */
+export function firstNonFinite(x: Tensor): 'NaN' | 'Inf' | null {
+  if (!isFloating(x.dtype)) return null;
+  const d = copyData(x, x.dtype);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (v !== v) return 'NaN';
+    if (v === Infinity || v === -Infinity) return 'Inf';
+  }
+  return null;
+}

@@ -1,0 +1,73 @@
+import type { View } from '../backend/backend.js';
+import { allocate, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
+import { contiguousStrides, type Shape } from '../shape.js';
+import { Storage } from '../storage.js';
+import { Tensor } from '../tensor.js';
+
+/**
+ * A contiguous tensor over freshly computed data (no copy).
+ *
+ * @example
+ * ```ts
+ * fromData(new Float32Array([1, 2]), [2]);
+ * ```
+ */
+export function fromData(data: TypedArray, shape: Shape, dtype: DType = dtypeOfArray(data)): Tensor {
+  return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
+}
+
+/**
+ * A view of `t`'s storage with another layout.
+ *
+ * @example
+ * ```ts
+ * viewOf(t, [3, 2], [1, 3], 0); // a transpose of a contiguous [2, 3]
+ * ```
+ */
+export function viewOf(t: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  return new Tensor(t.storage, shape, strides, offset, t.dtype);
+}
+
+/**
+ * What a kernel reads of a tensor.
+ *
+ * @example
+ * ```ts
+ * getBackend().unary('exp', kernelView(t), 'float32');
+ * ```
+ */
+export function kernelView(t: Tensor): View {
+  return { data: t.storage.data, shape: t.shape, strides: t.strides, offset: t.offset };
+}
+
+/**
+ * A kernel view of `t` broadcast to `shape` (stride 0 on expanded dims).
+ *
+ * @example
+ * ```ts
+ * broadcastView(bias, [32, 10]);
+ * ```
+ */
+export function broadcastView(t: Tensor, shape: Shape): View {
+  const lead = shape.length - t.ndim;
+  const strides = shape.map((s, i) => {
+    if (i < lead) return 0;
+    const own = t.shape[i - lead]!;
+    return own === 1 && s !== 1 ? 0 : t.strides[i - lead]!;
+  });
+  return { data: t.storage.data, shape, strides, offset: t.offset };
+}
+
+/**
+ * A 0-d tensor holding `value`.
+ *
+ * @example
+ * ```ts
+ * scalar(2, 'float64');
+ * ```
+ */
+export function scalar(value: number, dtype: DType): Tensor {
+  const data = allocate(dtype, 1);
+  data[0] = dtype === 'bool' ? (value ? 1 : 0) : value;
+  return fromData(data, [], dtype);
+}

@@ -1,0 +1,170 @@
+import { isFloating } from '../dtype.js';
+import { DTypeError, IndexError, TapegradError, fmtShape } from '../errors.js';
+import { apply } from '../record.js';
+import { normalizeDim, normalizeDims } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { where } from './elementwise.js';
+
+/**
+ * Values and int32 indices of a maximum or minimum along a dim.
+ *
+ * @example
+ * ```ts
+ * const { values, indices } = x.max(1);
+ * ```
+ */
+export interface ValuesIndices {
+  readonly values: Tensor;
+  readonly indices: Tensor;
+}
+
+/**
+ * Options of `var` and `std`.
+ *
+ * @example
+ * ```ts
+ * x.var(0, { correction: 0, keepdim: true });
+ * ```
+ */
+export interface VarOptions {
+  /** Subtracted from the count in the denominator: 1 (Bessel) by default, 0 for the population variance. */
+  readonly correction?: number;
+  readonly keepdim?: boolean;
+}
+
+type Dims = number | readonly number[] | undefined;
+
+function dimsOf(op: string, x: Tensor, dim: Dims): number[] {
+  const list = Array.isArray(dim) && dim.length === 0 ? undefined : dim;
+  return normalizeDims(op, list, x.ndim);
+}
+
+function count(x: Tensor, dims: readonly number[]): number {
+  return dims.reduce((n, d) => n * x.shape[d]!, 1);
+}
+
+function nonEmpty(op: string, x: Tensor, dims: readonly number[]): void {
+  if (count(x, dims) === 0 && x.numel === 0) {
+    throw new IndexError(`${op}: cannot reduce over an empty dimension of a tensor of shape ${fmtShape(x.shape)}; the result has no identity`);
+  }
+}
+
+/** Sum over dims (all by default). @example `sum(x, 1, true)` */
+export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return apply('sum', [x], { dims: dimsOf('sum', x, dim), keepdim });
+}
+
+/** Product over dims. @example `prod(x)` */
+export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return apply('prod', [x], { dims: dimsOf('prod', x, dim), keepdim });
+}
+
+/** Mean over dims; float tensors only, as in PyTorch. @example `mean(x, 0)` */
+export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  if (!isFloating(x.dtype)) throw new DTypeError(`mean: input must be a float tensor, got ${x.dtype}; convert it with .float()`);
+  const dims = dimsOf('mean', x, dim);
+  return sum(x, dims, keepdim).div(count(x, dims));
+}
+
+/** Maximum over dims (all by default). @example `amax(x, 1)` */
+export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = dimsOf('max', x, dim);
+  nonEmpty('max', x, dims);
+  return apply('max', [x], { dims, keepdim });
+}
+
+/** Minimum over dims (all by default). @example `amin(x, 1)` */
+export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = dimsOf('min', x, dim);
+  nonEmpty('min', x, dims);
+  return apply('min', [x], { dims, keepdim });
+}
+
+function arg(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (x.numel === 0) throw new IndexError(`${op}: cannot take ${op} of an empty tensor of shape ${fmtShape(x.shape)}`);
+  if (dim === undefined) {
+    const flat = apply(op, [x.reshape([x.numel])], { dim: 0, keepdim: false });
+    return keepdim ? flat.reshape(x.shape.map(() => 1)) : flat;
+  }
+  const d = normalizeDim(op, dim, x.ndim);
+  if (x.ndim === 0) return apply(op, [x.reshape([1])], { dim: 0, keepdim: false });
+  return apply(op, [x], { dim: d, keepdim });
+}
+
+/** Index of the first maximum. @example `argmax(logits, 1)` */
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return arg('argmax', x, dim, keepdim);
+}
+
+/** Index of the first minimum. @example `argmin(x)` */
+export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return arg('argmin', x, dim, keepdim);
+}
+
+/** Maximum values and their indices along `dim`. @example `maxDim(x, 1)` */
+export function maxDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
+  return { values: amax(x, dim, keepdim), indices: argmax(x, dim, keepdim) };
+}
+
+/** Minimum values and their indices along `dim`. @example `minDim(x, 1)` */
+export function minDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
+  return { values: amin(x, dim, keepdim), indices: argmin(x, dim, keepdim) };
+}
+
+/**
+ * Variance `Σ(x − mean)² / (N − correction)`.
+ *
+ * @example
+ * ```ts
+ * variance(x, 0);
+ * ```
+ */
+export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  if (!isFloating(x.dtype)) throw new DTypeError(`var: input must be a float tensor, got ${x.dtype}`);
+  const dims = dimsOf('var', x, dim);
+  const correction = options.correction ?? 1;
+  const n = count(x, dims);
+  const centered = x.sub(x.mean(dims, true));
+  return centered.square().sum(dims, options.keepdim ?? false).div(Math.max(0, n - correction));
+}
+
+/** Standard deviation, `√var`. @example `std(x)` */
+export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
+  return variance(x, dim, options).sqrt();
+}
+
+/**
+ * `log Σ exp(x)` over dims.
+ *
+ * @example
+ * ```ts
+ * logsumexp(logits, 1);
+ * ```
+ */
+export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const dims = dimsOf('logsumexp', x, dim);
+  // NOTE: subtract the max so that exp never overflows; an infinite max is
+  // replaced by 0 so that inf − inf does not make NaN.
+  const m = amax(x.detach(), dims, true);
+  const safe = where(m.abs().eq(Infinity), 0, m);
+  const out = x.sub(safe).exp().sum(dims, true).log().add(safe);
+  return keepdim ? out : out.squeeze(dims);
+}
+
+/**
+ * The p-norm over dims: `(Σ|x|ᵖ)^(1/p)`; `p = Infinity` is the largest |x|.
+ *
+ * @example
+ * ```ts
+ * norm(g, 2);
+ * ```
+ */
+export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
+  if (!isFloating(x.dtype)) throw new DTypeError(`norm: input must be a float tensor, got ${x.dtype}`);
+  if (!(p > 0)) throw new TapegradError(`norm: p must be positive, got ${p}`);
+  const dims = dimsOf('norm', x, dim);
+  if (p === Infinity) return amax(x.abs(), dims, keepdim);
+  if (p === 1) return x.abs().sum(dims, keepdim);
+  if (p === 2) return x.square().sum(dims, keepdim).sqrt();
+  return x.abs().pow(p).sum(dims, keepdim).pow(1 / p);
+}

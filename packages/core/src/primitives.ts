@@ -1,0 +1,52 @@
+import type { ArgReduceKernel, BinaryKernel, ReduceKernel, UnaryKernel } from './backend/backend.js';
+import type { DType } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/** Parameters of a reduction over `dims`. */
+export interface ReduceParams {
+  readonly dims: readonly number[];
+  readonly keepdim: boolean;
+}
+
+/** Parameters of a strided window: per dim a start and a step (negative steps walk backwards). */
+export interface WindowParams {
+  readonly starts: readonly number[];
+  readonly steps: readonly number[];
+  /** Shape of the window (for `slice`) or of the surrounding tensor (for `unslice`). */
+  readonly shape: Shape;
+}
+
+type NoParams = undefined;
+
+/**
+ * Every primitive tapegrad knows, with its parameters. A primitive has a
+ * forward implementation and a derivative rule, in two tables keyed by these
+ * names; everything else (softmax, var, clamp…) is composed of primitives.
+ * The same name is the user's method, the kernel and the rule key.
+ */
+export type PrimitiveParams = { [K in UnaryKernel | BinaryKernel]: NoParams } & {
+  [K in ReduceKernel]: ReduceParams;
+} & { [K in ArgReduceKernel]: { readonly dim: number; readonly keepdim: boolean } } & {
+  where: NoParams;
+  reshape: { readonly shape: Shape };
+  permute: { readonly dims: readonly number[] };
+  expand: { readonly shape: Shape };
+  slice: WindowParams;
+  unslice: WindowParams;
+  cat: { readonly dim: number };
+  cast: { readonly dtype: DType };
+  contiguous: NoParams;
+  matmul: NoParams;
+  gather: { readonly dim: number };
+  scatterAdd: { readonly dim: number };
+};
+
+/**
+ * The name of a primitive.
+ *
+ * @example
+ * ```ts
+ * const p: Primitive = 'matmul';
+ * ```
+ */
+export type Primitive = keyof PrimitiveParams;

@@ -1,0 +1,55 @@
+import { isFloating } from './dtype.js';
+import { isAnomalyEnabled, isGradEnabled } from './grad-mode.js';
+import { forwards } from './forward.js';
+import type { Primitive, PrimitiveParams } from './primitives.js';
+import { TapeNode, type Edge, type VjpRule } from './tape-node.js';
+import type { Tensor } from './tensor.js';
+import { vjpRules } from './vjp-rules.js';
+
+/**
+ * Appends a node for `out = name(inputs)` to the tape when recording is on and
+ * some input requires grad. Primitives and user-defined ops both come here.
+ *
+ * @example
+ * ```ts
+ * record('myOp', rule, undefined, [x], out);
+ * ```
+ */
+export function record<P>(
+  name: string,
+  rule: VjpRule<P>,
+  params: P,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  extraSaved: readonly Tensor[] = [],
+): TapeNode | null {
+  if (!isGradEnabled() || !isFloating(out.dtype)) return null;
+  let any = false;
+  const edges = inputs.map((t): Edge | null => {
+    if (!t.requiresGrad) return null;
+    any = true;
+    return { node: t.gradFn, leaf: t.gradFn === null ? t : null, shape: t.shape, dtype: t.dtype };
+  });
+  if (!any) return null;
+  const stack = isAnomalyEnabled() ? new Error().stack : undefined;
+  const saved = extraSaved.length === 0 ? inputs : [...inputs, ...extraSaved];
+  const node = new TapeNode(name, rule, params, edges, saved, out, stack);
+  out.setGradFn(node as TapeNode);
+  return node as TapeNode;
+}
+
+/**
+ * Runs a primitive and records it: the single path from a user's method to a
+ * kernel and, in backward, to the primitive's rule.
+ *
+ * @example
+ * ```ts
+ * apply('exp', [x], undefined);
+ * ```
+ */
+export function apply<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
+  const out = forwards[prim](inputs, params);
+  const rule = vjpRules[prim];
+  if (rule !== null) record(prim, rule as VjpRule<PrimitiveParams[P]>, params, inputs, out);
+  return out;
+}

@@ -1,0 +1,119 @@
+import type { DType } from './dtype.js';
+import { AutogradError, fmtShape } from './errors.js';
+import type { Shape } from './shape.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * Where an input's gradient goes: the node that produced it, or the leaf
+ * tensor that accumulates it; with the shape and dtype the gradient must have.
+ */
+export interface Edge {
+  readonly node: TapeNode | null;
+  readonly leaf: Tensor | null;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/**
+ * What a derivative rule sees: its parameters, the saved inputs and output
+ * (checked against in-place modification when read), their shapes and dtypes
+ * (always available), and which inputs need a gradient.
+ */
+export interface RuleContext<P> {
+  readonly params: P;
+  readonly needs: readonly boolean[];
+  readonly shapes: readonly Shape[];
+  readonly dtypes: readonly DType[];
+  /** The i-th input as it was when the op ran. */
+  input(i: number): Tensor;
+  /** The op's output as it was when the op ran. */
+  out(): Tensor;
+}
+
+/**
+ * A derivative rule: the gradients of the inputs given the gradient `g` of the
+ * output, written in tensor ops (so that they can be differentiated again),
+ * `null` for an input that gets none. The engine reduces each gradient to its
+ * input's shape and dtype, so rules return output-shaped gradients.
+ */
+export type VjpRule<P> = (g: Tensor, ctx: RuleContext<P>) => readonly (Tensor | null)[];
+
+/** A gradient hook: sees the gradient and may return a replacement. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+interface Saved {
+  readonly inputs: readonly Tensor[];
+  readonly versions: readonly number[];
+  readonly out: Tensor;
+  readonly outVersion: number;
+}
+
+let counter = 0;
+
+/**
+ * One recorded op. Nodes are numbered in recording order, which is a
+ * topological order: backward walks them from the highest number down.
+ */
+export class TapeNode<P = unknown> implements RuleContext<P> {
+  readonly id = counter++;
+  readonly needs: readonly boolean[];
+  readonly shapes: readonly Shape[];
+  readonly dtypes: readonly DType[];
+  /** Shape and dtype of the op's output (kept after the saved values are freed). */
+  readonly outShape: Shape;
+  readonly outDtype: DType;
+  hooks: GradHook[] | null = null;
+  retained: Tensor | null = null;
+  private saved: Saved | null;
+
+  constructor(
+    readonly name: string,
+    readonly rule: VjpRule<P>,
+    readonly params: P,
+    readonly edges: readonly (Edge | null)[],
+    /** The inputs, then any further tensors the op saved for its rule. */
+    inputs: readonly Tensor[],
+    out: Tensor,
+    readonly stack: string | undefined,
+  ) {
+    this.needs = edges.map((e) => e !== null);
+    this.shapes = inputs.slice(0, edges.length).map((t) => t.shape);
+    this.dtypes = inputs.slice(0, edges.length).map((t) => t.dtype);
+    this.outShape = out.shape;
+    this.outDtype = out.dtype;
+    this.saved = { inputs, versions: inputs.map((t) => t.version), out, outVersion: out.version };
+  }
+
+  input(i: number): Tensor {
+    const s = this.live();
+    const t = s.inputs[i]!;
+    if (t.version !== s.versions[i]) throw this.modified(`input ${i}`, t, s.versions[i]!);
+    return t;
+  }
+
+  out(): Tensor {
+    const s = this.live();
+    if (s.out.version !== s.outVersion) throw this.modified('output', s.out, s.outVersion);
+    return s.out;
+  }
+
+  /** Drops the saved values so that their memory can be reclaimed. */
+  free(): void {
+    this.saved = null;
+  }
+
+  private live(): Saved {
+    if (this.saved === null) {
+      throw new AutogradError(
+        `backward: trying to backward through '${this.name}' a second time; its saved values were freed after the first backward. Pass { retainGraph: true } to the first backward() to keep them.`,
+      );
+    }
+    return this.saved;
+  }
+
+  private modified(what: string, t: Tensor, was: number): AutogradError {
+    return new AutogradError(
+      `backward: the ${what} of '${this.name}' (shape ${fmtShape(t.shape)}, ${t.dtype}) was modified by an in-place op after '${this.name}' saved it (version ${t.version}, saved at version ${was}); its gradient needs the value it had then. Use an out-of-place op or clone() it first.`,
+    );
+  }
+}

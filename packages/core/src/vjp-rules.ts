@@ -1,0 +1,130 @@
+import type { Primitive, PrimitiveParams, ReduceParams } from './primitives.js';
+import { apply } from './record.js';
+import { sumToShape } from './ops/sum-to-shape.js';
+import type { RuleContext, VjpRule } from './tape-node.js';
+import type { Tensor } from './tensor.js';
+import { zeros } from './ops/creation.js';
+import { where } from './ops/elementwise.js';
+
+type Ctx<P extends Primitive> = RuleContext<PrimitiveParams[P]>;
+
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+/** Reinserts reduced dims of size 1 so that `g` broadcasts against the input. */
+function keepDims(g: Tensor, shape: readonly number[], { dims, keepdim }: ReduceParams): Tensor {
+  if (keepdim) return g;
+  return g.reshape(shape.map((s, d) => (dims.includes(d) ? 1 : s)));
+}
+
+/** d max = g at the positions of the extreme, shared equally between ties. */
+function extremeRule(g: Tensor, c: Ctx<'max'>): [Tensor] {
+  const x = c.input(0);
+  const out = keepDims(c.out(), x.shape, c.params);
+  const mask = x.eq(out).to(g.dtype);
+  const count = mask.sum(c.params.dims, true);
+  return [keepDims(g, x.shape, c.params).mul(mask).div(count)];
+}
+
+/** d maximum: g where a wins, half of g at ties (as PyTorch). */
+function pickRule(wins: (a: Tensor, b: Tensor) => Tensor) {
+  return (g: Tensor, c: Ctx<'maximum'>): [Tensor | null, Tensor | null] => {
+    const a = c.input(0);
+    const b = c.input(1);
+    const share = where(a.eq(b), 0.5, wins(a, b).to(g.dtype));
+    return [c.needs[0] ? g.mul(share) : null, c.needs[1] ? g.mul(share.neg().add(1)) : null];
+  };
+}
+
+const nothing: null = null;
+
+/**
+ * The derivative rule of every primitive, written in tensor ops so that they
+ * can be differentiated again. `null` marks a primitive without a gradient
+ * (its outputs never require grad). The type makes a missing entry a compile error.
+ */
+export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } = {
+  neg: (g) => [g.neg()],
+  exp: (g, c) => [g.mul(c.out())], // d eˣ = eˣ
+  log: (g, c) => [g.div(c.input(0))], // d log x = 1/x
+  log1p: (g, c) => [g.div(c.input(0).add(1))],
+  expm1: (g, c) => [g.mul(c.out().add(1))],
+  sqrt: (g, c) => [g.div(c.out().mul(2))], // d √x = 1/(2√x)
+  sin: (g, c) => [g.mul(c.input(0).cos())],
+  cos: (g, c) => [g.mul(c.input(0).sin().neg())],
+  tanh: (g, c) => [g.mul(c.out().square().neg().add(1))], // d tanh = 1 − tanh²
+  sigmoid: (g, c) => {
+    const s = c.out();
+    return [g.mul(s.mul(s.neg().add(1)))]; // d σ = σ(1 − σ)
+  },
+  relu: (g, c) => [g.mul(c.input(0).gt(0).to(g.dtype))],
+  abs: (g, c) => [g.mul(c.input(0).sign())],
+  sign: (g) => [zeros(g.shape, { dtype: g.dtype })],
+  erf: (g, c) => [g.mul(c.input(0).square().neg().exp().mul(TWO_OVER_SQRT_PI))], // d erf = 2/√π e^{−x²}
+  not: nothing,
+
+  add: (g) => [g, g],
+  sub: (g, c) => [g, c.needs[1] ? g.neg() : null],
+  mul: (g, c) => [c.needs[0] ? g.mul(c.input(1)) : null, c.needs[1] ? g.mul(c.input(0)) : null],
+  div: (g, c) => {
+    const b = c.input(1);
+    return [c.needs[0] ? g.div(b) : null, c.needs[1] ? g.mul(c.out()).div(b).neg() : null]; // d(a/b)/db = −(a/b)/b
+  },
+  pow: (g, c) => {
+    const a = c.input(0);
+    const b = c.input(1);
+    // d aᵇ/da = b·aᵇ⁻¹ (0 where b = 0); d aᵇ/db = aᵇ·log a (0 where a = 0 and b ≥ 0)
+    const da = c.needs[0] ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null;
+    const db = c.needs[1] ? where(a.eq(0).and(b.ge(0)), 0, g.mul(c.out()).mul(a.log())) : null;
+    return [da, db];
+  },
+  maximum: pickRule((a, b) => a.gt(b)),
+  minimum: pickRule((a, b) => a.lt(b)),
+  eq: nothing,
+  ne: nothing,
+  lt: nothing,
+  le: nothing,
+  gt: nothing,
+  ge: nothing,
+  and: nothing,
+  or: nothing,
+  where: (g, c) => {
+    const cond = c.input(0);
+    return [null, c.needs[1] ? where(cond, g, 0) : null, c.needs[2] ? where(cond, 0, g) : null];
+  },
+
+  sum: (g, c) => [keepDims(g, c.shapes[0]!, c.params).expand(c.shapes[0]!)],
+  prod: (g, c) => {
+    // d Πx/dxᵢ = Πx / xᵢ (inputs with zeros give non-finite gradients)
+    const x = c.input(0);
+    return [keepDims(g, x.shape, c.params).mul(keepDims(c.out(), x.shape, c.params)).div(x)];
+  },
+  max: extremeRule,
+  min: extremeRule,
+  argmax: nothing,
+  argmin: nothing,
+
+  reshape: (g, c) => [g.reshape(c.shapes[0]!)],
+  permute: (g, c) => {
+    const inverse = new Array<number>(c.params.dims.length);
+    c.params.dims.forEach((d, i) => (inverse[d] = i));
+    return [g.permute(inverse)];
+  },
+  expand: (g, c) => [sumToShape(g, c.shapes[0]!)],
+  slice: (g, c) => [apply('unslice', [g], { ...c.params, shape: c.shapes[0]! })],
+  unslice: (g, c) => [apply('slice', [g], { ...c.params, shape: c.shapes[0]! })],
+  cat: (g, c) => {
+    let at = 0;
+    return c.shapes.map((s, i) => {
+      const piece = c.needs[i] ? g.narrow(c.params.dim, at, s[c.params.dim]!) : null;
+      at += s[c.params.dim]!;
+      return piece;
+    });
+  },
+  cast: (g) => [g],
+  contiguous: (g) => [g],
+
+  // d(AB) = dA·B + A·dB, so Ā = G·Bᵀ and B̄ = Aᵀ·G
+  matmul: (g, c) => [c.needs[0] ? g.matmul(c.input(1).mT) : null, c.needs[1] ? c.input(0).mT.matmul(g) : null],
+  gather: (g, c) => [zeros(c.shapes[0]!, { dtype: g.dtype }).scatterAdd(c.params.dim, c.input(1), g), null],
+  scatterAdd: (g, c) => [c.needs[0] ? g : null, null, c.needs[2] ? g.gather(c.params.dim, c.input(1)) : null],
+};

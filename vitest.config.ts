@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests run against the TypeScript sources; the packaging tests load the built
+// output through Node itself, as a user would.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@tapegrad\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@tapegrad\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@tapegrad\/nn$/, replacement: src('./packages/nn/src/index.ts') },
+      { find: /^@tapegrad\/optim$/, replacement: src('./packages/optim/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+  },
+});
