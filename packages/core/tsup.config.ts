@@ -6,6 +6,8 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
+  // One shared chunk in both formats, so that `testing` and the main entry share the Tensor class.
+  splitting: true,
   target: 'es2022',
   platform: 'neutral',
   external: ['fast-check'],
