@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// These tests load the built packages through Node itself, by package name,
+// exactly as a user's ESM or CommonJS program would (no test-runner aliases).
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const packages = ['core', 'nn', 'optim'] as const;
+
+function runNode(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+}
+
+function manifest(pkg: string): Record<string, unknown> & { exports: Record<string, { import: { types: string; default: string }; require: { types: string; default: string } }> } {
+  return JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8'));
+}
+
+describe('built packages, loaded as a user would', () => {
+  it('core trains a step in ESM and CommonJS, and core/testing shares its Tensor class', () => {
+    const program = (load: string) => `
+      ${load}
+      const x = core.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+      x.matmul(x).sum().backward();
+      const ok = testing.gradcheck((t) => t.tanh().sum(), [core.randn([3], { dtype: 'float64' }).requiresGrad_()]).ok;
+      console.log(JSON.stringify({ grad: x.grad.toArray(), ok, same: testing.tensors !== undefined }));
+    `;
+    const esm = runNode([
+      '--input-type=module',
+      '-e',
+      program(`const core = await import('@tapegrad/core'); const testing = await import('@tapegrad/core/testing');`),
+    ]);
+    const cjs = runNode(['-e', program(`const core = require('@tapegrad/core'); const testing = require('@tapegrad/core/testing');`)]);
+    // d/dX sum(X·X) = G·Xᵀ + Xᵀ·G with G = ones: row sums of X (3, 7) across, plus column sums (4, 6) down.
+    const expected = { grad: [[7, 11], [9, 13]], ok: true, same: true };
+    expect(JSON.parse(esm)).toEqual(expected);
+    expect(JSON.parse(cjs)).toEqual(expected);
+  });
+
+  for (const pkg of packages) {
+    it(`@tapegrad/${pkg} has an exports map with ESM, CJS and types, and no side effects`, () => {
+      const m = manifest(pkg);
+      expect(m.sideEffects).toBe(false);
+      for (const entry of Object.values(m.exports)) {
+        for (const file of [entry.import.types, entry.import.default, entry.require.types, entry.require.default]) {
+          expect(existsSync(join(root, 'packages', pkg, file)), `${pkg}: ${file}`).toBe(true);
+        }
+      }
+      const names = runNode(['-e', `console.log(Object.keys(require('@tapegrad/${pkg}')).length)`]);
+      const esmNames = runNode(['--input-type=module', '-e', `console.log(Object.keys(await import('@tapegrad/${pkg}')).length)`]);
+      expect(Number(names)).toBeGreaterThan(0);
+      expect(Number(esmNames)).toBe(Number(names));
+    });
+
+    it(`@tapegrad/${pkg} ships no Node-only API and does not bundle another package`, () => {
+      const m = manifest(pkg);
+      for (const entry of Object.values(m.exports)) {
+        const code = readFileSync(join(root, 'packages', pkg, entry.import.default), 'utf8');
+        expect(code).not.toMatch(/from ["']node:|require\(["'](node:)?(fs|path|os|child_process|worker_threads)["']\)/);
+        if (pkg !== 'core') expect(code).not.toMatch(/class Tensor\b/);
+      }
+    });
+  }
+});
