@@ -1,0 +1,39 @@
+import { DTypeError, type Tensor } from '@tapegrad/core';
+
+function checkFloat(op: string, x: Tensor): void {
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: input must be a float tensor, got ${x.dtype}`);
+}
+
+/**
+ * `exp(x) / Σ exp(x)` along `dim`: each slice along `dim` becomes a
+ * probability distribution. Stable for any finite logits.
+ *
+ * @example
+ * ```ts
+ * softmax(tensor([[1, 2, 3]]), 1); // rows sum to 1
+ * ```
+ */
+export function softmax(x: Tensor, dim: number): Tensor {
+  checkFloat('softmax', x);
+  // NOTE: subtract the (detached) max along dim so that exp never overflows;
+  // softmax is shift-invariant, so the value and the gradient are unchanged.
+  const z = x.sub(x.detach().amax(dim, true));
+  const e = z.exp();
+  return e.div(e.sum(dim, true));
+}
+
+/**
+ * `x − log Σ exp(x)` along `dim`: the log of {@link softmax}, computed without
+ * taking the log of a rounded-to-zero probability.
+ *
+ * @example
+ * ```ts
+ * logSoftmax(tensor([1000, 0]), 0); // [0, -1000], finite
+ * ```
+ */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  checkFloat('logSoftmax', x);
+  // NOTE: log(softmax(x)) would be log(0) = −inf for logits far below the max;
+  // x − logsumexp(x) stays finite (logsumexp subtracts the max itself).
+  return x.sub(x.logsumexp(dim, true));
+}
