@@ -22,6 +22,10 @@ function writeInto<T extends Tensor>(op: string, self: T, operands: readonly Ten
   if (record && self.isLeaf && self.requiresGrad) {
     throw new AutogradError(`${op}: a leaf tensor that requires grad (shape ${fmtShape(self.shape)}) cannot be modified in place while recording; wrap the update in noGrad()`);
   }
+  if (record && self.viewBase !== null && (self.requiresGrad || self.viewBase.requiresGrad)) {
+    // The base shares this storage but not this history: its gradient would be silently wrong.
+    throw new AutogradError(`${op}: in-place modification of a view (shape ${fmtShape(self.shape)}) of a tensor that requires grad is not supported while recording; clone() the view first`);
+  }
   const result = record ? compute() : noGrad(compute);
   if (!shapesEqual(broadcastShapes(op, self.shape, result.shape), self.shape)) {
     throw new ShapeError(`${op}: the result has shape ${fmtShape(result.shape)}, which does not broadcast to the tensor's shape ${fmtShape(self.shape)}`);

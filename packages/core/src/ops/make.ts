@@ -25,7 +25,9 @@ export function fromData(data: TypedArray, shape: Shape, dtype: DType = dtypeOfA
  * ```
  */
 export function viewOf(t: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  return new Tensor(t.storage, shape, strides, offset, t.dtype);
+  const view = new Tensor(t.storage, shape, strides, offset, t.dtype);
+  view.viewBase = t.viewBase ?? t;
+  return view;
 }
 
 /**
