@@ -91,7 +91,9 @@ export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { r
     }
     const dtype = opts.dtype ?? dtypeOfArray(data);
     const out = allocate(dtype, data.length);
-    for (let i = 0; i < data.length; i++) out[i] = data[i]!;
+    // bool storage holds 0 or 1 only: the kernels compare and print it as such.
+    if (dtype === 'bool') for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
+    else for (let i = 0; i < data.length; i++) out[i] = data[i]!;
     return finish(fromData(out, shape, dtype), opts);
   }
   const shape = inferShape(data);
@@ -106,7 +108,7 @@ export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { r
   }
   const dtype = opts.dtype ?? (isBool ? 'bool' : 'float32');
   const out = allocate(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) out[i] = Number(flat[i]);
+  for (let i = 0; i < flat.length; i++) out[i] = dtype === 'bool' ? (flat[i] ? 1 : 0) : Number(flat[i]);
   return finish(fromData(out, opts.shape ?? shape, dtype), opts);
 }
 
@@ -119,7 +121,12 @@ export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { r
  * ```
  */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  checkShape('full', shape);
+  return filled('full', shape, value, opts);
+}
+
+/** `full` under the name of the function the user called, for its error messages. */
+function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
+  checkShape(op, shape);
   const dtype = opts.dtype ?? 'float32';
   const data = allocate(dtype, numelOf(shape));
   if (value !== 0) data.fill(dtype === 'bool' ? Number(Boolean(value)) : value);
@@ -135,7 +142,7 @@ export function full(shape: Shape, value: number, opts: TensorOptions = {}): Ten
  * ```
  */
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 /**
@@ -147,7 +154,7 @@ export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
  * ```
  */
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 /**
@@ -159,7 +166,7 @@ export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
  * ```
  */
 export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('empty', shape, 0, opts);
 }
 
 /**

@@ -43,6 +43,20 @@ const BINARY: Record<BinaryKernel, Fn2> = {
   or: (a, b) => (a || b ? 1 : 0),
 };
 
+/** Ops whose results are already 0 or 1. */
+const LOGICAL = new Set<string>(['not', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
+
+/** Bool storage holds only 0 or 1 (true + true is true, as in PyTorch), so arithmetic into bool is normalised. */
+function unaryFn(op: UnaryKernel, outDtype: DType): Fn1 {
+  const f = UNARY[op];
+  return outDtype === 'bool' && !LOGICAL.has(op) ? (x) => (f(x) ? 1 : 0) : f;
+}
+
+function binaryFn(op: BinaryKernel, outDtype: DType): Fn2 {
+  const f = BINARY[op];
+  return outDtype === 'bool' && !LOGICAL.has(op) ? (a, b) => (f(a, b) ? 1 : 0) : f;
+}
+
 function size(v: View): number {
   let n = 1;
   for (const s of v.shape) n *= s;
@@ -62,7 +76,7 @@ function isScalarLike(v: View): boolean {
  * ```
  */
 export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
-  const f = UNARY[op];
+  const f = unaryFn(op, outDtype);
   const n = size(x);
   const out = allocate(outDtype, n);
   const d = x.data;
@@ -85,7 +99,7 @@ export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
  * ```
  */
 export function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray {
-  const f = BINARY[op];
+  const f = binaryFn(op, outDtype);
   const n = size(a);
   const out = allocate(outDtype, n);
   const ad = a.data;
