@@ -197,6 +197,21 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     }
     return out;
   },
+  unfold: ([x], { dim, size, step, dilation, length }) => {
+    const t = x!;
+    const windows = Math.floor((length - dilation * (size - 1) - 1) / step) + 1;
+    const shape = [...t.shape, size];
+    shape[dim] = windows;
+    const strides = [...t.strides, t.strides[dim]! * dilation];
+    strides[dim] = t.strides[dim]! * step;
+    return viewOf(t, shape, strides, t.offset);
+  },
+  fold: ([x], { dim, size, step, dilation, length }) => {
+    const t = x!;
+    const shape = t.shape.slice(0, -1);
+    shape[dim] = length;
+    return fromData(getBackend().fold(kernelView(t), dim, size, step, dilation, length, t.dtype), shape, t.dtype);
+  },
   cast: ([x], { dtype }) => copyOf(x!, dtype),
   contiguous: ([x]) => copyOf(x!, x!.dtype),
 

@@ -102,6 +102,11 @@ export {
   stack,
 } from './ops/movement.js';
 export { matmul, dot, outer } from './ops/linalg.js';
+export { unfold, fold } from './ops/unfold.js';
+export { conv1d, conv2d, type ConvOptions } from './ops/conv.js';
+export { maxPool2d, avgPool2d, type MaxPoolOptions, type AvgPoolOptions } from './ops/pool.js';
+export { adaptiveAvgPool2d } from './ops/adaptive-avg-pool.js';
+export type { SizeArg } from './ops/sliding-window.js';
 export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './ops/indexing.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, isAnomalyEnabled } from './grad-mode.js';
 export { backward, autogradGrad, type BackwardOptions, type GradOptions } from './backward.js';

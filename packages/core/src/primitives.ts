@@ -16,6 +16,19 @@ export interface WindowParams {
   readonly shape: Shape;
 }
 
+/**
+ * Parameters of sliding windows along one dim: windows of `size` elements
+ * `dilation` apart, starting every `step` elements (for `unfold`), and the
+ * length of that dim in the unwindowed tensor (`unfold`'s input, `fold`'s output).
+ */
+export interface WindowsParams {
+  readonly dim: number;
+  readonly size: number;
+  readonly step: number;
+  readonly dilation: number;
+  readonly length: number;
+}
+
 type NoParams = undefined;
 
 /**
@@ -34,6 +47,8 @@ export type PrimitiveParams = { [K in UnaryKernel | BinaryKernel]: NoParams } & 
   slice: WindowParams;
   unslice: WindowParams;
   cat: { readonly dim: number };
+  unfold: WindowsParams;
+  fold: WindowsParams;
   cast: { readonly dtype: DType };
   contiguous: NoParams;
   matmul: NoParams;

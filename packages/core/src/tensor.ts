@@ -8,6 +8,7 @@ import * as inplace from './ops/inplace.js';
 import * as la from './ops/linalg.js';
 import * as mv from './ops/movement.js';
 import * as red from './ops/reduce.js';
+import * as win from './ops/unfold.js';
 import type { Shape } from './shape.js';
 import type { Storage } from './storage.js';
 import type { GradHook, TapeNode } from './tape-node.js';
@@ -44,6 +45,8 @@ export class Tensor {
   gradFn: TapeNode | null = null;
   /** @internal hooks on this leaf's gradient. */
   hooks: GradHook[] | null = null;
+  /** @internal the tensor whose storage this view shares, if it is a view. */
+  viewBase: Tensor | null = null;
   private requires = false;
 
   /** @internal tensors are made by the creation functions ({@link tensor}, {@link zeros}…). */
@@ -408,6 +411,8 @@ export class Tensor {
   flip(dims: readonly number[]): Tensor { return mv.flip(this, dims); }
   /** Pads the last dims by `[left, right, top, bottom, …]` with `value`. @example `x.pad([1, 1])` */
   pad(pads: readonly number[], value = 0): Tensor { return mv.pad(this, pads, value); }
+  /** A view of the sliding windows of `size` along `dim`, one every `step` (a new last dim runs through each window). @example `x.unfold(-1, 3, 1)` */
+  unfold(dim: number, size: number, step: number, dilation = 1): Tensor { return win.unfold(this, dim, size, step, dilation); }
   /** Tiles the tensor `repeats[i]` times along each dim. @example `x.repeat([2, 1])` */
   repeat(repeats: readonly number[]): Tensor { return mv.repeat(this, repeats); }
 

@@ -120,6 +120,9 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
       return piece;
     });
   },
+  // fold is the adjoint of unfold: each adds up what the other spreads out
+  unfold: (g, c) => [apply('fold', [g], c.params)],
+  fold: (g, c) => [apply('unfold', [g], c.params)],
   cast: (g) => [g],
   contiguous: (g) => [g],
 

@@ -65,4 +65,11 @@ export interface Backend {
   gather(x: View, dim: number, index: View, outDtype: DType): TypedArray;
   /** A copy of `x` with `src` added at the positions `index` names along `dim`. */
   scatterAdd(x: View, dim: number, index: View, src: View, outDtype: DType): TypedArray;
+  /**
+   * Overlap-add, the adjoint of the sliding-window view `unfold`: `x` has the
+   * window index at `dim` and the position inside the window as its last dim;
+   * the result drops that last dim, has `length` at `dim`, and
+   * `out[…, i·step + j·dilation, …] += x[…, i, …, j]`.
+   */
+  fold(x: View, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray;
 }

@@ -1,6 +1,7 @@
 import { allocate } from '../dtype.js';
 import type { Backend } from './backend.js';
 import { assign, binary, copy, unary, where } from './js/elementwise.js';
+import { fold } from './js/fold.js';
 import { gather, scatterAdd } from './js/indexing.js';
 import { matmul } from './js/matmul.js';
 import { argReduce, reduce } from './js/reduce.js';
@@ -27,4 +28,5 @@ export const jsBackend: Backend = {
   matmul,
   gather,
   scatterAdd,
+  fold,
 };

@@ -1,0 +1,30 @@
+import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import { contiguousStrides } from '../../shape.js';
+import type { View } from '../backend.js';
+import { stridedOffsets } from './strided.js';
+
+/**
+ * Overlap-add of sliding windows back into the dim they were taken from: the
+ * adjoint of `unfold`. Positions covered by several windows get the sum.
+ *
+ * @example
+ * ```ts
+ * fold(windows, 2, 3, 1, 1, 8, 'float32'); // [N, C, 6, 3] → [N, C, 8]
+ * ```
+ */
+export function fold(x: View, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray {
+  const outShape = x.shape.slice(0, -1);
+  outShape[dim] = length;
+  const outStrides = contiguousStrides(outShape);
+  let n = 1;
+  for (const s of outShape) n *= s;
+  const out = allocate(outDtype, n);
+  // The windows seen as an overlapping view of `out`: writing through it adds up the overlaps.
+  const windowStrides = [...outStrides, outStrides[dim]! * dilation];
+  windowStrides[dim] = outStrides[dim]! * step;
+  const to = stridedOffsets(x.shape, windowStrides, 0);
+  const from = stridedOffsets(x.shape, x.strides, x.offset);
+  const xd = x.data;
+  for (let i = 0; i < to.length; i++) out[to[i]!]! += xd[from[i]!]!;
+  return out;
+}

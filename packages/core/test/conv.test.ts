@@ -1,0 +1,303 @@
+import * as fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ShapeError,
+  IndexError,
+  Tensor,
+  adaptiveAvgPool2d,
+  arange,
+  avgPool2d,
+  conv1d,
+  conv2d,
+  fold,
+  maxPool2d,
+  ones,
+  randn,
+  tensor,
+  unfold,
+  Generator,
+  type ConvOptions,
+} from '@tapegrad/core';
+import { assertAllClose, gradcheck, gradgradcheck } from '@tapegrad/core/testing';
+
+const f64 = { dtype: 'float64' } as const;
+const SEED = 20240607;
+
+/** Direct-definition convolution by loops: the oracle for the im2col version. */
+function naiveConv2d(x: Tensor, w: Tensor, b: Tensor | null, s: [number, number], p: [number, number], d: [number, number], groups: number): number[] {
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [o, cg, kh, kw] = w.shape as [number, number, number, number];
+  const xv = x.data;
+  const wv = w.data;
+  const bv = b?.data;
+  const oh = Math.floor((h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0]) + 1;
+  const ow = Math.floor((wd + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1]) + 1;
+  const og = o / groups;
+  const out: number[] = [];
+  for (let ni = 0; ni < n; ni++)
+    for (let oi = 0; oi < o; oi++)
+      for (let i = 0; i < oh; i++)
+        for (let j = 0; j < ow; j++) {
+          let acc = bv === undefined ? 0 : bv[oi]!;
+          const g = Math.floor(oi / og);
+          for (let ci = 0; ci < cg; ci++)
+            for (let a = 0; a < kh; a++)
+              for (let bb = 0; bb < kw; bb++) {
+                const y = i * s[0] - p[0] + a * d[0];
+                const xx = j * s[1] - p[1] + bb * d[1];
+                if (y < 0 || y >= h || xx < 0 || xx >= wd) continue;
+                acc += xv[((ni * c + g * cg + ci) * h + y) * wd + xx]! * wv[((oi * cg + ci) * kh + a) * kw + bb]!;
+              }
+          out.push(acc);
+        }
+  return out;
+}
+
+interface ConvCase {
+  n: number;
+  groups: number;
+  cg: number;
+  og: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  bias: boolean;
+}
+
+const convCases: fc.Arbitrary<ConvCase> = fc
+  .record({
+    n: fc.integer({ min: 1, max: 2 }),
+    groups: fc.integer({ min: 1, max: 2 }),
+    cg: fc.integer({ min: 1, max: 2 }),
+    og: fc.integer({ min: 1, max: 2 }),
+    kh: fc.integer({ min: 1, max: 3 }),
+    kw: fc.integer({ min: 1, max: 3 }),
+    stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    padding: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+    dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    extraH: fc.integer({ min: 0, max: 2 }),
+    extraW: fc.integer({ min: 0, max: 2 }),
+    bias: fc.boolean(),
+  })
+  .map((r) => ({
+    ...r,
+    // the smallest input whose padded size still holds one dilated window
+    h: Math.max(1, r.dilation[0] * (r.kh - 1) + 1 - 2 * r.padding[0]) + r.extraH,
+    w: Math.max(1, r.dilation[1] * (r.kw - 1) + 1 - 2 * r.padding[1]) + r.extraW,
+  }));
+
+function makeConv(c: ConvCase, gen: Generator): { x: Tensor; w: Tensor; b: Tensor | null; opts: ConvOptions } {
+  const x = randn([c.n, c.cg * c.groups, c.h, c.w], { ...f64, generator: gen });
+  const w = randn([c.og * c.groups, c.cg, c.kh, c.kw], { ...f64, generator: gen });
+  const b = c.bias ? randn([c.og * c.groups], { ...f64, generator: gen }) : null;
+  return { x, w, b, opts: { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups } };
+}
+
+describe('unfold and fold', () => {
+  it('views sliding windows along a dim, with step and dilation', () => {
+    expect(unfold(arange(5), 0, 3, 1).toArray()).toEqual([[0, 1, 2], [1, 2, 3], [2, 3, 4]]);
+    expect(arange(7).unfold(0, 2, 3, 2).toArray()).toEqual([[0, 2], [3, 5]]);
+    expect(arange(6).reshape([2, 3]).unfold(1, 2, 1).shape).toEqual([2, 2, 2]);
+  });
+
+  it('fold adds overlapping windows back', () => {
+    expect(fold(ones([3, 3]), 0, 3, 1, 5).toArray()).toEqual([1, 2, 3, 2, 1]);
+    // positions no window covers get zero
+    expect(fold(ones([2, 2]), 0, 2, 3, 6).toArray()).toEqual([1, 1, 0, 1, 1, 0]);
+  });
+
+  it('unfold and fold are each other’s gradient, twice over', () => {
+    const x = randn([2, 7], { ...f64, generator: new Generator(SEED) }).requiresGrad_();
+    gradcheck((t) => t.unfold(1, 3, 2, 2), [x]);
+    gradgradcheck((t) => t.unfold(1, 2, 1).square(), [x]);
+    const win = randn([2, 3, 3], { ...f64, generator: new Generator(SEED + 1) }).requiresGrad_();
+    gradcheck((t) => fold(t, 1, 3, 2, 7), [win]);
+  });
+
+  it('rejects windows that do not fit', () => {
+    expect(() => arange(3).unfold(0, 4, 1)).toThrow(ShapeError);
+    expect(() => arange(3).unfold(0, 2, 0)).toThrow(IndexError);
+    expect(() => fold(ones([3, 2]), 0, 3, 1, 5)).toThrow(ShapeError);
+  });
+});
+
+describe('conv2d', () => {
+  it('matches a 2×2 kernel on a 3×3 input worked by hand', () => {
+    const x = tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);
+    const w = tensor([[[[1, 2], [3, 4]]]]);
+    // out[0][0] = 1·1 + 2·2 + 4·3 + 5·4 = 37, and so on one step right / down
+    expect(conv2d(x, w).toArray()).toEqual([[[[37, 47], [67, 77]]]]);
+    expect(conv2d(x, w, tensor([1])).toArray()).toEqual([[[[38, 48], [68, 78]]]]);
+    // padding 1 adds a ring of zeros: the top-left output sees only x[0][0] under w[1][1]
+    expect((conv2d(x, w, null, { padding: 1 }).toArray() as number[][][][])[0]![0]![0]).toEqual([4, 11, 18, 9]);
+    // stride 2 over the padded input keeps every other window
+    // (1, 0) sees x[1][0]·w[0][1] + x[2][0]·w[1][1] = 8 + 28; (1, 1) is the unpadded 77
+    expect(conv2d(x, w, null, { padding: 1, stride: 2 }).toArray()).toEqual([[[[4, 18], [36, 77]]]]);
+  });
+
+  it('matches direct loops over random geometries', () => {
+    const gen = new Generator(SEED);
+    fc.assert(
+      fc.property(convCases, (c) => {
+        const { x, w, b, opts } = makeConv(c, gen);
+        const expected = naiveConv2d(x, w, b, c.stride, c.padding, c.dilation, c.groups);
+        const got = Array.from(conv2d(x, w, b, opts).data);
+        expect(got.length).toBe(expected.length);
+        got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 10));
+      }),
+      { seed: SEED, numRuns: 40 },
+    );
+  });
+
+  it('has gradients for input, weight and bias (gradcheck)', () => {
+    const gen = new Generator(SEED + 2);
+    fc.assert(
+      fc.property(convCases, (c) => {
+        const { x, w, b, opts } = makeConv({ ...c, bias: true }, gen);
+        gradcheck((xi, wi, bi) => conv2d(xi, wi, bi, opts), [x.requiresGrad_(), w.requiresGrad_(), b!.requiresGrad_()]);
+      }),
+      { seed: SEED, numRuns: 8 },
+    );
+  });
+
+  it('has second derivatives (gradgradcheck)', () => {
+    const gen = new Generator(SEED + 3);
+    const x = randn([1, 2, 3, 3], { ...f64, generator: gen }).requiresGrad_();
+    const w = randn([2, 1, 2, 2], { ...f64, generator: gen }).requiresGrad_();
+    gradgradcheck((xi, wi) => conv2d(xi, wi, null, { groups: 2, padding: 1, stride: [1, 2] }), [x, w]);
+  });
+
+  it("keeps the size with padding 'same' (an even kernel pads more at the end)", () => {
+    const x = randn([1, 1, 5, 4], f64);
+    const w = randn([3, 1, 2, 3], f64);
+    const same = conv2d(x, w, null, { padding: 'same' });
+    expect(same.shape).toEqual([1, 3, 5, 4]);
+    const explicit = conv2d(x.pad([1, 1, 0, 1]), w);
+    assertAllClose(same, explicit);
+    expect(conv2d(x, w, null, { padding: 'valid' }).shape).toEqual([1, 3, 4, 2]);
+  });
+
+  it('accepts an unbatched input', () => {
+    const x = randn([2, 4, 4], f64);
+    const w = randn([3, 2, 3, 3], f64);
+    assertAllClose(conv2d(x, w), conv2d(x.unsqueeze(0), w).squeeze(0));
+  });
+
+  it('names the op and the shapes on bad input', () => {
+    const w = ones([4, 3, 3, 3]);
+    expect(() => conv2d(ones([1, 2, 5, 5]), w)).toThrow(/conv2d: input of shape \[1, 2, 5, 5\] has 2 channels, but weight of shape \[4, 3, 3, 3\]/);
+    expect(() => conv2d(ones([1, 3, 5]), ones([4, 3, 3]))).toThrow(ShapeError);
+    expect(() => conv2d(ones([3, 5, 5, 5, 5]), w)).toThrow(/expected input of shape \[N, C, H, W\]/);
+    expect(() => conv2d(ones([1, 3, 2, 2]), w)).toThrow(/too small/);
+    expect(() => conv2d(ones([1, 3, 5, 5]), w, ones([3]))).toThrow(/expected bias of shape \[4\]/);
+    expect(() => conv2d(ones([1, 4, 5, 5]), ones([3, 2, 3, 3]), null, { groups: 2 })).toThrow(/not divisible by groups 2/);
+    expect(() => conv2d(ones([1, 3, 5, 5]), w, null, { stride: 0 })).toThrow(IndexError);
+    expect(() => conv2d(ones([1, 3, 5, 5]), w, null, { padding: 'same', stride: 2 })).toThrow(/'same' needs stride 1/);
+  });
+});
+
+describe('conv1d', () => {
+  it('matches a hand-worked example', () => {
+    // [1, 2, 3, 4] ⋆ [1, -1] = [-1, -1, -1]; dilation 2 pairs x[i] with x[i + 2]
+    const x = tensor([[[1, 2, 3, 4]]]);
+    expect(conv1d(x, tensor([[[1, -1]]])).toArray()).toEqual([[[-1, -1, -1]]]);
+    expect(conv1d(x, tensor([[[1, -1]]]), null, { dilation: 2 }).toArray()).toEqual([[[-2, -2]]]);
+  });
+
+  it('has gradients for input, weight and bias', () => {
+    const gen = new Generator(SEED + 4);
+    fc.assert(
+      fc.property(
+        fc.record({ groups: fc.integer({ min: 1, max: 2 }), k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), padding: fc.integer({ min: 0, max: 2 }), dilation: fc.integer({ min: 1, max: 2 }) }),
+        ({ groups, k, stride, padding, dilation }) => {
+          const x = randn([2, 2 * groups, dilation * (k - 1) + 3], { ...f64, generator: gen }).requiresGrad_();
+          const w = randn([groups, 2, k], { ...f64, generator: gen }).requiresGrad_();
+          const b = randn([groups], { ...f64, generator: gen }).requiresGrad_();
+          gradcheck((xi, wi, bi) => conv1d(xi, wi, bi, { stride, padding, dilation, groups }), [x, w, b]);
+        },
+      ),
+      { seed: SEED, numRuns: 8 },
+    );
+  });
+});
+
+describe('pooling', () => {
+  const x = arange(16, undefined, 1, f64).reshape([1, 1, 4, 4]);
+
+  it('max and average pool a 4×4 input by hand', () => {
+    expect(maxPool2d(x, 2).toArray()).toEqual([[[[5, 7], [13, 15]]]]);
+    expect(avgPool2d(x, 2).toArray()).toEqual([[[[2.5, 4.5], [10.5, 12.5]]]]);
+    expect(maxPool2d(x, 3, { stride: 1 }).toArray()).toEqual([[[[10, 11], [14, 15]]]]);
+  });
+
+  it('pads max pooling with −∞ and average pooling with zeros', () => {
+    const neg = x.neg();
+    // windows cover rows {pad, 0}, {1, 2}, {3, pad}; every one holds a real element, which beats −∞
+    expect(maxPool2d(neg, 2, { padding: 1 }).toArray()).toEqual([[[[-0, -1, -3], [-4, -5, -7], [-12, -13, -15]]]]);
+    const small = tensor([[[[1, 2], [4, 5]]]], f64);
+    // the top-left 3×3 window with padding 1 holds 1 + 2 + 4 + 5 = 12 in 4 real cells
+    expect(avgPool2d(small, 3, { stride: 1, padding: 1 }).toArray()).toEqual([[[[12 / 9, 12 / 9], [12 / 9, 12 / 9]]]]);
+    expect(avgPool2d(small, 3, { stride: 1, padding: 1, countIncludePad: false }).toArray()).toEqual([[[[3, 3], [3, 3]]]]);
+    expect(avgPool2d(small, 2, { divisorOverride: 2 }).toArray()).toEqual([[[[6]]]]);
+  });
+
+  it('sends the max-pool gradient to the maximum of each window', () => {
+    const leaf = x.clone().requiresGrad_();
+    maxPool2d(leaf, 2).sum().backward();
+    expect(leaf.grad!.toArray()).toEqual([[[[0, 0, 0, 0], [0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 0, 1]]]]);
+  });
+
+  it('has gradients over random geometries', () => {
+    const gen = new Generator(SEED + 5);
+    fc.assert(
+      fc.property(
+        fc.record({ k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 1 }), dilation: fc.integer({ min: 1, max: 2 }), include: fc.boolean() }),
+        ({ k, stride, pad, dilation, include }) => {
+          const padding = Math.min(pad, Math.floor(k / 2));
+          const size = dilation * (k - 1) + 2;
+          // distinct values keep max pooling away from ties, where it has no derivative
+          const input = randn([1, 2, size, size + 1], { ...f64, generator: gen }).requiresGrad_();
+          gradcheck((t) => maxPool2d(t, k, { stride, padding, dilation }), [input]);
+          gradcheck((t) => avgPool2d(t, k, { stride, padding, countIncludePad: include }), [input]);
+        },
+      ),
+      { seed: SEED, numRuns: 8 },
+    );
+    const input = randn([1, 1, 4, 4], { ...f64, generator: gen }).requiresGrad_();
+    gradgradcheck((t) => maxPool2d(t, 2).square(), [input]);
+    gradgradcheck((t) => avgPool2d(t, 3, { stride: 1, padding: 1, countIncludePad: false }), [input]);
+  });
+
+  it('rejects bad arguments with clear errors', () => {
+    expect(() => maxPool2d(ones([4, 4]), 2)).toThrow(/maxPool2d: expected input of shape \[N, C, H, W\] or \[C, H, W\], got \[4, 4\]/);
+    expect(() => maxPool2d(ones([1, 1, 4, 4]), 2, { padding: 2 })).toThrow(/at most half the kernel size/);
+    expect(() => avgPool2d(ones([1, 1, 2, 2]), 3)).toThrow(/too small/);
+    expect(() => maxPool2d(ones([1, 1, 4, 4]), [2, 2, 2])).toThrow(IndexError);
+  });
+});
+
+describe('adaptiveAvgPool2d', () => {
+  it('averages PyTorch’s windows', () => {
+    const x = arange(16, undefined, 1, f64).reshape([1, 1, 4, 4]);
+    assertAllClose(adaptiveAvgPool2d(x, 2), avgPool2d(x, 2));
+    expect(adaptiveAvgPool2d(x, 1).toArray()).toEqual([[[[7.5]]]]);
+    // 5 → 3 windows: [0, 2), [1, 4), [3, 5)
+    const row = tensor([[[[0, 1, 2, 3, 4]]]], f64);
+    expect(adaptiveAvgPool2d(row, [1, 3]).toArray()).toEqual([[[[0.5, 2, 3.5]]]]);
+    expect(adaptiveAvgPool2d(randn([2, 3, 5], f64), [null, 2]).shape).toEqual([2, 3, 2]);
+  });
+
+  it('has gradients', () => {
+    const x = randn([1, 2, 5, 4], { ...f64, generator: new Generator(SEED + 6) }).requiresGrad_();
+    gradcheck((t) => adaptiveAvgPool2d(t, [3, 3]), [x]);
+  });
+
+  it('rejects bad shapes', () => {
+    expect(() => adaptiveAvgPool2d(ones([4]), 2)).toThrow(ShapeError);
+    expect(() => adaptiveAvgPool2d(ones([1, 4, 4]), 0)).toThrow(IndexError);
+  });
+});
