@@ -85,10 +85,10 @@ function batchStrides(t: Tensor): [number, number, number] | null {
   const rows = t.strides[n - 2]!;
   const cols = t.strides[n - 1]!;
   if (n === 2) return [0, rows, cols];
-  for (let d = 0; d < n - 3; d++) {
-    if (t.shape[d + 1] !== 1 && t.strides[d] !== t.strides[d + 1]! * t.shape[d + 1]!) return null;
-  }
-  return [t.strides[n - 3]!, rows, cols];
+  // The batch dims merge when they can be viewed as one dim; size-1 dims may
+  // carry any stride (a narrowed view), so their stride must not be taken.
+  const merged = viewStrides(t.shape.slice(0, n - 2), t.strides.slice(0, n - 2), [numelOf(t.shape.slice(0, n - 2))]);
+  return merged === null ? null : [merged[0]!, rows, cols];
 }
 
 function asBatch(t: Tensor): { data: typeof t.storage.data; shape: Shape; strides: readonly number[]; offset: number } {

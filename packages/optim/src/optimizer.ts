@@ -1,0 +1,355 @@
+import { DTypeError, ShapeError, Tensor, enableGrad, noGrad } from '@tapegrad/core';
+import { fmtShape } from './check.js';
+import { OptimError } from './optim-error.js';
+import { deserializeTensor, isSerializedTensor, serializeTensor, type SerializedTensor } from './serialized-tensor.js';
+
+/**
+ * What every optimizer's options have: a learning rate.
+ *
+ * @example
+ * ```ts
+ * const o: BaseOptions = { lr: 0.1 };
+ * ```
+ */
+export interface BaseOptions {
+  lr: number;
+}
+
+/**
+ * A value an optimizer option may take: all of them survive `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * const betas: OptionValue = [0.9, 0.999];
+ * ```
+ */
+export type OptionValue = number | boolean | string | readonly number[];
+
+/**
+ * One parameter group: the tensors it updates and the options they share.
+ * A scheduler records the learning rate it started from in `initialLr`.
+ *
+ * @example
+ * ```ts
+ * opt.paramGroups[0].lr = 0.01;
+ * ```
+ */
+export type ParamGroup<O extends BaseOptions = BaseOptions> = O & {
+  params: Tensor[];
+  initialLr?: number;
+};
+
+/**
+ * A parameter group as given to a constructor or to `addParamGroup`: options
+ * left out take the optimizer's defaults.
+ *
+ * @example
+ * ```ts
+ * const g: ParamGroupInput<SGDOptions> = { params: [w], lr: 0.1 };
+ * ```
+ */
+export type ParamGroupInput<O extends BaseOptions = BaseOptions> = Partial<O> & {
+  readonly params: Iterable<Tensor>;
+};
+
+/**
+ * What an optimizer is built from: a list of tensors (one group), or a list of groups.
+ *
+ * @example
+ * ```ts
+ * const p: ParamsInput<SGDOptions> = [{ params: [w], lr: 0.1 }, { params: [b] }];
+ * ```
+ */
+export type ParamsInput<O extends BaseOptions = BaseOptions> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
+
+/**
+ * Per-parameter optimizer state: counters and buffers the shape of the parameter.
+ *
+ * @example
+ * ```ts
+ * const s: ParamState = { step: 3, expAvg: zeros([2]) };
+ * ```
+ */
+export type ParamState = { [key: string]: number | Tensor | undefined };
+
+/**
+ * An optimizer's state as plain JSON. `state` is keyed by the index of the
+ * parameter, counting through the groups in order; `paramGroups` lists each
+ * group's options with `params` replaced by those indices.
+ *
+ * @example
+ * ```ts
+ * const saved = JSON.stringify(opt.stateDict());
+ * opt2.loadStateDict(JSON.parse(saved) as OptimizerStateDict);
+ * ```
+ */
+export interface OptimizerStateDict {
+  readonly state: { readonly [index: string]: { readonly [key: string]: number | SerializedTensor } };
+  readonly paramGroups: readonly ({ readonly params: readonly number[] } & { readonly [key: string]: OptionValue })[];
+}
+
+/**
+ * Options of {@link Optimizer.zeroGrad}.
+ *
+ * @example
+ * ```ts
+ * opt.zeroGrad({ setToNone: false });
+ * ```
+ */
+export interface ZeroGradOptions {
+  /** Set `.grad` to null (the default, as PyTorch) rather than filling it with zeros. */
+  readonly setToNone?: boolean;
+}
+
+function isGroupInput(v: unknown): v is ParamGroupInput {
+  return typeof v === 'object' && v !== null && !(v instanceof Tensor) && 'params' in v;
+}
+
+/**
+ * Base class of the optimizers: parameter groups with per-group options, lazily
+ * created per-parameter state, `zeroGrad`, `step` and a JSON state dict.
+ * A subclass names itself, fills in defaults, validates options and updates
+ * one parameter at a time.
+ *
+ * @example
+ * ```ts
+ * const opt = new SGD([{ params: [w], lr: 0.1 }, { params: [b] }], { lr: 0.01, momentum: 0.9 });
+ * loss.backward();
+ * opt.step();
+ * opt.zeroGrad();
+ * ```
+ */
+export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends ParamState = ParamState> {
+  /** The parameter groups, each with its own options. Schedulers change `lr` here. */
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state, created at a parameter's first update. */
+  readonly state = new Map<Tensor, S>();
+  /** The options a group takes for what it leaves out. */
+  readonly defaults: Readonly<O>;
+  /** The optimizer's name, as errors show it. */
+  readonly optimizerName: string;
+
+  /**
+   * @param name the optimizer's name for messages.
+   * @param params tensors or parameter groups.
+   * @param defaults complete options for groups that leave some out.
+   */
+  protected constructor(name: string, params: ParamsInput<O>, defaults: O) {
+    this.optimizerName = name;
+    this.defaults = { ...defaults };
+    this.validateOptions(this.defaults);
+    const list: unknown[] = params !== null && typeof params === 'object' && Symbol.iterator in params ? Array.from(params as Iterable<unknown>) : [];
+    if (list.length === 0) throw new OptimError(`${name}: got an empty parameter list; expected tensors or parameter groups`);
+    if (list.every((p) => p instanceof Tensor)) {
+      this.addParamGroup({ params: list as Tensor[] } as unknown as ParamGroupInput<O>);
+    } else if (list.every(isGroupInput)) {
+      for (const g of list) this.addParamGroup(g as ParamGroupInput<O>);
+    } else {
+      throw new OptimError(`${name}: params must be a list of tensors or a list of parameter groups ({ params: [...] , ...options }), not a mix`);
+    }
+  }
+
+  /** Throws an {@link OptimError} naming the optimizer for an invalid option. */
+  protected abstract validateOptions(options: Readonly<O>): void;
+
+  /** Updates one parameter in place from its gradient and state (called under `noGrad`). */
+  protected abstract updateParam(param: Tensor, grad: Tensor, state: S, group: ParamGroup<O>): void;
+
+  /** The state of a parameter before its first update. */
+  protected abstract initState(param: Tensor): S;
+
+  /**
+   * Adds a group of parameters with its own options (the defaults fill the rest),
+   * for example layers unfrozen during fine-tuning.
+   *
+   * @example
+   * ```ts
+   * opt.addParamGroup({ params: head.parameters(), lr: 1e-3 });
+   * ```
+   */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const name = this.optimizerName;
+    if (!isGroupInput(group)) throw new OptimError(`${name}.addParamGroup: expected an object { params: [...], ...options }`);
+    const rawParams: unknown = group.params;
+    if (rawParams instanceof Tensor) throw new OptimError(`${name}: a group's params must be a list of tensors, got a single tensor; wrap it in [ ]`);
+    const params: unknown[] = rawParams !== null && typeof rawParams === 'object' && Symbol.iterator in rawParams ? Array.from(rawParams as Iterable<unknown>) : [];
+    if (params.length === 0) throw new OptimError(`${name}: got a parameter group with no parameters`);
+    const seen = new Set<Tensor>();
+    for (const g of this.paramGroups) for (const p of g.params) seen.add(p);
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new OptimError(`${name}: parameter ${i} of the group is not a tensor (got ${p === null ? 'null' : typeof p})`);
+      if (!p.requiresGrad) throw new OptimError(`${name}: parameter ${i} of the group (shape ${fmtShape(p.shape)}, ${p.dtype}) does not require grad; create it with { requiresGrad: true }`);
+      if (!p.isLeaf) throw new OptimError(`${name}: parameter ${i} of the group (shape ${fmtShape(p.shape)}) is not a leaf tensor; optimize the leaf it was computed from, or detach().requiresGrad_()`);
+      if (seen.has(p)) throw new OptimError(`${name}: parameter ${i} of the group (shape ${fmtShape(p.shape)}) appears more than once in the parameter groups`);
+      seen.add(p);
+    });
+    const { params: _omit, ...overrides } = group;
+    const options = { ...this.defaults, ...overrides } as O;
+    this.validateOptions(options);
+    this.paramGroups.push({ ...options, params: params as Tensor[] });
+  }
+
+  /**
+   * Clears the gradients of every parameter: sets them to null (the default,
+   * so that the next backward allocates fresh ones) or fills them with zeros.
+   *
+   * @example
+   * ```ts
+   * opt.zeroGrad();
+   * ```
+   */
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    const setToNone = options.setToNone ?? true;
+    noGrad(() => {
+      for (const g of this.paramGroups) {
+        for (const p of g.params) {
+          if (p.grad === null) continue;
+          if (setToNone) p.grad = null;
+          else {
+            // A gradient made with createGraph is part of a graph; cut it out first.
+            if (p.grad.gradFn !== null) p.grad = p.grad.detach();
+            p.grad.zero_();
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Performs one update of every parameter that has a gradient (those whose
+   * `.grad` is null are skipped). `closure`, if given, re-evaluates the model
+   * with recording on and returns the loss, which `step` returns.
+   *
+   * @example
+   * ```ts
+   * loss.backward();
+   * opt.step();
+   * ```
+   */
+  step<L = undefined>(closure?: () => L): L | undefined {
+    const loss = closure === undefined ? undefined : enableGrad(closure);
+    noGrad(() => {
+      let index = 0;
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          const i = index++;
+          const grad = p.grad;
+          if (grad === null) continue;
+          this.checkGrad(p, grad, i);
+          let state = this.state.get(p);
+          if (state === undefined) {
+            state = this.initState(p);
+            this.state.set(p, state);
+          }
+          this.updateParam(p, grad, state, group);
+        }
+      }
+    });
+    return loss;
+  }
+
+  private checkGrad(p: Tensor, g: Tensor, i: number): void {
+    if (!(g instanceof Tensor)) throw new OptimError(`${this.optimizerName}.step: the .grad of parameter ${i} is not a tensor`);
+    if (g.shape.length !== p.shape.length || g.shape.some((d, k) => d !== p.shape[k])) {
+      throw new ShapeError(`${this.optimizerName}.step: the gradient of parameter ${i} has shape ${fmtShape(g.shape)} but the parameter has shape ${fmtShape(p.shape)}; expected equal shapes`);
+    }
+    if (g.dtype !== p.dtype) {
+      throw new DTypeError(`${this.optimizerName}.step: the gradient of parameter ${i} (shape ${fmtShape(p.shape)}) has dtype ${g.dtype} but the parameter is ${p.dtype}; expected equal dtypes`);
+    }
+  }
+
+  private allParams(): Tensor[] {
+    return this.paramGroups.flatMap((g) => g.params);
+  }
+
+  /**
+   * The optimizer's state (per-parameter buffers and counters) and every group's
+   * options, as plain JSON. Loading it with {@link Optimizer.loadStateDict} into
+   * an optimizer over parameters restored to the same values continues training
+   * bit for bit.
+   *
+   * @example
+   * ```ts
+   * localStorage.setItem('opt', JSON.stringify(opt.stateDict()));
+   * ```
+   */
+  stateDict(): OptimizerStateDict {
+    const indexOf = new Map<Tensor, number>();
+    this.allParams().forEach((p, i) => indexOf.set(p, i));
+    const state: Record<string, Record<string, number | SerializedTensor>> = {};
+    for (const [p, s] of this.state) {
+      const i = indexOf.get(p);
+      if (i === undefined) continue;
+      const entry: Record<string, number | SerializedTensor> = {};
+      for (const [k, v] of Object.entries(s)) {
+        if (v instanceof Tensor) entry[k] = serializeTensor(v);
+        else if (typeof v === 'number') entry[k] = v;
+      }
+      state[String(i)] = entry;
+    }
+    let next = 0;
+    const paramGroups = this.paramGroups.map((g) => {
+      const { params, ...options } = g;
+      const out: Record<string, OptionValue> = {};
+      for (const [k, v] of Object.entries(options)) {
+        if (v === undefined) continue;
+        out[k] = Array.isArray(v) ? [...(v as number[])] : (v as OptionValue);
+      }
+      return { ...out, params: params.map(() => next++) };
+    });
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores state and group options saved by {@link Optimizer.stateDict}. The
+   * optimizer must have as many groups, with as many parameters each, of the
+   * same shapes.
+   *
+   * @example
+   * ```ts
+   * opt.loadStateDict(JSON.parse(saved) as OptimizerStateDict);
+   * ```
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const who = `${this.optimizerName}.loadStateDict`;
+    if (typeof dict !== 'object' || dict === null || !Array.isArray(dict.paramGroups) || typeof dict.state !== 'object' || dict.state === null) {
+      throw new OptimError(`${who}: expected an object { state, paramGroups } as stateDict() returns`);
+    }
+    if (dict.paramGroups.length !== this.paramGroups.length) {
+      throw new OptimError(`${who}: the saved state has ${dict.paramGroups.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
+    }
+    const newOptions = dict.paramGroups.map((saved, gi) => {
+      const group = this.paramGroups[gi]!;
+      if (!Array.isArray(saved.params) || saved.params.length !== group.params.length) {
+        throw new OptimError(`${who}: saved parameter group ${gi} has ${Array.isArray(saved.params) ? saved.params.length : 'no'} parameters but the optimizer's group ${gi} has ${group.params.length}`);
+      }
+      const { params: _omit, ...options } = saved;
+      const merged = { ...this.defaults, ...options } as unknown as O;
+      this.validateOptions(merged);
+      return options;
+    });
+    const params = this.allParams();
+    const savedIndex = new Map<number, Tensor>();
+    dict.paramGroups.forEach((saved, gi) => (saved.params as readonly number[]).forEach((id: number, k: number) => savedIndex.set(id, this.paramGroups[gi]!.params[k]!)));
+    const restored = new Map<Tensor, S>();
+    for (const [key, entry] of Object.entries(dict.state)) {
+      const p = savedIndex.get(Number(key));
+      if (p === undefined) throw new OptimError(`${who}: the saved state names parameter ${key}, which no saved group holds (${params.length} parameters)`);
+      const s: Record<string, number | Tensor> = {};
+      for (const [k, v] of Object.entries(entry)) {
+        if (typeof v === 'number') s[k] = v;
+        else if (isSerializedTensor(v)) {
+          const t = deserializeTensor(v, who);
+          if (t.shape.length !== p.shape.length || t.shape.some((d, j) => d !== p.shape[j])) {
+            throw new OptimError(`${who}: the saved '${k}' of parameter ${key} has shape ${fmtShape(t.shape)} but the parameter has shape ${fmtShape(p.shape)}`);
+          }
+          s[k] = t;
+        } else throw new OptimError(`${who}: the saved '${k}' of parameter ${key} is neither a number nor a serialized tensor`);
+      }
+      restored.set(p, s as S);
+    }
+    newOptions.forEach((options, gi) => Object.assign(this.paramGroups[gi]!, options));
+    this.state.clear();
+    for (const [p, s] of restored) this.state.set(p, s);
+  }
+}
