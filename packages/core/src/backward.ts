@@ -68,20 +68,47 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, sink: Sink, createGraph: boolea
   leaf.grad = accumulated(leaf.grad, g, createGraph);
 }
 
-/** Nodes reachable from the roots, in reverse recording order (a reverse topological order). */
-function reachable(roots: readonly TapeNode[]): TapeNode[] {
-  const seen = new Set<TapeNode>(roots);
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    for (const e of node.edges) {
-      if (e?.node && !seen.has(e.node)) {
-        seen.add(e.node);
-        stack.push(e.node);
-      }
+/**
+ * A max-heap of nodes by recording number. Popping it walks the graph in
+ * reverse recording order, which is a reverse topological order: a node is
+ * popped only after every node that consumed its output.
+ */
+class NodeHeap {
+  private readonly items: TapeNode[] = [];
+  private readonly queued = new Set<TapeNode>();
+
+  push(node: TapeNode): void {
+    if (this.queued.has(node)) return;
+    this.queued.add(node);
+    const a = this.items;
+    let i = a.push(node) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]!.id >= node.id) break;
+      a[i] = a[parent]!;
+      i = parent;
     }
+    a[i] = node;
   }
-  return [...seen].sort((a, b) => b.id - a.id);
+
+  pop(): TapeNode | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const c = r < a.length && a[r]!.id > a[l]!.id ? r : l;
+      if (a[c]!.id <= last.id) break;
+      a[i] = a[c]!;
+      i = c;
+    }
+    a[i] = last;
+    return top;
+  }
 }
 
 /**
@@ -93,21 +120,20 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   const createGraph = options.createGraph ?? false;
   const retain = options.retainGraph ?? createGraph;
   const pending = new Map<TapeNode, Tensor>();
-  const starts: TapeNode[] = [];
+  const heap = new NodeHeap();
   roots.forEach((root, i) => {
     const node = root.gradFn;
     if (node === null) return;
     const g = rootGrads[i]!;
     const prev = pending.get(node);
     pending.set(node, prev === undefined ? g : prev.add(g));
-    starts.push(node);
+    heap.push(node);
   });
-  const order = reachable(starts);
   const run = (): void => {
     roots.forEach((root, i) => {
       if (root.gradFn === null) accumulateLeaf(root, rootGrads[i]!, sink, createGraph);
     });
-    for (const node of order) {
+    for (let node = heap.pop(); node !== undefined; node = heap.pop()) {
       let g = pending.get(node);
       if (g === undefined) continue;
       pending.delete(node);
@@ -116,18 +142,21 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
       if (sink.kind === 'capture' && sink.nodes.has(node)) sink.nodes.set(node, accumulated(sink.nodes.get(node) ?? null, g, true));
       const grads = node.rule(g, node);
       if (!retain) node.free();
-      node.edges.forEach((edge, i) => {
+      const edges = node.edges;
+      for (let i = 0; i < edges.length; i++) {
+        const edge = edges[i];
         const gi = grads[i];
-        if (edge === null || gi === null || gi === undefined) return;
+        if (edge === null || edge === undefined || gi === null || gi === undefined) continue;
         const fitted = fit(gi, edge);
         if (node.stack !== undefined) checkAnomaly(node, fitted, i);
         if (edge.node !== null) {
           const prev = pending.get(edge.node);
           pending.set(edge.node, prev === undefined ? fitted : prev.add(fitted));
+          heap.push(edge.node);
         } else if (edge.leaf !== null) {
           accumulateLeaf(edge.leaf, fitted, sink, createGraph);
         }
-      });
+      }
     }
   };
   if (createGraph) enableGrad(run);

@@ -25,11 +25,14 @@ export function record<P>(
 ): TapeNode | null {
   if (!isGradEnabled() || !isFloating(out.dtype)) return null;
   let any = false;
-  const edges = inputs.map((t): Edge | null => {
-    if (!t.requiresGrad) return null;
-    any = true;
-    return { node: t.gradFn, leaf: t.gradFn === null ? t : null, shape: t.shape, dtype: t.dtype };
-  });
+  const edges = new Array<Edge | null>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i]!;
+    if (t.requiresGrad) {
+      any = true;
+      edges[i] = { node: t.gradFn, leaf: t.gradFn === null ? t : null, shape: t.shape, dtype: t.dtype };
+    } else edges[i] = null;
+  }
   if (!any) return null;
   const stack = isAnomalyEnabled() ? new Error().stack : undefined;
   const saved = extraSaved.length === 0 ? inputs : [...inputs, ...extraSaved];

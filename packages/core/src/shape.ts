@@ -65,7 +65,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * broadcastShapes('add', [2, 1], [3]); // [2, 3]
  * ```
  */
-export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+export function broadcastShapes(op: string, ...shapes: Shape[]): Shape {
+  if (shapes.length === 2 && shapesEqual(shapes[0]!, shapes[1]!)) return shapes[0]!;
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(ndim).fill(1);
   for (const s of shapes) {

@@ -41,13 +41,6 @@ export type VjpRule<P> = (g: Tensor, ctx: RuleContext<P>) => readonly (Tensor | 
 /** A gradient hook: sees the gradient and may return a replacement. */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
-interface Saved {
-  readonly inputs: readonly Tensor[];
-  readonly versions: readonly number[];
-  readonly out: Tensor;
-  readonly outVersion: number;
-}
-
 let counter = 0;
 
 /**
@@ -56,15 +49,17 @@ let counter = 0;
  */
 export class TapeNode<P = unknown> implements RuleContext<P> {
   readonly id = counter++;
-  readonly needs: readonly boolean[];
-  readonly shapes: readonly Shape[];
-  readonly dtypes: readonly DType[];
   /** Shape and dtype of the op's output (kept after the saved values are freed). */
   readonly outShape: Shape;
   readonly outDtype: DType;
   hooks: GradHook[] | null = null;
   retained: Tensor | null = null;
-  private saved: Saved | null;
+  // Saved values and their versions at recording time; null once freed.
+  private inputs: readonly Tensor[] | null;
+  private versions: readonly number[];
+  private output: Tensor | null;
+  private readonly outVersion: number;
+  private lazyNeeds: readonly boolean[] | null = null;
 
   constructor(
     readonly name: string,
@@ -76,39 +71,54 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
     out: Tensor,
     readonly stack: string | undefined,
   ) {
-    this.needs = edges.map((e) => e !== null);
-    this.shapes = inputs.slice(0, edges.length).map((t) => t.shape);
-    this.dtypes = inputs.slice(0, edges.length).map((t) => t.dtype);
     this.outShape = out.shape;
     this.outDtype = out.dtype;
-    this.saved = { inputs, versions: inputs.map((t) => t.version), out, outVersion: out.version };
+    this.inputs = inputs;
+    const versions = new Array<number>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) versions[i] = inputs[i]!.version;
+    this.versions = versions;
+    this.output = out;
+    this.outVersion = out.version;
+  }
+
+  get needs(): readonly boolean[] {
+    return (this.lazyNeeds ??= this.edges.map((e) => e !== null));
+  }
+
+  get shapes(): readonly Shape[] {
+    return this.live().slice(0, this.edges.length).map((t) => t.shape);
+  }
+
+  get dtypes(): readonly DType[] {
+    return this.live().slice(0, this.edges.length).map((t) => t.dtype);
   }
 
   input(i: number): Tensor {
-    const s = this.live();
-    const t = s.inputs[i]!;
-    if (t.version !== s.versions[i]) throw this.modified(`input ${i}`, t, s.versions[i]!);
+    const t = this.live()[i]!;
+    if (t.version !== this.versions[i]) throw this.modified(`input ${i}`, t, this.versions[i]!);
     return t;
   }
 
   out(): Tensor {
-    const s = this.live();
-    if (s.out.version !== s.outVersion) throw this.modified('output', s.out, s.outVersion);
-    return s.out;
+    this.live();
+    const out = this.output!;
+    if (out.version !== this.outVersion) throw this.modified('output', out, this.outVersion);
+    return out;
   }
 
   /** Drops the saved values so that their memory can be reclaimed. */
   free(): void {
-    this.saved = null;
+    this.inputs = null;
+    this.output = null;
   }
 
-  private live(): Saved {
-    if (this.saved === null) {
+  private live(): readonly Tensor[] {
+    if (this.inputs === null) {
       throw new AutogradError(
         `backward: trying to backward through '${this.name}' a second time; its saved values were freed after the first backward. Pass { retainGraph: true } to the first backward() to keep them.`,
       );
     }
-    return this.saved;
+    return this.inputs;
   }
 
   private modified(what: string, t: Tensor, was: number): AutogradError {

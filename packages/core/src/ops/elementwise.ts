@@ -4,7 +4,7 @@ import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { apply } from '../record.js';
 import { shapesEqual } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { kernelView, scalar } from './make.js';
+import { constant, kernelView, scalar } from './make.js';
 
 /**
  * Turns a plain number into a 0-d tensor of the dtype it takes next to `like`
@@ -18,7 +18,7 @@ import { kernelView, scalar } from './make.js';
 export function asTensor(v: TensorLike, like: Tensor): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v !== 'number') throw new TapegradError(`expected a tensor or a number, got ${typeof v}`);
-  return scalar(v, scalarDtype(v, like.dtype));
+  return constant(v, scalarDtype(v, like.dtype));
 }
 
 const un =

@@ -1,6 +1,6 @@
 import type { View } from '../backend/backend.js';
 import { allocate, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
-import { contiguousStrides, type Shape } from '../shape.js';
+import { contiguousStrides, shapesEqual, type Shape } from '../shape.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
@@ -51,6 +51,7 @@ export function kernelView(t: Tensor): View {
  * ```
  */
 export function broadcastView(t: Tensor, shape: Shape): View {
+  if (t.shape === shape || shapesEqual(t.shape, shape)) return kernelView(t);
   const lead = shape.length - t.ndim;
   const strides = shape.map((s, i) => {
     if (i < lead) return 0;
@@ -58,6 +59,30 @@ export function broadcastView(t: Tensor, shape: Shape): View {
     return own === 1 && s !== 1 ? 0 : t.strides[i - lead]!;
   });
   return { data: t.storage.data, shape, strides, offset: t.offset };
+}
+
+// 0-d constants are immutable once made (no user holds them to write into),
+// so the most recent ones are shared: ops with plain-number operands are common.
+const SCALAR_CACHE_SIZE = 256;
+const scalarCache: Record<DType, Map<number, Tensor>> = { float32: new Map(), float64: new Map(), int32: new Map(), bool: new Map() };
+
+/**
+ * A shared 0-d tensor holding `value`, for a plain-number operand.
+ *
+ * @example
+ * ```ts
+ * constant(0.5, 'float32');
+ * ```
+ */
+export function constant(value: number, dtype: DType): Tensor {
+  const cache = scalarCache[dtype];
+  let t = cache.get(value);
+  if (t === undefined || Object.is(value, -0) || Number.isNaN(value)) {
+    t = scalar(value, dtype);
+    if (cache.size >= SCALAR_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(value, t);
+  }
+  return t;
 }
 
 /**
