@@ -22,10 +22,17 @@ function mismatch(a: Tensor, b: Tensor, why: string): ShapeError {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) throw mismatch(a, b, 'both arguments need at least 1 dim');
   if (a.dtype === 'bool' || b.dtype === 'bool') throw new DTypeError(`matmul: bool tensors cannot be multiplied (got ${a.dtype} and ${b.dtype})`);
-  if (a.ndim === 1 && b.ndim === 1) {
-    if (a.shape[0] !== b.shape[0]) throw mismatch(a, b, `inner sizes ${a.shape[0]} and ${b.shape[0]} differ`);
-    return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
+  // Checked here, before vectors are turned into matrices, so that the message shows the shapes the caller passed.
+  const inner = b.shape[Math.max(0, b.ndim - 2)]!;
+  if (a.shape[a.ndim - 1] !== inner) throw mismatch(a, b, `inner sizes ${a.shape[a.ndim - 1]} and ${inner} differ`);
+  if (a.ndim > 2 && b.ndim > 2) {
+    try {
+      broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+    } catch {
+      throw mismatch(a, b, `batch dims ${fmtShape(a.shape.slice(0, -2))} and ${fmtShape(b.shape.slice(0, -2))} do not broadcast`);
+    }
   }
+  if (a.ndim === 1 && b.ndim === 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   const k = a.shape[a.ndim - 1]!;

@@ -165,6 +165,15 @@ export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
   const dims = dimsOf('norm', x, dim);
   if (p === Infinity) return amax(x.abs(), dims, keepdim);
   if (p === 1) return x.abs().sum(dims, keepdim);
-  if (p === 2) return x.square().sum(dims, keepdim).sqrt();
-  return x.abs().pow(p).sum(dims, keepdim).pow(1 / p);
+  if (p === 2) return rootAwayFromZero(x.square().sum(dims, keepdim), (t) => t.sqrt());
+  return rootAwayFromZero(x.abs().pow(p).sum(dims, keepdim), (t) => t.pow(1 / p));
+}
+
+/**
+ * `root(s)` with the gradient 0 (not ∞·0 = NaN) where `s` is 0, as PyTorch's
+ * norm has: the root sees 1 there, and the result is put back to 0.
+ */
+function rootAwayFromZero(s: Tensor, root: (t: Tensor) => Tensor): Tensor {
+  const zero = s.eq(0);
+  return where(zero, 0, root(where(zero, 1, s)));
 }
