@@ -14,9 +14,22 @@ export { Bilinear } from './layers/bilinear.js';
 export type { LayerOptions } from './layers/layer-options.js';
 
 // ---- activations and softmax --------------------------------------------------
-export { relu, leakyRelu, elu, gelu, silu, mish, sigmoid, tanh, softplus, hardtanh } from './functional/activations.js';
+export { relu, leakyRelu, elu, gelu, silu, mish, sigmoid, tanh, softplus, hardtanh, log1pExp } from './functional/activations.js';
 export { softmax, logSoftmax } from './functional/softmax.js';
 export { ReLU, LeakyReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Softplus, Hardtanh, Softmax, LogSoftmax } from './layers/activations.js';
+
+// ---- losses ---------------------------------------------------------------------
+export { mseLoss, l1Loss, smoothL1Loss, huberLoss, type ReductionOptions } from './functional/regression-losses.js';
+export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './functional/cross-entropy.js';
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+} from './functional/binary-cross-entropy.js';
+export { klDiv, type KlDivOptions } from './functional/kl-div.js';
+export type { Reduction } from './functional/reduction.js';
+export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './layers/losses.js';
 
 // ---- initialisation -------------------------------------------------------------
 export * as init from './init.js';

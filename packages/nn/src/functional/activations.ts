@@ -5,6 +5,23 @@ function checkFloat(op: string, x: Tensor): void {
 }
 
 /**
+ * `log(1 + eᶻ)` for any finite `z`, overflow-free in value and gradient
+ * (the building block of softplus and of the losses on logits).
+ *
+ * @example
+ * ```ts
+ * log1pExp(tensor([1000])).item(); // 1000
+ * ```
+ */
+export function log1pExp(z: Tensor): Tensor {
+  // NOTE: log(1 + eᶻ) = max(z, 0) + log(1 + e^(min(z,0) − max(z,0))): the exponent
+  // is never positive, so nothing overflows, and at z = 0 the shared gradient of
+  // max/min still gives the right slope 1/2 (|z| would give 0 there).
+  const hi = z.maximum(0);
+  return hi.add(z.minimum(0).sub(hi).exp().log1p());
+}
+
+/**
  * `max(x, 0)`.
  *
  * @example
@@ -88,11 +105,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   checkFloat('softplus', x);
   if (!(beta > 0)) throw new TapegradError(`softplus: beta must be positive, got ${beta}`);
   const z = x.mul(beta);
-  // NOTE: log(1 + eᶻ) = max(z, 0) + log(1 + e^(min(z,0) − max(z,0))): the exponent
-  // is never positive, so nothing overflows in the value or in the gradient.
-  const hi = z.maximum(0);
-  const stable = hi.add(z.minimum(0).sub(hi).exp().log1p()).div(beta);
-  return x.where(z.gt(threshold), stable);
+  return x.where(z.gt(threshold), log1pExp(z).div(beta));
 }
 
 /**

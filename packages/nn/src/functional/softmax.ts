@@ -17,7 +17,8 @@ export function softmax(x: Tensor, dim: number): Tensor {
   checkFloat('softmax', x);
   // NOTE: subtract the (detached) max along dim so that exp never overflows;
   // softmax is shift-invariant, so the value and the gradient are unchanged.
-  const z = x.sub(x.detach().amax(dim, true));
+  const m = x.detach().amax(dim, true);
+  const z = x.sub(m.where(m.abs().ne(Infinity), 0));
   const e = z.exp();
   return e.div(e.sum(dim, true));
 }
@@ -33,7 +34,12 @@ export function softmax(x: Tensor, dim: number): Tensor {
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   checkFloat('logSoftmax', x);
-  // NOTE: log(softmax(x)) would be log(0) = −inf for logits far below the max;
-  // x − logsumexp(x) stays finite (logsumexp subtracts the max itself).
-  return x.sub(x.logsumexp(dim, true));
+  // NOTE: log(softmax(x)) would be log(0) = −inf for logits far below the max.
+  // Shift by the detached max first, z = x − max, and return z − log Σ exp(z):
+  // exp never overflows, and z is exact where x − logsumexp(x) would round
+  // (−1000 − (−998.9) loses digits in float32). An infinite max is replaced by
+  // 0 so that inf − inf does not make NaN.
+  const m = x.detach().amax(dim, true);
+  const z = x.sub(m.where(m.abs().ne(Infinity), 0));
+  return z.sub(z.exp().sum(dim, true).log());
 }
