@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { tensor, zeros } from '@tapegrad/core';
+
+describe('gradients at the edges of a domain', () => {
+  it('the 2-norm of a zero vector has gradient 0, as in PyTorch', () => {
+    const x = zeros([3], { dtype: 'float64', requiresGrad: true });
+    const n = x.norm();
+    n.backward();
+    expect(n.item()).toBe(0);
+    expect(x.grad?.toArray()).toEqual([0, 0, 0]);
+  });
+
+  it('the 2-norm of a non-zero vector has gradient x/|x|', () => {
+    const x = tensor([3, 4], { dtype: 'float64', requiresGrad: true });
+    x.norm().backward();
+    expect(x.grad?.toArray()).toEqual([0.6, 0.8]);
+  });
+
+  it('logsumexp of all −∞ is −∞ and of ±1000 is finite', () => {
+    expect(tensor([-Infinity, -Infinity]).logsumexp().item()).toBe(-Infinity);
+    expect(tensor([1000, 1000], { dtype: 'float64' }).logsumexp().item()).toBeCloseTo(1000 + Math.LN2, 12);
+    expect(tensor([-1000, -1000], { dtype: 'float64' }).logsumexp().item()).toBeCloseTo(-1000 + Math.LN2, 12);
+  });
+});
