@@ -31,5 +31,8 @@ export { klDiv, type KlDivOptions } from './functional/kl-div.js';
 export type { Reduction } from './functional/reduction.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './layers/losses.js';
 
+// ---- weights that travel ---------------------------------------------------------
+export { saveSafetensors, loadSafetensors, saveModule, loadModule, type SafetensorsContents, type SafetensorsDType } from './io/safetensors.js';
+
 // ---- initialisation -------------------------------------------------------------
 export * as init from './init.js';
