@@ -35,6 +35,12 @@ function pickRule(wins: (a: Tensor, b: Tensor) => Tensor) {
   };
 }
 
+/** d src of scatterAdd: the gathered gradient where index reaches, 0 in the rest of a larger src. */
+function scatteredPart(g: Tensor, srcShape: readonly number[]): Tensor {
+  if (g.shape.every((s, d) => s === srcShape[d])) return g;
+  return apply('unslice', [g], { starts: srcShape.map(() => 0), steps: srcShape.map(() => 1), shape: srcShape });
+}
+
 const nothing: null = null;
 
 /**
@@ -129,5 +135,5 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   // d(AB) = dA·B + A·dB, so Ā = G·Bᵀ and B̄ = Aᵀ·G
   matmul: (g, c) => [c.needs[0] ? g.matmul(c.input(1).mT) : null, c.needs[1] ? c.input(0).mT.matmul(g) : null],
   gather: (g, c) => [zeros(c.shapes[0]!, { dtype: g.dtype }).scatterAdd(c.params.dim, c.input(1), g), null],
-  scatterAdd: (g, c) => [c.needs[0] ? g : null, null, c.needs[2] ? g.gather(c.params.dim, c.input(1)) : null],
+  scatterAdd: (g, c) => [c.needs[0] ? g : null, null, c.needs[2] ? scatteredPart(g.gather(c.params.dim, c.input(1)), c.shapes[2]!) : null],
 };

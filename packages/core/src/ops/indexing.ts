@@ -69,6 +69,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexDtype('indexSelect', index);
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
   const d = normalizeDim('indexSelect', dim, x.ndim);
+  checkRange('indexSelect', index, x.shape[d] ?? 1, `dim ${dim}`);
   const n = index.numel;
   const shape = x.shape.map((s, k) => (k === d ? n : s));
   const idx = expand(reshape(index, x.shape.map((_, k) => (k === d ? n : 1))), shape);
