@@ -117,8 +117,10 @@ export abstract class LRScheduler {
   }
 
   /**
-   * Restores counters saved by {@link LRScheduler.stateDict}. The groups' `lr`
-   * are restored by the optimizer's own `loadStateDict`.
+   * Restores counters saved by {@link LRScheduler.stateDict} and sets every
+   * group's `lr` back to the saved last learning rate (constructing the
+   * scheduler stepped to epoch 0 and overwrote it), so that training resumes
+   * whether the optimizer's state is loaded before or after.
    *
    * @example
    * ```ts
@@ -134,9 +136,13 @@ export abstract class LRScheduler {
     if (baseLrs.length !== this.optimizer.paramGroups.length) {
       throw new OptimError(`${who}: the saved state has ${baseLrs.length} base learning rates but the optimizer has ${this.optimizer.paramGroups.length} groups`);
     }
+    if (lastLr.length !== baseLrs.length) {
+      throw new OptimError(`${who}: the saved state has ${baseLrs.length} base learning rates but ${lastLr.length} last learning rates`);
+    }
     this.lastEpoch = lastEpoch;
     this.baseLrs = [...baseLrs];
     this.lastLr = [...lastLr];
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lastLr[i]!));
   }
 }
 

@@ -110,7 +110,7 @@ export class SequentialLR extends LRScheduler {
     if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {
       throw new OptimError(`SequentialLR.loadStateDict: expected the saved states of ${this.schedulers.length} schedulers`);
     }
-    super.loadStateDict(dict);
     this.schedulers.forEach((s, i) => s.loadStateDict(subs[i] as SchedulerStateDict));
+    super.loadStateDict(dict); // last, so that the groups' lr are the active scheduler's
   }
 }
