@@ -36,3 +36,19 @@ export { saveSafetensors, loadSafetensors, saveModule, loadModule, type Safetens
 
 // ---- initialisation -------------------------------------------------------------
 export * as init from './init.js';
+
+// ---- convolution, pooling, normalisation, embedding, dropout, attention, recurrent cells ----
+export { conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, type ConvOptions, type MaxPoolOptions, type AvgPoolOptions, type SizeArg } from '@tapegrad/core';
+export { dropout, type DropoutOptions } from './functional/dropout.js';
+export { layerNorm } from './functional/layer-norm.js';
+export { batchNorm, type BatchNormOptions } from './functional/batch-norm.js';
+export { embedding, type EmbeddingOptions } from './functional/embedding.js';
+export { scaledDotProductAttention, type AttentionOptions } from './functional/scaled-dot-product-attention.js';
+export { ConvNd, Conv1d, Conv2d, type ConvLayerOptions } from './layers/conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling.js';
+export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
+export { Dropout } from './layers/dropout.js';
+export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
+export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './layers/batch-norm.js';
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './layers/multihead-attention.js';
+export { RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells.js';

@@ -1,0 +1,35 @@
+import { ShapeError, type Tensor } from '@tapegrad/core';
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * Layer normalisation over the trailing dims `normalizedShape`: each slice is
+ * shifted to mean 0 and scaled to variance 1 (the biased variance, plus
+ * `eps`), then multiplied by `weight` and shifted by `bias` when given
+ * (both of shape `normalizedShape`).
+ *
+ * @example
+ * ```ts
+ * layerNorm(tensor([[1, 2, 3]]), [3]); // ≈ [[-1.2247, 0, 1.2247]]
+ * ```
+ */
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
+  const k = shape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (k === 0 || x.ndim < k || tail.some((s, i) => s !== shape[i])) {
+    throw new ShapeError(`layerNorm: input of shape ${fmt(x.shape)} does not end in normalizedShape ${fmt(shape)}`);
+  }
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t !== null && t !== undefined && (t.ndim !== k || t.shape.some((s, i) => s !== shape[i]))) {
+      throw new ShapeError(`layerNorm: ${name} of shape ${fmt(t.shape)} must have normalizedShape ${fmt(shape)}`);
+    }
+  }
+  const dims = shape.map((_, i) => x.ndim - k + i);
+  const mean = x.mean(dims, true);
+  const variance = x.var(dims, { correction: 0, keepdim: true });
+  let y = x.sub(mean).mul(variance.add(eps).rsqrt());
+  if (weight !== null && weight !== undefined) y = y.mul(weight);
+  if (bias !== null && bias !== undefined) y = y.add(bias);
+  return y;
+}

@@ -1,0 +1,132 @@
+import { TapegradError, conv1d, conv2d, zeros, type ConvOptions, type SizeArg, type Tensor } from '@tapegrad/core';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { parameter, type Parameter } from '../parameter.js';
+import type { LayerOptions } from './layer-options.js';
+
+/**
+ * Options of {@link Conv1d} and {@link Conv2d}: the convolution's geometry
+ * (as {@link ConvOptions}) and the layer's bias, dtype and initialisation generator.
+ *
+ * @example
+ * ```ts
+ * new Conv2d(3, 16, 3, { stride: 2, padding: 1, bias: false });
+ * ```
+ */
+export interface ConvLayerOptions extends LayerOptions, ConvOptions {}
+
+/**
+ * What {@link Conv1d} and {@link Conv2d} share: parameters, geometry,
+ * PyTorch's initialisation (Kaiming uniform with a = √5 for the weight, that
+ * is U(±1/√fanIn), and U(±1/√fanIn) for the bias, fanIn = inChannels/groups·Πkernel).
+ *
+ * @example
+ * ```ts
+ * const layers: ConvNd[] = [new Conv1d(2, 4, 3), new Conv2d(2, 4, 3)];
+ * ```
+ */
+export abstract class ConvNd extends Module<[Tensor], Tensor> {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: readonly number[];
+  readonly stride: SizeArg;
+  readonly padding: SizeArg | 'valid' | 'same';
+  readonly dilation: SizeArg;
+  readonly groups: number;
+  /** `[outChannels, inChannels / groups, ...kernelSize]`. */
+  weight: Parameter;
+  /** `[outChannels]`, or null without bias. */
+  bias: Parameter | null;
+
+  protected constructor(name: string, dims: number, inChannels: number, outChannels: number, kernelSize: SizeArg, options: ConvLayerOptions) {
+    super();
+    const groups = options.groups ?? 1;
+    const kernel = typeof kernelSize === 'number' ? new Array<number>(dims).fill(kernelSize) : kernelSize.slice();
+    if (kernel.length !== dims || kernel.some((k) => !Number.isInteger(k) || k < 1)) {
+      throw new TapegradError(`${name}: kernelSize must be a positive integer or ${dims} of them, got ${String(kernelSize)}`);
+    }
+    for (const [what, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new TapegradError(`${name}: ${what} must be a positive integer, got ${v}`);
+    }
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new TapegradError(`${name}: inChannels (${inChannels}) and outChannels (${outChannels}) must both be divisible by groups (${groups})`);
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = kernel;
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 0;
+    this.dilation = options.dilation ?? 1;
+    this.groups = groups;
+    const dtype = options.dtype ?? 'float32';
+    this.weight = parameter(zeros([outChannels, inChannels / groups, ...kernel], { dtype }));
+    this.bias = options.bias ?? true ? parameter(zeros([outChannels], { dtype })) : null;
+    this.resetParameters(options);
+  }
+
+  /**
+   * Draws new initial values (PyTorch's defaults).
+   *
+   * @example
+   * ```ts
+   * conv.resetParameters({ generator: new Generator(1) });
+   * ```
+   */
+  resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator: options.generator });
+    if (this.bias !== null) {
+      const bound = 1 / Math.sqrt(calculateFanInAndFanOut(this.weight)[0]);
+      uniform_(this.bias, -bound, bound, options);
+    }
+  }
+
+  /** The geometry passed to the functional form. */
+  protected get convOptions(): ConvOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  }
+
+  override extraRepr(): string {
+    const fmt = (v: SizeArg | string): string => (typeof v === 'object' ? `[${v.join(', ')}]` : String(v));
+    return `${this.inChannels}, ${this.outChannels}, kernelSize=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}, padding=${fmt(this.padding)}, dilation=${fmt(this.dilation)}, groups=${this.groups}, bias=${this.bias !== null}`;
+  }
+}
+
+/**
+ * 1-D convolution layer over `[N, inChannels, L]` (or `[inChannels, L]`), as PyTorch's `Conv1d`.
+ *
+ * @example
+ * ```ts
+ * const conv = new Conv1d(4, 8, 3, { padding: 1, generator: new Generator(0) });
+ * conv.forward(randn([2, 4, 10])).shape; // [2, 8, 10]
+ * ```
+ */
+export class Conv1d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: SizeArg, options: ConvLayerOptions = {}) {
+    super('Conv1d', 1, inChannels, outChannels, kernelSize, options);
+  }
+
+  /** The convolution of `x`. @example `conv.forward(signal)` */
+  forward(x: Tensor): Tensor {
+    return conv1d(x, this.weight, this.bias, this.convOptions);
+  }
+}
+
+/**
+ * 2-D convolution layer over `[N, inChannels, H, W]` (or `[inChannels, H, W]`), as PyTorch's `Conv2d`.
+ *
+ * @example
+ * ```ts
+ * const conv = new Conv2d(3, 16, 3, { stride: 2, padding: 1 });
+ * conv.forward(randn([1, 3, 32, 32])).shape; // [1, 16, 16, 16]
+ * ```
+ */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: SizeArg, options: ConvLayerOptions = {}) {
+    super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
+  }
+
+  /** The convolution of `x`. @example `conv.forward(images)` */
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, this.convOptions);
+  }
+}

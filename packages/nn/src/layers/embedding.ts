@@ -1,0 +1,76 @@
+import { TapegradError, noGrad, zeros, type Tensor } from '@tapegrad/core';
+import { embedding, paddingRow } from '../functional/embedding.js';
+import { normal_ } from '../init.js';
+import { Module } from '../module.js';
+import { parameter, type Parameter } from '../parameter.js';
+import type { LayerOptions } from './layer-options.js';
+
+/**
+ * Options of {@link Embedding}.
+ *
+ * @example
+ * ```ts
+ * new Embedding(100, 16, { paddingIdx: 0, generator: new Generator(0) });
+ * ```
+ */
+export interface EmbeddingLayerOptions extends Omit<LayerOptions, 'bias'> {
+  /** A row initialised to zeros that receives no gradient (negative counts from the end). */
+  readonly paddingIdx?: number | null;
+}
+
+/**
+ * A lookup table of `numEmbeddings` vectors of `embeddingDim`, initialised
+ * from N(0, 1) as PyTorch; the `paddingIdx` row starts at zero and is never
+ * trained.
+ *
+ * @example
+ * ```ts
+ * const emb = new Embedding(10, 4, { paddingIdx: 0 });
+ * emb.forward(tensor([[1, 0, 3]], { dtype: 'int32' })).shape; // [1, 3, 4]
+ * ```
+ */
+export class Embedding extends Module<[Tensor], Tensor> {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  /** `[numEmbeddings, embeddingDim]`. */
+  weight: Parameter;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingLayerOptions = {}) {
+    super();
+    for (const [what, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new TapegradError(`Embedding: ${what} must be a positive integer, got ${v}`);
+    }
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    const pad = options.paddingIdx ?? null;
+    this.paddingIdx = pad === null ? null : paddingRow(pad, numEmbeddings);
+    this.weight = parameter(zeros([numEmbeddings, embeddingDim], { dtype: options.dtype ?? 'float32' }));
+    this.resetParameters(options);
+  }
+
+  /**
+   * Draws new initial values: N(0, 1), and zeros in the padding row.
+   *
+   * @example
+   * ```ts
+   * emb.resetParameters({ generator: new Generator(1) });
+   * ```
+   */
+  resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    normal_(this.weight, 0, 1, options);
+    if (this.paddingIdx !== null) {
+      const row = this.paddingIdx;
+      noGrad(() => this.weight.select(0, row).zero_());
+    }
+  }
+
+  /** The rows at the int32 indices of `input`: shape `[...input.shape, embeddingDim]`. @example `emb.forward(tokenIds)` */
+  forward(input: Tensor): Tensor {
+    return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`}`;
+  }
+}

@@ -1,0 +1,215 @@
+import { ShapeError, TapegradError, zeros, type Generator, type Tensor } from '@tapegrad/core';
+import { attentionWeights, blockedToAdditive } from '../functional/scaled-dot-product-attention.js';
+import { constant_, xavierUniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { parameter, type Parameter } from '../parameter.js';
+import type { LayerOptions } from './layer-options.js';
+import { Linear } from './linear.js';
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * Options of {@link MultiheadAttention}, with PyTorch's defaults.
+ *
+ * @example
+ * ```ts
+ * new MultiheadAttention(64, 8, { batchFirst: true, dropout: 0.1, kdim: 32, vdim: 32 });
+ * ```
+ */
+export interface MultiheadAttentionOptions extends LayerOptions {
+  /** Inputs and output are `[N, L, E]` rather than `[L, N, E]` (false by default, as PyTorch). */
+  readonly batchFirst?: boolean;
+  /** Dropout on the attention weights while training. */
+  readonly dropout?: number;
+  /** Feature size of the keys (embedDim by default). */
+  readonly kdim?: number;
+  /** Feature size of the values (embedDim by default). */
+  readonly vdim?: number;
+}
+
+/**
+ * Options of {@link MultiheadAttention.forward}. Masks follow PyTorch's
+ * `MultiheadAttention`: in a bool mask **true means blocked**; a float mask
+ * is added to the scores.
+ *
+ * @example
+ * ```ts
+ * mha.forward(x, x, x, { keyPaddingMask: padded, needWeights: false });
+ * ```
+ */
+export interface MultiheadAttentionForwardOptions {
+  /** `[N, S]` (or `[S]` unbatched): keys to ignore (true) per batch element. */
+  readonly keyPaddingMask?: Tensor | null;
+  /** `[L, S]` or `[N·numHeads, L, S]`: positions a query may not attend to (true). */
+  readonly attnMask?: Tensor | null;
+  /** Return the attention weights (true by default). */
+  readonly needWeights?: boolean;
+  /** Average the returned weights over heads (true by default); otherwise `[N, numHeads, L, S]`. */
+  readonly averageAttnWeights?: boolean;
+  /** Each query attends only to keys at or before its position (when no attnMask is given). */
+  readonly isCausal?: boolean;
+}
+
+/**
+ * Multi-head attention as PyTorch's `MultiheadAttention`: queries, keys and
+ * values are projected (one packed `inProjWeight` `[3E, E]` when keys and
+ * values have embedDim features, else `qProjWeight`, `kProjWeight`,
+ * `vProjWeight`), split into `numHeads` heads, attended with scaled dot
+ * products, and merged by `outProj`. `forward` returns the output and the
+ * attention weights (averaged over heads by default).
+ *
+ * @example
+ * ```ts
+ * const mha = new MultiheadAttention(16, 4, { batchFirst: true });
+ * const x = randn([2, 5, 16]);
+ * const [out, weights] = mha.forward(x, x, x); // [2, 5, 16], [2, 5, 5]
+ * ```
+ */
+export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, MultiheadAttentionForwardOptions?], [Tensor, Tensor | null]> {
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  /** `[3E, E]` when keys and values have E features, else null. */
+  inProjWeight: Parameter | null;
+  /** Separate projections when kdim or vdim differ from E, else null. */
+  qProjWeight: Parameter | null;
+  kProjWeight: Parameter | null;
+  vProjWeight: Parameter | null;
+  /** `[3E]`, or null without bias. */
+  inProjBias: Parameter | null;
+  readonly outProj: Linear;
+  /** The source of the dropout masks. */
+  generator: Generator | undefined;
+
+  constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
+    super();
+    if (!Number.isInteger(embedDim) || embedDim < 1 || !Number.isInteger(numHeads) || numHeads < 1) {
+      throw new TapegradError(`MultiheadAttention: embedDim and numHeads must be positive integers, got ${embedDim} and ${numHeads}`);
+    }
+    if (embedDim % numHeads !== 0) throw new TapegradError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
+    const p = options.dropout ?? 0;
+    if (!(p >= 0 && p <= 1)) throw new TapegradError(`MultiheadAttention: dropout must be in [0, 1], got ${p}`);
+    this.embedDim = embedDim;
+    this.numHeads = numHeads;
+    this.headDim = embedDim / numHeads;
+    this.kdim = options.kdim ?? embedDim;
+    this.vdim = options.vdim ?? embedDim;
+    this.batchFirst = options.batchFirst ?? false;
+    this.dropout = p;
+    this.generator = options.generator;
+    const dtype = options.dtype ?? 'float32';
+    const bias = options.bias ?? true;
+    const packed = this.kdim === embedDim && this.vdim === embedDim;
+    this.inProjWeight = packed ? parameter(zeros([3 * embedDim, embedDim], { dtype })) : null;
+    this.qProjWeight = packed ? null : parameter(zeros([embedDim, embedDim], { dtype }));
+    this.kProjWeight = packed ? null : parameter(zeros([embedDim, this.kdim], { dtype }));
+    this.vProjWeight = packed ? null : parameter(zeros([embedDim, this.vdim], { dtype }));
+    this.inProjBias = bias ? parameter(zeros([3 * embedDim], { dtype })) : null;
+    this.outProj = new Linear(embedDim, embedDim, { bias, dtype, generator: options.generator });
+    this.resetParameters(options);
+  }
+
+  /**
+   * Draws new initial values as PyTorch: Xavier uniform projections, zero
+   * biases, and `outProj`'s weight as a Linear layer's.
+   *
+   * @example
+   * ```ts
+   * mha.resetParameters({ generator: new Generator(1) });
+   * ```
+   */
+  resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    for (const w of [this.inProjWeight, this.qProjWeight, this.kProjWeight, this.vProjWeight]) {
+      if (w !== null) xavierUniform_(w, options);
+    }
+    if (this.inProjBias !== null) constant_(this.inProjBias, 0);
+    if (this.outProj.bias !== null) constant_(this.outProj.bias, 0);
+  }
+
+  /**
+   * Attends `query` to `key`/`value`: `[L, N, E]`, `[S, N, kdim]`,
+   * `[S, N, vdim]` (batch first: `[N, L, E]`…; unbatched: `[L, E]`…).
+   * Returns the output, shaped as the query, and the attention weights
+   * `[N, L, S]` (or null when `needWeights` is false).
+   *
+   * @example
+   * ```ts
+   * const [out, weights] = mha.forward(q, k, v, { keyPaddingMask, attnMask });
+   * ```
+   */
+  forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+    const op = 'MultiheadAttention';
+    const unbatched = query.ndim === 2;
+    if ((query.ndim !== 3 && !unbatched) || key.ndim !== query.ndim || value.ndim !== query.ndim) {
+      throw new ShapeError(`${op}: query, key and value must all be 3-D (or all 2-D unbatched), got ${fmt(query.shape)}, ${fmt(key.shape)} and ${fmt(value.shape)}`);
+    }
+    const toBatchFirst = (t: Tensor): Tensor => (unbatched ? t.unsqueeze(0) : this.batchFirst ? t : t.transpose(0, 1));
+    const q = toBatchFirst(query);
+    const k = toBatchFirst(key);
+    const v = toBatchFirst(value);
+    const [n, l, e] = q.shape as [number, number, number];
+    const s = k.shape[1]!;
+    if (e !== this.embedDim || k.shape[2] !== this.kdim || v.shape[2] !== this.vdim) {
+      throw new ShapeError(`${op}: expected query, key and value features ${this.embedDim}, ${this.kdim} and ${this.vdim}, got shapes ${fmt(query.shape)}, ${fmt(key.shape)} and ${fmt(value.shape)}`);
+    }
+    if (k.shape[0] !== n || v.shape[0] !== n || v.shape[1] !== s) {
+      throw new ShapeError(`${op}: batch and source sizes of query ${fmt(query.shape)}, key ${fmt(key.shape)} and value ${fmt(value.shape)} do not agree`);
+    }
+    const [wq, wk, wv] = this.inProjWeight !== null ? this.inProjWeight.chunk(3, 0) : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!];
+    const biases = this.inProjBias?.chunk(3, 0) ?? [null, null, null];
+    const heads = (x: Tensor, w: Tensor, b: Tensor | null, len: number): Tensor => {
+      const y = x.matmul(w.mT);
+      return (b === null ? y : y.add(b)).reshape([n, len, this.numHeads, this.headDim]).transpose(1, 2);
+    };
+    const qh = heads(q, wq!, biases[0]!, l);
+    const kh = heads(k, wk!, biases[1]!, s);
+    const vh = heads(v, wv!, biases[2]!, s);
+    const mask = this.mask(options, n, l, s, unbatched, q.dtype);
+    const weights = attentionWeights(qh, kh, {
+      attnMask: mask,
+      isCausal: (options.isCausal ?? false) && mask === null,
+      dropoutP: this.training ? this.dropout : 0,
+      generator: this.generator,
+    });
+    const merged = weights.matmul(vh).transpose(1, 2).reshape([n, l, this.embedDim]);
+    const out = this.outProj.forward(merged);
+    const shaped = unbatched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
+    if (!(options.needWeights ?? true)) return [shaped, null];
+    const w = (options.averageAttnWeights ?? true) ? weights.mean(1) : weights;
+    return [shaped, unbatched ? w.squeeze(0) : w];
+  }
+
+  /** The additive float mask `[N or 1, numHeads or 1, L, S]` combining attnMask and keyPaddingMask, or null. */
+  private mask(options: MultiheadAttentionForwardOptions, n: number, l: number, s: number, unbatched: boolean, dtype: Tensor['dtype']): Tensor | null {
+    const op = 'MultiheadAttention';
+    const additive = (m: Tensor): Tensor => (m.dtype === 'bool' ? blockedToAdditive(m, dtype) : m.to(dtype));
+    let mask: Tensor | null = null;
+    const attn = options.attnMask ?? null;
+    if (attn !== null) {
+      if (attn.ndim === 2 && attn.shape[0] === l && attn.shape[1] === s) mask = additive(attn);
+      else if (attn.ndim === 3 && attn.shape[0] === n * this.numHeads && attn.shape[1] === l && attn.shape[2] === s) {
+        mask = additive(attn).reshape([n, this.numHeads, l, s]);
+      } else {
+        throw new ShapeError(`${op}: attnMask must be [${l}, ${s}] or [${n * this.numHeads}, ${l}, ${s}] (batch × heads), got ${fmt(attn.shape)}`);
+      }
+    }
+    const padding = options.keyPaddingMask ?? null;
+    if (padding !== null) {
+      const expected = unbatched ? [s] : [n, s];
+      if (padding.ndim !== expected.length || padding.shape.some((x, i) => x !== expected[i])) {
+        throw new ShapeError(`${op}: keyPaddingMask must be ${fmt(expected)}, got ${fmt(padding.shape)}`);
+      }
+      const kpm = additive(padding).reshape([n, 1, 1, s]);
+      mask = mask === null ? kpm : mask.add(kpm);
+    }
+    return mask;
+  }
+
+  override extraRepr(): string {
+    return `embedDim=${this.embedDim}, numHeads=${this.numHeads}, batchFirst=${this.batchFirst}, dropout=${this.dropout}`;
+  }
+}

@@ -1,0 +1,197 @@
+import { ShapeError, TapegradError, zeros, type Tensor } from '@tapegrad/core';
+import { uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { parameter, type Parameter } from '../parameter.js';
+import type { LayerOptions } from './layer-options.js';
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * What the recurrent cells share: `weightIh` `[gates·H, inputSize]`,
+ * `weightHh` `[gates·H, H]`, `biasIh` and `biasHh` `[gates·H]`, all drawn
+ * from U(±1/√hiddenSize) as PyTorch.
+ *
+ * @example
+ * ```ts
+ * const cells: RNNCellBase[] = [new RNNCell(3, 4), new LSTMCell(3, 4), new GRUCell(3, 4)];
+ * ```
+ */
+export abstract class RNNCellBase<State> extends Module<[Tensor, (State | null)?], State> {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  weightIh: Parameter;
+  weightHh: Parameter;
+  biasIh: Parameter | null;
+  biasHh: Parameter | null;
+
+  protected constructor(
+    protected readonly cellName: string,
+    inputSize: number,
+    hiddenSize: number,
+    gates: number,
+    options: LayerOptions,
+  ) {
+    super();
+    for (const [what, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new TapegradError(`${cellName}: ${what} must be a positive integer, got ${v}`);
+    }
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    const dtype = options.dtype ?? 'float32';
+    const bias = options.bias ?? true;
+    this.weightIh = parameter(zeros([gates * hiddenSize, inputSize], { dtype }));
+    this.weightHh = parameter(zeros([gates * hiddenSize, hiddenSize], { dtype }));
+    this.biasIh = bias ? parameter(zeros([gates * hiddenSize], { dtype })) : null;
+    this.biasHh = bias ? parameter(zeros([gates * hiddenSize], { dtype })) : null;
+    this.resetParameters(options);
+  }
+
+  /**
+   * Draws new initial values: every parameter from U(±1/√hiddenSize).
+   *
+   * @example
+   * ```ts
+   * cell.resetParameters({ generator: new Generator(1) });
+   * ```
+   */
+  resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    const bound = 1 / Math.sqrt(this.hiddenSize);
+    for (const p of this.parameters()) uniform_(p, -bound, bound, options);
+  }
+
+  /** Checks the input and makes it `[N, inputSize]`; reports whether it was unbatched. */
+  protected batchedInput(input: Tensor): [Tensor, boolean] {
+    if ((input.ndim !== 1 && input.ndim !== 2) || input.shape[input.ndim - 1] !== this.inputSize) {
+      throw new ShapeError(`${this.cellName}: expected input of shape [N, ${this.inputSize}] or [${this.inputSize}], got ${fmt(input.shape)}`);
+    }
+    return input.ndim === 1 ? [input.unsqueeze(0), true] : [input, false];
+  }
+
+  /** A given hidden tensor checked against the batch, or zeros. */
+  protected hiddenOrZeros(h: Tensor | undefined, x: Tensor, unbatched: boolean, what = 'hx'): Tensor {
+    const n = x.shape[0]!;
+    if (h === undefined) return zeros([n, this.hiddenSize], { dtype: x.dtype });
+    const expected = unbatched ? [this.hiddenSize] : [n, this.hiddenSize];
+    if (h.ndim !== expected.length || h.shape.some((s, i) => s !== expected[i])) {
+      throw new ShapeError(`${this.cellName}: expected ${what} of shape ${fmt(expected)} for input of shape ${fmt(unbatched ? [x.shape[1]!] : x.shape)}, got ${fmt(h.shape)}`);
+    }
+    return unbatched ? h.unsqueeze(0) : h;
+  }
+
+  /** `x·W_ihᵀ + b_ih` and `h·W_hhᵀ + b_hh`, all gates at once. */
+  protected projections(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    const gi = x.matmul(this.weightIh.mT);
+    const gh = h.matmul(this.weightHh.mT);
+    return [this.biasIh === null ? gi : gi.add(this.biasIh), this.biasHh === null ? gh : gh.add(this.biasHh)];
+  }
+
+  override extraRepr(): string {
+    return `${this.inputSize}, ${this.hiddenSize}, bias=${this.biasIh !== null}`;
+  }
+}
+
+/**
+ * Options of {@link RNNCell}.
+ *
+ * @example
+ * ```ts
+ * new RNNCell(3, 4, { nonlinearity: 'relu' });
+ * ```
+ */
+export interface RNNCellOptions extends LayerOptions {
+  readonly nonlinearity?: 'tanh' | 'relu';
+}
+
+/**
+ * An Elman cell: `h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)` (or ReLU), as PyTorch's `RNNCell`.
+ *
+ * @example
+ * ```ts
+ * const cell = new RNNCell(3, 4);
+ * let h = zeros([2, 4]);
+ * for (const x of randn([5, 2, 3]).split(1)) h = cell.forward(x.squeeze(0), h);
+ * ```
+ */
+export class RNNCell extends RNNCellBase<Tensor> {
+  readonly nonlinearity: 'tanh' | 'relu';
+
+  constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
+    super('RNNCell', inputSize, hiddenSize, 1, options);
+    const f = options.nonlinearity ?? 'tanh';
+    if (f !== 'tanh' && f !== 'relu') throw new TapegradError(`RNNCell: nonlinearity must be 'tanh' or 'relu', got '${String(f)}'`);
+    this.nonlinearity = f;
+  }
+
+  /** The next hidden state `[N, H]` (zeros when `hx` is omitted). @example `h = cell.forward(x, h)` */
+  forward(input: Tensor, hx?: Tensor | null): Tensor {
+    const [x, unbatched] = this.batchedInput(input);
+    const h = this.hiddenOrZeros(hx ?? undefined, x, unbatched);
+    const [gi, gh] = this.projections(x, h);
+    const pre = gi.add(gh);
+    const next = this.nonlinearity === 'tanh' ? pre.tanh() : pre.relu();
+    return unbatched ? next.squeeze(0) : next;
+  }
+
+  override extraRepr(): string {
+    return `${super.extraRepr()}, nonlinearity=${this.nonlinearity}`;
+  }
+}
+
+/**
+ * A long short-term memory cell with PyTorch's gate order (input, forget,
+ * cell, output): `c' = f⊙c + i⊙g`, `h' = o⊙tanh(c')`.
+ *
+ * @example
+ * ```ts
+ * const cell = new LSTMCell(3, 4);
+ * const [h, c] = cell.forward(randn([2, 3])); // state starts at zeros
+ * cell.forward(randn([2, 3]), [h, c]);
+ * ```
+ */
+export class LSTMCell extends RNNCellBase<[Tensor, Tensor]> {
+  constructor(inputSize: number, hiddenSize: number, options: LayerOptions = {}) {
+    super('LSTMCell', inputSize, hiddenSize, 4, options);
+  }
+
+  /** The next `[h, c]`, each `[N, H]`. @example `state = cell.forward(x, state)` */
+  forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
+    const [x, unbatched] = this.batchedInput(input);
+    const h = this.hiddenOrZeros(hx?.[0], x, unbatched, 'h');
+    const c = this.hiddenOrZeros(hx?.[1], x, unbatched, 'c');
+    const [gi, gh] = this.projections(x, h);
+    const [i, f, g, o] = gi.add(gh).chunk(4, 1) as [Tensor, Tensor, Tensor, Tensor];
+    const cNext = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
+    const hNext = o.sigmoid().mul(cNext.tanh());
+    return unbatched ? [hNext.squeeze(0), cNext.squeeze(0)] : [hNext, cNext];
+  }
+}
+
+/**
+ * A gated recurrent unit with PyTorch's gate order (reset, update, new):
+ * `n = tanh(W_in·x + b_in + r⊙(W_hn·h + b_hn))`, `h' = (1 − z)⊙n + z⊙h`.
+ *
+ * @example
+ * ```ts
+ * const cell = new GRUCell(3, 4);
+ * const h = cell.forward(randn([2, 3])); // [2, 4]
+ * ```
+ */
+export class GRUCell extends RNNCellBase<Tensor> {
+  constructor(inputSize: number, hiddenSize: number, options: LayerOptions = {}) {
+    super('GRUCell', inputSize, hiddenSize, 3, options);
+  }
+
+  /** The next hidden state `[N, H]`. @example `h = cell.forward(x, h)` */
+  forward(input: Tensor, hx?: Tensor | null): Tensor {
+    const [x, unbatched] = this.batchedInput(input);
+    const h = this.hiddenOrZeros(hx ?? undefined, x, unbatched);
+    const [gi, gh] = this.projections(x, h);
+    const [ir, iz, inew] = gi.chunk(3, 1) as [Tensor, Tensor, Tensor];
+    const [hr, hz, hnew] = gh.chunk(3, 1) as [Tensor, Tensor, Tensor];
+    const r = ir.add(hr).sigmoid();
+    const z = iz.add(hz).sigmoid();
+    const n = inew.add(r.mul(hnew)).tanh();
+    const next = z.neg().add(1).mul(n).add(z.mul(h));
+    return unbatched ? next.squeeze(0) : next;
+  }
+}
