@@ -115,6 +115,7 @@ export { customOp, type CustomOpContext, type CustomOpDefinition } from './custo
 export { toDot, type DotOptions } from './to-dot.js';
 export type { NestedArray } from './format.js';
 export type { Backend, View, UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel } from './backend/backend.js';
-export { getBackend, setBackend } from './backend/active-backend.js';
+export { getBackend, setBackend, wasmBackend } from './backend/active-backend.js';
+export { createWasmBackend } from './backend/wasm-backend.js';
 export { jsBackend } from './backend/js-backend.js';
 export type { Primitive, PrimitiveParams } from './primitives.js';

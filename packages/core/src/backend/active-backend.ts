@@ -1,29 +1,56 @@
+import { TapegradError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js-backend.js';
+import { createWasmBackend } from './wasm-backend.js';
 
-let active: Backend = jsBackend;
+let active: Backend | null = null;
+let wasm: Backend | null | undefined;
 
 /**
- * The backend new tensors and kernels use.
+ * The WebAssembly SIMD backend, built on first use, or null where the engine
+ * lacks WebAssembly SIMD.
  *
  * @example
  * ```ts
- * getBackend().name; // 'js'
+ * wasmBackend()?.name; // 'wasm'
+ * ```
+ */
+export function wasmBackend(): Backend | null {
+  if (wasm === undefined) wasm = createWasmBackend();
+  return wasm;
+}
+
+/**
+ * The backend new tensors and kernels use: the WebAssembly SIMD backend where
+ * the engine supports it, else the plain-TypeScript reference.
+ *
+ * @example
+ * ```ts
+ * getBackend().name; // 'wasm'
  * ```
  */
 export function getBackend(): Backend {
+  if (active === null) active = wasmBackend() ?? jsBackend;
   return active;
 }
 
 /**
- * Switches the backend that runs kernels from now on. Tensors keep their
- * storage, which every CPU backend reads as typed arrays.
+ * Switches the backend that runs kernels from now on: a backend object, or
+ * `'js'` / `'wasm'` for the built-in ones (`'wasm'` throws where WebAssembly
+ * SIMD is missing). Tensors keep their storage, which every CPU backend reads
+ * as typed arrays.
  *
  * @example
  * ```ts
- * setBackend(jsBackend);
+ * setBackend('js'); // the reference backend
+ * setBackend(jsBackend); // the same
  * ```
  */
-export function setBackend(backend: Backend): void {
-  active = backend;
+export function setBackend(backend: Backend | 'js' | 'wasm'): void {
+  if (backend === 'js') active = jsBackend;
+  else if (backend === 'wasm') {
+    const be = wasmBackend();
+    if (be === null) throw new TapegradError("setBackend: the 'wasm' backend needs WebAssembly SIMD, which this engine lacks");
+    active = be;
+  } else active = backend;
 }

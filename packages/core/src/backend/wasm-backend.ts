@@ -1,0 +1,52 @@
+import type { Backend } from './backend.js';
+import { jsBackend } from './js-backend.js';
+import { elementwiseModuleBytes } from './wasm/elementwise-module.js';
+import { simdSupported } from './wasm/simd-support.js';
+import { wasmApi } from './wasm/wasm-api.js';
+import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwise.js';
+import { createWasmMatmul } from './wasm/wasm-matmul.js';
+import { createWasmSum } from './wasm/wasm-reduce.js';
+import { WasmRuntime } from './wasm/wasm-runtime.js';
+
+const CHUNK = 16384;
+
+/**
+ * Builds the WebAssembly SIMD backend: matmul, float32 elementwise kernels and
+ * sums run in generated wasm; everything else (float64, integers, bool,
+ * strided views, small tensors, and any kernel without a SIMD version) is the
+ * reference backend's. Returns null where WebAssembly SIMD is missing or
+ * compiling fails (a browser's main thread refuses large synchronous compiles).
+ *
+ * @example
+ * ```ts
+ * const be = createWasmBackend();
+ * if (be !== null) setBackend(be);
+ * ```
+ */
+export function createWasmBackend(): Backend | null {
+  const api = wasmApi();
+  if (api === null || !simdSupported(api)) return null;
+  try {
+    // Layout: [0, 64) unused, three float32 stream buffers, a float64 one, then matmul's.
+    const slot = CHUNK * 4 + 64;
+    const buffers: StreamBuffers = { chunk: CHUNK, a: 64, b: 64 + slot, out: 64 + 2 * slot };
+    const f64At = 64 + 3 * slot;
+    const matmulAt = f64At + CHUNK * 8 + 64;
+    const rt = new WasmRuntime(api, matmulAt + (1 << 20));
+    const ex = rt.instantiate(elementwiseModuleBytes());
+    const ew = createWasmElementwise(rt, ex, buffers);
+    const sum = createWasmSum(rt, ex, buffers, f64At);
+    const mm = createWasmMatmul(rt, matmulAt, { mr: 4, nr: 8 }, { mc: 128, kc: 256, nc: 1024 });
+    return {
+      // Kernels this backend does not accelerate come from the reference, including any the interface gains.
+      ...jsBackend,
+      name: 'wasm',
+      unary: (op, x, outDtype) => ew.unary(op, x, outDtype) ?? jsBackend.unary(op, x, outDtype),
+      binary: (op, a, b, outDtype) => ew.binary(op, a, b, outDtype) ?? jsBackend.binary(op, a, b, outDtype),
+      reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsBackend.reduce(op, x, axes, outDtype),
+      matmul: (a, b, outDtype) => mm(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
+    };
+  } catch {
+    return null;
+  }
+}

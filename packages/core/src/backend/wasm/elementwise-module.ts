@@ -1,0 +1,208 @@
+import { expSimd } from './exp-simd.js';
+import {
+  block,
+  brIf,
+  call,
+  emitModule,
+  f32Load,
+  f32x4Abs,
+  f32x4Add,
+  f32x4Div,
+  f32x4HighToLow,
+  f32x4Max,
+  f32x4Min,
+  f32x4Mul,
+  f32x4Neg,
+  f32x4Pmax,
+  f32x4Splat,
+  f32x4Splat4,
+  f32x4Sqrt,
+  f32x4Sub,
+  f64,
+  f64Add,
+  f64PromoteF32,
+  f64Store,
+  f64x2Add,
+  f64x2ExtractLane,
+  f64x2PromoteLowF32x4,
+  forLoop,
+  get,
+  i32,
+  i32Add,
+  i32GeS,
+  i32Mul,
+  i32Shl,
+  i32Sub,
+  ret,
+  set,
+  v128Load,
+  v128Store,
+  type Code,
+  type ValType,
+  type WasmFunction,
+} from './wasm-emitter.js';
+
+/**
+ * The two-operand float32 kernels the wasm backend runs; the others fall
+ * back to the reference backend.
+ *
+ * @example
+ * ```ts
+ * const op: SimdBinary = 'mul';
+ * ```
+ */
+export type SimdBinary = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
+
+/**
+ * The one-operand float32 kernels the wasm backend runs.
+ *
+ * @example
+ * ```ts
+ * const op: SimdUnary = 'exp';
+ * ```
+ */
+export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'exp' | 'sigmoid';
+
+/** The binary kernels, as a list (for lookups by name). */
+export const SIMD_BINARY: readonly SimdBinary[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
+/** The unary kernels, as a list. */
+export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid'];
+
+const BIN: Record<SimdBinary, (a: Code, b: Code) => Code> = {
+  add: f32x4Add,
+  sub: f32x4Sub,
+  mul: f32x4Mul,
+  div: f32x4Div,
+  // NaN-propagating, as the reference's maximum/minimum are.
+  maximum: f32x4Max,
+  minimum: f32x4Min,
+};
+
+/**
+ * Over `n` floats, four at a time: the buffers are scratch padded to a
+ * multiple of four lanes, so the last vector may compute a few unused lanes.
+ * `i` is a byte offset local.
+ */
+function vectors(n: number, i: number, body: Code[]): Code {
+  return forLoop(i, i32(0), i32Shl(get(n), i32(2)), 16, body);
+}
+
+/** `op_vv(n, a, b, out)`, `op_vs(n, a, s, out)`, `op_sv(n, s, b, out)`. */
+function binaryKernels(op: SimdBinary): WasmFunction[] {
+  const f = BIN[op];
+  const [n, a, b, out, i] = [0, 1, 2, 3, 4];
+  const at = (p: number): Code => i32Add(get(p), get(i));
+  const vv = vectors(n, i, [v128Store(at(out), f(v128Load(at(a)), v128Load(at(b))))]);
+  // Scalars arrive as f32 params and are splatted once, into the v128 local 5.
+  const vs = [...set(5, f32x4Splat(get(b))), ...vectors(n, i, [v128Store(at(out), f(v128Load(at(a)), get(5)))])];
+  const sv = [...set(5, f32x4Splat(get(a))), ...vectors(n, i, [v128Store(at(out), f(get(5), v128Load(at(b))))])];
+  const ptrs: ValType[] = ['i32', 'i32', 'i32', 'i32'];
+  return [
+    { name: `${op}_vv`, params: ptrs, results: [], locals: ['i32'], body: vv },
+    { name: `${op}_vs`, params: ['i32', 'i32', 'f32', 'i32'], results: [], locals: ['i32', 'v128'], body: vs },
+    { name: `${op}_sv`, params: ['i32', 'f32', 'i32', 'i32'], results: [], locals: ['i32', 'v128'], body: sv },
+  ];
+}
+
+/** `op(n, x, out)`. Locals: 3 = i, 4..6 = v128 temporaries. */
+function unaryKernel(op: SimdUnary): WasmFunction {
+  const [n, x, out, i, v, t, u] = [0, 1, 2, 3, 4, 5, 6];
+  const load = v128Load(i32Add(get(x), get(i)));
+  const zero = f32x4Splat4(0);
+  const one = f32x4Splat4(1);
+  const value: Record<SimdUnary, Code> = {
+    neg: f32x4Neg(load),
+    abs: f32x4Abs(load),
+    sqrt: f32x4Sqrt(load),
+    // pmax(0, x) = 0 < x ? x : 0, so NaN and −0 give 0, as `x > 0 ? x : 0` does.
+    relu: f32x4Pmax(zero, load),
+    exp: [...set(v, load), ...expSimd(v, t, u)],
+    // 1 / (1 + e⁻ˣ) is accurate in float32 on both sides: e⁻ˣ = ∞ gives 0.
+    sigmoid: [...set(v, f32x4Neg(load)), ...f32x4Div(one, f32x4Add(one, [...expSimd(v, t, u)]))],
+  };
+  const body = vectors(n, i, [v128Store(i32Add(get(out), get(i)), value[op])]);
+  return { name: op, params: ['i32', 'i32', 'i32'], results: [], locals: ['i32', 'v128', 'v128', 'v128'], body };
+}
+
+/**
+ * `sumRange(n, src) → f64`: the sum of `n` floats at any byte address, in
+ * float64 (two f64x2 accumulators over each vector's halves, then the tail),
+ * so that it matches the reference's float64 accumulation to rounding.
+ */
+function sumRange(): WasmFunction {
+  const [n, src, i, end, lo, hi, v, t] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const body = [
+    ...set(end, i32Shl(i32Sub(get(n), i32(3)), i32(2))),
+    ...forLoop(i, i32(0), get(end), 16, [
+      set(v, v128Load(i32Add(get(src), get(i)))),
+      set(lo, f64x2Add(get(lo), f64x2PromoteLowF32x4(get(v)))),
+      set(hi, f64x2Add(get(hi), f64x2PromoteLowF32x4(f32x4HighToLow(get(v))))),
+    ]),
+    ...set(lo, f64x2Add(get(lo), get(hi))),
+    // The tail: i already stands at the first element not summed.
+    ...ret(
+      f64Add(
+        f64Add(f64x2ExtractLane(get(lo), 0), f64x2ExtractLane(get(lo), 1)),
+        tailSum(n, src, i, t),
+      ),
+    ),
+  ];
+  return { name: 'sumRange', params: ['i32', 'i32'], results: ['f64'], locals: ['i32', 'i32', 'v128', 'v128', 'v128', 'f64'], body };
+}
+
+/** The float64 sum of the elements from byte offset `i` up to `n` (at most three), in the f64 local `t`. */
+function tailSum(n: number, src: number, i: number, t: number): Code {
+  const elem = (k: number): Code =>
+    block(
+      brIf(0, i32GeS(i32Add(i32(4 * k), get(i)), i32Shl(get(n), i32(2)))),
+      set(t, f64Add(get(t), f64PromoteF32(f32Load(i32Add(get(src), get(i)), 4 * k)))),
+    );
+  return [...set(t, f64(0)), ...elem(0), ...elem(1), ...elem(2), ...get(t)];
+}
+
+/** `sumRows(rows, len, src, dst)`: `dst[r]` (float64) = the sum of row `r`. */
+function sumRows(sumRangeIndex: number): WasmFunction {
+  const [rows, len, src, dst, r] = [0, 1, 2, 3, 4];
+  const body = forLoop(r, i32(0), get(rows), 1, [
+    f64Store(
+      i32Add(get(dst), i32Shl(get(r), i32(3))),
+      call(sumRangeIndex, get(len), i32Add(get(src), i32Shl(i32Mul(get(r), get(len)), i32(2)))),
+    ),
+  ]);
+  return { name: 'sumRows', params: ['i32', 'i32', 'i32', 'i32'], results: [], locals: ['i32'], body };
+}
+
+/**
+ * `sumCols(rows, len, src, acc)`: `acc[j] += Σᵣ src[r][j]` with `acc` float64
+ * (16-byte aligned, `len` rounded up to four, the pad lanes ignored).
+ */
+function sumCols(): WasmFunction {
+  const [rows, len, src, acc, r, j, row, v, a] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const body = forLoop(r, i32(0), get(rows), 1, [
+    set(row, i32Add(get(src), i32Shl(i32Mul(get(r), get(len)), i32(2)))),
+    forLoop(j, i32(0), get(len), 4, [
+      set(v, v128Load(i32Add(get(row), i32Shl(get(j), i32(2))))),
+      set(a, i32Add(get(acc), i32Shl(get(j), i32(3)))),
+      v128Store(get(a), f64x2Add(v128Load(get(a)), f64x2PromoteLowF32x4(get(v)))),
+      v128Store(get(a), f64x2Add(v128Load(get(a), 16), f64x2PromoteLowF32x4(f32x4HighToLow(get(v)))), 16),
+    ]),
+  ]);
+  return { name: 'sumCols', params: ['i32', 'i32', 'i32', 'i32'], results: [], locals: ['i32', 'i32', 'i32', 'v128', 'i32'], body };
+}
+
+/**
+ * The bytes of the elementwise module: `{op}_vv/_vs/_sv` for each binary
+ * kernel, one function per unary kernel, and the sums.
+ *
+ * @example
+ * ```ts
+ * new WebAssembly.Module(elementwiseModuleBytes());
+ * ```
+ */
+export function elementwiseModuleBytes(): Uint8Array {
+  const funcs: WasmFunction[] = [sumRange()];
+  funcs.push(sumRows(0), sumCols());
+  for (const op of SIMD_BINARY) funcs.push(...binaryKernels(op));
+  for (const op of SIMD_UNARY) funcs.push(unaryKernel(op));
+  return emitModule(funcs);
+}

@@ -1,0 +1,197 @@
+import {
+  call,
+  emitModule,
+  f32,
+  f32Add,
+  f32Load,
+  f32Store,
+  f32x4Add,
+  f32x4Mul,
+  forLoop,
+  get,
+  i32,
+  i32Add,
+  i32Eq,
+  i32GeS,
+  i32LtS,
+  i32Mul,
+  i32Shl,
+  i32Sub,
+  ifElse,
+  block,
+  loop,
+  memoryFill,
+  brIf,
+  select,
+  set,
+  v128Load,
+  v128Load32Splat,
+  v128Store,
+  type Code,
+  type ValType,
+  type WasmFunction,
+} from './wasm-emitter.js';
+
+/**
+ * Register tile of the micro-kernel: `MR` rows of A times `NR` columns of B
+ * (`NR` a multiple of 4) held in `MR·NR/4` SIMD accumulators. 4×8 uses 8
+ * accumulators + 2 B vectors + 1 broadcast of A: 11 of the 15 xmm registers
+ * V8 allocates on x64, so the inner loop never spills.
+ *
+ * @example
+ * ```ts
+ * matmulModuleBytes({ mr: 4, nr: 8 });
+ * ```
+ */
+export interface MicroTile {
+  readonly mr: number;
+  readonly nr: number;
+}
+
+/** Function indices, in the order `matmulModuleBytes` emits them. */
+const MICRO = 0;
+
+/**
+ * `micro(kc, ap, bp, c, ldc)`: `C[MR×NR] += Apanel · Bpanel` over `kc` steps,
+ * where the panels are packed (`MR` floats of A, then `NR` floats of B per
+ * step) and C is at byte address `c` with rows `ldc` bytes apart.
+ */
+function micro({ mr, nr }: MicroTile): WasmFunction {
+  const nv = nr / 4;
+  const [kc, ap, bp, c, ldc] = [0, 1, 2, 3, 4];
+  let next = 5;
+  const acc: number[][] = [];
+  for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => next++));
+  const b = Array.from({ length: nv }, () => next++);
+  const a = next++;
+  const row = next++;
+  const locals: ValType[] = [...Array<ValType>(mr * nv + nv + 1).fill('v128'), 'i32'];
+  // One step of k at panel offset `u` (in steps), so that the loop can be unrolled.
+  const step = (u: number): Code[] => {
+    const code: Code[] = [];
+    for (let v = 0; v < nv; v++) code.push(set(b[v]!, v128Load(get(bp), 4 * nr * u + 16 * v)));
+    for (let r = 0; r < mr; r++) {
+      code.push(set(a, v128Load32Splat(get(ap), 4 * mr * u + 4 * r)));
+      for (let v = 0; v < nv; v++) code.push(set(acc[r]![v]!, f32x4Add(get(acc[r]![v]!), f32x4Mul(get(a), get(b[v]!)))));
+    }
+    return code;
+  };
+  const advance = (steps: number): Code[] => [
+    set(ap, i32Add(get(ap), i32(4 * mr * steps))),
+    set(bp, i32Add(get(bp), i32(4 * nr * steps))),
+    set(kc, i32Sub(get(kc), i32(steps))),
+  ];
+  const store: Code[] = [];
+  for (let r = 0; r < mr; r++) {
+    store.push(set(row, i32Add(get(c), i32Mul(get(ldc), i32(r)))));
+    for (let v = 0; v < nv; v++) store.push(v128Store(get(row), f32x4Add(v128Load(get(row), 16 * v), get(acc[r]![v]!)), 16 * v));
+  }
+  // Accumulators start at zero: WebAssembly zero-initialises locals.
+  // Two steps per iteration while at least two remain, then the odd one.
+  const body = [
+    ...block(
+      brIf(0, i32GeS(i32(1), get(kc))),
+      loop(...step(0), ...step(1), ...advance(2), brIf(0, i32GeS(get(kc), i32(2)))),
+    ),
+    ...ifElse(i32GeS(get(kc), i32(1)), step(0)),
+    ...store.flat(),
+  ];
+  return { name: 'micro', params: ['i32', 'i32', 'i32', 'i32', 'i32'], results: [], locals, body };
+}
+
+/**
+ * `macro(mc, nc, kc, aPack, bPack, c, ldc, tile)`: `C[mc×nc] += Ablock · Bblock`
+ * over packed blocks. Full tiles go straight to C; edge tiles are computed
+ * into the zeroed scratch `tile` and their valid part added to C.
+ */
+function macro({ mr, nr }: MicroTile): WasmFunction {
+  const [mc, nc, kc, aPack, bPack, c, ldc, tile] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [jr, ir, bp, cAddr, rows, cols, i, j] = [8, 9, 10, 11, 12, 13, 14, 15];
+  const remaining = (total: number, at: number, full: number): Code =>
+    select(i32(full), i32Sub(get(total), get(at)), i32GeS(i32Sub(get(total), get(at)), i32(full)));
+  const edge: Code[] = [
+    memoryFill(get(tile), i32(0), i32(mr * nr * 4)),
+    call(MICRO, get(kc), i32Add(get(aPack), i32Shl(i32Mul(get(ir), get(kc)), i32(2))), get(bp), get(tile), i32(nr * 4)),
+    set(rows, remaining(mc, ir, mr)),
+    set(cols, remaining(nc, jr, nr)),
+    forLoop(i, i32(0), get(rows), 1, [
+      forLoop(j, i32(0), get(cols), 1, [
+        f32Store(
+          i32Add(i32Add(get(cAddr), i32Mul(get(i), get(ldc))), i32Shl(get(j), i32(2))),
+          f32Add(
+            f32Load(i32Add(i32Add(get(cAddr), i32Mul(get(i), get(ldc))), i32Shl(get(j), i32(2)))),
+            f32Load(i32Add(get(tile), i32Shl(i32Add(i32Mul(get(i), i32(nr)), get(j)), i32(2)))),
+          ),
+        ),
+      ]),
+    ]),
+  ];
+  const body = forLoop(jr, i32(0), get(nc), nr, [
+    set(bp, i32Add(get(bPack), i32Shl(i32Mul(get(jr), get(kc)), i32(2)))),
+    forLoop(ir, i32(0), get(mc), mr, [
+      set(cAddr, i32Add(i32Add(get(c), i32Mul(get(ir), get(ldc))), i32Shl(get(jr), i32(2)))),
+      ifElse(
+        i32And2(i32GeS(get(mc), i32Add(get(ir), i32(mr))), i32GeS(get(nc), i32Add(get(jr), i32(nr)))),
+        [call(MICRO, get(kc), i32Add(get(aPack), i32Shl(i32Mul(get(ir), get(kc)), i32(2))), get(bp), get(cAddr), get(ldc))],
+        edge,
+      ),
+    ]),
+  ]);
+  return { name: 'macro', params: Array<ValType>(8).fill('i32'), results: [], locals: Array<ValType>(8).fill('i32'), body };
+}
+
+const i32And2 = (a: Code, b: Code): Code => [...a, ...b, 0x71];
+
+/**
+ * `pack(count, kc, src, sOuter, sInner, dst, width)` for one operand: panels of
+ * `width` lines (rows of A, or columns of B) laid out step by step, `width`
+ * floats per step of k, zero-padded past `count` lines. `sOuter` is the element
+ * stride between lines, `sInner` between steps of k; a unit line stride (a
+ * transposed A, or a row-major B) moves four floats at a time.
+ */
+function pack(fnName: string, width: number): WasmFunction {
+  const [count, kc, src, sLine, sK, dst] = [0, 1, 2, 3, 4, 5];
+  const [l0, k, p, d, lineBytes, kBytes] = [6, 7, 8, 9, 10, 11];
+  const full: Code[] = [];
+  for (let w = 0; w < width; w++) full.push(f32Store(get(d), f32Load(i32Add(get(p), i32Mul(get(lineBytes), i32(w)))), 4 * w));
+  const vectors: Code[] = [];
+  for (let v = 0; v < width / 4; v++) vectors.push(v128Store(get(d), v128Load(get(p), 16 * v), 16 * v));
+  const partial: Code[] = [];
+  for (let w = 0; w < width; w++) {
+    partial.push(
+      ifElse(
+        i32LtS(i32Add(get(l0), i32(w)), get(count)),
+        [f32Store(get(d), f32Load(i32Add(get(p), i32Mul(get(lineBytes), i32(w)))), 4 * w)],
+        [f32Store(get(d), f32(0), 4 * w)],
+      ),
+    );
+  }
+  const steps = (inner: Code[]): Code =>
+    forLoop(k, i32(0), get(kc), 1, [...inner, set(p, i32Add(get(p), get(kBytes))), set(d, i32Add(get(d), i32(4 * width)))]);
+  const body = [
+    ...set(lineBytes, i32Shl(get(sLine), i32(2))),
+    ...set(kBytes, i32Shl(get(sK), i32(2))),
+    ...set(d, get(dst)),
+    ...forLoop(l0, i32(0), get(count), width, [
+      set(p, i32Add(get(src), i32Mul(get(l0), get(lineBytes)))),
+      ifElse(
+        i32GeS(get(count), i32Add(get(l0), i32(width))),
+        width % 4 === 0 ? [ifElse(i32Eq(get(sLine), i32(1)), [steps(vectors)], [steps(full)])] : [steps(full)],
+        [steps(partial)],
+      ),
+    ]),
+  ];
+  return { name: fnName, params: Array<ValType>(6).fill('i32'), results: [], locals: Array<ValType>(6).fill('i32'), body };
+}
+
+/**
+ * The bytes of the matmul module: `micro`, `macro`, `packA`, `packB`.
+ *
+ * @example
+ * ```ts
+ * new WebAssembly.Module(matmulModuleBytes({ mr: 4, nr: 8 }));
+ * ```
+ */
+export function matmulModuleBytes(tile: MicroTile): Uint8Array {
+  return emitModule([micro(tile), macro(tile), pack('packA', tile.mr), pack('packB', tile.nr)]);
+}

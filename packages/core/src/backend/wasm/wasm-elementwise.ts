@@ -1,0 +1,120 @@
+import type { DType, TypedArray } from '../../dtype.js';
+import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
+import { SIMD_BINARY, SIMD_UNARY } from './elementwise-module.js';
+import { streamLayout, type StreamLayout } from './stream-layout.js';
+import type { WasmRuntime } from './wasm-runtime.js';
+
+type Fn = (...args: number[]) => void;
+
+/**
+ * Where the streaming kernels keep their chunks: three float32 buffers of
+ * `chunk` elements (inputs a, b and the output) at fixed byte addresses.
+ * A chunk of 16384 floats keeps the three buffers (192 KB) in L2, so each
+ * element crosses main memory once on the way in and once on the way out.
+ *
+ * @example
+ * ```ts
+ * const s: StreamBuffers = { chunk: 16384, a: 64, b: 65664, out: 131264 };
+ * ```
+ */
+export interface StreamBuffers {
+  readonly chunk: number;
+  readonly a: number;
+  readonly b: number;
+  readonly out: number;
+}
+
+/** Below this many elements the call and copies cost more than the JS loop. */
+const MIN_ELEMENTS = 256;
+
+function numel(v: View): number {
+  let n = 1;
+  for (const s of v.shape) n *= s;
+  return n;
+}
+
+/**
+ * The streaming elementwise kernels on float32: `unary` and `binary` return
+ * null for what they do not accelerate (other dtypes, small or strided
+ * inputs, kernels without a SIMD version), and the caller falls back to the
+ * reference backend.
+ *
+ * @example
+ * ```ts
+ * const ew = createWasmElementwise(rt, exports, buffers);
+ * ew.binary('mul', a, b, 'float32') ?? jsBinary('mul', a, b, 'float32');
+ * ```
+ */
+export function createWasmElementwise(
+  rt: WasmRuntime,
+  ex: Record<string, unknown>,
+  buf: StreamBuffers,
+): {
+  unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray | null;
+  binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null;
+} {
+  const unaryFns = new Map<string, Fn>(SIMD_UNARY.map((op) => [op, ex[op] as Fn]));
+  const binaryFns = new Map<string, { vv: Fn; vs: Fn; sv: Fn }>(
+    SIMD_BINARY.map((op) => [op, { vv: ex[`${op}_vv`] as Fn, vs: ex[`${op}_vs`] as Fn, sv: ex[`${op}_sv`] as Fn }]),
+  );
+  const CH = buf.chunk;
+
+  function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray | null {
+    const f = unaryFns.get(op);
+    const n = numel(x);
+    if (f === undefined || outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
+    if (streamLayout(x)?.kind !== 'contiguous') return null;
+    const out = new Float32Array(n);
+    const src = x.data;
+    for (let s = 0; s < n; s += CH) {
+      const len = Math.min(CH, n - s);
+      const f32 = rt.f32;
+      f32.set(src.subarray(x.offset + s, x.offset + s + len), buf.a >> 2);
+      f(len, buf.a, buf.out);
+      out.set(f32.subarray(buf.out >> 2, (buf.out >> 2) + len), s);
+    }
+    return out;
+  }
+
+  function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null {
+    const fns = binaryFns.get(op);
+    const n = numel(a);
+    if (fns === undefined || outDtype !== 'float32' || n < MIN_ELEMENTS) return null;
+    if (!(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
+    const la = streamLayout(a);
+    const lb = streamLayout(b);
+    if (la === null || lb === null || (la.kind === 'scalar' && lb.kind === 'scalar')) return null;
+    if (la.kind === 'rows' && lb.kind === 'rows') return null;
+    const rowLen = la.kind === 'rows' ? la.len : lb.kind === 'rows' ? lb.len : 0;
+    const out = new Float32Array(n);
+    // Rows shorter than a chunk: chunks hold whole rows, and the repeated row
+    // is written into its buffer once. Longer rows: chunks never cross a row.
+    const step = rowLen > 0 && rowLen < CH ? Math.floor(CH / rowLen) * rowLen : CH;
+    if (rowLen > 0 && rowLen < CH) {
+      const [v, at] = la.kind === 'rows' ? [a, buf.a] : [b, buf.b];
+      const f32 = rt.f32;
+      for (let r = 0; r < step; r += rowLen) f32.set(v.data.subarray(v.offset, v.offset + rowLen), (at >> 2) + r);
+    }
+    const feed = (v: View, layout: StreamLayout, at: number, s: number, len: number): void => {
+      if (layout.kind === 'contiguous') rt.f32.set(v.data.subarray(v.offset + s, v.offset + s + len), at >> 2);
+      else if (layout.kind === 'rows' && layout.len >= CH) {
+        const o = v.offset + (s % layout.len);
+        rt.f32.set(v.data.subarray(o, o + len), at >> 2);
+      }
+    };
+    for (let s = 0; s < n; ) {
+      let len = Math.min(step, n - s);
+      if (rowLen >= CH) len = Math.min(len, rowLen - (s % rowLen));
+      feed(a, la, buf.a, s, len);
+      feed(b, lb, buf.b, s, len);
+      if (la.kind === 'scalar') fns.sv(len, a.data[a.offset]!, buf.b, buf.out);
+      else if (lb.kind === 'scalar') fns.vs(len, buf.a, b.data[b.offset]!, buf.out);
+      else fns.vv(len, buf.a, buf.b, buf.out);
+      out.set(rt.f32.subarray(buf.out >> 2, (buf.out >> 2) + len), s);
+      s += len;
+    }
+    return out;
+  }
+
+  return { unary, binary };
+}

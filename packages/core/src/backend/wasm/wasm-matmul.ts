@@ -1,0 +1,102 @@
+import type { DType, TypedArray } from '../../dtype.js';
+import type { View } from '../backend.js';
+import { matmulModuleBytes, type MicroTile } from './matmul-module.js';
+import { viewSpan } from './view-span.js';
+import type { WasmRuntime } from './wasm-runtime.js';
+
+type Fn = (...args: number[]) => void;
+
+/**
+ * Cache blocking (in floats): a `KC×NR` sliver of packed B stays in L1 while
+ * the micro-kernel sweeps an `MC×KC` block of packed A held in L2; the packed
+ * `KC×NC` block of B is reused across all row blocks of A.
+ *
+ * @example
+ * ```ts
+ * const b: Blocking = { mc: 128, kc: 256, nc: 512 };
+ * ```
+ */
+export interface Blocking {
+  readonly mc: number;
+  readonly kc: number;
+  readonly nc: number;
+}
+
+/** Below this many multiply-adds the copies cost more than the JS loop. */
+const MIN_WORK = 4096;
+
+/**
+ * A float32 batched matmul `[B, M, K] · [B, K, N]` on views of any strides
+ * (transposed operands are read by the packing routines, with no extra copy),
+ * or null for what it does not handle (other dtypes, tiny products), which
+ * the caller hands to the reference kernel.
+ *
+ * @example
+ * ```ts
+ * const matmul = createWasmMatmul(rt, 0, { mr: 4, nr: 8 }, { mc: 128, kc: 256, nc: 512 });
+ * matmul(a, b, 'float32') ?? jsMatmul(a, b, 'float32');
+ * ```
+ */
+export function createWasmMatmul(
+  rt: WasmRuntime,
+  base: number,
+  tile: MicroTile,
+  blocking: Blocking,
+): (a: View, b: View, outDtype: DType) => TypedArray | null {
+  const ex = rt.instantiate(matmulModuleBytes(tile));
+  const macro = ex['macro'] as Fn;
+  const packA = ex['packA'] as Fn;
+  const packB = ex['packB'] as Fn;
+  const { mr, nr } = tile;
+  const { mc: MC, kc: KC, nc: NC } = blocking;
+  // Fixed regions after `base`: the edge tile, then the packed blocks (bytes, 64-aligned).
+  const tileAt = base;
+  const packAAt = tileAt + 256;
+  const packBAt = packAAt + Math.ceil(MC / mr) * mr * KC * 4;
+  const dataAt = packBAt + Math.ceil(NC / nr) * nr * KC * 4;
+
+  return (a, b, outDtype) => {
+    if (outDtype !== 'float32' || !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
+    const [B, M, K] = a.shape as [number, number, number];
+    const N = b.shape[2]!;
+    const out = new Float32Array(B * M * N);
+    if (out.length === 0 || K === 0) return out;
+    if (M * N * K < MIN_WORK) return null;
+    const sa = viewSpan(a)!;
+    const sb = viewSpan(b)!;
+    const aLen = sa.hi - sa.lo;
+    const bLen = sb.hi - sb.lo;
+    const aAt = dataAt;
+    const bAt = align(aAt + aLen * 4);
+    const cAt = align(bAt + bLen * 4);
+    rt.reserve(cAt + out.length * 4);
+    const f32 = rt.f32;
+    f32.set(a.data.subarray(sa.lo, sa.hi), aAt >> 2);
+    f32.set(b.data.subarray(sb.lo, sb.hi), bAt >> 2);
+    f32.fill(0, cAt >> 2, (cAt >> 2) + out.length);
+    const [sab, sam, sak] = a.strides as [number, number, number];
+    const [sbb, sbk, sbn] = b.strides as [number, number, number];
+    const a0 = aAt + (a.offset - sa.lo) * 4;
+    const b0 = bAt + (b.offset - sb.lo) * 4;
+    for (let p = 0; p < B; p++) {
+      for (let jc = 0; jc < N; jc += NC) {
+        const nc = Math.min(NC, N - jc);
+        for (let pc = 0; pc < K; pc += KC) {
+          const kc = Math.min(KC, K - pc);
+          packB(nc, kc, b0 + (p * sbb + pc * sbk + jc * sbn) * 4, sbn, sbk, packBAt);
+          for (let ic = 0; ic < M; ic += MC) {
+            const mc = Math.min(MC, M - ic);
+            packA(mc, kc, a0 + (p * sab + ic * sam + pc * sak) * 4, sam, sak, packAAt);
+            macro(mc, nc, kc, packAAt, packBAt, cAt + ((p * M + ic) * N + jc) * 4, N * 4, tileAt);
+          }
+        }
+      }
+    }
+    out.set(rt.f32.subarray(cAt >> 2, (cAt >> 2) + out.length));
+    return out;
+  };
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}

@@ -1,0 +1,92 @@
+import type { DType, TypedArray } from '../../dtype.js';
+import type { ReduceKernel, View } from '../backend.js';
+import { streamLayout } from './stream-layout.js';
+import type { StreamBuffers } from './wasm-elementwise.js';
+import type { WasmRuntime } from './wasm-runtime.js';
+
+type SumRange = (n: number, src: number) => number;
+type Fn = (...args: number[]) => void;
+
+const MIN_ELEMENTS = 256;
+
+/**
+ * Float32 sums of a contiguous tensor over all its dims, its trailing dims
+ * (rows, as in a softmax denominator) or its leading dims (columns, as in a
+ * bias gradient), accumulated in float64 like the reference; null for the rest.
+ * `f64At` is a float64 scratch buffer of `buf.chunk` elements.
+ *
+ * @example
+ * ```ts
+ * const sum = createWasmSum(rt, exports, buffers, f64At);
+ * sum('sum', x, [1], 'float32') ?? jsReduce('sum', x, [1], 'float32');
+ * ```
+ */
+export function createWasmSum(
+  rt: WasmRuntime,
+  ex: Record<string, unknown>,
+  buf: StreamBuffers,
+  f64At: number,
+): (op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType) => TypedArray | null {
+  const sumRange = ex['sumRange'] as SumRange;
+  const sumRows = ex['sumRows'] as Fn;
+  const sumCols = ex['sumCols'] as Fn;
+  const CH = buf.chunk;
+
+  /** The float64 sum of `len` contiguous elements from `src[from]`, chunk by chunk. */
+  function sumSpan(src: Float32Array, from: number, len: number): number {
+    let acc = 0;
+    for (let s = 0; s < len; s += CH) {
+      const m = Math.min(CH, len - s);
+      rt.f32.set(src.subarray(from + s, from + s + m), buf.a >> 2);
+      acc += sumRange(m, buf.a);
+    }
+    return acc;
+  }
+
+  return (op, x, axes, outDtype) => {
+    if (op !== 'sum' || outDtype !== 'float32' || !(x.data instanceof Float32Array)) return null;
+    let n = 1;
+    for (const s of x.shape) n *= s;
+    if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
+    const nd = x.shape.length;
+    // Sorted axes that are exactly the last k dims, or exactly the first k.
+    const trailing = axes.every((d, i) => d === nd - axes.length + i);
+    const leading = axes.every((d, i) => d === i);
+    let len = 1;
+    for (const d of axes) len *= x.shape[d]!;
+    const src = x.data;
+    if (trailing) {
+      const rows = n / len;
+      const out = new Float32Array(rows);
+      if (len >= CH) {
+        for (let r = 0; r < rows; r++) out[r] = sumSpan(src, x.offset + r * len, len);
+        return out;
+      }
+      const per = Math.floor(CH / len);
+      for (let r = 0; r < rows; r += per) {
+        const m = Math.min(per, rows - r);
+        rt.f32.set(src.subarray(x.offset + r * len, x.offset + (r + m) * len), buf.a >> 2);
+        sumRows(m, len, buf.a, f64At);
+        const f64 = rt.f64;
+        for (let i = 0; i < m; i++) out[r + i] = f64[(f64At >> 3) + i]!;
+      }
+      return out;
+    }
+    if (leading) {
+      const cols = n / len;
+      if (cols > CH - 4) return null;
+      const f64 = rt.f64;
+      f64.fill(0, f64At >> 3, (f64At >> 3) + cols + 4);
+      const per = Math.max(1, Math.floor(CH / cols));
+      for (let r = 0; r < len; r += per) {
+        const m = Math.min(per, len - r);
+        rt.f32.set(src.subarray(x.offset + r * cols, x.offset + (r + m) * cols), buf.a >> 2);
+        sumCols(m, cols, buf.a, f64At);
+      }
+      const out = new Float32Array(cols);
+      for (let j = 0; j < cols; j++) out[j] = rt.f64[(f64At >> 3) + j]!;
+      return out;
+    }
+    return null;
+  };
+}

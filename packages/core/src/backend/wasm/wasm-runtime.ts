@@ -1,0 +1,47 @@
+import type { WasmApi, WasmMemory } from './wasm-api.js';
+
+const PAGE = 65536;
+
+/**
+ * One linear memory shared by all kernel modules, with typed views that are
+ * renewed whenever the memory grows (growing detaches the old buffer). Kernels
+ * copy their inputs in, compute, and copy the result out, so the memory only
+ * holds scratch: its size is the largest kernel's working set, never the sum
+ * of live tensors, and the garbage collector keeps owning tensor storage.
+ *
+ * @example
+ * ```ts
+ * const rt = new WasmRuntime(api);
+ * rt.reserve(1 << 20);
+ * rt.f32.set(data, 0);
+ * ```
+ */
+export class WasmRuntime {
+  readonly memory: WasmMemory;
+  f32: Float32Array;
+  f64: Float64Array;
+  u8: Uint8Array;
+
+  constructor(readonly api: WasmApi, initialBytes: number) {
+    this.memory = new api.Memory({ initial: Math.ceil(initialBytes / PAGE) });
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.u8 = new Uint8Array(this.memory.buffer);
+  }
+
+  /** Grows the memory to at least `bytes` bytes. */
+  reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.u8 = new Uint8Array(this.memory.buffer);
+  }
+
+  /** Compiles (synchronously) and instantiates a module against this memory. */
+  instantiate(bytes: Uint8Array): Record<string, unknown> {
+    const module = new this.api.Module(bytes);
+    return new this.api.Instance(module, { env: { memory: this.memory } }).exports;
+  }
+}

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { jsBackend, wasmBackend, type BinaryKernel, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
+
+// Every kernel of the wasm backend against the reference backend, on the
+// layouts it accelerates (contiguous, scalar, broadcast rows), the ones it
+// hands back (strided, float64), and sizes that are not multiples of the SIMD
+// width, the chunk or the matmul tiles.
+const wasm = wasmBackend();
+
+/** A deterministic generator, so that failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomF32(n: number, seed: number, scale = 4): Float32Array {
+  const r = rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (r() - 0.5) * scale;
+  return a;
+}
+
+function contiguous(data: TypedArray, shape: number[], offset = 0): View {
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((p, s) => p * s, 1));
+  return { data, shape, strides, offset };
+}
+
+/** Equal within `rel` relative error (absolute below 1), NaN matching NaN, ∞ matching ∞. */
+function expectClose(got: TypedArray, want: TypedArray, rel: number): void {
+  expect(got.constructor).toBe(want.constructor);
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    if (Number.isNaN(w) || !Number.isFinite(w)) {
+      if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w))) expect({ i, got: g }).toEqual({ i, got: w });
+      continue;
+    }
+    if (Math.abs(g - w) > rel * Math.max(1, Math.abs(w))) expect({ i, got: g }).toEqual({ i, got: w });
+  }
+}
+
+function maxDiff(a: TypedArray, b: TypedArray): number {
+  let m = 0;
+  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+const SIZES = [1, 3, 4, 5, 255, 256, 257, 1023, 16383, 16384, 16385, 40_001];
+const UNARY: UnaryKernel[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh', 'log'];
+const BINARY: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'lt'];
+
+describe.skipIf(wasm === null)('wasm backend against the reference', () => {
+  const be = wasm!;
+
+  it('is named and differs from the reference', () => {
+    expect(be.name).toBe('wasm');
+  });
+
+  it.each(UNARY)('unary %s on contiguous float32 of many sizes', (op) => {
+    for (const n of SIZES) {
+      const x = randomF32(n + 3, n, op === 'exp' || op === 'sigmoid' ? 60 : 8);
+      const v = contiguous(x, [n], 3);
+      // exp and sigmoid are polynomial approximations: a few float32 ulps.
+      expectClose(be.unary(op, v, 'float32'), jsBackend.unary(op, v, 'float32'), 1e-6);
+    }
+  });
+
+  it('exp at its edges: 0, ±∞, NaN, overflow and the subnormal range', () => {
+    const xs = [0, -0, NaN, Infinity, -Infinity, 88.72, 88.73, 100, -87.3, -90, -100, -103.9, -104.5, -200, 1e-8, -1e-8];
+    const x = new Float32Array(512);
+    x.set(xs);
+    const v = contiguous(x, [512]);
+    const got = be.unary('exp', v, 'float32');
+    const want = jsBackend.unary('exp', v, 'float32');
+    for (let i = 0; i < xs.length; i++) {
+      const w = want[i]!;
+      if (w !== 0 && Math.abs(w) < 1.2e-38) expect(Math.abs(got[i]! - w)).toBeLessThanOrEqual(4 * 1.4e-45);
+      else expectClose(got.subarray(i, i + 1), want.subarray(i, i + 1), 1e-6);
+    }
+  });
+
+  it('relu maps NaN and −0 to 0, as the reference does', () => {
+    const x = new Float32Array(300).fill(NaN);
+    x[1] = -0;
+    const v = contiguous(x, [300]);
+    expect(Array.from(be.unary('relu', v, 'float32').slice(0, 3))).toEqual(Array.from(jsBackend.unary('relu', v, 'float32').slice(0, 3)));
+  });
+
+  it.each(BINARY)('binary %s: contiguous, scalar on either side, broadcast rows', (op) => {
+    for (const n of SIZES) {
+      const a = randomF32(n, 2 * n + 1);
+      const b = randomF32(n + 5, 3 * n + 7);
+      const cases: [View, View][] = [
+        [contiguous(a, [n]), contiguous(b, [n], 5)],
+        [contiguous(a, [n]), { data: b, shape: [n], strides: [0], offset: 2 }],
+        [{ data: b, shape: [n], strides: [0], offset: 4 }, contiguous(a, [n])],
+      ];
+      for (const [x, y] of cases) {
+        const out = op === 'lt' ? 'bool' : 'float32';
+        expectClose(be.binary(op, x, y, out), jsBackend.binary(op, x, y, out), 0);
+      }
+    }
+    for (const [rows, cols] of [[7, 33], [300, 512], [3, 20_000], [1, 257], [2, 16384]] as const) {
+      const a = randomF32(rows * cols, rows + cols);
+      const bias = randomF32(cols + 1, cols);
+      const x = contiguous(a, [rows, cols]);
+      const y: View = { data: bias, shape: [rows, cols], strides: [0, 1], offset: 1 };
+      const out = op === 'lt' ? 'bool' : 'float32';
+      expectClose(be.binary(op, x, y, out), jsBackend.binary(op, x, y, out), 0);
+      expectClose(be.binary(op, y, x, out), jsBackend.binary(op, y, x, out), 0);
+    }
+  });
+
+  it('binary on strided (transposed) views and float64 falls back correctly', () => {
+    const a = randomF32(600, 1);
+    const t: View = { data: a, shape: [20, 30], strides: [1, 20], offset: 0 };
+    const c = contiguous(randomF32(600, 2), [20, 30]);
+    expectClose(be.binary('add', t, c, 'float32'), jsBackend.binary('add', t, c, 'float32'), 0);
+    const d = Float64Array.from(a);
+    const v = contiguous(d, [600]);
+    expectClose(be.binary('mul', v, v, 'float64'), jsBackend.binary('mul', v, v, 'float64'), 0);
+    expectClose(be.unary('exp', v, 'float64'), jsBackend.unary('exp', v, 'float64'), 0);
+  });
+
+  it('sum over all, trailing and leading dims, and others', () => {
+    const cases: [number[], number[]][] = [
+      [[40_001], [0]],
+      [[257, 513], [1]],
+      [[257, 513], [0]],
+      [[3, 70_000], [1]],
+      [[70_000, 3], [1]],
+      [[5, 7, 11], [1, 2]],
+      [[5, 7, 11], [0, 1]],
+      [[5, 7, 11], [0, 2]],
+      [[64, 64], [0, 1]],
+      [[1000], []],
+    ];
+    for (const [shape, axes] of cases) {
+      const n = shape.reduce((p, s) => p * s, 1);
+      const v = contiguous(randomF32(n, n), shape);
+      expectClose(be.reduce('sum', v, axes, 'float32'), jsBackend.reduce('sum', v, axes, 'float32'), 1e-6);
+      expectClose(be.reduce('max', v, axes, 'float32'), jsBackend.reduce('max', v, axes, 'float32'), 0);
+    }
+    const empty = contiguous(new Float32Array(0), [0, 4]);
+    expectClose(be.reduce('sum', empty, [0], 'float32'), jsBackend.reduce('sum', empty, [0], 'float32'), 0);
+  });
+
+  const MATMUL: [number, number, number, number][] = [
+    [1, 1, 1, 1],
+    [1, 1, 300, 1],
+    [1, 65, 1, 33],
+    [1, 17, 19, 23],
+    [1, 128, 128, 128],
+    [2, 37, 300, 41],
+    [1, 130, 257, 515],
+    [3, 5, 1000, 7],
+    [1, 0, 5, 4],
+    [1, 4, 0, 5],
+  ];
+
+  it.each(MATMUL)('matmul [%i, %i, %i] · [., ., %i] in every transpose', (B, M, K, N) => {
+    const a = randomF32(B * M * K + 1, M * 31 + K);
+    const b = randomF32(B * K * N + 2, K * 17 + N);
+    const layouts = (data: Float32Array, rows: number, cols: number, offset: number): View[] => [
+      { data, shape: [B, rows, cols], strides: [rows * cols, cols, 1], offset },
+      { data, shape: [B, rows, cols], strides: [rows * cols, 1, rows], offset },
+    ];
+    for (const av of layouts(a, M, K, 1)) {
+      for (const bv of layouts(b, K, N, 2)) {
+        const got = be.matmul(av, bv, 'float32');
+        const want = jsBackend.matmul(av, bv, 'float32');
+        // Sums of K products in a different order: relative to the sum of |terms|.
+        expect(got.length).toBe(want.length);
+        expect(maxDiff(got, want)).toBeLessThanOrEqual(2e-6 * Math.max(1, K));
+      }
+    }
+  });
+
+  it('matmul with a broadcast (stride-0 batch) operand and float64', () => {
+    const a = randomF32(3 * 40 * 50, 5);
+    const w = randomF32(50 * 60, 6);
+    const av = contiguous(a, [3, 40, 50]);
+    const wv: View = { data: w, shape: [3, 50, 60], strides: [0, 60, 1], offset: 0 };
+    const got = be.matmul(av, wv, 'float32');
+    const want = jsBackend.matmul(av, wv, 'float32');
+    expect(maxDiff(got, want)).toBeLessThanOrEqual(1e-4);
+    const d = contiguous(Float64Array.from(a), [3, 40, 50]);
+    const e = contiguous(Float64Array.from(w), [1, 50, 60]);
+    const d0: View = { ...d, shape: [1, 40, 50] };
+    expectClose(be.matmul(d0, e, 'float64'), jsBackend.matmul(d0, e, 'float64'), 0);
+  });
+
+  it('matmul of a flipped (negative-stride) operand', () => {
+    const a = randomF32(64 * 80, 9);
+    const b = randomF32(80 * 70, 10);
+    const av: View = { data: a, shape: [1, 64, 80], strides: [0, -80, 1], offset: 63 * 80 };
+    const bv = contiguous(b, [1, 80, 70]);
+    const got = be.matmul(av, bv, 'float32');
+    const want = jsBackend.matmul(av, bv, 'float32');
+    expect(maxDiff(got, want)).toBeLessThanOrEqual(1e-4);
+  });
+});
