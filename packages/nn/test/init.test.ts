@@ -3,7 +3,7 @@ import { Generator, ShapeError, zeros, type Tensor } from '@tapegrad/core';
 import { init } from '@tapegrad/nn';
 
 function stats(t: Tensor): { mean: number; std: number; min: number; max: number } {
-  const d = t.to('float64').data;
+  const d = Array.from(t.to('float64').data);
   const mean = d.reduce((s, v) => s + v, 0) / d.length;
   const std = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / d.length);
   return { mean, std, min: Math.min(...d), max: Math.max(...d) };

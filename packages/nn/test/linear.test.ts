@@ -52,7 +52,7 @@ describe('Linear', () => {
     expect(a.bias!.toArray()).toEqual(b.bias!.toArray());
     expect(a.weight.equal(c.weight)).toBe(false);
     const bound = 1 / 8;
-    const w = a.weight.data;
+    const w = Array.from(a.weight.data);
     expect(Math.max(...w)).toBeLessThanOrEqual(bound);
     expect(Math.min(...w)).toBeGreaterThanOrEqual(-bound);
     expect(Math.max(...w)).toBeGreaterThan(bound * 0.99);
@@ -60,7 +60,7 @@ describe('Linear', () => {
     const mean = w.reduce((s, v) => s + v, 0) / w.length;
     const variance = w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length;
     expect(variance).toBeCloseTo(bound ** 2 / 3, 4);
-    expect(Math.max(...a.bias!.data.map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...Array.from(a.bias!.data, Math.abs))).toBeLessThanOrEqual(bound);
   });
 });
 
