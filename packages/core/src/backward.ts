@@ -120,6 +120,13 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   const createGraph = options.createGraph ?? false;
   const retain = options.retainGraph ?? createGraph;
   const pending = new Map<TapeNode, Tensor>();
+  // A leaf's contributions are summed first, so that its hooks see its whole
+  // gradient once, as PyTorch's do.
+  const leafPending = new Map<Tensor, Tensor>();
+  const toLeaf = (leaf: Tensor, g: Tensor): void => {
+    const prev = leafPending.get(leaf);
+    leafPending.set(leaf, prev === undefined ? g : prev.add(g));
+  };
   const heap = new NodeHeap();
   roots.forEach((root, i) => {
     const node = root.gradFn;
@@ -131,7 +138,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   });
   const run = (): void => {
     roots.forEach((root, i) => {
-      if (root.gradFn === null) accumulateLeaf(root, rootGrads[i]!, sink, createGraph);
+      if (root.gradFn === null) toLeaf(root, rootGrads[i]!);
     });
     for (let node = heap.pop(); node !== undefined; node = heap.pop()) {
       let g = pending.get(node);
@@ -154,10 +161,11 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
           pending.set(edge.node, prev === undefined ? fitted : prev.add(fitted));
           heap.push(edge.node);
         } else if (edge.leaf !== null) {
-          accumulateLeaf(edge.leaf, fitted, sink, createGraph);
+          toLeaf(edge.leaf, fitted);
         }
       }
     }
+    for (const [leaf, g] of leafPending) accumulateLeaf(leaf, g, sink, createGraph);
   };
   if (createGraph) enableGrad(run);
   else noGrad(run);

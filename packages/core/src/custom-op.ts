@@ -87,7 +87,10 @@ export function customOp<A extends Tensor[]>(def: CustomOpDefinition<A>): (...in
       inputs.map((t) => t.requiresGrad),
       inputs.length,
     );
-    const out = noGrad(() => def.forward(ctx, ...inputs));
+    const result = noGrad(() => def.forward(ctx, ...inputs));
+    // An input handed back unchanged must not become the op's output: it would
+    // lose its own place in the graph (a leaf would stop being one).
+    const out = inputs.includes(result) ? result.detach() : result;
     const node = record(
       def.name,
       (g) => {

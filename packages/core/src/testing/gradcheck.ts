@@ -229,13 +229,16 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: Gradch
   );
   const nIn = leaves.length;
   const diffIdx = leaves.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
-  const gradFn = (...all: Tensor[]): Tensor[] => {
-    const xs = all.slice(0, nIn);
-    const gs = all.slice(nIn);
-    const ys = outputsOf(fn, xs).filter((y) => y.requiresGrad);
-    if (ys.length === 0) return [];
-    return autogradGrad(ys, diffIdx.map((i) => xs[i]!), gs.slice(0, ys.length), { createGraph: true, allowUnused: true });
-  };
+  // Recording stays on inside, also when gradcheck evaluates it under noGrad
+  // for finite differences: the first derivatives must exist to be perturbed.
+  const gradFn = (...all: Tensor[]): Tensor[] =>
+    enableGrad(() => {
+      const xs = all.slice(0, nIn);
+      const gs = all.slice(nIn);
+      const ys = outputsOf(fn, xs).filter((y) => y.requiresGrad);
+      if (ys.length === 0) return [];
+      return autogradGrad(ys, diffIdx.map((i) => xs[i]!), gs.slice(0, ys.length), { createGraph: true, allowUnused: true });
+    });
   return gradcheck(gradFn, [...leaves, ...gradOutputs], options);
 }
 
