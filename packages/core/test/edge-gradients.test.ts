@@ -24,3 +24,13 @@ describe('gradients at the edges of a domain', () => {
     expect(tensor([-1000, -1000], { dtype: 'float64' }).logsumexp().item()).toBeCloseTo(-1000 + Math.LN2, 12);
   });
 });
+
+describe('padding', () => {
+  it('pads with −∞ exactly and passes gradient only to the inside', () => {
+    const x = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const p = x.pad([1, 2], -Infinity);
+    expect(p.toArray()).toEqual([-Infinity, 1, 2, -Infinity, -Infinity]);
+    p.amax().backward();
+    expect(x.grad?.toArray()).toEqual([0, 1]);
+  });
+});

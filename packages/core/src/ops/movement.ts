@@ -5,6 +5,7 @@ import { checkShape, isContiguous, normalizeDim, normalizeDims, numelOf, shapesE
 import type { Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { viewOf } from './make.js';
+import { where } from './elementwise.js';
 
 function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   const out = shape.slice();
@@ -235,11 +236,9 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   const steps = x.shape.map(() => 1);
   const placed = apply('unslice', [x], { starts: before, steps, shape });
   if (value === 0) return placed;
-  const border = noGrad(() => {
-    const inside = apply('unslice', [full(x.shape, value, { dtype: x.dtype })], { starts: before, steps, shape });
-    return full(shape, value, { dtype: x.dtype }).sub(inside);
-  });
-  return placed.add(border);
+  // A mask rather than arithmetic, so that value = ±∞ (max pooling's padding) stays exact.
+  const inside = noGrad(() => apply('unslice', [full(x.shape, 1, { dtype: 'bool' })], { starts: before, steps, shape }));
+  return where(inside, placed, value);
 }
 
 /** Tiles `x` `repeats[i]` times along each dim (PyTorch's `repeat`). @example `repeat(x, [2, 1])` */
