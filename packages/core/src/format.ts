@@ -40,10 +40,12 @@ function floatFormatter(values: readonly number[]): (v: number) => string {
   const finite = values.filter((v) => Number.isFinite(v));
   const nonzero = finite.map(Math.abs).filter((v) => v > 0);
   const special = (v: number): string | null => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : null);
-  if (finite.every((v) => Number.isInteger(v)) && nonzero.every((v) => v < 1e8)) return (v) => special(v) ?? `${v}.`;
   const max = Math.max(0, ...nonzero);
   const min = Math.min(Infinity, ...nonzero);
-  if (nonzero.length > 0 && (max / min > 1000 || max > 1e8 || min < 1e-4)) {
+  const wide = nonzero.length > 0 && (max / min > 1000 || max > 1e8);
+  // As PyTorch: integral values print as `2.` unless they span more than three decades.
+  if (finite.every((v) => Number.isInteger(v)) && !wide) return (v) => special(v) ?? `${v}.`;
+  if (wide || (nonzero.length > 0 && min < 1e-4)) {
     return (v) => special(v) ?? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2');
   }
   return (v) => special(v) ?? v.toFixed(4);
@@ -69,12 +71,16 @@ export function formatTensor(t: Tensor): string {
   collect(0, 0);
   const fmt =
     t.dtype === 'bool' ? (v: number) => (v ? 'true' : 'false') : t.dtype === 'int32' ? (v: number) => String(v) : floatFormatter(picked);
-  const width = Math.max(0, ...picked.map((v) => fmt(v).length));
+  // nan and inf do not widen the columns of a float tensor (PyTorch measures finite values only).
+  const measured = t.dtype === 'float32' || t.dtype === 'float64' ? picked.filter((v) => Number.isFinite(v)) : picked;
+  const width = Math.max(0, ...measured.map((v) => fmt(v).length));
   const cell = (v: number): string => fmt(v).padStart(width);
   const indent = 'tensor('.length;
   const render = (dim: number, at: number): string => {
     if (dim === t.ndim) return cell(data[at]!);
-    const parts = shown(t.shape[dim]!, summarize).map((i) => (i < 0 ? '...' : render(dim + 1, at + i * strides[dim]!)));
+    // PyTorch writes the elided run of the last dim as ' ...', so that it stands apart from the numbers.
+    const ellipsis = dim === t.ndim - 1 ? ' ...' : '...';
+    const parts = shown(t.shape[dim]!, summarize).map((i) => (i < 0 ? ellipsis : render(dim + 1, at + i * strides[dim]!)));
     const sep = dim === t.ndim - 1 ? ', ' : ',' + '\n'.repeat(t.ndim - dim - 1) + ' '.repeat(indent + dim + 1);
     return `[${parts.join(sep)}]`;
   };

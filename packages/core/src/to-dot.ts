@@ -15,7 +15,8 @@ export interface DotOptions {
 }
 
 const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
-const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+// A line break in a label is DOT's `\n` escape, never a raw newline inside the quotes.
+const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 /**
  * The recorded graph behind `t` in Graphviz DOT: one box per op with its
