@@ -1,6 +1,6 @@
 import { fullLike, type Tensor } from '@tapegrad/core';
 import { checkBoolean, checkNonNegative } from './check.js';
-import { Optimizer, type ParamsInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /**
  * Options of {@link Adagrad}.
@@ -99,7 +99,7 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
     return { step: 0 };
   }
 
-  protected updateParam(param: Tensor, grad: Tensor, state: AdagradState, group: AdagradOptions): void {
+  protected updateParam(param: Tensor, grad: Tensor, state: AdagradState, group: ParamGroup<AdagradOptions>): void {
     adagradStep(param, grad, state, group);
   }
 }

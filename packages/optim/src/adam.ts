@@ -1,6 +1,6 @@
 import { zerosLike, type Tensor } from '@tapegrad/core';
 import { checkBetas, checkBoolean, checkNonNegative } from './check.js';
-import { Optimizer, type ParamsInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /**
  * Options of {@link Adam}.
@@ -142,7 +142,7 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     return { step: 0 };
   }
 
-  protected updateParam(param: Tensor, grad: Tensor, state: AdamState, group: AdamOptions): void {
+  protected updateParam(param: Tensor, grad: Tensor, state: AdamState, group: ParamGroup<AdamOptions>): void {
     adamStep(param, grad, state, { ...group, decoupledWeightDecay: false });
   }
 }

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tapegrad/core';
 import { adamStep, validateAdamOptions, type AdamOptions, type AdamState } from './adam.js';
-import { Optimizer, type ParamsInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /**
  * Options of {@link AdamW}: Adam's, with weight decay 1e-2 by default.
@@ -71,7 +71,7 @@ export class AdamW extends Optimizer<AdamWOptions, AdamWState> {
     return { step: 0 };
   }
 
-  protected updateParam(param: Tensor, grad: Tensor, state: AdamWState, group: AdamWOptions): void {
+  protected updateParam(param: Tensor, grad: Tensor, state: AdamWState, group: ParamGroup<AdamWOptions>): void {
     adamwStep(param, grad, state, group);
   }
 }

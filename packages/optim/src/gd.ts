@@ -1,6 +1,6 @@
 import type { Tensor } from '@tapegrad/core';
 import { checkNonNegative } from './check.js';
-import { Optimizer, type ParamsInput, type ParamState } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 
 /**
  * Options of {@link GD}.
@@ -63,7 +63,7 @@ export class GD extends Optimizer<GDOptions, GDState> {
     return {};
   }
 
-  protected updateParam(param: Tensor, grad: Tensor, _state: GDState, group: GDOptions): void {
+  protected updateParam(param: Tensor, grad: Tensor, _state: GDState, group: ParamGroup<GDOptions>): void {
     gdStep(param, grad, group);
   }
 }

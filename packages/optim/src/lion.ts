@@ -1,6 +1,6 @@
 import { zerosLike, type Tensor } from '@tapegrad/core';
 import { checkBetas, checkBoolean, checkNonNegative } from './check.js';
-import { Optimizer, type ParamsInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /**
  * Options of {@link Lion}.
@@ -89,7 +89,7 @@ export class Lion extends Optimizer<LionOptions, LionState> {
     return {};
   }
 
-  protected updateParam(param: Tensor, grad: Tensor, state: LionState, group: LionOptions): void {
+  protected updateParam(param: Tensor, grad: Tensor, state: LionState, group: ParamGroup<LionOptions>): void {
     lionStep(param, grad, state, group);
   }
 }

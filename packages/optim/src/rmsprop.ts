@@ -1,6 +1,6 @@
 import { zerosLike, type Tensor } from '@tapegrad/core';
 import { checkBoolean, checkInRange, checkNonNegative } from './check.js';
-import { Optimizer, type ParamsInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /**
  * Options of {@link RMSprop}.
@@ -123,7 +123,7 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     return { step: 0 };
   }
 
-  protected updateParam(param: Tensor, grad: Tensor, state: RMSpropState, group: RMSpropOptions): void {
+  protected updateParam(param: Tensor, grad: Tensor, state: RMSpropState, group: ParamGroup<RMSpropOptions>): void {
     rmspropStep(param, grad, state, group);
   }
 }

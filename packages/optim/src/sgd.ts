@@ -1,7 +1,7 @@
 import { Tensor } from '@tapegrad/core';
 import { checkBoolean, checkNonNegative } from './check.js';
 import { OptimError } from './optim-error.js';
-import { Optimizer, type ParamsInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /**
  * Options of {@link SGD}.
@@ -114,7 +114,7 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     return {};
   }
 
-  protected updateParam(param: Tensor, grad: Tensor, state: SGDState, group: SGDOptions): void {
+  protected updateParam(param: Tensor, grad: Tensor, state: SGDState, group: ParamGroup<SGDOptions>): void {
     sgdStep(param, grad, state, group);
   }
 }

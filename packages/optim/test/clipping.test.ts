@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tensor } from '@tapegrad/core';
+import { tensor, type Tensor } from '@tapegrad/core';
 import { OptimError, clipGradNorm, clipGradValue } from '@tapegrad/optim';
 import { expectClose, grad, param, values } from './helpers.js';
 
@@ -73,7 +73,7 @@ describe('clipGradNorm', () => {
     expect(() => clipGradNorm([a!], -1)).toThrow(OptimError);
     expect(() => clipGradNorm([a!], -1)).toThrow('clipGradNorm: invalid maxNorm = -1; expected a number >= 0');
     expect(() => clipGradNorm([a!], 1, 0)).toThrow('clipGradNorm: invalid normType = 0; expected a number > 0 or Infinity');
-    expect(() => clipGradNorm([a!, 5 as unknown as typeof a], 1)).toThrow('clipGradNorm: params[1] is not a tensor');
+    expect(() => clipGradNorm([a!, 5 as unknown as Tensor], 1)).toThrow('clipGradNorm: params[1] is not a tensor');
   });
 });
 

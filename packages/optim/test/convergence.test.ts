@@ -12,7 +12,7 @@ const rosenbrock = (x: Tensor, y: Tensor): Tensor => x.neg().add(1).square().add
 
 interface Case {
   readonly name: string;
-  readonly make: (params: Tensor[]) => Optimizer<never, never> | { step(): unknown; zeroGrad(): void };
+  readonly make: (params: Tensor[]) => Optimizer;
   readonly quadSteps: number;
   readonly rosenSteps: number;
   /** Distance to the minimum that must be reached. */

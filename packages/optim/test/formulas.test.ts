@@ -6,7 +6,7 @@ import { Adagrad, Adam, AdamW, GD, Lion, RMSprop, SGD, type Optimizer } from '@t
 import { expectClose, grad, param, values } from './helpers.js';
 
 /** Feeds the gradients one step at a time; returns the parameter after each step. */
-function run(opt: Optimizer<never, never> | { step(): unknown }, p: Tensor, grads: number[][]): number[][] {
+function run(opt: Optimizer, p: Tensor, grads: number[][]): number[][] {
   return grads.map((g) => {
     p.grad = grad(g);
     opt.step();
