@@ -36,6 +36,11 @@ type NoParams = undefined;
  * forward implementation and a derivative rule, in two tables keyed by these
  * names; everything else (softmax, var, clamp…) is composed of primitives.
  * The same name is the user's method, the kernel and the rule key.
+ *
+ * @example
+ * ```ts
+ * const p: PrimitiveParams['sum'] = { dims: [0], keepdim: true };
+ * ```
  */
 export type PrimitiveParams = { [K in UnaryKernel | BinaryKernel]: NoParams } & {
   [K in ReduceKernel]: ReduceParams;

@@ -166,7 +166,14 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** The generator random functions use when none is passed. */
+/**
+ * The generator random functions use when none is passed; {@link manualSeed} reseeds it.
+ *
+ * @example
+ * ```ts
+ * defaultGenerator.manualSeed(0);
+ * ```
+ */
 export const defaultGenerator: Generator = /* @__PURE__ */ new Generator(0);
 
 /**

@@ -13,7 +13,15 @@ import type { Shape } from './shape.js';
 import type { Storage } from './storage.js';
 import type { GradHook, TapeNode } from './tape-node.js';
 
-/** A tensor or a plain number where an op accepts either. */
+/**
+ * A tensor or a plain number where an op accepts either.
+ *
+ * @example
+ * ```ts
+ * const scale: TensorLike = 0.5;
+ * x.mul(scale);
+ * ```
+ */
 export type TensorLike = Tensor | number;
 
 /**

@@ -2,7 +2,14 @@ import { Tensor, TapegradError, noGrad } from '@tapegrad/core';
 import { StateDictError } from './errors.js';
 import { isParameter, type Parameter } from './parameter.js';
 
-/** Name → tensor, as {@link Module.stateDict} returns and {@link Module.loadStateDict} accepts. */
+/**
+ * Name → tensor, as {@link Module.stateDict} returns and {@link Module.loadStateDict} accepts.
+ *
+ * @example
+ * ```ts
+ * const sd: StateDict = model.stateDict();
+ * ```
+ */
 export type StateDict = Record<string, Tensor>;
 
 /**

@@ -16,20 +16,48 @@ export interface View {
   readonly offset: number;
 }
 
-/** Elementwise primitives of one operand, by the name they have everywhere in tapegrad. */
+/**
+ * Elementwise primitives of one operand, by the name they have everywhere in tapegrad.
+ *
+ * @example
+ * ```ts
+ * const op: UnaryKernel = 'exp';
+ * ```
+ */
 export type UnaryKernel =
   | 'neg' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'sin' | 'cos'
   | 'tanh' | 'sigmoid' | 'relu' | 'abs' | 'sign' | 'erf' | 'not';
 
-/** Elementwise primitives of two operands. */
+/**
+ * Elementwise primitives of two operands.
+ *
+ * @example
+ * ```ts
+ * const op: BinaryKernel = 'mul';
+ * ```
+ */
 export type BinaryKernel =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or';
 
-/** Reductions over a set of axes. */
+/**
+ * Reductions over a set of axes.
+ *
+ * @example
+ * ```ts
+ * const op: ReduceKernel = 'sum';
+ * ```
+ */
 export type ReduceKernel = 'sum' | 'max' | 'min' | 'prod';
 
-/** Reductions that return the position of an extreme along one axis. */
+/**
+ * Reductions that return the position of an extreme along one axis.
+ *
+ * @example
+ * ```ts
+ * const op: ArgReduceKernel = 'argmax';
+ * ```
+ */
 export type ArgReduceKernel = 'argmax' | 'argmin';
 
 /**

@@ -1,7 +1,14 @@
 import { IndexError, type Tensor } from '@tapegrad/core';
 import { Module } from '../module.js';
 
-/** A module that maps one tensor to one tensor: what {@link Sequential} chains. */
+/**
+ * A module that maps one tensor to one tensor: what {@link Sequential} chains.
+ *
+ * @example
+ * ```ts
+ * const layer: TensorModule = new Linear(4, 2);
+ * ```
+ */
 export type TensorModule = Module<[Tensor], Tensor>;
 
 /**
