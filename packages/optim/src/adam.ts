@@ -94,7 +94,14 @@ export function adamStep(param: Tensor, grad: Tensor, state: AdamState, o: AdamS
   param.addcdiv_(expAvg, denom, -stepSize);
 }
 
-/** @internal validation shared by Adam and AdamW. */
+/**
+ * Checks Adam's and AdamW's options; `who` names the optimizer in errors.
+ *
+ * @example
+ * ```ts
+ * validateAdamOptions('AdamW', group);
+ * ```
+ */
 export function validateAdamOptions(who: string, o: Readonly<AdamOptions>): void {
   checkNonNegative(who, 'lr', o.lr);
   checkBetas(who, o.betas);

@@ -150,7 +150,14 @@ function isNumberList(v: unknown): v is readonly number[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'number');
 }
 
-/** @internal one value per group, from a number or a list; `who` and `name` for messages. */
+/**
+ * One value per parameter group, from a number or a list; `who` and `name` for messages.
+ *
+ * @example
+ * ```ts
+ * perGroup('OneCycleLR', 'maxLr', 0.1, 2); // [0.1, 0.1]
+ * ```
+ */
 export function perGroup(who: string, name: string, v: number | readonly number[], groups: number): number[] {
   if (typeof v === 'number') return Array.from({ length: groups }, () => v);
   if (!Array.isArray(v) || v.length !== groups) {
