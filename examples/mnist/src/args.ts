@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+
+/** What the command line asks for. */
+export interface DemoOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Undefined means the optimizer's default for the chosen model. */
+  readonly lr: number | undefined;
+  readonly optimizer: 'gd' | 'sgd' | 'adam';
+  readonly seed: number;
+  readonly model: 'mlp' | 'cnn';
+  readonly eval: string | undefined;
+  readonly out: string;
+  /** Cap on training steps in total, for smoke tests. */
+  readonly steps: number | undefined;
+  readonly help: boolean;
+}
+
+/** The outcome of parsing: options, or a message for a usage error (exit code 2). */
+export type ParsedArgs = { readonly ok: true; readonly options: DemoOptions } | { readonly ok: false; readonly message: string };
+
+export const USAGE = `Usage: pnpm demo [-- options]
+
+Trains a classifier on 8,000 real MNIST digits, tests it on 2,000 others,
+writes an HTML report and the weights as safetensors.
+
+Options:
+  --epochs N           passes over the training set (default: 3 for mlp, 2 for cnn)
+  --batch-size N       digits per step (default: 64)
+  --lr X               learning rate (default: 0.002 for adam, 0.05 for sgd, 0.1 for gd)
+  --optimizer NAME     gd | sgd | adam (default: adam)
+  --seed N             seed of the initial weights and the batch order (default: 0)
+  --model NAME         mlp (784-256-10) | cnn (two conv layers) (default: mlp)
+  --eval FILE          skip training: load weights from FILE and report test accuracy
+  --out DIR            where report.html and the weights go (default: examples/mnist/out)
+  --steps N            stop after N training steps in total (for quick checks)
+  -h, --help           show this help
+`;
+
+function positiveInt(name: string, text: string | undefined, min: number): number | string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min) return `--${name} expects an integer ≥ ${min}, got '${text}'`;
+  return Number(text);
+}
+
+/**
+ * Parses the demo's command line. Never throws and never exits: a bad flag
+ * or value comes back as a message.
+ */
+export function parseDemoArgs(argv: readonly string[], defaultOut: string): ParsedArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string' },
+        seed: { type: 'string' },
+        model: { type: 'string' },
+        eval: { type: 'string' },
+        out: { type: 'string' },
+        steps: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    // parseArgs's messages name the flag (e.g. "Unknown option '--epoch'").
+    return { ok: false, message: (e as Error).message };
+  }
+  const model = values.model ?? 'mlp';
+  if (model !== 'mlp' && model !== 'cnn') return { ok: false, message: `--model expects mlp or cnn, got '${model}'` };
+  const optimizer = values.optimizer ?? 'adam';
+  if (optimizer !== 'gd' && optimizer !== 'sgd' && optimizer !== 'adam') {
+    return { ok: false, message: `--optimizer expects gd, sgd or adam, got '${optimizer}'` };
+  }
+  const epochs = positiveInt('epochs', values.epochs, 1);
+  const batchSize = positiveInt('batch-size', values['batch-size'], 1);
+  const seed = positiveInt('seed', values.seed, 0);
+  const steps = positiveInt('steps', values.steps, 1);
+  for (const v of [epochs, batchSize, seed, steps]) if (typeof v === 'string') return { ok: false, message: v };
+  let lr: number | undefined;
+  if (values.lr !== undefined) {
+    lr = Number(values.lr);
+    if (values.lr.trim() === '' || !Number.isFinite(lr) || lr <= 0) return { ok: false, message: `--lr expects a positive number, got '${values.lr}'` };
+  }
+  if (values.eval === '') return { ok: false, message: '--eval expects the path of a .safetensors file' };
+  if (values.out === '') return { ok: false, message: '--out expects a directory' };
+  return {
+    ok: true,
+    options: {
+      epochs: (epochs as number | undefined) ?? (model === 'cnn' ? 2 : 3),
+      batchSize: (batchSize as number | undefined) ?? 64,
+      lr,
+      optimizer,
+      seed: (seed as number | undefined) ?? 0,
+      model,
+      eval: values.eval,
+      out: values.out ?? defaultOut,
+      steps: steps as number | undefined,
+      help: values.help ?? false,
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { loadModule, loadSafetensors, saveModule } from '@tapegrad/nn';
+import { parseDemoArgs, USAGE, type DemoOptions } from './args.js';
+import { loadMnist, PIXELS } from './data.js';
+import { buildModel, type ModelName } from './models.js';
+import type { ProgressSink } from './progress.js';
+import { renderReport } from './report.js';
+import { accuracyOf, DEFAULT_LR, predict, train } from './train.js';
+
+/** Where the demo writes: results to `stdout`, progress and errors to `stderr`. */
+export interface DemoIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: ProgressSink;
+}
+
+/** What a run produced, for callers such as tests. */
+export interface DemoResult {
+  /** 0 success, 1 failure (e.g. an unreadable weights file), 2 bad command line. */
+  readonly code: number;
+  readonly testAccuracy?: number;
+  readonly reportPath?: string;
+  readonly weightsPath?: string;
+}
+
+const pct = (a: number): string => `${(a * 100).toFixed(2)}%`;
+/** A path relative to the working directory when it is inside it, else absolute. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+/** `confusion[true][predicted]` over the test set. */
+function confusionOf(predictions: Int32Array, labels: Int32Array): number[][] {
+  const m = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  predictions.forEach((p, i) => m[labels[i]!]![p]!++);
+  return m;
+}
+
+function evaluate(options: DemoOptions, path: string, io: DemoIO): DemoResult {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    io.stderr.write(`error: cannot read ${path}: ${(e as Error).message}\n`);
+    return { code: 1 };
+  }
+  // The file notes its architecture in the safetensors metadata; --model is the fallback.
+  let name: ModelName = options.model;
+  let model;
+  try {
+    const { metadata } = loadSafetensors(bytes);
+    if (metadata.model === 'mlp' || metadata.model === 'cnn') name = metadata.model;
+    model = buildModel(name, 0);
+    loadModule(model, bytes);
+  } catch (e) {
+    io.stderr.write(`error: ${path} does not hold weights of the ${name} model: ${(e as Error).message}\n`);
+    return { code: 1 };
+  }
+  const { test } = loadMnist();
+  const testAccuracy = accuracyOf(predict(model, name, test), test);
+  io.stdout(`${name} weights from ${shown(path)}: test accuracy ${pct(testAccuracy)} (${Math.round(testAccuracy * test.length)}/${test.length})\n`);
+  return { code: 0, testAccuracy };
+}
+
+/**
+ * Runs the demo with command-line arguments `argv`; never calls
+ * `process.exit`, so that it can run inside a test.
+ */
+export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string): DemoResult {
+  const parsed = parseDemoArgs(argv, defaultOut);
+  if (!parsed.ok) {
+    io.stderr.write(`error: ${parsed.message}\nRun with --help to see the options.\n`);
+    return { code: 2 };
+  }
+  const options = parsed.options;
+  if (options.help) {
+    io.stdout(USAGE);
+    return { code: 0 };
+  }
+  if (options.eval !== undefined) return evaluate(options, options.eval, io);
+
+  const started = performance.now();
+  const { train: trainSet, test } = loadMnist();
+  const lr = options.lr ?? DEFAULT_LR[options.optimizer];
+  const model = buildModel(options.model, options.seed);
+  const nParams = model.parameters().reduce((n, p) => n + p.numel, 0);
+  io.stderr.write(
+    `MNIST: ${trainSet.length.toLocaleString('en-US')} training and ${test.length.toLocaleString('en-US')} test digits; ` +
+      `${options.model} with ${nParams.toLocaleString('en-US')} parameters, ${options.optimizer} lr ${lr}, batch ${options.batchSize}, seed ${options.seed}\n`,
+  );
+  const history = train(
+    model,
+    { model: options.model, optimizer: options.optimizer, lr, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, maxSteps: options.steps },
+    trainSet,
+    test,
+    io.stderr,
+  );
+  const predictions = history.predictions;
+  const testAccuracy = accuracyOf(predictions, test);
+  const seconds = (performance.now() - started) / 1000;
+
+  mkdirSync(options.out, { recursive: true });
+  const weightsPath = join(options.out, `mnist-${options.model}.safetensors`);
+  writeFileSync(weightsPath, saveModule(model, { model: options.model, testAccuracy: String(testAccuracy) }));
+  const misclassified = [];
+  for (let i = 0; i < test.length && misclassified.length < 60; i++) {
+    if (predictions[i] !== test.labels[i]) {
+      misclassified.push({ pixels: test.images.subarray(i * PIXELS, (i + 1) * PIXELS), label: test.labels[i]!, predicted: predictions[i]! });
+    }
+  }
+  const reportPath = join(options.out, 'report.html');
+  writeFileSync(
+    reportPath,
+    renderReport({
+      title: `tapegrad · MNIST ${options.model}`,
+      settings: {
+        model: `${options.model} (${nParams.toLocaleString('en-US')} parameters)`,
+        optimizer: `${options.optimizer}, lr ${lr} annealed along a cosine`,
+        'batch size': options.batchSize,
+        epochs: history.epochs.length,
+        steps: history.loss.length,
+        seed: options.seed,
+        'training speed': `${Math.round(history.samplesPerSecond).toLocaleString('en-US')} samples/s`,
+      },
+      testAccuracy,
+      seconds,
+      loss: history.loss,
+      accuracy: history.accuracy,
+      epochs: history.epochs,
+      confusion: confusionOf(predictions, test.labels),
+      misclassified,
+    }),
+  );
+  io.stdout(
+    `test accuracy ${pct(testAccuracy)} (${Math.round(testAccuracy * test.length)}/${test.length}) in ${seconds.toFixed(1)}s\n` +
+      `report:  ${shown(reportPath)}\nweights: ${shown(weightsPath)}  (check them with --eval ${shown(weightsPath)})\n`,
+  );
+  return { code: 0, testAccuracy, reportPath, weightsPath };
+}

@@ -1,0 +1,87 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../src/data.js';
+import { runDemo, type DemoIO } from '../src/main.js';
+
+function capture(): DemoIO & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, stdout: (t) => out.push(t), stderr: { isTTY: false, write: (t: string) => err.push(t) } };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tapegrad-mnist-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the MNIST demo', () => {
+  it('loads all 10,000 digits in a fixed 8,000 / 2,000 split', () => {
+    const { train, test } = loadMnist();
+    expect(train.length).toBe(8000);
+    expect(test.length).toBe(2000);
+    expect(train.images.length).toBe(8000 * 784);
+    const counts = new Array<number>(10).fill(0);
+    for (const l of test.labels) counts[l]!++;
+    expect(counts.every((c) => c > 100)).toBe(true);
+    // The same split every time: a fingerprint of the first test labels.
+    expect(Array.from(test.labels.subarray(0, 10))).toEqual(Array.from(loadMnist().test.labels.subarray(0, 10)));
+  });
+
+  it('trains a few steps, writes the report and the weights, and --eval reproduces the accuracy', () => {
+    const io = capture();
+    const result = runDemo(['--steps', '4', '--out', dir, '--seed', '3'], io, 'unused');
+    expect(result.code).toBe(0);
+    expect(result.testAccuracy).toBeGreaterThan(0.3);
+    const report = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(report).toContain('<svg');
+    expect(report).toContain('confusion matrix');
+    expect(report).toContain('data:image/png;base64,');
+    expect(report).toContain(`${(result.testAccuracy! * 100).toFixed(2)}%`);
+    expect(existsSync(join(dir, 'mnist-mlp.safetensors'))).toBe(true);
+    expect(io.err.join('')).toContain('epoch 1/3 4/4');
+    expect(io.out.join('')).toMatch(/test accuracy \d+\.\d\d%/);
+
+    const again = capture();
+    const evaluated = runDemo(['--eval', join(dir, 'mnist-mlp.safetensors')], again, 'unused');
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.testAccuracy).toBe(result.testAccuracy);
+  });
+
+  it('trains with SGD reproducibly (same seed, same weights) and with plain GD', () => {
+    const a = runDemo(['--steps', '2', '--optimizer', 'sgd', '--out', join(dir, 'a')], capture(), 'unused');
+    const b = runDemo(['--steps', '2', '--optimizer', 'sgd', '--out', join(dir, 'b')], capture(), 'unused');
+    expect(readFileSync(a.weightsPath!)).toEqual(readFileSync(b.weightsPath!));
+    expect(runDemo(['--steps', '2', '--optimizer', 'gd', '--out', join(dir, 'gd')], capture(), 'unused').code).toBe(0);
+  });
+});
+
+describe('the demo command line', () => {
+  it.each([
+    [['--bogus']],
+    [['--epochs', '0']],
+    [['--epochs', 'two']],
+    [['--batch-size', '-3']],
+    [['--lr', 'fast']],
+    [['--optimizer', 'rmsprop']],
+    [['--model', 'resnet']],
+    [['--steps']],
+    [['positional']],
+  ])('%j exits with code 2 and says why', (argv) => {
+    const io = capture();
+    expect(runDemo(argv, io, 'unused').code).toBe(2);
+    expect(io.err.join('')).toMatch(/^error: [\s\S]+\nRun with --help/);
+  });
+
+  it('--help prints the options and exits with 0', () => {
+    const io = capture();
+    expect(runDemo(['--help'], io, 'unused').code).toBe(0);
+    const text = io.out.join('');
+    for (const flag of ['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps']) expect(text).toContain(flag);
+  });
+
+  it('--eval of a missing file fails with code 1', () => {
+    const io = capture();
+    expect(runDemo(['--eval', join(dir, 'nope.safetensors')], io, 'unused').code).toBe(1);
+    expect(io.err.join('')).toContain('cannot read');
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+// The demo is plain ESM for Node 20; the tapegrad packages and mnist stay
+// external and load from node_modules (the packages' built dist).
+export default defineConfig({
+  entry: { mnist: 'mnist/src/mnist.ts' },
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  clean: true,
+  dts: false,
+});
