@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DTypeError, ShapeError, TapegradError, isGradEnabled, tensor, type Tensor } from '@tapegrad/core';
-import { Adam, GD, OptimError, RMSprop, SGD, type AdamState, type OptimizerStateDict } from '@tapegrad/optim';
+import { DTypeError, ShapeError, TapegradError, isGradEnabled, noGrad, tensor, type Tensor } from '@tapegrad/core';
+import { Adam, GD, OptimError, RMSprop, SGD, adamStep, sgdStep, type AdamState, type OptimizerStateDict } from '@tapegrad/optim';
 import { grad, param, values } from './helpers.js';
 
 describe('parameter groups', () => {
@@ -253,5 +253,27 @@ describe('stateDict / loadStateDict', () => {
     const buf = [...opt2.state.values()][0]!.momentumBuffer!;
     expect(Number.isNaN(values(buf)[0])).toBe(true);
     expect(buf.shape).toEqual([1]);
+  });
+});
+
+describe('pure step functions', () => {
+  it('update one parameter and its state in place, as the class does', () => {
+    const a = param([1, -2]);
+    const b = param([1, -2]);
+    const opt = new Adam([a], { lr: 0.1, amsgrad: true });
+    const state: AdamState = { step: 0 };
+    for (const g of [[0.5, 1], [-1, 0.25]]) {
+      a.grad = grad(g);
+      opt.step();
+      noGrad(() => adamStep(b, grad(g), state, { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: true, maximize: false, decoupledWeightDecay: false }));
+    }
+    expect(values(b)).toEqual(values(a));
+    expect(state.step).toBe(2);
+    expect(values(state.maxExpAvgSq!)).toEqual(values((opt.state.get(a) as AdamState).maxExpAvgSq!));
+  });
+
+  it('outside noGrad, core refuses the in-place write on a leaf that requires grad', () => {
+    const w = param([1]);
+    expect(() => sgdStep(w, grad([1]), {}, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false })).toThrow(/noGrad/);
   });
 });
