@@ -34,3 +34,26 @@ describe('padding', () => {
     expect(x.grad?.toArray()).toEqual([0, 1]);
   });
 });
+
+describe('max and min along a dim', () => {
+  it('send the gradient to the returned index only, even at ties (as PyTorch)', () => {
+    const x = tensor([[1, 3, 3], [2, 2, 0]], { dtype: 'float64', requiresGrad: true });
+    const { values, indices } = x.max(1);
+    expect(values.toArray()).toEqual([3, 2]);
+    expect(indices.toArray()).toEqual([1, 0]);
+    values.sum().backward();
+    expect(x.grad?.toArray()).toEqual([[0, 1, 0], [1, 0, 0]]);
+  });
+
+  it('amax over all elements shares the gradient between ties', () => {
+    const x = tensor([1, 3, 3], { dtype: 'float64', requiresGrad: true });
+    x.amax().backward();
+    expect(x.grad?.toArray()).toEqual([0, 0.5, 0.5]);
+  });
+
+  it('min with keepdim keeps the dim', () => {
+    const { values, indices } = tensor([[4, 1], [0, 5]]).min(0, true);
+    expect(values.toArray()).toEqual([[0, 1]]);
+    expect(indices.toArray()).toEqual([[1, 0]]);
+  });
+});

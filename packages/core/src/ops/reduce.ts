@@ -101,14 +101,28 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return arg('argmin', x, dim, keepdim);
 }
 
+/**
+ * Values at `indices` along `dim`: gathering them (rather than reducing) sends
+ * the gradient to the one position returned, as PyTorch's `max(dim)` does.
+ */
+function pick(x: Tensor, dim: number, indices: Tensor, keepdim: boolean): ValuesIndices {
+  if (x.ndim === 0) return { values: x.clone(), indices };
+  const d = normalizeDim('max', dim, x.ndim);
+  const kept = keepdim ? indices : indices.unsqueeze(d);
+  const values = x.gather(d, kept);
+  return { values: keepdim ? values : values.squeeze(d), indices };
+}
+
 /** Maximum values and their indices along `dim`. @example `maxDim(x, 1)` */
 export function maxDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
-  return { values: amax(x, dim, keepdim), indices: argmax(x, dim, keepdim) };
+  nonEmpty('max', x, normalizeDims('max', dim, x.ndim));
+  return pick(x, dim, argmax(x, dim, keepdim), keepdim);
 }
 
 /** Minimum values and their indices along `dim`. @example `minDim(x, 1)` */
 export function minDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
-  return { values: amin(x, dim, keepdim), indices: argmin(x, dim, keepdim) };
+  nonEmpty('min', x, normalizeDims('min', dim, x.ndim));
+  return pick(x, dim, argmin(x, dim, keepdim), keepdim);
 }
 
 /**
