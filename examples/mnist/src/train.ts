@@ -1,6 +1,6 @@
 import { manualSeed, noGrad, type Tensor } from '@tapegrad/core';
 import { crossEntropy, type Sequential } from '@tapegrad/nn';
-import { Adam, GD, SGD } from '@tapegrad/optim';
+import { Adam, CosineAnnealingLR, GD, SGD, type Optimizer } from '@tapegrad/optim';
 import { batchOf, mulberry32, permutation, type DigitSet } from './data.js';
 import { inputShape, type ModelName } from './models.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
@@ -29,7 +29,7 @@ export interface TrainHistory {
 /** The default learning rate of each optimizer, tuned for this demo. */
 export const DEFAULT_LR = { adam: 2e-3, sgd: 0.05, gd: 0.1 } as const;
 
-function makeOptimizer(name: TrainConfig['optimizer'], params: Tensor[], lr: number): Adam | SGD | GD {
+function makeOptimizer(name: TrainConfig['optimizer'], params: Tensor[], lr: number): Optimizer {
   if (name === 'adam') return new Adam(params, { lr });
   if (name === 'sgd') return new SGD(params, { lr, momentum: 0.9 });
   return new GD(params, { lr });
@@ -69,6 +69,8 @@ export function train(model: Sequential, config: TrainConfig, train: DigitSet, t
   const optimizer = makeOptimizer(config.optimizer, params, config.lr);
   const stepsPerEpoch = Math.ceil(train.length / config.batchSize);
   const totalSteps = Math.min(config.maxSteps ?? Infinity, stepsPerEpoch * config.epochs);
+  // The learning rate falls along a cosine to zero over the run, one scheduler step per batch.
+  const scheduler = new CosineAnnealingLR(optimizer, { tMax: totalSteps });
   const random = mulberry32(config.seed + 1);
   const history: TrainHistory = { loss: [], accuracy: [], epochs: [], samplesPerSecond: 0, predictions: new Int32Array(0) };
   const shape = inputShape(config.model);
@@ -90,8 +92,7 @@ export function train(model: Sequential, config: TrainConfig, train: DigitSet, t
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
-      // Cosine annealing to zero over the run (what CosineAnnealingLR computes).
-      for (const group of optimizer.paramGroups) group.lr = (config.lr * (1 + Math.cos((Math.PI * (step + 1)) / totalSteps))) / 2;
+      scheduler.step();
 
       const n = y.shape[0]!;
       const lossValue = loss.item();
