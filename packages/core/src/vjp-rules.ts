@@ -100,9 +100,15 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
 
   sum: (g, c) => [keepDims(g, c.shapes[0]!, c.params).expand(c.shapes[0]!)],
   prod: (g, c) => {
-    // d Πx/dxᵢ = Πx / xᵢ (inputs with zeros give non-finite gradients)
+    // d Πx/dxᵢ = Π_{j≠i} xⱼ: Πx/xᵢ without zeros; with one zero, the product of
+    // the others at the zero and 0 elsewhere; with two or more, 0 everywhere.
     const x = c.input(0);
-    return [keepDims(g, x.shape, c.params).mul(keepDims(c.out(), x.shape, c.params)).div(x)];
+    const { dims } = c.params;
+    const isZero = x.eq(0);
+    const nonzeroProd = where(isZero, 1, x).prod(dims, true);
+    const zeros = isZero.to(x.dtype).sum(dims, true);
+    const others = where(zeros.eq(0), nonzeroProd.div(where(isZero, 1, x)), where(zeros.eq(1).and(isZero), nonzeroProd, 0));
+    return [keepDims(g, x.shape, c.params).mul(others)];
   },
   max: extremeRule,
   min: extremeRule,

@@ -57,3 +57,14 @@ describe('max and min along a dim', () => {
     expect(indices.toArray()).toEqual([[1, 0]]);
   });
 });
+
+describe('prod', () => {
+  it('has the product of the other elements as gradient, zeros included', () => {
+    const one = tensor([2, 0, 3], { dtype: 'float64', requiresGrad: true });
+    one.prod().backward();
+    expect(one.grad?.toArray()).toEqual([0, 6, 0]);
+    const two = tensor([[0, 5, 0], [1, 2, 4]], { dtype: 'float64', requiresGrad: true });
+    two.prod(1).sum().backward();
+    expect(two.grad?.toArray()).toEqual([[0, 0, 0], [8, 4, 2]]);
+  });
+});
