@@ -102,6 +102,7 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   prod: (g, c) => {
     // d Πx/dxᵢ = Π_{j≠i} xⱼ: Πx/xᵢ without zeros; with one zero, the product of
     // the others at the zero and 0 elsewhere; with two or more, 0 everywhere.
+    // (Differentiating this again is exact only where x has no zeros.)
     const x = c.input(0);
     const { dims } = c.params;
     const isZero = x.eq(0);
