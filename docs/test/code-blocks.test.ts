@@ -63,8 +63,9 @@ for (const file of files) {
       const path = join(blocksDir, `${name.replace(/\W/g, '-')}-${i}.ts`);
       // `export {}` makes every block a module, so top-level await works.
       writeFileSync(path, `${block.code}\nexport {};\n`);
+      // Blocks print what a reader would see; DOCS_SHOW_OUTPUT=1 shows it here too.
       const log = console.log;
-      console.log = () => {};
+      if (process.env.DOCS_SHOW_OUTPUT === undefined) console.log = () => {};
       try {
         await import(path);
       } finally {
