@@ -50,8 +50,9 @@ function maxDiff(a: TypedArray, b: TypedArray): number {
 }
 
 const SIZES = [1, 3, 4, 5, 255, 256, 257, 1023, 16383, 16384, 16385, 40_001];
+const COMPARE: BinaryKernel[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and'];
 const UNARY: UnaryKernel[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh', 'log'];
-const BINARY: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'lt'];
+const BINARY: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and'];
 
 describe.skipIf(wasm === null)('wasm backend against the reference', () => {
   const be = wasm!;
@@ -100,7 +101,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
         [{ data: b, shape: [n], strides: [0], offset: 4 }, contiguous(a, [n])],
       ];
       for (const [x, y] of cases) {
-        const out = op === 'lt' ? 'bool' : 'float32';
+        const out = COMPARE.includes(op) ? 'bool' : 'float32';
         expectClose(be.binary(op, x, y, out), jsBackend.binary(op, x, y, out), 0);
       }
     }
@@ -109,10 +110,58 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       const bias = randomF32(cols + 1, cols);
       const x = contiguous(a, [rows, cols]);
       const y: View = { data: bias, shape: [rows, cols], strides: [0, 1], offset: 1 };
-      const out = op === 'lt' ? 'bool' : 'float32';
+      const out = COMPARE.includes(op) ? 'bool' : 'float32';
       expectClose(be.binary(op, x, y, out), jsBackend.binary(op, x, y, out), 0);
       expectClose(be.binary(op, y, x, out), jsBackend.binary(op, y, x, out), 0);
     }
+  });
+
+  it('comparisons on equal values, NaN and ±0', () => {
+    const a = randomF32(1000, 11);
+    const b = Float32Array.from(a);
+    for (let i = 0; i < 1000; i += 3) b[i] = b[i]! + 1;
+    a[5] = NaN;
+    b[7] = NaN;
+    a[9] = 0;
+    b[9] = -0;
+    for (const op of COMPARE.slice(0, 6)) {
+      const x = contiguous(a, [1000]);
+      const y = contiguous(b, [1000]);
+      expectClose(be.binary(op, x, y, 'bool'), jsBackend.binary(op, x, y, 'bool'), 0);
+      const s: View = { data: b, shape: [1000], strides: [0], offset: 1 };
+      expectClose(be.binary(op, x, s, 'bool'), jsBackend.binary(op, x, s, 'bool'), 0);
+      expectClose(be.binary(op, s, x, 'bool'), jsBackend.binary(op, s, x, 'bool'), 0);
+    }
+  });
+
+  it('copy converts between dtypes like the reference', () => {
+    const f = randomF32(777, 12, 1e3);
+    f[3] = NaN;
+    f[4] = -0.5;
+    const sources: View[] = [contiguous(f, [777]), contiguous(Float64Array.from(f), [777]), contiguous(Uint8Array.from(f, (v) => (v > 0 ? 1 : 0)), [777]), contiguous(Int32Array.from(f, (v) => v | 0), [777])];
+    for (const v of sources) {
+      for (const d of ['float32', 'float64', 'int32', 'bool'] as const) expectClose(be.copy(v, d), jsBackend.copy(v, d), 0);
+    }
+    const t: View = { data: f, shape: [21, 37], strides: [1, 21], offset: 0 };
+    expectClose(be.copy(t, 'float32'), jsBackend.copy(t, 'float32'), 0);
+  });
+
+  it('assign: contiguous, scalar and strided destinations', () => {
+    const run = (backend: typeof be, dst: View, src: View): TypedArray => {
+      const copyOf = dst.data.slice();
+      backend.assign({ ...dst, data: copyOf }, src);
+      return copyOf;
+    };
+    const base = randomF32(600, 13);
+    const src = randomF32(600, 14);
+    const cases: [View, View][] = [
+      [contiguous(base, [20, 30]), contiguous(src, [20, 30])],
+      [contiguous(base, [10, 30], 300), { data: src, shape: [10, 30], strides: [0, 0], offset: 7 }],
+      [{ data: base, shape: [20, 30], strides: [1, 20], offset: 0 }, contiguous(src, [20, 30])],
+      [contiguous(base, [20, 30]), { data: src, shape: [20, 30], strides: [0, 1], offset: 3 }],
+      [contiguous(base, [600]), contiguous(Float64Array.from(src), [600])],
+    ];
+    for (const [dst, s] of cases) expectClose(run(be, dst, s), run(jsBackend, dst, s), 0);
   });
 
   it('binary on strided (transposed) views and float64 falls back correctly', () => {

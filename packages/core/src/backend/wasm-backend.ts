@@ -7,6 +7,7 @@ import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwi
 import { createWasmMatmul } from './wasm/wasm-matmul.js';
 import { createWasmSum } from './wasm/wasm-reduce.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
+import { typedAssign, typedCopy } from './wasm/typed-copy.js';
 
 const CHUNK = 16384;
 
@@ -41,6 +42,10 @@ export function createWasmBackend(): Backend | null {
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
       ...jsBackend,
       name: 'wasm',
+      copy: (x, outDtype) => typedCopy(x, outDtype) ?? jsBackend.copy(x, outDtype),
+      assign: (dst, src) => {
+        if (!typedAssign(dst, src)) jsBackend.assign(dst, src);
+      },
       unary: (op, x, outDtype) => ew.unary(op, x, outDtype) ?? jsBackend.unary(op, x, outDtype),
       binary: (op, a, b, outDtype) => ew.binary(op, a, b, outDtype) ?? jsBackend.binary(op, a, b, outDtype),
       reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsBackend.reduce(op, x, axes, outDtype),

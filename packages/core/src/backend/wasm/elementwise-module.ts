@@ -7,6 +7,12 @@ import {
   f32Load,
   f32x4Abs,
   f32x4Add,
+  f32x4Compare,
+  i16x8NarrowI32x4S,
+  i8x16NarrowI16x8S,
+  i8x16Splat16,
+  i32ShrU,
+  v128And,
   f32x4Div,
   f32x4HighToLow,
   f32x4Max,
@@ -63,6 +69,19 @@ export type SimdBinary = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
  */
 export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'exp' | 'sigmoid';
 
+/**
+ * The float32 comparisons the wasm backend runs, with bool (one byte) output.
+ *
+ * @example
+ * ```ts
+ * const op: SimdCompare = 'gt';
+ * ```
+ */
+export type SimdCompare = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/** The comparisons, as a list. */
+export const SIMD_COMPARE: readonly SimdCompare[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+
 /** The binary kernels, as a list (for lookups by name). */
 export const SIMD_BINARY: readonly SimdBinary[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 /** The unary kernels, as a list. */
@@ -101,6 +120,30 @@ function binaryKernels(op: SimdBinary): WasmFunction[] {
     { name: `${op}_vv`, params: ptrs, results: [], locals: ['i32'], body: vv },
     { name: `${op}_vs`, params: ['i32', 'i32', 'f32', 'i32'], results: [], locals: ['i32', 'v128'], body: vs },
     { name: `${op}_sv`, params: ['i32', 'f32', 'i32', 'i32'], results: [], locals: ['i32', 'v128'], body: sv },
+  ];
+}
+
+/**
+ * `op_vv/_vs/_sv` like the arithmetic kernels, writing one byte (0 or 1) per
+ * element: sixteen elements per step, four lane masks narrowed to bytes.
+ * IEEE comparisons match JavaScript's on NaN (only `ne` is true).
+ */
+function compareKernels(op: SimdCompare): WasmFunction[] {
+  const [n, a, b, out, i] = [0, 1, 2, 3, 4];
+  const kernel = (left: (k: number) => Code, right: (k: number) => Code): Code => {
+    const m = (k: number): Code => f32x4Compare(op, left(k), right(k));
+    const bytes = i8x16NarrowI16x8S(i16x8NarrowI32x4S(m(0), m(1)), i16x8NarrowI32x4S(m(2), m(3)));
+    return forLoop(i, i32(0), i32Shl(get(n), i32(2)), 64, [
+      v128Store(i32Add(get(out), i32ShrU(get(i), i32(2))), v128And(bytes, i8x16Splat16(1))),
+    ]);
+  };
+  const at = (p: number) => (k: number): Code => v128Load(i32Add(get(p), get(i)), 16 * k);
+  const splat = (): Code => get(5);
+  const ptrs: ValType[] = ['i32', 'i32', 'i32', 'i32'];
+  return [
+    { name: `${op}_vv`, params: ptrs, results: [], locals: ['i32'], body: kernel(at(a), at(b)) },
+    { name: `${op}_vs`, params: ['i32', 'i32', 'f32', 'i32'], results: [], locals: ['i32', 'v128'], body: [...set(5, f32x4Splat(get(b))), ...kernel(at(a), splat)] },
+    { name: `${op}_sv`, params: ['i32', 'f32', 'i32', 'i32'], results: [], locals: ['i32', 'v128'], body: [...set(5, f32x4Splat(get(a))), ...kernel(splat, at(b))] },
   ];
 }
 
@@ -203,6 +246,7 @@ export function elementwiseModuleBytes(): Uint8Array {
   const funcs: WasmFunction[] = [sumRange()];
   funcs.push(sumRows(0), sumCols());
   for (const op of SIMD_BINARY) funcs.push(...binaryKernels(op));
+  for (const op of SIMD_COMPARE) funcs.push(...compareKernels(op));
   for (const op of SIMD_UNARY) funcs.push(unaryKernel(op));
   return emitModule(funcs);
 }

@@ -1,6 +1,6 @@
 import type { DType, TypedArray } from '../../dtype.js';
 import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
-import { SIMD_BINARY, SIMD_UNARY } from './elementwise-module.js';
+import { SIMD_BINARY, SIMD_COMPARE, SIMD_UNARY } from './elementwise-module.js';
 import { streamLayout, type StreamLayout } from './stream-layout.js';
 import type { WasmRuntime } from './wasm-runtime.js';
 
@@ -54,8 +54,11 @@ export function createWasmElementwise(
   binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null;
 } {
   const unaryFns = new Map<string, Fn>(SIMD_UNARY.map((op) => [op, ex[op] as Fn]));
-  const binaryFns = new Map<string, { vv: Fn; vs: Fn; sv: Fn }>(
-    SIMD_BINARY.map((op) => [op, { vv: ex[`${op}_vv`] as Fn, vs: ex[`${op}_vs`] as Fn, sv: ex[`${op}_sv`] as Fn }]),
+  const binaryFns = new Map<string, { vv: Fn; vs: Fn; sv: Fn; out: DType }>(
+    [...SIMD_BINARY.map((op) => [op, 'float32'] as const), ...SIMD_COMPARE.map((op) => [op, 'bool'] as const)].map(([op, out]) => [
+      op,
+      { vv: ex[`${op}_vv`] as Fn, vs: ex[`${op}_vs`] as Fn, sv: ex[`${op}_sv`] as Fn, out },
+    ]),
   );
   const CH = buf.chunk;
 
@@ -79,14 +82,15 @@ export function createWasmElementwise(
   function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null {
     const fns = binaryFns.get(op);
     const n = numel(a);
-    if (fns === undefined || outDtype !== 'float32' || n < MIN_ELEMENTS) return null;
+    if (fns === undefined || outDtype !== fns.out || n < MIN_ELEMENTS) return null;
     if (!(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
     const la = streamLayout(a);
     const lb = streamLayout(b);
     if (la === null || lb === null || (la.kind === 'scalar' && lb.kind === 'scalar')) return null;
     if (la.kind === 'rows' && lb.kind === 'rows') return null;
     const rowLen = la.kind === 'rows' ? la.len : lb.kind === 'rows' ? lb.len : 0;
-    const out = new Float32Array(n);
+    const bytes = outDtype === 'bool';
+    const out = bytes ? new Uint8Array(n) : new Float32Array(n);
     // Rows shorter than a chunk: chunks hold whole rows, and the repeated row
     // is written into its buffer once. Longer rows: chunks never cross a row.
     const step = rowLen > 0 && rowLen < CH ? Math.floor(CH / rowLen) * rowLen : CH;
@@ -110,7 +114,8 @@ export function createWasmElementwise(
       if (la.kind === 'scalar') fns.sv(len, a.data[a.offset]!, buf.b, buf.out);
       else if (lb.kind === 'scalar') fns.vs(len, buf.a, b.data[b.offset]!, buf.out);
       else fns.vv(len, buf.a, buf.b, buf.out);
-      out.set(rt.f32.subarray(buf.out >> 2, (buf.out >> 2) + len), s);
+      if (bytes) out.set(rt.u8.subarray(buf.out, buf.out + len), s);
+      else out.set(rt.f32.subarray(buf.out >> 2, (buf.out >> 2) + len), s);
       s += len;
     }
     return out;

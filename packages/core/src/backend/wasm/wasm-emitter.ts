@@ -142,6 +142,8 @@ export const i32Sub = op2(0x6b);
 export const i32Mul = op2(0x6c);
 /** `i32.shl`. @example `i32Shl(get(0), i32(2))` */
 export const i32Shl = op2(0x74);
+/** `i32.shr_u`. @example `i32ShrU(get(0), i32(2))` */
+export const i32ShrU = op2(0x76);
 /** `i32.lt_s`. @example `i32LtS(get(0), get(1))` */
 export const i32LtS = op2(0x48);
 /** `i32.ge_s`. @example `i32GeS(get(0), get(1))` */
@@ -223,6 +225,17 @@ export const f32x4Sqrt = v1(0xe3);
 export const f32x4Nearest = v1(0x6a);
 /** `f32x4.ne`. @example `f32x4Ne(a, a)` */
 export const f32x4Ne = v2(0x42);
+/** An f32x4 comparison (`eq`, `ne`, `lt`, `gt`, `le`, `ge`): all-ones lanes where true. @example `f32x4Compare('gt', a, b)` */
+export const f32x4Compare = (op: 'eq' | 'ne' | 'lt' | 'gt' | 'le' | 'ge', a: Code, b: Code): Code =>
+  [...a, ...b, ...simd({ eq: 0x41, ne: 0x42, lt: 0x43, gt: 0x44, le: 0x45, ge: 0x46 }[op])];
+/** `i16x8.narrow_i32x4_s`. @example `i16x8NarrowI32x4S(a, b)` */
+export const i16x8NarrowI32x4S = v2(0x85);
+/** `i8x16.narrow_i16x8_s`. @example `i8x16NarrowI16x8S(a, b)` */
+export const i8x16NarrowI16x8S = v2(0x65);
+/** `v128.and`. @example `v128And(a, b)` */
+export const v128And = v2(0x4e);
+/** `v128.const` of sixteen equal bytes. @example `i8x16Splat16(1)` */
+export const i8x16Splat16 = (x: number): Code => [...simd(0x0c), ...Array<number>(16).fill(x & 0xff)];
 /** `v128.or`. @example `v128Or(a, b)` */
 export const v128Or = v2(0x50);
 /** `i32x4.trunc_sat_f32x4_s`. @example `i32x4TruncSatF32x4S(a)` */
