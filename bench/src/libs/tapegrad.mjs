@@ -1,0 +1,95 @@
+// tapegrad, on the backend it picks by default (WebAssembly SIMD here) and on
+// its reference backend, with raw core ops only.
+import * as tg from '@tapegrad/core';
+
+function rand(shape, seed) {
+  const g = new tg.Generator(seed);
+  return tg.randn(shape, { generator: g }).mul(0.1);
+}
+
+export function createTapegrad(backend) {
+  const name = backend === 'js' ? 'tapegrad-js' : 'tapegrad';
+  const activate = () => tg.setBackend(backend);
+  return {
+    name,
+    activate,
+    w1(N) {
+      activate();
+      const a = rand([N, N], 1);
+      const b = rand([N, N], 2);
+      return () => a.matmul(b).storage.data;
+    },
+    w2() {
+      activate();
+      const layers = [784, 512, 256, 10];
+      const params = [];
+      for (let i = 0; i < 3; i++) {
+        params.push(rand([layers[i], layers[i + 1]], 10 + i).requiresGrad_());
+        params.push(tg.zeros([layers[i + 1]]).requiresGrad_());
+      }
+      const m = params.map((p) => tg.zerosLike(p));
+      const v = params.map((p) => tg.zerosLike(p));
+      const x = rand([256, 784], 3);
+      const y = tg.randint(0, 10, [256], { generator: new tg.Generator(4) });
+      let t = 0;
+      const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
+      return () => {
+        let h = x;
+        for (let i = 0; i < 3; i++) {
+          h = h.matmul(params[2 * i]).add(params[2 * i + 1]);
+          if (i < 2) h = h.relu();
+        }
+        // NOTE: log-softmax through logsumexp, which subtracts the max.
+        const logp = h.sub(h.logsumexp(1, true));
+        const loss = logp.gather(1, y.unsqueeze(1)).mean().neg();
+        loss.backward();
+        t++;
+        const bc1 = 1 - b1 ** t;
+        const bc2 = 1 - b2 ** t;
+        tg.noGrad(() => {
+          params.forEach((p, i) => {
+            const g = p.grad;
+            m[i].mul_(b1).add_(g, 1 - b1);
+            v[i].mul_(b2).addcmul_(g, g, 1 - b2);
+            p.addcdiv_(m[i], v[i].div(bc2).sqrt().add(eps), -lr / bc1);
+            p.grad = null;
+          });
+        });
+        return loss.item();
+      };
+    },
+    w3(backwardToo) {
+      activate();
+      const n = 1_000_000;
+      const a = tg.rand([n], { generator: new tg.Generator(5) }).requiresGrad_(backwardToo);
+      const b = tg.rand([n], { generator: new tg.Generator(6) });
+      const c = tg.rand([n], { generator: new tg.Generator(7) });
+      return () => {
+        const s = a.mul(b).add(c).exp().mul(0.5).sum();
+        if (!backwardToo) return s.item();
+        s.backward();
+        const g = a.grad.storage.data;
+        a.grad = null;
+        return g;
+      };
+    },
+    w4(ops) {
+      activate();
+      const x = tg.tensor([0.1, 0.2, 0.3, 0.4], { requiresGrad: true });
+      return () => {
+        let h = x;
+        for (let i = 0; i < ops; i++) h = i % 5 === 4 ? h.tanh() : i % 2 ? h.mul(0.999) : h.add(0.001);
+        h.sum().backward();
+        x.grad = null;
+      };
+    },
+    w5() {
+      activate();
+      if (typeof tg.conv2d !== 'function') throw new Error('n/a: core has no conv2d');
+      const x = rand([32, 3, 32, 32], 8);
+      const w = rand([16, 3, 3, 3], 9);
+      const b = tg.zeros([16]);
+      return () => tg.conv2d(x, w, b, { padding: 1 }).storage.data;
+    },
+  };
+}

@@ -1,0 +1,161 @@
+// pnpm bench [--quick] [--only W1,W3]
+// Runs the workloads against every peer that loads here, prints one table
+// (absolute figures and tapegrad ÷ best peer) and writes results/latest.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alternate } from './timing.mjs';
+import { createTapegrad } from './libs/tapegrad.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(',') : null;
+const wants = (w) => only === null || only.includes(w);
+
+/** Loads each library; one that cannot run here is reported with its reason. */
+async function loadLibs() {
+  const libs = [];
+  const failed = {};
+  const tryLoad = async (name, make) => {
+    try {
+      libs.push(await make());
+    } catch (e) {
+      failed[name] = String(e?.message ?? e).split('\n')[0].slice(0, 160);
+    }
+  };
+  await tryLoad('tapegrad', async () => createTapegrad('wasm'));
+  await tryLoad('tapegrad-js', async () => createTapegrad('js'));
+  await tryLoad('tfjs-cpu', async () => (await import('./libs/tfjs.mjs')).createTfjs('cpu'));
+  await tryLoad('tfjs-wasm', async () => (await import('./libs/tfjs.mjs')).createTfjs('wasm'));
+  await tryLoad('jax-js', async () => (await import('./libs/jax.mjs')).createJax(false));
+  await tryLoad('jax-js-jit', async () => (await import('./libs/jax.mjs')).createJax(true));
+  return { libs, failed };
+}
+
+const { libs, failed } = await loadLibs();
+const rows = [];
+const budget = quick ? { warmup: 1, minSamples: 3, maxSamples: 5, budgetMs: 800 } : { warmup: 2, minSamples: 5, maxSamples: 21, budgetMs: 2500 };
+
+/** One table row: `make(lib)` prepares a run function (or throws 'n/a: …'). */
+async function row(workload, label, unit, make, toFigure, opts = {}) {
+  const cases = [];
+  const result = {};
+  for (const lib of libs.filter((l) => !(opts.skip ?? []).includes(l.name))) {
+    try {
+      await lib.activate?.();
+      const run = make(lib);
+      cases.push({ name: lib.name, activate: lib.activate, run });
+    } catch (e) {
+      result[lib.name] = { error: String(e?.message ?? e).split('\n')[0].slice(0, 120) };
+    }
+  }
+  Object.assign(result, await alternate(cases, { ...budget, ...opts.timing }));
+  for (const r of Object.values(result)) if (r.ms !== undefined) r.value = toFigure(r.ms);
+  for (const [name, reason] of Object.entries(failed)) result[name] = { error: reason };
+  rows.push({ workload, label, unit, higherIsBetter: unit === 'GFLOP/s', result });
+  printRow(rows.at(-1));
+}
+
+const order = ['tapegrad', 'tapegrad-js', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'jax-js-jit'];
+const fmt = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
+
+function bestPeer(r) {
+  let best = null;
+  for (const [name, x] of Object.entries(r.result)) {
+    if (name.startsWith('tapegrad') || x.value === undefined) continue;
+    if (best === null || (r.higherIsBetter ? x.value > best.value : x.value < best.value)) best = { name, value: x.value };
+  }
+  return best;
+}
+
+function ratio(r) {
+  const t = r.result.tapegrad?.value;
+  const b = bestPeer(r);
+  if (t === undefined || b === null) return '';
+  // > 1 means tapegrad is better, whatever the unit.
+  const x = r.higherIsBetter ? t / b.value : b.value / t;
+  return `${x.toFixed(2)}× vs ${b.name}`;
+}
+
+let headerPrinted = false;
+function printRow(r) {
+  if (!headerPrinted) {
+    console.log(['workload'.padEnd(34), 'unit'.padEnd(9), ...order.map((o) => o.padStart(12)), '  tapegrad ÷ best peer'].join(''));
+    headerPrinted = true;
+  }
+  const cells = order.map((o) => {
+    const x = r.result[o];
+    return (x === undefined ? '-' : x.value !== undefined ? fmt(x.value) : 'n/a').padStart(12);
+  });
+  console.log([`${r.workload} ${r.label}`.padEnd(34), r.unit.padEnd(9), ...cells, '  ' + ratio(r)].join(''));
+}
+
+// W1: square matmul.
+if (wants('W1')) {
+  for (const N of quick ? [128, 512] : [128, 256, 512, 1024]) {
+    await row('W1', `matmul N=${N}`, 'GFLOP/s', (l) => l.w1(N), (ms) => (2 * N ** 3) / ms / 1e6, {
+      // The reference kernels take seconds at N=1024: a few samples are enough.
+      timing: N >= 512 ? { maxSamples: quick ? 3 : 9, minSamples: 3 } : {},
+    });
+  }
+}
+// W2: MLP training step.
+if (wants('W2')) await row('W2', 'MLP 784-512-256-10 step', 'ms', (l) => l.w2(), (ms) => ms);
+// W3: elementwise chain on 1M floats.
+if (wants('W3')) {
+  await row('W3', 'sum(exp(a*b+c)*0.5) fwd', 'ms', (l) => l.w3(false), (ms) => ms);
+  await row('W3', 'same, fwd+bwd (grad a)', 'ms', (l) => l.w3(true), (ms) => ms);
+}
+// W4: tape overhead.
+if (wants('W4')) {
+  const ops = quick ? 2000 : 10_000;
+  await row('W4', `${ops} tiny ops + backward`, 'µs/op', (l) => l.w4(ops), (ms) => (ms * 1000) / ops, { timing: { maxSamples: 9 } });
+}
+// W5: conv2d forward.
+if (wants('W5')) await row('W5', 'conv2d 32×3×32×32, 16×3×3', 'ms', (l) => l.w5(), (ms) => ms);
+
+// W6: memory over 300 training steps, one child process per library.
+if (wants('W6')) {
+  const steps = quick ? 60 : 300;
+  const marks = [steps / 3, (2 * steps) / 3, steps];
+  const soakLibs = ['tapegrad', 'tfjs-cpu', 'tfjs-wasm', 'jax-js-jit'];
+  const peak = { workload: 'W6', label: `peak RSS, ${steps} MLP steps`, unit: 'MB', higherIsBetter: false, result: {} };
+  const growth = { workload: 'W6', label: `RSS at ${marks.join('/')}`, unit: 'MB', higherIsBetter: false, result: {}, text: {} };
+  for (const name of soakLibs) {
+    const child = spawnSync(process.execPath, ['--expose-gc', path.join(here, 'soak.mjs'), name, String(steps)], { encoding: 'utf8', timeout: 300_000 });
+    const line = child.stdout?.trim().split('\n').at(-1) ?? '';
+    try {
+      const r = JSON.parse(line);
+      if (r.error) throw new Error(r.error);
+      peak.result[name] = { value: r.peakMB };
+      growth.result[name] = { value: r.marks.at(-1), marks: r.marks };
+      growth.text[name] = r.marks.map((m) => m.toFixed(0)).join('/');
+    } catch (e) {
+      const reason = (child.stderr || String(e?.message ?? e)).trim().split('\n')[0].slice(0, 120);
+      peak.result[name] = { error: reason };
+      growth.result[name] = { error: reason };
+    }
+  }
+  rows.push(peak);
+  printRow(peak);
+  rows.push(growth);
+  console.log(
+    [`W6 ${growth.label}`.padEnd(34), 'MB'.padEnd(9), ...order.map((o) => (growth.text[o] ?? (growth.result[o] ? 'n/a' : '-')).padStart(12))].join(''),
+  );
+}
+
+for (const [name, reason] of Object.entries(failed)) console.log(`${name}: could not run here: ${reason}`);
+for (const r of rows) for (const [name, x] of Object.entries(r.result)) if (x.error && !failed[name]) console.log(`${r.workload} ${r.label}: ${name}: ${x.error}`);
+
+const outDir = path.join(here, '..', 'results');
+mkdirSync(outDir, { recursive: true });
+const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavg: os.loadavg() };
+writeFileSync(
+  path.join(outDir, 'latest.json'),
+  JSON.stringify({ date: new Date().toISOString(), machine, quick, rows: rows.map((r) => ({ ...r, ratio: ratio(r) })) }, null, 2) + '\n',
+);
+console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; written to bench/results/latest.json`);

@@ -1,0 +1,28 @@
+// node --expose-gc soak.mjs <library> <steps>: runs MLP training steps and
+// prints one JSON line with the peak RSS and the RSS at a third, two thirds
+// and all of the steps (MB), after a full GC at each mark.
+const [name, stepsArg] = process.argv.slice(2);
+const steps = Number(stepsArg);
+const mb = () => process.memoryUsage().rss / 2 ** 20;
+try {
+  let lib;
+  if (name === 'tapegrad') lib = (await import('./libs/tapegrad.mjs')).createTapegrad('wasm');
+  else if (name.startsWith('tfjs-')) lib = await (await import('./libs/tfjs.mjs')).createTfjs(name.slice(5));
+  else if (name === 'jax-js-jit') lib = await (await import('./libs/jax.mjs')).createJax(true);
+  else throw new Error(`unknown library ${name}`);
+  await lib.activate?.();
+  const step = lib.w2();
+  let peak = mb();
+  const marks = [];
+  for (let i = 1; i <= steps; i++) {
+    step();
+    peak = Math.max(peak, mb());
+    if (i % (steps / 3) === 0) {
+      globalThis.gc?.();
+      marks.push(mb());
+    }
+  }
+  console.log(JSON.stringify({ peakMB: peak, marks }));
+} catch (e) {
+  console.log(JSON.stringify({ error: String(e?.message ?? e).split('\n')[0] }));
+}
