@@ -99,6 +99,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
         [contiguous(a, [n]), contiguous(b, [n], 5)],
         [contiguous(a, [n]), { data: b, shape: [n], strides: [0], offset: 2 }],
         [{ data: b, shape: [n], strides: [0], offset: 4 }, contiguous(a, [n])],
+        [{ data: b, shape: [n], strides: [0], offset: 4 }, { data: a, shape: [n], strides: [0], offset: 0 }],
       ];
       for (const [x, y] of cases) {
         const out = COMPARE.includes(op) ? 'bool' : 'float32';

@@ -86,8 +86,16 @@ export function createWasmElementwise(
     if (!(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
     const la = streamLayout(a);
     const lb = streamLayout(b);
-    if (la === null || lb === null || (la.kind === 'scalar' && lb.kind === 'scalar')) return null;
-    if (la.kind === 'rows' && lb.kind === 'rows') return null;
+    if (la === null || lb === null || (la.kind === 'rows' && lb.kind === 'rows')) return null;
+    if (la.kind === 'scalar' && lb.kind === 'scalar') {
+      // Both broadcast from one element (the gradient of a sum, scaled): one
+      // kernel call on that element, then a fill.
+      const f32 = rt.f32;
+      f32[buf.a >> 2] = a.data[a.offset]!;
+      f32[buf.b >> 2] = b.data[b.offset]!;
+      fns.vv(1, buf.a, buf.b, buf.out);
+      return outDtype === 'bool' ? new Uint8Array(n).fill(rt.u8[buf.out]!) : new Float32Array(n).fill(rt.f32[buf.out >> 2]!);
+    }
     const rowLen = la.kind === 'rows' ? la.len : lb.kind === 'rows' ? lb.len : 0;
     const bytes = outDtype === 'bool';
     const out = bytes ? new Uint8Array(n) : new Float32Array(n);
