@@ -27,7 +27,7 @@ export interface TrainHistory {
 }
 
 /** The default learning rate of each optimizer, tuned for this demo. */
-export const DEFAULT_LR = { adam: 2e-3, sgd: 0.05, gd: 0.1 } as const;
+export const DEFAULT_LR = { adam: 3e-3, sgd: 0.05, gd: 0.1 } as const;
 
 function makeOptimizer(name: TrainConfig['optimizer'], params: Tensor[], lr: number): Optimizer {
   if (name === 'adam') return new Adam(params, { lr });

@@ -38,7 +38,7 @@ describe('the MNIST demo', () => {
     expect(report).toContain('data:image/png;base64,');
     expect(report).toContain(`${(result.testAccuracy! * 100).toFixed(2)}%`);
     expect(existsSync(join(dir, 'mnist-mlp.safetensors'))).toBe(true);
-    expect(io.err.join('')).toContain('epoch 1/3 4/4');
+    expect(io.err.join('')).toContain('epoch 1/8 4/4');
     expect(io.out.join('')).toMatch(/test accuracy \d+\.\d\d%/);
 
     const again = capture();
