@@ -1,14 +1,17 @@
 // TensorFlow.js 4.22 on its cpu backend (plain JS) and its wasm backend
 // (XNNPACK, SIMD build, single-threaded: Node has no web Workers).
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// Gradients are registered by a side-effect import in the modular build.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 const require = createRequire(import.meta.url);
+// Gradients are registered by a side-effect import of the modular ESM build,
+// which needs the extension hook on Node; registries are global, so they
+// reach the CommonJS build the backends use.
+register('../extensionless-hook.mjs', import.meta.url);
+await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
 const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
 setWasmPaths(`${wasmDir}${path.sep}`);
 try {
