@@ -19,7 +19,7 @@ export interface DemoOptions {
 /** The outcome of parsing: options, or a message for a usage error (exit code 2). */
 export type ParsedArgs = { readonly ok: true; readonly options: DemoOptions } | { readonly ok: false; readonly message: string };
 
-export const USAGE = `Usage: pnpm demo [-- options]
+export const USAGE = `Usage: npx pnpm@10.34.9 demo -- [options]   (or, once built: node examples/dist/mnist.js [options])
 
 Trains a classifier on 8,000 real MNIST digits, tests it on 2,000 others,
 writes an HTML report and the weights as safetensors.

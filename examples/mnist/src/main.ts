@@ -68,7 +68,8 @@ function evaluate(options: DemoOptions, path: string, io: DemoIO): DemoResult {
  * `process.exit`, so that it can run inside a test.
  */
 export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string): DemoResult {
-  const parsed = parseDemoArgs(argv, defaultOut);
+  // `pnpm demo -- --epochs 2` passes the `--` along: skip it.
+  const parsed = parseDemoArgs(argv[0] === '--' ? argv.slice(1) : argv, defaultOut);
   if (!parsed.ok) {
     io.stderr.write(`error: ${parsed.message}\nRun with --help to see the options.\n`);
     return { code: 2 };

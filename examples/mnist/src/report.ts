@@ -19,15 +19,28 @@ export interface ReportData {
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** Exponential moving average, to see the trend through mini-batch noise. */
+/**
+ * Exponential moving average, to see the trend through mini-batch noise;
+ * bias-corrected (as Adam's moments) so that it starts at the first values.
+ */
 function smooth(values: readonly number[], alpha = 0.05): number[] {
   const out: number[] = [];
-  let m = values[0] ?? 0;
-  for (const v of values) {
+  let m = 0;
+  values.forEach((v, i) => {
     m = alpha * v + (1 - alpha) * m;
-    out.push(m);
-  }
+    out.push(m / (1 - (1 - alpha) ** (i + 1)));
+  });
   return out;
+}
+
+/** Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) from `lo` to `hi`. */
+function niceTicks(lo: number, hi: number, count = 5): number[] {
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
 }
 
 interface Series {
@@ -40,13 +53,13 @@ interface Series {
   readonly dots?: boolean;
 }
 
-/** A line chart as inline SVG with axes, ticks and a legend. */
+/** A line chart as inline SVG with axes, round ticks and a legend under the title. */
 function lineChart(title: string, series: readonly Series[], yRange: readonly [number, number], yFormat: (v: number) => string): string {
   const W = 460;
-  const H = 260;
+  const H = 280;
   const L = 52;
   const R = 12;
-  const T = 28;
+  const T = 48;
   const B = 36;
   const maxX = Math.max(1, ...series.map((s) => (s.xs ? Math.max(...s.xs) : s.values.length)));
   const [y0, y1] = yRange;
@@ -54,33 +67,29 @@ function lineChart(title: string, series: readonly Series[], yRange: readonly [n
   const py = (y: number): number => T + (1 - (Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0)) * (H - T - B);
   const parts: string[] = [];
   parts.push(`<text x="${L}" y="16" class="title">${esc(title)}</text>`);
-  for (let i = 0; i <= 4; i++) {
-    const y = y0 + ((y1 - y0) * i) / 4;
+  for (const y of niceTicks(y0, y1, 4)) {
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${py(y).toFixed(1)}" y2="${py(y).toFixed(1)}" class="grid"/>`);
     parts.push(`<text x="${L - 6}" y="${(py(y) + 4).toFixed(1)}" text-anchor="end" class="tick">${yFormat(y)}</text>`);
   }
-  for (let i = 0; i <= 4; i++) {
-    const x = 1 + Math.round(((maxX - 1) * i) / 4);
-    parts.push(`<text x="${px(x).toFixed(1)}" y="${H - B + 16}" text-anchor="middle" class="tick">${x}</text>`);
+  for (const x of niceTicks(0, maxX, 5).filter((x) => x >= 1 || maxX < 5)) {
+    parts.push(`<text x="${px(Math.max(1, x)).toFixed(1)}" y="${H - B + 16}" text-anchor="middle" class="tick">${Math.max(1, x)}</text>`);
   }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" class="tick">step</text>`);
   parts.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" class="axis"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" class="axis"/>`);
-  series.forEach((s, k) => {
+  let legendX = L;
+  for (const s of series) {
     const pts = s.values.map((v, i) => `${px(s.xs?.[i] ?? i + 1).toFixed(1)},${py(v).toFixed(1)}`);
     if (!s.dots) {
       parts.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="${s.faint ? 1 : 2}" opacity="${s.faint ? 0.3 : 1}" points="${pts.join(' ')}"/>`);
     } else {
       for (const p of pts) {
         const [x, y] = p.split(',');
-        parts.push(`<circle cx="${x}" cy="${y}" r="4" fill="${s.colour}"/>`);
+        parts.push(`<circle cx="${x}" cy="${y}" r="4" fill="${s.colour}" stroke="#fff"/>`);
       }
     }
-    if (!s.faint) {
-      const lx = W - R - 150;
-      const ly = T + 12 + k * 16;
-      parts.push(`<rect x="${lx}" y="${ly - 8}" width="10" height="10" fill="${s.colour}"/><text x="${lx + 15}" y="${ly + 1}" class="tick">${esc(s.label)}</text>`);
-    }
-  });
+    parts.push(`<rect x="${legendX}" y="26" width="10" height="10" fill="${s.colour}" opacity="${s.faint ? 0.3 : 1}"/><text x="${legendX + 14}" y="35" class="tick">${esc(s.label)}</text>`);
+    legendX += 22 + s.label.length * 6;
+  }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${parts.join('')}</svg>`;
 }
 
@@ -116,6 +125,9 @@ export function renderReport(d: ReportData): string {
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`)
     .join('');
   const maxLoss = Math.max(0.5, Math.min(3, Math.ceil(Math.max(...d.loss.slice(0, 20), 0.5) * 2) / 2));
+  const trainAcc = smooth(d.accuracy);
+  // Start the accuracy axis near where training spends most of its time, at a multiple of 5%.
+  const accLow = Math.max(0, Math.min(0.9, Math.floor((Math.min(...trainAcc.slice(Math.floor(trainAcc.length / 10)), ...d.epochs.map((e) => e.testAccuracy)) - 0.02) * 20) / 20));
   const epochXs = d.epochs.map((e) => e.step);
   const lossChart = lineChart(
     'training loss (cross-entropy)',
@@ -130,10 +142,10 @@ export function renderReport(d: ReportData): string {
     'accuracy',
     [
       { values: d.accuracy, colour: '#16a34a', label: 'per step', faint: true },
-      { values: smooth(d.accuracy), colour: '#16a34a', label: 'training (average)' },
+      { values: trainAcc, colour: '#16a34a', label: 'training (average)' },
       { values: d.epochs.map((e) => e.testAccuracy), xs: epochXs, colour: '#dc2626', label: 'test, end of epoch', dots: true },
     ],
-    [Math.max(0, Math.floor(Math.min(...smooth(d.accuracy).slice(Math.floor(d.accuracy.length / 10))) * 10) / 10 - 0.1), 1],
+    [accLow, 1],
     (v) => `${Math.round(v * 100)}%`,
   );
   const digits = d.misclassified

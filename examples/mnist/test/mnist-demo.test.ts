@@ -72,9 +72,9 @@ describe('the demo command line', () => {
     expect(io.err.join('')).toMatch(/^error: [\s\S]+\nRun with --help/);
   });
 
-  it('--help prints the options and exits with 0', () => {
+  it('--help prints the options and exits with 0 (also after the `--` that pnpm passes along)', () => {
     const io = capture();
-    expect(runDemo(['--help'], io, 'unused').code).toBe(0);
+    expect(runDemo(['--', '--help'], io, 'unused').code).toBe(0);
     const text = io.out.join('');
     for (const flag of ['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps']) expect(text).toContain(flag);
   });
