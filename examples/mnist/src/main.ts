@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadModule, loadSafetensors, saveModule } from '@tapegrad/nn';
 import { parseDemoArgs, USAGE, type DemoOptions } from './args.js';
 import { loadMnist, PIXELS } from './data.js';
@@ -24,9 +24,18 @@ export interface DemoResult {
 }
 
 const pct = (a: number): string => `${(a * 100).toFixed(2)}%`;
-/** A path relative to the working directory when it is inside it, else absolute. */
+/**
+ * The directory the user typed the command in: pnpm runs scripts in the
+ * package's folder but records the caller's in INIT_CWD. Paths given on the
+ * command line, and paths printed, are relative to it.
+ */
+function userDir(): string {
+  return process.env.INIT_CWD ?? process.cwd();
+}
+
+/** A path relative to the user's directory when it is inside it, else absolute. */
 function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
+  const rel = relative(userDir(), path);
   return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
@@ -74,12 +83,12 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
     io.stderr.write(`error: ${parsed.message}\nRun with --help to see the options.\n`);
     return { code: 2 };
   }
-  const options = parsed.options;
+  const options = { ...parsed.options, out: resolve(userDir(), parsed.options.out) };
   if (options.help) {
     io.stdout(USAGE);
     return { code: 0 };
   }
-  if (options.eval !== undefined) return evaluate(options, options.eval, io);
+  if (options.eval !== undefined) return evaluate(options, resolve(userDir(), options.eval), io);
 
   const started = performance.now();
   const { train: trainSet, test } = loadMnist();
