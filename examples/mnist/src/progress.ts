@@ -28,6 +28,7 @@ function duration(seconds: number): string {
 export class ProgressBar {
   private readonly start = performance.now();
   private lastPlain = -1;
+  private lastDraw = 0;
 
   constructor(
     private readonly sink: ProgressSink,
@@ -40,6 +41,10 @@ export class ProgressBar {
     const eta = state.step > 0 ? (elapsed / state.step) * (state.steps - state.step) : Number.NaN;
     const stats = `loss ${state.loss.toFixed(4)}  acc ${(state.accuracy * 100).toFixed(1)}%  ${Math.round(rate).toLocaleString('en-US')} samples/s  ETA ${duration(eta)}`;
     if (this.sink.isTTY) {
+      // Redraw at most ~12 times a second: a terminal write per step would cost more than a small step.
+      const now = performance.now();
+      if (now - this.lastDraw < 80 && state.step !== state.steps) return;
+      this.lastDraw = now;
       const filled = Math.round((state.step / state.steps) * WIDTH);
       const bar = '█'.repeat(filled) + '░'.repeat(WIDTH - filled);
       this.sink.write(`\r\x1b[2K${this.label} ${bar} ${state.step}/${state.steps}  ${stats}`);

@@ -55,6 +55,18 @@ describe('the MNIST demo', () => {
   });
 });
 
+describe('the convolutional model', () => {
+  it('trains a step and saves weights that --eval reloads as a cnn', () => {
+    const r = runDemo(['--model', 'cnn', '--steps', '1', '--batch-size', '16', '--out', join(dir, 'cnn')], capture(), 'unused');
+    expect(r.code).toBe(0);
+    expect(r.weightsPath).toMatch(/mnist-cnn\.safetensors$/);
+    const again = capture();
+    // The file names its architecture: no --model needed.
+    expect(runDemo(['--eval', r.weightsPath!], again, 'unused').testAccuracy).toBe(r.testAccuracy);
+    expect(again.out.join('')).toContain('cnn weights');
+  });
+});
+
 describe('the demo command line', () => {
   it.each([
     [['--bogus']],
