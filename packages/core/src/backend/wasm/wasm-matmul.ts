@@ -59,9 +59,9 @@ export function createWasmMatmul(
     if (outDtype !== 'float32' || !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
+    if (B * M * N > 0 && K > 0 && B * M * N * K < MIN_WORK) return null;
     const out = new Float32Array(B * M * N);
     if (out.length === 0 || K === 0) return out;
-    if (M * N * K < MIN_WORK) return null;
     const sa = viewSpan(a)!;
     const sb = viewSpan(b)!;
     const aLen = sa.hi - sa.lo;
@@ -69,7 +69,12 @@ export function createWasmMatmul(
     const aAt = dataAt;
     const bAt = align(aAt + aLen * 4);
     const cAt = align(bAt + bLen * 4);
-    rt.reserve(cAt + out.length * 4);
+    try {
+      rt.reserve(cAt + out.length * 4);
+    } catch {
+      // Past what the engine lets a memory grow to (4 GB at most): the reference kernel needs no scratch.
+      return null;
+    }
     const f32 = rt.f32;
     f32.set(a.data.subarray(sa.lo, sa.hi), aAt >> 2);
     f32.set(b.data.subarray(sb.lo, sb.hi), bAt >> 2);
