@@ -1,10 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// Every ```ts block of README.md and docs/*.md runs here, so that the docs
-// cannot drift from the code. A block tagged ```ts no-run is shown but not
+// Every ```ts block of README.md and docs/*.md is type-checked and run here,
+// so that the docs cannot drift from the code. A block tagged ```ts no-run is shown but not
 // run; a block tagged ```ts continued is appended to the block before it (so
 // a guide can build an example step by step). Blocks import what they use,
 // exactly as a reader would.
@@ -55,14 +56,37 @@ describe('the code-block extractor', () => {
   });
 });
 
+/** Where each block is written: a module of its own. */
+const written = new Map<string, Block>();
 for (const file of files) {
   const name = basename(file);
-  const blocks = extractBlocks(name, readFileSync(file, 'utf8'));
+  extractBlocks(name, readFileSync(file, 'utf8')).forEach((block, i) => {
+    const path = join(blocksDir, `${name.replace(/\W/g, '-')}-${i}.ts`);
+    // `export {}` makes every block a module, so top-level await works.
+    writeFileSync(path, `${block.code}\nexport {};\n`);
+    written.set(path, block);
+  });
+}
+
+it("every block type-checks with the project's compiler settings", () => {
+  const config = ts.getParsedCommandLineOfConfigFile(join(docsDir, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const program = ts.createProgram([...written.keys()], { ...config!.options, noEmit: true });
+  const problems = ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file !== undefined && written.has(d.file.fileName))
+    .map((d) => {
+      const block = written.get(d.file!.fileName)!;
+      const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
+      return `${block.file}, block at line ${block.line}, line ${line + 1} of the block: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    });
+  expect(problems).toEqual([]);
+});
+
+for (const file of files) {
+  const name = basename(file);
+  const blocks = [...written].filter(([, b]) => b.file === name);
   describe(name, () => {
-    it.each(blocks.map((b, i) => [`block at line ${b.line}`, b, i] as const))('%s runs', async (_, block, i) => {
-      const path = join(blocksDir, `${name.replace(/\W/g, '-')}-${i}.ts`);
-      // `export {}` makes every block a module, so top-level await works.
-      writeFileSync(path, `${block.code}\nexport {};\n`);
+    it.each(blocks.map(([path, b]) => [`block at line ${b.line}`, path] as const))('%s runs', async (_, path) => {
       // Blocks print what a reader would see; DOCS_SHOW_OUTPUT=1 shows it here too.
       const log = console.log;
       if (process.env.DOCS_SHOW_OUTPUT === undefined) console.log = () => {};
