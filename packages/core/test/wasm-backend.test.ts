@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { elementwiseModuleBytes } from '../src/backend/wasm/elementwise-module.js';
+import { matmulModuleBytes } from '../src/backend/wasm/matmul-module.js';
 import { jsBackend, wasmBackend, type BinaryKernel, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
 
 // Every kernel of the wasm backend against the reference backend, on the
@@ -59,6 +61,10 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
 
   it('is named and differs from the reference', () => {
     expect(be.name).toBe('wasm');
+  });
+
+  it('keeps every module under the 4 KB browsers compile synchronously', () => {
+    for (const bytes of [matmulModuleBytes({ mr: 4, nr: 8 }), ...elementwiseModuleBytes()]) expect(bytes.length).toBeLessThan(4096);
   });
 
   it.each(UNARY)('unary %s on contiguous float32 of many sizes', (op) => {

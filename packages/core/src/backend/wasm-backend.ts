@@ -34,7 +34,7 @@ export function createWasmBackend(): Backend | null {
     const f64At = 64 + 3 * slot;
     const matmulAt = f64At + CHUNK * 8 + 64;
     const rt = new WasmRuntime(api, matmulAt + (1 << 20));
-    const ex = rt.instantiate(elementwiseModuleBytes());
+    const ex = Object.assign({}, ...elementwiseModuleBytes().map((bytes) => rt.instantiate(bytes))) as Record<string, unknown>;
     const ew = createWasmElementwise(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);
     const mm = createWasmMatmul(rt, matmulAt, { mr: 4, nr: 8 }, { mc: 128, kc: 256, nc: 1024 });

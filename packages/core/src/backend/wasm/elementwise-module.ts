@@ -234,19 +234,21 @@ function sumCols(): WasmFunction {
 }
 
 /**
- * The bytes of the elementwise module: `{op}_vv/_vs/_sv` for each binary
- * kernel, one function per unary kernel, and the sums.
+ * The bytes of the elementwise kernels, as several modules that share the
+ * imported memory: the sums, the arithmetic (`{op}_vv/_vs/_sv`), the
+ * comparisons, and the unary kernels. Each stays under the 4 KB that browsers
+ * allow to compile synchronously on the main thread.
  *
  * @example
  * ```ts
- * new WebAssembly.Module(elementwiseModuleBytes());
+ * const modules = elementwiseModuleBytes().map((bytes) => new WebAssembly.Module(bytes));
  * ```
  */
-export function elementwiseModuleBytes(): Uint8Array {
-  const funcs: WasmFunction[] = [sumRange()];
-  funcs.push(sumRows(0), sumCols());
-  for (const op of SIMD_BINARY) funcs.push(...binaryKernels(op));
-  for (const op of SIMD_COMPARE) funcs.push(...compareKernels(op));
-  for (const op of SIMD_UNARY) funcs.push(unaryKernel(op));
-  return emitModule(funcs);
+export function elementwiseModuleBytes(): Uint8Array[] {
+  return [
+    emitModule([sumRange(), sumRows(0), sumCols()]),
+    emitModule(SIMD_BINARY.flatMap(binaryKernels)),
+    emitModule(SIMD_COMPARE.flatMap(compareKernels)),
+    emitModule(SIMD_UNARY.map(unaryKernel)),
+  ];
 }

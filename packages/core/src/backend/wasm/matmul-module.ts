@@ -48,6 +48,9 @@ export interface MicroTile {
   readonly nr: number;
 }
 
+/** Steps of k per iteration of the micro-kernel's main loop. */
+const UNROLL = 2;
+
 /** Function indices, in the order `matmulModuleBytes` emits them. */
 const MICRO = 0;
 
@@ -87,13 +90,15 @@ function micro({ mr, nr }: MicroTile): WasmFunction {
     for (let v = 0; v < nv; v++) store.push(v128Store(get(row), f32x4Add(v128Load(get(row), 16 * v), get(acc[r]![v]!)), 16 * v));
   }
   // Accumulators start at zero: WebAssembly zero-initialises locals.
-  // Two steps per iteration while at least two remain, then the odd one.
+  // UNROLL steps per iteration while that many remain, then one at a time.
+  const unrolled: Code[] = [];
+  for (let u = 0; u < UNROLL; u++) unrolled.push(...step(u));
   const body = [
     ...block(
-      brIf(0, i32GeS(i32(1), get(kc))),
-      loop(...step(0), ...step(1), ...advance(2), brIf(0, i32GeS(get(kc), i32(2)))),
+      brIf(0, i32GeS(i32(UNROLL - 1), get(kc))),
+      loop(...unrolled, ...advance(UNROLL), brIf(0, i32GeS(get(kc), i32(UNROLL)))),
     ),
-    ...ifElse(i32GeS(get(kc), i32(1)), step(0)),
+    ...block(brIf(0, i32GeS(i32(0), get(kc))), loop(...step(0), ...advance(1), brIf(0, i32GeS(get(kc), i32(1))))),
     ...store.flat(),
   ];
   return { name: 'micro', params: ['i32', 'i32', 'i32', 'i32', 'i32'], results: [], locals, body };
