@@ -189,7 +189,7 @@ describe('gradients through views, casts and broadcasting', () => {
       [10, 0, 1000],
     ]);
     const y = leaf([1, 2]);
-    y.unsqueeze(0).expand([3, 2]).mul(arange(6, undefined, 1, { dtype: 'float64' }).reshape([3, 2])).sum().backward();
+    y.unsqueeze(0).expand([3, 2]).mul(arange(6, { dtype: 'float64' }).reshape([3, 2])).sum().backward();
     expect(y.grad!.toArray()).toEqual([0 + 2 + 4, 1 + 3 + 5]);
     const z = leaf([
       [1, 2],

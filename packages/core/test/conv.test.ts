@@ -226,7 +226,7 @@ describe('conv1d', () => {
 });
 
 describe('pooling', () => {
-  const x = arange(16, undefined, 1, f64).reshape([1, 1, 4, 4]);
+  const x = arange(16, f64).reshape([1, 1, 4, 4]);
 
   it('max and average pool a 4×4 input by hand', () => {
     expect(maxPool2d(x, 2).toArray()).toEqual([[[[5, 7], [13, 15]]]]);
@@ -282,7 +282,7 @@ describe('pooling', () => {
 
 describe('adaptiveAvgPool2d', () => {
   it('averages PyTorch’s windows', () => {
-    const x = arange(16, undefined, 1, f64).reshape([1, 1, 4, 4]);
+    const x = arange(16, f64).reshape([1, 1, 4, 4]);
     assertAllClose(adaptiveAvgPool2d(x, 2), avgPool2d(x, 2));
     expect(adaptiveAvgPool2d(x, 1).toArray()).toEqual([[[[7.5]]]]);
     // 5 → 3 windows: [0, 2), [1, 4), [3, 5)

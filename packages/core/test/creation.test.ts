@@ -132,7 +132,8 @@ describe('ranges', () => {
     expect(arange(1, 2, 0.25).toArray()).toEqual([1, 1.25, 1.5, 1.75]);
     expect(arange(5, 0, -2).toArray()).toEqual([5, 3, 1]);
     expect(arange(3, 3).numel).toBe(0);
-    expect(arange(4, undefined, 1, { dtype: 'int32' }).dtype).toBe('int32');
+    expect(arange(4, { dtype: 'int32' }).dtype).toBe('int32');
+    expect(arange(1, 4, { dtype: 'float64' }).toArray()).toEqual([1, 2, 3]);
   });
 
   it('arange rejects a zero step and a range that runs the wrong way', () => {

@@ -56,7 +56,7 @@ describe('matmul cases', () => {
   });
 
   it('batch · matrix and matrix · batch, and batched vectors', () => {
-    const a = arange(12, undefined, 1, { dtype: 'float64' }).reshape([2, 2, 3]);
+    const a = arange(12, { dtype: 'float64' }).reshape([2, 2, 3]);
     const r = a.matmul(tensor(B, { dtype: 'float64' }));
     expect(r.shape).toEqual([2, 2, 2]);
     expect(r.select(0, 1).toArray()).toEqual(naive(a.select(0, 1).toArray() as number[][], B));
@@ -87,7 +87,7 @@ describe('matmul cases', () => {
 
   it('batches whose size-1 dims have their own stride (a narrowed view)', () => {
     // x[:, :1] of a [2, 3, 2, 3]: shape [2, 1, 2, 3], batch strides [18, 6]
-    const base = arange(36, undefined, 1, { dtype: 'float64' }).reshape([2, 3, 2, 3]);
+    const base = arange(36, { dtype: 'float64' }).reshape([2, 3, 2, 3]);
     const a = base.narrow(1, 0, 1);
     const b = tensor(B, { dtype: 'float64' }).unsqueeze(0).unsqueeze(0).expand([2, 1, 3, 2]).contiguous();
     const r = a.matmul(b);

@@ -198,17 +198,25 @@ export function emptyLike(t: Tensor, opts: TensorOptions = {}): Tensor {
 
 /**
  * Values from `start` up to (not including) `end` by `step`; with one
- * argument, from 0 to it. float32 unless given a dtype.
+ * number, from 0 to it. float32 unless given a dtype; the options may follow
+ * any of the numbers.
  *
  * @example
  * ```ts
  * arange(5); // [0, 1, 2, 3, 4]
+ * arange(5, { dtype: 'int32' });
  * arange(1, 2, 0.25);
  * ```
  */
-export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
-  if (end === undefined) [start, end] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new TapegradError(`arange: step must be a finite non-zero number, got ${step}`);
+export function arange(end: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, end: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, end: number, step: number, opts?: TensorOptions): Tensor;
+export function arange(...args: (number | TensorOptions | undefined)[]): Tensor {
+  const nums = args.filter((a): a is number => typeof a === 'number');
+  const opts = args.find((a): a is TensorOptions => typeof a === 'object' && a !== null) ?? {};
+  const [start, end, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
+  if (nums.length === 0 || !nums.every(Number.isFinite)) throw new TapegradError(`arange: expected finite numbers (end, or start, end[, step]), got ${nums.join(', ')}`);
+  if (step === 0) throw new TapegradError(`arange: step must be a finite non-zero number, got ${step}`);
   if ((end - start) / step < 0) throw new TapegradError(`arange: the range [${start}, ${end}) is empty for step ${step}`);
   const n = Math.ceil((end - start) / step);
   const dtype = opts.dtype ?? 'float32';

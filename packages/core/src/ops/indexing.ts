@@ -111,5 +111,5 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   for (let i = 0; i < data.length; i++) max = Math.max(max, data[i]!);
   const classes = numClasses < 0 ? max + 1 : numClasses;
   checkRange('oneHot', index, classes, 'numClasses');
-  return unsqueeze(index, -1).eq(arange(classes, undefined, 1, { dtype: 'int32' })).to('int32');
+  return unsqueeze(index, -1).eq(arange(classes, { dtype: 'int32' })).to('int32');
 }
