@@ -22,5 +22,11 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
+    // The whole suite runs twice: on the backend tapegrad picks (WebAssembly
+    // SIMD where it exists) and on the plain-TypeScript reference backend.
+    projects: [
+      { extends: true, test: { name: 'default backend' } },
+      { extends: true, test: { name: 'js backend', env: { TAPEGRAD_BACKEND: 'js' } } },
+    ],
   },
 });
