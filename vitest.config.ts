@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@tapegrad\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@tapegrad\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@tapegrad\/nn\/node$/, replacement: src('./packages/nn/src/node/index.ts') },
       { find: /^@tapegrad\/nn$/, replacement: src('./packages/nn/src/index.ts') },
       { find: /^@tapegrad\/optim$/, replacement: src('./packages/optim/src/index.ts') },
     ],

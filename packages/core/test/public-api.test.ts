@@ -12,6 +12,7 @@ const entries = {
   '@tapegrad/core/testing': 'packages/core/src/testing/index.ts',
   '@tapegrad/nn': 'packages/nn/src/index.ts',
   '@tapegrad/optim': 'packages/optim/src/index.ts',
+  '@tapegrad/nn/node': 'packages/nn/src/node/index.ts',
 };
 
 const program = ts.createProgram(

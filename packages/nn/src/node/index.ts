@@ -1,0 +1,1 @@
+export { saveSafetensorsFile, loadSafetensorsFile, saveModuleFile, loadModuleFile } from './safetensors-files.js';
