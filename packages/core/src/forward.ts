@@ -19,7 +19,7 @@ const CATEGORY: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64
  * resultType(ones([2]), scalar(1, 'float64')); // 'float32'
  * ```
  */
-export function resultType(a: Tensor, b: Tensor): DType {
+export function resultType(a: Pick<Tensor, 'ndim' | 'dtype'>, b: Pick<Tensor, 'ndim' | 'dtype'>): DType {
   if ((a.ndim === 0) === (b.ndim === 0)) return promoteTypes(a.dtype, b.dtype);
   const [dimmed, zero] = a.ndim === 0 ? [b, a] : [a, b];
   return CATEGORY[zero.dtype] > CATEGORY[dimmed.dtype] ? zero.dtype : dimmed.dtype;

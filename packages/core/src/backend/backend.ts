@@ -63,7 +63,9 @@ export type ArgReduceKernel = 'argmax' | 'argmin';
 /**
  * What a backend provides: storage and kernels, nothing of the tape. Every
  * kernel returns fresh contiguous storage of `outDtype` (row-major), except
- * `assign`, which writes into a view of existing storage.
+ * `assign` and the `…InPlace` kernels, which write into a view of existing
+ * storage (the in-place ops outside the tape, such as an optimizer's step,
+ * so that they allocate nothing).
  *
  * @example
  * ```ts
@@ -79,8 +81,27 @@ export interface Backend {
   /** Writes `src` (same shape as `dst`, possibly broadcast) into the positions of `dst`. */
   assign(dst: View, src: View): void;
   unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray;
+  /**
+   * `dst = op(dst)` in place; `dst` may be strided but no two of its elements
+   * may share a position. The result is stored in `dst`'s element type.
+   */
+  unaryInPlace(op: UnaryKernel, dst: View): void;
   /** `a` and `b` are already broadcast to `outShape` (stride 0 where expanded). */
   binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray;
+  /**
+   * `dst = op(dst, src)` in place, `src` broadcast to `dst`'s shape (stride 0
+   * where expanded; a scalar has every stride 0). `dst` may be strided but no
+   * two of its elements may share a position, and `src` may share storage with
+   * `dst` only at the same positions. The result is stored in `dst`'s element
+   * type (bool as 0/1).
+   */
+  binaryInPlace(op: BinaryKernel, dst: View, src: View): void;
+  /**
+   * `dst = dst + value · op(a, b)` in place (the fused step of `addcmul_`,
+   * `addcdiv_`, `lerp_`, and `add_` with a factor), `a` and `b` broadcast to
+   * `dst`'s shape, under the same rules as `binaryInPlace`.
+   */
+  addcInPlace(op: BinaryKernel, dst: View, a: View, b: View, value: number): void;
   /** `cond ? a : b`, all three broadcast to one shape. */
   where(cond: View, a: View, b: View, outDtype: DType): TypedArray;
   /** Reduces the sorted `axes`; the result has the shape of `x` without them. */

@@ -2,6 +2,7 @@ import { allocate } from '../dtype.js';
 import type { Backend } from './backend.js';
 import { assign, binary, copy, unary, where } from './js/elementwise.js';
 import { fold } from './js/fold.js';
+import { addcInPlace, binaryInPlace, unaryInPlace } from './js/in-place.js';
 import { gather, scatterAdd } from './js/indexing.js';
 import { matmul } from './js/matmul.js';
 import { argReduce, reduce } from './js/reduce.js';
@@ -21,7 +22,10 @@ export const jsBackend: Backend = {
   copy,
   assign,
   unary,
+  unaryInPlace,
   binary,
+  binaryInPlace,
+  addcInPlace,
   where,
   reduce,
   argReduce,

@@ -4,6 +4,7 @@ import { elementwiseModuleBytes } from './wasm/elementwise-module.js';
 import { simdSupported } from './wasm/simd-support.js';
 import { wasmApi } from './wasm/wasm-api.js';
 import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwise.js';
+import { createWasmInPlace } from './wasm/wasm-in-place.js';
 import { createWasmMatmul } from './wasm/wasm-matmul.js';
 import { createWasmSum } from './wasm/wasm-reduce.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
@@ -12,11 +13,12 @@ import { typedAssign, typedCopy } from './wasm/typed-copy.js';
 const CHUNK = 16384;
 
 /**
- * Builds the WebAssembly SIMD backend: matmul, float32 elementwise kernels and
- * sums run in generated wasm; everything else (float64, integers, bool,
- * strided views, small tensors, and any kernel without a SIMD version) is the
- * reference backend's. Returns null where WebAssembly SIMD is missing or
- * compiling fails (a browser's main thread refuses large synchronous compiles).
+ * Builds the WebAssembly SIMD backend: matmul, float32 elementwise kernels
+ * (out of place and in place) and sums run in generated wasm; everything else
+ * (float64, integers, bool, strided views, small tensors, and any kernel
+ * without a SIMD version) is the reference backend's. Returns null where
+ * WebAssembly SIMD is missing or compiling fails (a browser's main thread
+ * refuses large synchronous compiles).
  *
  * @example
  * ```ts
@@ -36,6 +38,7 @@ export function createWasmBackend(): Backend | null {
     const rt = new WasmRuntime(api, matmulAt + (1 << 20));
     const ex = Object.assign({}, ...elementwiseModuleBytes().map((bytes) => rt.instantiate(bytes))) as Record<string, unknown>;
     const ew = createWasmElementwise(rt, ex, buffers);
+    const ip = createWasmInPlace(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);
     const mm = createWasmMatmul(rt, matmulAt, { mr: 4, nr: 8 }, { mc: 128, kc: 256, nc: 1024 });
     return {
@@ -48,6 +51,15 @@ export function createWasmBackend(): Backend | null {
       },
       unary: (op, x, outDtype) => ew.unary(op, x, outDtype) ?? jsBackend.unary(op, x, outDtype),
       binary: (op, a, b, outDtype) => ew.binary(op, a, b, outDtype) ?? jsBackend.binary(op, a, b, outDtype),
+      unaryInPlace: (op, dst) => {
+        if (!ip.unaryInPlace(op, dst)) jsBackend.unaryInPlace(op, dst);
+      },
+      binaryInPlace: (op, dst, src) => {
+        if (!ip.binaryInPlace(op, dst, src)) jsBackend.binaryInPlace(op, dst, src);
+      },
+      addcInPlace: (op, dst, a, b, value) => {
+        if (!ip.addcInPlace(op, dst, a, b, value)) jsBackend.addcInPlace(op, dst, a, b, value);
+      },
       reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsBackend.reduce(op, x, axes, outDtype),
       matmul: (a, b, outDtype) => mm(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
     };

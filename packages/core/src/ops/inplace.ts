@@ -1,8 +1,10 @@
 import { getBackend } from '../backend/active-backend.js';
-import { isFloating } from '../dtype.js';
+import type { View } from '../backend/backend.js';
+import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { resultType } from '../forward.js';
 import { isGradEnabled, noGrad } from '../grad-mode.js';
-import { broadcastShapes, shapesEqual } from '../shape.js';
+import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { asTensor, clamp, maximum } from './elementwise.js';
 import { broadcastView, kernelView } from './make.js';
@@ -12,7 +14,8 @@ function recording(self: Tensor, operands: readonly TensorLike[]): boolean {
 }
 
 /**
- * Writes `compute()` into `self`'s storage and bumps its version. When the
+ * The recorded path (and the fallback of the direct one): writes `compute()`,
+ * an out-of-place temporary, into `self`'s storage and bumps its version. When the
  * write is recorded, `self` takes over the history of the result, so later
  * ops differentiate through it; a leaf that requires grad cannot be written
  * while recording (its gradient would be lost), as in PyTorch.
@@ -39,67 +42,244 @@ function writeInto<T extends Tensor>(op: string, self: T, operands: readonly Ten
   return self;
 }
 
+// ---- the direct path: unrecorded writes go straight into self's storage ----
+
+/** What decides a result's dtype: its own, and whether it is 0-d (a plain number counts as 0-d). */
+type Typed = Pick<Tensor, 'ndim' | 'dtype'>;
+
+/** The dtype `v` takes next to `like`, without making a tensor for a plain number. */
+const typeOf = (v: TensorLike, like: Typed): Typed => (v instanceof Tensor ? v : { ndim: 0, dtype: scalarDtype(v as number, like.dtype) });
+
+/** The type of `op(a, b)`, as the out-of-place primitive computes it. */
+const promote = (a: Typed, b: Typed): Typed => ({ ndim: Math.max(a.ndim, b.ndim), dtype: resultType(a, b) });
+
+const floatOf = (t: Typed): Typed => (isFloating(t.dtype) ? t : { ndim: t.ndim, dtype: 'float32' });
+
+const shapeOf = (v: TensorLike): Shape => (v instanceof Tensor ? v.shape : []);
+
+// One-element scratch per dtype and operand slot: a plain-number operand is
+// read by the kernels through these (stride 0 everywhere) instead of a 0-d
+// tensor. Kernels run synchronously, so a slot is free again when they return.
+const SCRATCH: { readonly [D in DType]: TypedArray } = {
+  float32: new Float32Array(2),
+  float64: new Float64Array(2),
+  int32: new Int32Array(2),
+  bool: new Uint8Array(2),
+};
+const zeroStrides: number[][] = [];
+
+/** A view of `value` in `dtype` (rounded or truncated as storing it would) broadcast to `shape`. */
+function scalarView(value: number, dtype: DType, shape: Shape, slot: 0 | 1): View {
+  const data = SCRATCH[dtype];
+  data[slot] = dtype === 'bool' ? (value ? 1 : 0) : value;
+  const strides = (zeroStrides[shape.length] ??= new Array<number>(shape.length).fill(0));
+  return { data, shape, strides, offset: slot };
+}
+
+/** What a kernel reads of an operand broadcast to `self`'s shape. */
+function operandView(v: TensorLike, self: Tensor, slot: 0 | 1): View {
+  return v instanceof Tensor ? broadcastView(v, self.shape) : scalarView(v as number, scalarDtype(v as number, self.dtype), self.shape, slot);
+}
+
+/**
+ * Whether no two elements of a view share a storage position: sorted by
+ * stride, each dim must step past everything the smaller dims reach.
+ * (An expanded or overlapping-window view fails; writing it element by
+ * element would apply the update several times.)
+ */
+function distinctPositions(shape: Shape, strides: readonly number[]): boolean {
+  const dims: number[] = [];
+  for (let d = 0; d < shape.length; d++) if (shape[d]! > 1) dims.push(d);
+  dims.sort((a, b) => Math.abs(strides[a]!) - Math.abs(strides[b]!));
+  let reach = 0;
+  for (const d of dims) {
+    const s = Math.abs(strides[d]!);
+    if (s <= reach) return false;
+    reach += s * (shape[d]! - 1);
+  }
+  return true;
+}
+
+/** Whether `v` reads storage that `self` writes at other positions (`x.add_(x.t())`), so a direct write would read updated values. */
+function aliases(self: Tensor, v: TensorLike): boolean {
+  if (!(v instanceof Tensor) || v.storage !== self.storage) return false;
+  const w = broadcastView(v, self.shape);
+  return w.offset !== self.offset || w.strides.some((s, d) => s !== self.strides[d] && self.shape[d] !== 1);
+}
+
+/**
+ * An unrecorded in-place update: the shape and dtype its out-of-place result
+ * would have (checked as `writeInto` checks them, with the same errors) and
+ * the kernels that write it directly into `self`.
+ */
+interface Plan {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly run: (dst: View) => void;
+}
+
+/**
+ * Runs an in-place op. When the tape does not record it (under `noGrad`, or
+ * no tensor involved requires grad: an optimizer step), `plan()` writes the
+ * result straight into `self`'s storage with no temporary. Recorded writes,
+ * writes into a view whose elements share positions, operands that read
+ * `self`'s storage at other positions, and what `plan()` declines (null) go
+ * through `writeInto` and its temporary.
+ */
+function update<T extends Tensor>(op: string, self: T, operands: readonly TensorLike[], compute: () => Tensor, plan: () => Plan | null): T {
+  const direct =
+    !recording(self, operands) &&
+    operands.every((o) => o instanceof Tensor || typeof o === 'number') &&
+    distinctPositions(self.shape, self.strides);
+  const p = direct ? plan() : null;
+  if (p === null) return writeInto(op, self, operands, compute);
+  if (!shapesEqual(broadcastShapes(op, self.shape, p.shape), self.shape)) {
+    throw new ShapeError(`${op}: the result has shape ${fmtShape(p.shape)}, which does not broadcast to the tensor's shape ${fmtShape(self.shape)}`);
+  }
+  if (isFloating(p.dtype) && !isFloating(self.dtype)) {
+    throw new DTypeError(`${op}: the result type ${p.dtype} cannot be written into a ${self.dtype} tensor`);
+  }
+  if (operands.some((o) => aliases(self, o))) return writeInto(op, self, operands, compute);
+  p.run(kernelView(self));
+  self.storage.version++;
+  return self;
+}
+
 const scaled = (v: TensorLike, alpha: number, like: Tensor): Tensor => (alpha === 1 ? asTensor(v, like) : asTensor(v, like).mul(alpha));
+
+/** `self + alpha·other` (alpha may be negative for `sub_`), planned: one kernel, fused when alpha ≠ 1. */
+function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | 'sub'): Plan {
+  const t = typeOf(other, self);
+  const dtype = promote(self, alpha === 1 ? t : promote(t, typeOf(alpha, t))).dtype;
+  const sign = name === 'sub' ? -1 : 1;
+  return {
+    shape: broadcastShapes(name, self.shape, shapeOf(other)),
+    dtype,
+    run: (dst) => {
+      const src = operandView(other, self, 0);
+      if (alpha === 1) getBackend().binaryInPlace(name, dst, src);
+      else getBackend().addcInPlace('mul', dst, src, scalarView(1, 'float64', self.shape, 1), sign * alpha);
+    },
+  };
+}
 
 /** `self += alpha·other`. @example `add_(w, g, -0.1)` */
 export function add_<T extends Tensor>(self: T, other: TensorLike, alpha = 1): T {
-  return writeInto('add_', self, [other], () => self.add(scaled(other, alpha, self)));
+  return update('add_', self, [other], () => self.add(scaled(other, alpha, self)), () => planAdd(self, other, alpha, 'add'));
 }
 
 /** `self −= alpha·other`. @example `sub_(w, g)` */
 export function sub_<T extends Tensor>(self: T, other: TensorLike, alpha = 1): T {
-  return writeInto('sub_', self, [other], () => self.sub(scaled(other, alpha, self)));
+  return update('sub_', self, [other], () => self.sub(scaled(other, alpha, self)), () => planAdd(self, other, alpha, 'sub'));
 }
 
 /** `self *= other`. @example `mul_(m, 0.9)` */
 export function mul_<T extends Tensor>(self: T, other: TensorLike): T {
-  return writeInto('mul_', self, [other], () => self.mul(other));
+  return update('mul_', self, [other], () => self.mul(other), () => ({
+    shape: broadcastShapes('mul', self.shape, shapeOf(other)),
+    dtype: promote(self, typeOf(other, self)).dtype,
+    run: (dst) => getBackend().binaryInPlace('mul', dst, operandView(other, self, 0)),
+  }));
 }
 
 /** `self /= other`. @example `div_(v, 2)` */
 export function div_<T extends Tensor>(self: T, other: TensorLike): T {
-  return writeInto('div_', self, [other], () => self.div(other));
+  return update('div_', self, [other], () => self.div(other), () => ({
+    shape: broadcastShapes('div', self.shape, shapeOf(other)),
+    dtype: floatOf(promote(self, typeOf(other, self))).dtype,
+    run: (dst) => getBackend().binaryInPlace('div', dst, operandView(other, self, 0)),
+  }));
+}
+
+/** `self + value·op(t1, t2)`, planned as one fused kernel. */
+function planAddc(self: Tensor, t1: Tensor, t2: Tensor, value: number, op: 'mul' | 'div'): Plan {
+  const product = op === 'div' ? floatOf(promote(t1, t2)) : promote(t1, t2);
+  return {
+    shape: broadcastShapes('add', self.shape, broadcastShapes(op, t1.shape, t2.shape)),
+    dtype: promote(self, promote(product, typeOf(value, product))).dtype,
+    run: (dst) => getBackend().addcInPlace(op, dst, broadcastView(t1, self.shape), broadcastView(t2, self.shape), value),
+  };
 }
 
 /** `self += value·t1·t2`. @example `addcmul_(v, g, g, 0.001)` */
 export function addcmul_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, value = 1): T {
-  return writeInto('addcmul_', self, [t1, t2], () => self.add(t1.mul(t2).mul(value)));
+  return update('addcmul_', self, [t1, t2], () => self.add(t1.mul(t2).mul(value)), () => planAddc(self, t1, t2, value, 'mul'));
 }
 
 /** `self += value·t1/t2`. @example `addcdiv_(w, m, denom, -lr)` */
 export function addcdiv_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, value = 1): T {
-  return writeInto('addcdiv_', self, [t1, t2], () => self.add(t1.div(t2).mul(value)));
+  return update('addcdiv_', self, [t1, t2], () => self.add(t1.div(t2).mul(value)), () => planAddc(self, t1, t2, value, 'div'));
 }
 
 /** `self += weight·(end − self)`. @example `lerp_(avg, x, 0.1)` */
 export function lerp_<T extends Tensor>(self: T, end: TensorLike, weight: number): T {
-  return writeInto('lerp_', self, [end], () => self.add(asTensor(end, self).sub(self).mul(weight)));
+  return update('lerp_', self, [end], () => self.add(asTensor(end, self).sub(self).mul(weight)), () => {
+    const diff = promote(typeOf(end, self), self);
+    return {
+      shape: broadcastShapes('add', self.shape, broadcastShapes('sub', shapeOf(end), self.shape)),
+      dtype: promote(self, promote(diff, typeOf(weight, diff))).dtype,
+      // self is its own second operand: each element is read before it is written.
+      run: (dst) => getBackend().addcInPlace('sub', dst, operandView(end, self, 0), dst, weight),
+    };
+  });
 }
 
 /** Square root in place. @example `sqrt_(v)` */
 export function sqrt_<T extends Tensor>(self: T): T {
-  return writeInto('sqrt_', self, [], () => self.sqrt());
+  return update('sqrt_', self, [], () => self.sqrt(), () => ({
+    shape: self.shape,
+    dtype: floatOf(self).dtype,
+    run: (dst) => getBackend().unaryInPlace('sqrt', dst),
+  }));
 }
 
 /** Clamps in place. @example `clamp_(g, -1, 1)` */
 export function clamp_<T extends Tensor>(self: T, min?: TensorLike, max?: TensorLike): T {
-  return writeInto('clamp_', self, [min ?? 0, max ?? 0], () => clamp(self, min, max));
+  const bound = (b: TensorLike | undefined): boolean => b === undefined || (typeof b === 'number' && !Number.isNaN(b));
+  return update('clamp_', self, [min ?? 0, max ?? 0], () => clamp(self, min, max), () => {
+    // Number bounds only (tensor or NaN bounds keep clamp's `where` semantics
+    // through the temporary). A bound takes self's dtype, as in `clamp`, so
+    // max/min then match its comparisons.
+    if ((min === undefined && max === undefined) || !bound(min) || !bound(max)) return null;
+    return {
+      shape: self.shape,
+      dtype: self.dtype,
+      run: (dst) => {
+        if (min !== undefined) getBackend().binaryInPlace('maximum', dst, scalarView(min as number, self.dtype, self.shape, 0));
+        if (max !== undefined) getBackend().binaryInPlace('minimum', dst, scalarView(max as number, self.dtype, self.shape, 1));
+      },
+    };
+  });
 }
 
 /** `max(self, other)` in place. @example `maximum_(vmax, v)` */
 export function maximum_<T extends Tensor>(self: T, other: TensorLike): T {
-  return writeInto('maximum_', self, [other], () => maximum(self, other));
+  return update('maximum_', self, [other], () => maximum(self, other), () => ({
+    shape: broadcastShapes('maximum', self.shape, shapeOf(other)),
+    dtype: promote(self, typeOf(other, self)).dtype,
+    run: (dst) => getBackend().binaryInPlace('maximum', dst, operandView(other, self, 0)),
+  }));
 }
 
 /** Sets every element to `value`. @example `fill_(b, 0)` */
 export function fill_<T extends Tensor>(self: T, value: number): T {
-  return writeInto('fill_', self, [], () => asTensor(value, self));
+  return update('fill_', self, [], () => asTensor(value, self), () => ({
+    shape: self.shape,
+    dtype: typeOf(value, self).dtype,
+    run: (dst) => getBackend().assign(dst, scalarView(value, self.dtype, self.shape, 0)),
+  }));
 }
 
 /** Copies `src`, broadcast to `self`'s shape and converted to its dtype. @example `copy_(w, saved)` */
 export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
-  return writeInto('copy_', self, [src], () => {
+  const compute = (): Tensor => {
     const s = asTensor(src, self);
     return s.dtype === self.dtype ? s.clone() : s.to(self.dtype);
-  });
+  };
+  return update('copy_', self, [src], compute, () => ({
+    shape: shapeOf(src),
+    dtype: self.dtype,
+    run: (dst) =>
+      getBackend().assign(dst, src instanceof Tensor ? broadcastView(src, self.shape) : scalarView(src as number, self.dtype, self.shape, 0)),
+  }));
 }

@@ -46,13 +46,31 @@ const BINARY: Record<BinaryKernel, Fn2> = {
 /** Ops whose results are already 0 or 1. */
 const LOGICAL = new Set<string>(['not', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
 
-/** Bool storage holds only 0 or 1 (true + true is true, as in PyTorch), so arithmetic into bool is normalised. */
-function unaryFn(op: UnaryKernel, outDtype: DType): Fn1 {
+/**
+ * The scalar function of a one-operand primitive producing `outDtype`. Bool
+ * storage holds only 0 or 1 (true + true is true, as in PyTorch), so
+ * arithmetic into bool is normalised.
+ *
+ * @example
+ * ```ts
+ * unaryFn('sqrt', 'float32')(4); // 2
+ * ```
+ */
+export function unaryFn(op: UnaryKernel, outDtype: DType): (x: number) => number {
   const f = UNARY[op];
   return outDtype === 'bool' && !LOGICAL.has(op) ? (x) => (f(x) ? 1 : 0) : f;
 }
 
-function binaryFn(op: BinaryKernel, outDtype: DType): Fn2 {
+/**
+ * The scalar function of a two-operand primitive producing `outDtype` (bool
+ * normalised to 0/1, as `unaryFn`).
+ *
+ * @example
+ * ```ts
+ * binaryFn('add', 'bool')(1, 1); // 1
+ * ```
+ */
+export function binaryFn(op: BinaryKernel, outDtype: DType): (a: number, b: number) => number {
   const f = BINARY[op];
   return outDtype === 'bool' && !LOGICAL.has(op) ? (a, b) => (f(a, b) ? 1 : 0) : f;
 }

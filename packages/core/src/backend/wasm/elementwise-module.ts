@@ -82,6 +82,21 @@ export type SimdCompare = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 /** The comparisons, as a list. */
 export const SIMD_COMPARE: readonly SimdCompare[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 
+/**
+ * The float32 kernels of `addcInPlace` (`dst += value · op(a, b)`) the wasm
+ * backend runs: Adam's `addcmul_` and `addcdiv_`, `lerp_` (as `sub`), and
+ * `add_` with a factor (as `mul` by 1).
+ *
+ * @example
+ * ```ts
+ * const op: SimdAddc = 'div';
+ * ```
+ */
+export type SimdAddc = 'mul' | 'div' | 'sub';
+
+/** The `addcInPlace` kernels, as a list. */
+export const SIMD_ADDC: readonly SimdAddc[] = ['mul', 'div', 'sub'];
+
 /** The binary kernels, as a list (for lookups by name). */
 export const SIMD_BINARY: readonly SimdBinary[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 /** The unary kernels, as a list. */
@@ -120,6 +135,24 @@ function binaryKernels(op: SimdBinary): WasmFunction[] {
     { name: `${op}_vv`, params: ptrs, results: [], locals: ['i32'], body: vv },
     { name: `${op}_vs`, params: ['i32', 'i32', 'f32', 'i32'], results: [], locals: ['i32', 'v128'], body: vs },
     { name: `${op}_sv`, params: ['i32', 'f32', 'i32', 'i32'], results: [], locals: ['i32', 'v128'], body: sv },
+  ];
+}
+
+/**
+ * `addc_op_vv(n, d, a, b, value)`: `d += value · op(a, b)` over `n` floats;
+ * `addc_op_vs(n, d, a, s, value)` takes `b` as the scalar `s`. All in
+ * float32, as PyTorch computes these ops on float32 tensors.
+ */
+function addcKernels(op: SimdAddc): WasmFunction[] {
+  const f = BIN[op];
+  const [n, d, a, b, value, i, scale, s] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const at = (p: number): Code => i32Add(get(p), get(i));
+  const step = (right: Code): Code[] => [v128Store(at(d), f32x4Add(v128Load(at(d)), f32x4Mul(get(scale), f(v128Load(at(a)), right))))];
+  const vv = [...set(scale, f32x4Splat(get(value))), ...vectors(n, i, step(v128Load(at(b))))];
+  const vs = [...set(scale, f32x4Splat(get(value))), ...set(s, f32x4Splat(get(b))), ...vectors(n, i, step(get(s)))];
+  return [
+    { name: `addc_${op}_vv`, params: ['i32', 'i32', 'i32', 'i32', 'f32'], results: [], locals: ['i32', 'v128'], body: vv },
+    { name: `addc_${op}_vs`, params: ['i32', 'i32', 'i32', 'f32', 'f32'], results: [], locals: ['i32', 'v128', 'v128'], body: vs },
   ];
 }
 
@@ -236,7 +269,7 @@ function sumCols(): WasmFunction {
 /**
  * The bytes of the elementwise kernels, as several modules that share the
  * imported memory: the sums, the arithmetic (`{op}_vv/_vs/_sv`), the
- * comparisons, and the unary kernels. Each stays under the 4 KB that browsers
+ * comparisons, the unary kernels, and the fused in-place `addc` kernels. Each stays under the 4 KB that browsers
  * allow to compile synchronously on the main thread.
  *
  * @example
@@ -250,5 +283,6 @@ export function elementwiseModuleBytes(): Uint8Array[] {
     emitModule(SIMD_BINARY.flatMap(binaryKernels)),
     emitModule(SIMD_COMPARE.flatMap(compareKernels)),
     emitModule(SIMD_UNARY.map(unaryKernel)),
+    emitModule(SIMD_ADDC.flatMap(addcKernels)),
   ];
 }
