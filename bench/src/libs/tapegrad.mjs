@@ -19,7 +19,9 @@ export function createTapegrad(backend) {
       const b = rand([N, N], 2);
       return () => a.matmul(b).storage.data;
     },
-    w2() {
+    // `pool`: recycle storage through the collector (configureStoragePool), set on every run
+    // because the library's other rows alternate with it.
+    w2({ pool = false } = {}) {
       activate();
       const layers = [784, 512, 256, 10];
       const params = [];
@@ -34,6 +36,7 @@ export function createTapegrad(backend) {
       let t = 0;
       const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
       return () => {
+        tg.configureStoragePool({ enabled: pool });
         let h = x;
         for (let i = 0; i < 3; i++) {
           h = h.matmul(params[2 * i]).add(params[2 * i + 1]);
@@ -58,13 +61,14 @@ export function createTapegrad(backend) {
         return loss.item();
       };
     },
-    w3(backwardToo) {
+    w3(backwardToo, { pool = false } = {}) {
       activate();
       const n = 1_000_000;
       const a = tg.rand([n], { generator: new tg.Generator(5) }).requiresGrad_(backwardToo);
       const b = tg.rand([n], { generator: new tg.Generator(6) });
       const c = tg.rand([n], { generator: new tg.Generator(7) });
       return () => {
+        tg.configureStoragePool({ enabled: pool });
         const s = a.mul(b).add(c).exp().mul(0.5).sum();
         if (!backwardToo) return s.item();
         s.backward();

@@ -1,4 +1,5 @@
 import { DTypeError } from './errors.js';
+import { markRecyclable, recycledArray } from './storage-recycling.js';
 
 /**
  * The element types a tensor can hold. `float32` is the default.
@@ -40,15 +41,7 @@ export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
-/**
- * Allocates zeroed storage for `n` elements of `dtype`.
- *
- * @example
- * ```ts
- * allocate('float64', 3); // Float64Array [0, 0, 0]
- * ```
- */
-export function allocate(dtype: DType, n: number): TypedArray {
+function fresh(dtype: DType, n: number): TypedArray {
   switch (dtype) {
     case 'float32':
       return new Float32Array(n);
@@ -59,6 +52,43 @@ export function allocate(dtype: DType, n: number): TypedArray {
     case 'bool':
       return new Uint8Array(n);
   }
+}
+
+/**
+ * Allocates zeroed storage for `n` elements of `dtype`. Large arrays may be
+ * recycled from dead tensors (zeroed here): writing memory already in use
+ * costs no page faults.
+ *
+ * @example
+ * ```ts
+ * allocate('float64', 3); // Float64Array [0, 0, 0]
+ * ```
+ */
+export function allocate(dtype: DType, n: number): TypedArray {
+  const recycled = recycledArray(dtype, n);
+  if (recycled !== undefined) return recycled.fill(0);
+  const a = fresh(dtype, n);
+  markRecyclable(a);
+  return a;
+}
+
+/**
+ * Allocates storage for `n` elements of `dtype` whose contents are
+ * unspecified, for kernels that write every element: a recycled array is
+ * handed over without zeroing it.
+ *
+ * @example
+ * ```ts
+ * const out = allocateUninit('float32', n);
+ * for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
+ * ```
+ */
+export function allocateUninit(dtype: DType, n: number): TypedArray {
+  const recycled = recycledArray(dtype, n);
+  if (recycled !== undefined) return recycled;
+  const a = fresh(dtype, n);
+  markRecyclable(a);
+  return a;
 }
 
 /**

@@ -5,6 +5,7 @@ export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
 export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError } from './errors.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
+export { configureStoragePool, storagePoolStats, type StoragePoolOptions } from './storage-recycling.js';
 export {
   tensor,
   zeros,

@@ -1,4 +1,4 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
 import { erf } from './erf.js';
 import { offsetsOrNull } from './strided.js';
@@ -96,7 +96,7 @@ function isScalarLike(v: View): boolean {
 export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
   const f = unaryFn(op, outDtype);
   const n = size(x);
-  const out = allocate(outDtype, n);
+  const out = allocateUninit(outDtype, n);
   const d = x.data;
   const offs = offsetsOrNull(x);
   if (offs === null) {
@@ -119,7 +119,7 @@ export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
 export function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray {
   const f = binaryFn(op, outDtype);
   const n = size(a);
-  const out = allocate(outDtype, n);
+  const out = allocateUninit(outDtype, n);
   const ad = a.data;
   const bd = b.data;
   if (isScalarLike(b)) {
@@ -171,7 +171,7 @@ function read(v: View): (i: number) => number {
  */
 export function where(cond: View, a: View, b: View, outDtype: DType): TypedArray {
   const n = size(cond);
-  const out = allocate(outDtype, n);
+  const out = allocateUninit(outDtype, n);
   const rc = read(cond);
   const ra = read(a);
   const rb = read(b);
@@ -189,7 +189,7 @@ export function where(cond: View, a: View, b: View, outDtype: DType): TypedArray
  */
 export function copy(x: View, outDtype: DType): TypedArray {
   const n = size(x);
-  const out = allocate(outDtype, n);
+  const out = allocateUninit(outDtype, n);
   const d = x.data;
   const offs = offsetsOrNull(x);
   if (outDtype === 'bool') {

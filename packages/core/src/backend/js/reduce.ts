@@ -1,4 +1,4 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { ArgReduceKernel, ReduceKernel, View } from '../backend.js';
 import { stridedOffsets } from './strided.js';
 
@@ -27,7 +27,7 @@ function reducedLayout(x: View, axes: readonly number[]): { outN: number; inner:
  */
 export function reduce(op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType): TypedArray {
   const { outN, inner, offs } = reducedLayout(x, axes);
-  const out = allocate(outDtype, outN);
+  const out = allocateUninit(outDtype, outN);
   const d = x.data;
   for (let o = 0, base = 0; o < outN; o++, base += inner) {
     let acc: number;

@@ -1,4 +1,4 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { View } from '../backend.js';
 import { streamLayout } from './stream-layout.js';
 
@@ -22,7 +22,7 @@ function numel(v: View): number {
 export function typedCopy(x: View, outDtype: DType): TypedArray | null {
   if (outDtype === 'bool' || streamLayout(x)?.kind !== 'contiguous') return null;
   const n = numel(x);
-  const out = allocate(outDtype, n);
+  const out = allocateUninit(outDtype, n);
   out.set(x.data.subarray(x.offset, x.offset + n));
   return out;
 }

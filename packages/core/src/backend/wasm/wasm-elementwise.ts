@@ -1,4 +1,4 @@
-import type { DType, TypedArray } from '../../dtype.js';
+import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
 import { SIMD_BINARY, SIMD_COMPARE, SIMD_UNARY } from './elementwise-module.js';
 import { streamLayout, type StreamLayout } from './stream-layout.js';
@@ -67,7 +67,7 @@ export function createWasmElementwise(
     const n = numel(x);
     if (f === undefined || outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
     if (streamLayout(x)?.kind !== 'contiguous') return null;
-    const out = new Float32Array(n);
+    const out = allocateUninit('float32', n);
     const src = x.data;
     for (let s = 0; s < n; s += CH) {
       const len = Math.min(CH, n - s);
@@ -94,11 +94,11 @@ export function createWasmElementwise(
       f32[buf.a >> 2] = a.data[a.offset]!;
       f32[buf.b >> 2] = b.data[b.offset]!;
       fns.vv(1, buf.a, buf.b, buf.out);
-      return outDtype === 'bool' ? new Uint8Array(n).fill(rt.u8[buf.out]!) : new Float32Array(n).fill(rt.f32[buf.out >> 2]!);
+      return outDtype === 'bool' ? allocateUninit('bool', n).fill(rt.u8[buf.out]!) : allocateUninit('float32', n).fill(rt.f32[buf.out >> 2]!);
     }
     const rowLen = la.kind === 'rows' ? la.len : lb.kind === 'rows' ? lb.len : 0;
     const bytes = outDtype === 'bool';
-    const out = bytes ? new Uint8Array(n) : new Float32Array(n);
+    const out = allocateUninit(bytes ? 'bool' : 'float32', n);
     // Rows shorter than a chunk: chunks hold whole rows, and the repeated row
     // is written into its buffer once. Longer rows: chunks never cross a row.
     const step = rowLen > 0 && rowLen < CH ? Math.floor(CH / rowLen) * rowLen : CH;

@@ -1,4 +1,4 @@
-import type { DType, TypedArray } from '../../dtype.js';
+import { allocate, type DType, type TypedArray } from '../../dtype.js';
 import type { View } from '../backend.js';
 import { matmulModuleBytes, type MicroTile } from './matmul-module.js';
 import { viewSpan } from './view-span.js';
@@ -60,7 +60,7 @@ export function createWasmMatmul(
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
     if (B * M * N > 0 && K > 0 && B * M * N * K < MIN_WORK) return null;
-    const out = new Float32Array(B * M * N);
+    const out = allocate('float32', B * M * N);
     if (out.length === 0 || K === 0) return out;
     const sa = viewSpan(a)!;
     const sb = viewSpan(b)!;

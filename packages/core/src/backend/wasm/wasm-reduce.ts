@@ -1,4 +1,4 @@
-import type { DType, TypedArray } from '../../dtype.js';
+import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { ReduceKernel, View } from '../backend.js';
 import { streamLayout } from './stream-layout.js';
 import type { StreamBuffers } from './wasm-elementwise.js';
@@ -57,7 +57,7 @@ export function createWasmSum(
     const src = x.data;
     if (trailing) {
       const rows = n / len;
-      const out = new Float32Array(rows);
+      const out = allocateUninit('float32', rows);
       if (len >= CH) {
         for (let r = 0; r < rows; r++) out[r] = sumSpan(src, x.offset + r * len, len);
         return out;
@@ -83,7 +83,7 @@ export function createWasmSum(
         rt.f32.set(src.subarray(x.offset + r * cols, x.offset + (r + m) * cols), buf.a >> 2);
         sumCols(m, cols, buf.a, f64At);
       }
-      const out = new Float32Array(cols);
+      const out = allocateUninit('float32', cols);
       for (let j = 0; j < cols; j++) out[j] = rt.f64[(f64At >> 3) + j]!;
       return out;
     }
