@@ -62,7 +62,9 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
     const s = c.out();
     return [g.mul(s.mul(s.neg().add(1)))]; // d σ = σ(1 − σ)
   },
-  relu: (g, c) => [g.mul(c.input(0).gt(0).to(g.dtype))],
+  // d relu = 1 where x > 0: the bool mask multiplies directly (promoted to g's
+  // type in the kernel), one pass and one fresh array fewer than casting it first.
+  relu: (g, c) => [g.mul(c.input(0).gt(0))],
   abs: (g, c) => [g.mul(c.input(0).sign())],
   sign: (g) => [zeros(g.shape, { dtype: g.dtype })],
   erf: (g, c) => [g.mul(c.input(0).square().neg().exp().mul(TWO_OVER_SQRT_PI))], // d erf = 2/√π e^{−x²}
