@@ -58,7 +58,7 @@ export function adagradStep(param: Tensor, grad: Tensor, state: AdagradState, o:
   const clr = o.lr / (1 + (state.step - 1) * o.lrDecay);
   const sum = (state.sum ??= fullLike(param, o.initialAccumulatorValue));
   sum.addcmul_(g, g, 1);
-  const std = sum.sqrt().add(o.eps);
+  const std = sum.sqrt().add_(o.eps);
   param.addcdiv_(g, std, -clr);
 }
 

@@ -90,7 +90,8 @@ export function adamStep(param: Tensor, grad: Tensor, state: AdamState, o: AdamS
     maxExpAvgSq.maximum_(expAvgSq);
     second = maxExpAvgSq;
   }
-  const denom = second.sqrt().div(biasCorrection2Sqrt).add(o.eps);
+  // One temporary, then updated in place: each fresh parameter-sized array costs page faults.
+  const denom = second.sqrt().div_(biasCorrection2Sqrt).add_(o.eps);
   param.addcdiv_(expAvg, denom, -stepSize);
 }
 

@@ -65,11 +65,12 @@ export function rmspropStep(param: Tensor, grad: Tensor, state: RMSpropState, o:
   if (o.centered) {
     const gradAvg = (state.gradAvg ??= zerosLike(param));
     gradAvg.lerp_(g, 1 - o.alpha);
-    avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt();
+    avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt_();
   } else {
     avg = squareAvg.sqrt();
   }
-  avg = avg.add(o.eps);
+  // avg is this step's own temporary: updated in place.
+  avg.add_(o.eps);
   if (o.momentum > 0) {
     const buf = (state.momentumBuffer ??= zerosLike(param));
     buf.mul_(o.momentum).addcdiv_(g, avg);
