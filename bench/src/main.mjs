@@ -104,7 +104,8 @@ if (wants('W1')) {
     });
   }
 }
-// The harness calls gc() before each sample. A synchronous loop never lets the
+// The harness collects garbage and runs one untimed step before each timed
+// sample (timing.mjs). A synchronous loop never lets the
 // collector's finalization callbacks run; the "yielding" rows wait for one
 // event-loop turn (setImmediate, inside the timed run) before each step, as a
 // browser app between frames does, and run tapegrad with its storage pool on.
