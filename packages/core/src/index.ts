@@ -3,7 +3,7 @@ export type { DType, TypedArray, TypedArrayFor } from './dtype.js';
 export { promoteTypes, isFloating } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
-export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError } from './errors.js';
+export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError, fmtShape } from './errors.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
 export { configureStoragePool, storagePoolStats, type StoragePoolOptions } from './storage-recycling.js';
 export {

@@ -1,4 +1,4 @@
-import { Tensor, TapegradError, noGrad } from '@tapegrad/core';
+import { Tensor, TapegradError, fmtShape, noGrad } from '@tapegrad/core';
 import { StateDictError } from './errors.js';
 import { isParameter, type Parameter } from './parameter.js';
 
@@ -39,8 +39,6 @@ export interface LoadStateDictResult {
 }
 
 type Member = readonly [name: string, value: unknown];
-
-const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;
@@ -433,9 +431,9 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
     for (const [n, target] of own) {
       if (!given.has(n)) continue;
       const src: unknown = given.get(n);
-      if (!(src instanceof Tensor)) mismatched.push(`${n}: expected a Tensor of shape ${fmt(target.shape)}, got ${typeof src}`);
+      if (!(src instanceof Tensor)) mismatched.push(`${n}: expected a Tensor of shape ${fmtShape(target.shape)}, got ${typeof src}`);
       else if (src.shape.length !== target.shape.length || src.shape.some((s, i) => s !== target.shape[i])) {
-        mismatched.push(`${n}: the model has shape ${fmt(target.shape)}, the dict has ${fmt(src.shape)}`);
+        mismatched.push(`${n}: the model has shape ${fmtShape(target.shape)}, the dict has ${fmtShape(src.shape)}`);
       } else pairs.push([target, src]);
     }
     const refuse = mismatched.length > 0 || (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0));
@@ -465,7 +463,7 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
    */
   extraRepr(): string {
     return this.#direct()
-      .params.map(([n, p]) => `${n}: ${fmt(p.shape)}`)
+      .params.map(([n, p]) => `${n}: ${fmtShape(p.shape)}`)
       .join(', ');
   }
 

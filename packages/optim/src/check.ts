@@ -1,10 +1,5 @@
 import { OptimError } from './optim-error.js';
 
-/** `[2, 3]` for messages. @example `fmtShape([2, 3])` */
-export function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
 function show(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   if (typeof v === 'string') return `'${v}'`;

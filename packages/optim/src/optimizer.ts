@@ -1,5 +1,4 @@
-import { DTypeError, ShapeError, Tensor, enableGrad, noGrad } from '@tapegrad/core';
-import { fmtShape } from './check.js';
+import { DTypeError, ShapeError, Tensor, enableGrad, noGrad, fmtShape } from '@tapegrad/core';
 import { OptimError } from './optim-error.js';
 import { deserializeTensor, isSerializedTensor, serializeTensor, type SerializedTensor } from './serialized-tensor.js';
 

@@ -1,5 +1,4 @@
-import { tensor, Tensor, type DType } from '@tapegrad/core';
-import { fmtShape } from './check.js';
+import { tensor, Tensor, type DType, fmtShape } from '@tapegrad/core';
 import { OptimError } from './optim-error.js';
 
 /**
