@@ -1,6 +1,7 @@
 // tapegrad, on the backend it picks by default (WebAssembly SIMD here) and on
-// its reference backend, with raw core ops only.
+// its reference backend: core ops, and @tapegrad/optim's Adam for the training step.
 import * as tg from '@tapegrad/core';
+import { Adam } from '@tapegrad/optim';
 
 function rand(shape, seed) {
   const g = new tg.Generator(seed);
@@ -29,14 +30,11 @@ export function createTapegrad(backend) {
         params.push(rand([layers[i], layers[i + 1]], 10 + i).requiresGrad_());
         params.push(tg.zeros([layers[i + 1]]).requiresGrad_());
       }
-      const m = params.map((p) => tg.zerosLike(p));
-      const v = params.map((p) => tg.zerosLike(p));
       const x = rand([256, 784], 3);
       const y = tg.randint(0, 10, [256], { generator: new tg.Generator(4) });
-      let t = 0;
-      const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
+      const opt = new Adam(params, { lr: 1e-3 });
       return () => {
-        tg.configureStoragePool({ enabled: pool });
+        tg.configureStoragePool({ recycleCollected: pool });
         let h = x;
         for (let i = 0; i < 3; i++) {
           h = h.matmul(params[2 * i]).add(params[2 * i + 1]);
@@ -45,19 +43,9 @@ export function createTapegrad(backend) {
         // NOTE: log-softmax through logsumexp, which subtracts the max.
         const logp = h.sub(h.logsumexp(1, true));
         const loss = logp.gather(1, y.unsqueeze(1)).mean().neg();
+        opt.zeroGrad();
         loss.backward();
-        t++;
-        const bc1 = 1 - b1 ** t;
-        const bc2 = 1 - b2 ** t;
-        tg.noGrad(() => {
-          params.forEach((p, i) => {
-            const g = p.grad;
-            m[i].mul_(b1).add_(g, 1 - b1);
-            v[i].mul_(b2).addcmul_(g, g, 1 - b2);
-            p.addcdiv_(m[i], v[i].div(bc2).sqrt().add(eps), -lr / bc1);
-            p.grad = null;
-          });
-        });
+        opt.step();
         return loss.item();
       };
     },
@@ -68,7 +56,7 @@ export function createTapegrad(backend) {
       const b = tg.rand([n], { generator: new tg.Generator(6) });
       const c = tg.rand([n], { generator: new tg.Generator(7) });
       return () => {
-        tg.configureStoragePool({ enabled: pool });
+        tg.configureStoragePool({ recycleCollected: pool });
         const s = a.mul(b).add(c).exp().mul(0.5).sum();
         if (!backwardToo) return s.item();
         s.backward();

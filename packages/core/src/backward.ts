@@ -1,3 +1,4 @@
+import { BackwardMemory } from './backward-memory.js';
 import { isFloating } from './dtype.js';
 import { AutogradError, fmtShape } from './errors.js';
 import { enableGrad, noGrad } from './grad-mode.js';
@@ -5,6 +6,7 @@ import { onesLike } from './ops/creation.js';
 import { firstNonFinite } from './ops/elementwise.js';
 import { sumToShape } from './ops/sum-to-shape.js';
 import { shapesEqual } from './shape.js';
+import { outsideAllocationScope } from './storage-recycling.js';
 import type { Edge, GradHook, TapeNode } from './tape-node.js';
 import type { Tensor } from './tensor.js';
 
@@ -26,10 +28,13 @@ export interface BackwardOptions {
 /** Where gradients end up: in leaves' `.grad`, or captured for chosen tensors. */
 type Sink = { kind: 'accumulate' } | { kind: 'capture'; leaves: Map<Tensor, Tensor | null>; nodes: Map<TapeNode, Tensor | null> };
 
+/** Hooks are user code: what they see or make may be kept, so it leaves the engine's tracking. */
 function runHooks(hooks: readonly GradHook[] | null, g: Tensor): Tensor {
   if (hooks === null) return g;
-  for (const h of hooks) g = h(g) ?? g;
-  return g;
+  return outsideAllocationScope([g], () => {
+    for (const h of hooks) g = h(g) ?? g;
+    return g;
+  });
 }
 
 /** Checks a gradient produced in backward when anomaly detection is on. */
@@ -49,23 +54,28 @@ function fit(g: Tensor, edge: Edge): Tensor {
 }
 
 /**
- * Adds `g` to a gradient slot. Without createGraph the slot owns a contiguous
- * copy (a rule may hand on `g` itself, or a broadcast view of it) and later
- * additions happen in place; with createGraph the sum is recorded.
+ * Adds `g` to a `.grad`. Without createGraph the `.grad` owns contiguous
+ * storage of its own (a rule may hand on `g` itself, or a broadcast view of
+ * it): `g` is taken as it is when nothing else holds it, copied otherwise,
+ * and later additions happen in place. With createGraph the sum is recorded.
+ * The result leaves the engine.
  */
-function accumulated(prev: Tensor | null, g: Tensor, createGraph: boolean): Tensor {
-  if (createGraph) return prev === null ? g : prev.add(g);
-  if (prev === null) return g.clone();
-  return prev.add_(g);
+function accumulated(prev: Tensor | null, g: Tensor, createGraph: boolean, memory: BackwardMemory | null): Tensor {
+  let out: Tensor;
+  if (createGraph) out = prev === null ? g : prev.add(g);
+  else if (prev !== null) out = prev.add_(g);
+  else out = memory?.canSteal(g) ? g : g.clone();
+  memory?.escape(out);
+  return out;
 }
 
-function accumulateLeaf(leaf: Tensor, g: Tensor, sink: Sink, createGraph: boolean): void {
+function accumulateLeaf(leaf: Tensor, g: Tensor, sink: Sink, createGraph: boolean, memory: BackwardMemory | null): void {
   g = runHooks(leaf.hooks, g);
   if (sink.kind === 'capture') {
-    if (sink.leaves.has(leaf)) sink.leaves.set(leaf, accumulated(sink.leaves.get(leaf) ?? null, g, true));
+    if (sink.leaves.has(leaf)) sink.leaves.set(leaf, accumulated(sink.leaves.get(leaf) ?? null, g, true, memory));
     return;
   }
-  leaf.grad = accumulated(leaf.grad, g, createGraph);
+  leaf.grad = accumulated(leaf.grad, g, createGraph, memory);
 }
 
 /**
@@ -119,34 +129,39 @@ class NodeHeap {
 export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor[], options: BackwardOptions, sink: Sink): void {
   const createGraph = options.createGraph ?? false;
   const retain = options.retainGraph ?? createGraph;
+  // Gradients waiting for their node, and a leaf's contributions, summed
+  // first so that its hooks see its whole gradient once, as PyTorch's do.
   const pending = new Map<TapeNode, Tensor>();
-  // A leaf's contributions are summed first, so that its hooks see its whole
-  // gradient once, as PyTorch's do.
   const leafPending = new Map<Tensor, Tensor>();
-  const toLeaf = (leaf: Tensor, g: Tensor): void => {
-    const prev = leafPending.get(leaf);
-    leafPending.set(leaf, prev === undefined ? g : prev.add(g));
+  // With createGraph everything made here is recorded and reachable from the
+  // results; otherwise the engine recycles what it made and nobody holds.
+  let memory: BackwardMemory | null = null;
+  const add = <K>(slots: Map<K, Tensor>, key: K, g: Tensor): void => {
+    const prev = slots.get(key);
+    const next = prev === undefined ? g : prev.add(g);
+    if (prev !== undefined) memory?.drop(prev);
+    memory?.hold(next);
+    slots.set(key, next);
   };
   const heap = new NodeHeap();
-  roots.forEach((root, i) => {
-    const node = root.gradFn;
-    if (node === null) return;
-    const g = rootGrads[i]!;
-    const prev = pending.get(node);
-    pending.set(node, prev === undefined ? g : prev.add(g));
-    heap.push(node);
-  });
   const run = (): void => {
     roots.forEach((root, i) => {
-      if (root.gradFn === null) toLeaf(root, rootGrads[i]!);
+      const g = rootGrads[i]!;
+      if (root.gradFn === null) {
+        add(leafPending, root, g);
+        return;
+      }
+      add(pending, root.gradFn, g);
+      heap.push(root.gradFn);
     });
     for (let node = heap.pop(); node !== undefined; node = heap.pop()) {
       let g = pending.get(node);
       if (g === undefined) continue;
       pending.delete(node);
+      memory?.drop(g);
       g = runHooks(node.hooks, g);
-      if (node.retained !== null) node.retained.grad = accumulated(node.retained.grad, g, createGraph);
-      if (sink.kind === 'capture' && sink.nodes.has(node)) sink.nodes.set(node, accumulated(sink.nodes.get(node) ?? null, g, true));
+      if (node.retained !== null) node.retained.grad = accumulated(node.retained.grad, g, createGraph, memory);
+      if (sink.kind === 'capture' && sink.nodes.has(node)) sink.nodes.set(node, accumulated(sink.nodes.get(node) ?? null, g, true, memory));
       const grads = node.rule(g, node);
       if (!retain) node.free();
       const edges = node.edges;
@@ -157,18 +172,31 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const fitted = fit(gi, edge);
         if (node.stack !== undefined) checkAnomaly(node, fitted, i);
         if (edge.node !== null) {
-          const prev = pending.get(edge.node);
-          pending.set(edge.node, prev === undefined ? fitted : prev.add(fitted));
+          add(pending, edge.node, fitted);
           heap.push(edge.node);
         } else if (edge.leaf !== null) {
-          toLeaf(edge.leaf, fitted);
+          add(leafPending, edge.leaf, fitted);
         }
       }
+      memory?.sweep();
     }
-    for (const [leaf, g] of leafPending) accumulateLeaf(leaf, g, sink, createGraph);
+    for (const [leaf, g] of leafPending) {
+      accumulateLeaf(leaf, g, sink, createGraph, memory);
+      memory?.drop(g);
+    }
   };
-  if (createGraph) enableGrad(run);
-  else noGrad(run);
+  if (createGraph) {
+    enableGrad(run);
+    return;
+  }
+  memory = new BackwardMemory();
+  let finished = false;
+  try {
+    noGrad(run);
+    finished = true;
+  } finally {
+    memory.close(finished);
+  }
 }
 
 function rootGradients(roots: readonly Tensor[], grads: readonly Tensor[] | undefined): Tensor[] {

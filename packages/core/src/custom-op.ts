@@ -1,6 +1,7 @@
 import { AutogradError } from './errors.js';
 import { noGrad } from './grad-mode.js';
 import { record } from './record.js';
+import { outsideAllocationScope } from './storage-recycling.js';
 import type { TapeNode } from './tape-node.js';
 import type { Tensor } from './tensor.js';
 
@@ -94,7 +95,8 @@ export function customOp<A extends Tensor[]>(def: CustomOpDefinition<A>): (...in
     const node = record(
       def.name,
       (g) => {
-        const grads = def.backward(ctx, g);
+        // User code: what it makes may be kept, so backward must not recycle it.
+        const grads = outsideAllocationScope([g], () => def.backward(ctx, g));
         if (grads.length !== inputs.length) {
           throw new AutogradError(`${def.name}: backward returned ${grads.length} gradients for ${inputs.length} inputs`);
         }

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
+import type { Storage } from './storage.js';
 import { StoragePool, type StoragePoolLimits } from './storage-pool.js';
 
 /**
@@ -7,13 +8,16 @@ import { StoragePool, type StoragePoolLimits } from './storage-pool.js';
  *
  * @example
  * ```ts
- * const o: StoragePoolOptions = { enabled: true, maxBytes: 64 << 20, maxPendingBytes: 64 << 20 };
+ * const o: StoragePoolOptions = { recycleCollected: true, maxBytes: 64 << 20, maxPendingBytes: 64 << 20 };
  * ```
  */
 export interface StoragePoolOptions {
-  /** Whether new storage is recycled at all (off by default; needs `FinalizationRegistry`). */
-  readonly enabled?: boolean;
-  /** Bytes of dead buffers kept for reuse (64 MiB by default). */
+  /**
+   * Whether storage the garbage collector finds dead is recycled too, not only
+   * what backward knows is dead (off by default; needs `FinalizationRegistry`).
+   */
+  readonly recycleCollected?: boolean;
+  /** Bytes of dead buffers kept for reuse (64 MiB by default; 0 turns all recycling off). */
   readonly maxBytes?: number;
   /**
    * Bytes of watched storage (alive, or dead and waiting for the collector's
@@ -27,7 +31,9 @@ const MIB = 1 << 20;
 let limits: StoragePoolLimits = { maxBytes: 64 * MIB, maxPerSize: 16, minBytes: 16384 };
 let pool = new StoragePool(limits);
 let maxPending = 64 * MIB;
-// Off by default: see docs/performance.md for when recycling pays and what it costs.
+// Collector-driven recycling is off by default: see docs/performance.md for
+// when it pays and what it costs. Storage the engine knows is dead (see
+// `AllocationScope`) is pooled either way.
 let enabled = false;
 
 // Bytes of storage registered with the collector whose callback has not run yet.
@@ -35,6 +41,93 @@ let pending = 0;
 // Arrays the allocator made and nobody has wrapped in a Storage yet: only these
 // may be recycled, since nothing outside tapegrad can hold a reference to them.
 const unclaimed = new WeakSet<TypedArray>();
+
+/**
+ * The large storage made while a scope is open: the backward pass opens one
+ * so that it can hand the gradients and temporaries it made, once it knows
+ * nobody can reach them, straight back to the pool, with no help from the
+ * collector and so also inside a loop that never yields.
+ *
+ * @example
+ * ```ts
+ * const scope = openAllocationScope();
+ * try {
+ *   // ... make tensors ...
+ * } finally {
+ *   closeAllocationScope(scope);
+ * }
+ * ```
+ */
+export interface AllocationScope {
+  /** Called with every Storage over an array the allocator made for it. */
+  readonly onCreate: (storage: Storage) => void;
+  /** Called with the Storage of every tensor handed to user code: it may be kept. */
+  readonly onEscape: (storage: Storage) => void;
+}
+
+let scope: AllocationScope | null = null;
+
+/**
+ * Makes `s` the scope that sees new storage, until {@link closeAllocationScope}.
+ *
+ * @example
+ * ```ts
+ * const previous = openAllocationScope({ onCreate: (st) => made.add(st), onEscape: (st) => kept.add(st) });
+ * ```
+ */
+export function openAllocationScope(s: AllocationScope): AllocationScope | null {
+  const previous = scope;
+  scope = s;
+  return previous;
+}
+
+/**
+ * Restores the scope that was open before {@link openAllocationScope}.
+ *
+ * @example
+ * ```ts
+ * closeAllocationScope(previous);
+ * ```
+ */
+export function closeAllocationScope(previous: AllocationScope | null): void {
+  scope = previous;
+}
+
+/**
+ * Runs user code (a hook, a custom op's backward) that is given the tensors
+ * `seen`: both those and whatever `f` makes may be kept by it, so the open
+ * scope is told they escape, and `f` runs with no scope open.
+ *
+ * @example
+ * ```ts
+ * const g2 = outsideAllocationScope([g], () => hook(g));
+ * ```
+ */
+export function outsideAllocationScope<T>(seen: readonly { readonly storage: Storage }[], f: () => T): T {
+  const previous = scope;
+  if (previous !== null) for (const t of seen) previous.onEscape(t.storage);
+  scope = null;
+  try {
+    return f();
+  } finally {
+    scope = previous;
+  }
+}
+
+/**
+ * Hands the array of a Storage nobody can reach any more to the pool at
+ * once. Only for Storage an {@link AllocationScope} saw being made, and only
+ * once its owner knows that no tensor over it will be read again.
+ *
+ * @example
+ * ```ts
+ * releaseStorage(deadStorage);
+ * ```
+ */
+export function releaseStorage(storage: Storage): void {
+  if (registry !== null && registry.unregister(storage)) pending -= storage.data.byteLength;
+  pool.release(storage.data);
+}
 
 // The held value is the array itself; the Storage is the target, and is the
 // only holder of the array, so when it is collected the array is unreachable
@@ -59,7 +152,7 @@ const registry =
  * ```
  */
 export function recycledArray(dtype: DType, n: number): TypedArray | undefined {
-  if (!enabled) return undefined;
+  if (pool.size === 0) return undefined;
   const a = pool.take(dtype, n);
   if (a !== undefined) unclaimed.add(a);
   return a;
@@ -76,7 +169,7 @@ export function recycledArray(dtype: DType, n: number): TypedArray | undefined {
  * ```
  */
 export function markRecyclable(array: TypedArray): void {
-  if (enabled && array.byteLength >= limits.minBytes) unclaimed.add(array);
+  if (array.byteLength >= limits.minBytes) unclaimed.add(array);
 }
 
 /**
@@ -89,34 +182,38 @@ export function markRecyclable(array: TypedArray): void {
  * watchStorage(storage, storage.data);
  * ```
  */
-export function watchStorage(storage: object, array: TypedArray): void {
-  if (registry === null || !unclaimed.delete(array)) return;
-  if (!enabled || pending + array.byteLength > maxPending) return;
+export function watchStorage(storage: Storage, array: TypedArray): void {
+  if (!unclaimed.delete(array)) return;
+  scope?.onCreate(storage);
+  if (registry === null || !enabled || pending + array.byteLength > maxPending) return;
   pending += array.byteLength;
-  registry.register(storage, array);
+  // The Storage is also the unregister token, for `releaseStorage`.
+  registry.register(storage, array, storage);
 }
 
 /**
  * Tunes or turns off the recycling of tensor storage. Large result arrays
  * (16 KiB and up) come from a pool of dead ones when it has one of the same
- * byte size; the garbage collector refills the pool between tasks (after an
- * `await`, a timer or an animation frame), never inside a synchronous loop.
- * Nothing to dispose either way.
+ * byte size. Backward refills the pool as it goes with the gradients and
+ * temporaries it made and nobody can reach; with `recycleCollected`, the
+ * garbage collector refills it too, between tasks (after an `await`, a timer
+ * or an animation frame), never inside a synchronous loop. Nothing to dispose
+ * either way.
  *
  * @example
  * ```ts
  * configureStoragePool({ maxBytes: 256 << 20 }); // keep more for big models
- * configureStoragePool({ enabled: false }); // every result a fresh array
+ * configureStoragePool({ recycleCollected: true }); // for loops that yield
+ * configureStoragePool({ maxBytes: 0 }); // every result a fresh array
  * ```
  */
 export function configureStoragePool(options: StoragePoolOptions): void {
-  if (options.enabled !== undefined) enabled = options.enabled && registry !== null;
+  if (options.recycleCollected !== undefined) enabled = options.recycleCollected && registry !== null;
   if (options.maxPendingBytes !== undefined) maxPending = options.maxPendingBytes;
   if (options.maxBytes !== undefined) {
     limits = { ...limits, maxBytes: options.maxBytes };
     pool = new StoragePool(limits);
   }
-  if (!enabled) pool.clear();
 }
 
 /**

@@ -69,10 +69,10 @@ describe('StoragePool', () => {
 });
 
 describe('recycled allocation', () => {
-  afterAll(() => configureStoragePool({ enabled: false }));
+  afterAll(() => configureStoragePool({ recycleCollected: false }));
 
   it('zeroes a recycled array on the zeros path, not on the uninitialised one', async () => {
-    configureStoragePool({ enabled: true });
+    configureStoragePool({ recycleCollected: true });
     // Fill the pool through the collector when it is exposed; otherwise the
     // assertions below hold trivially for fresh arrays.
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -97,8 +97,8 @@ describe('recycled allocation', () => {
       const expect1 = x.detach().mul(x.detach()).add(1).exp().mul(x.detach());
       return [x.grad!.sub(expect1).abs().max().item(), y.item()];
     };
-    for (const enabled of [false, true]) {
-      configureStoragePool({ enabled });
+    for (const recycleCollected of [false, true]) {
+      configureStoragePool({ recycleCollected });
       for (let i = 0; i < 20; i++) {
         const [err, y] = step(i % 3);
         expect(err).toBeLessThan(1e-3 * Math.exp(10));

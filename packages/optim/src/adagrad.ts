@@ -1,6 +1,7 @@
 import { fullLike, type Tensor } from '@tapegrad/core';
 import { checkBoolean, checkNonNegative } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { scratchCopy } from './scratch.js';
 
 /**
  * Options of {@link Adagrad}.
@@ -58,7 +59,7 @@ export function adagradStep(param: Tensor, grad: Tensor, state: AdagradState, o:
   const clr = o.lr / (1 + (state.step - 1) * o.lrDecay);
   const sum = (state.sum ??= fullLike(param, o.initialAccumulatorValue));
   sum.addcmul_(g, g, 1);
-  const std = sum.sqrt().add_(o.eps);
+  const std = scratchCopy(param, sum).sqrt_().add_(o.eps);
   param.addcdiv_(g, std, -clr);
 }
 

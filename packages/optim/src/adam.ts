@@ -1,6 +1,7 @@
 import { zerosLike, type Tensor } from '@tapegrad/core';
 import { checkBetas, checkBoolean, checkNonNegative } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { scratchCopy } from './scratch.js';
 
 /**
  * Options of {@link Adam}.
@@ -90,8 +91,7 @@ export function adamStep(param: Tensor, grad: Tensor, state: AdamState, o: AdamS
     maxExpAvgSq.maximum_(expAvgSq);
     second = maxExpAvgSq;
   }
-  // One temporary, then updated in place: each fresh parameter-sized array costs page faults.
-  const denom = second.sqrt().div_(biasCorrection2Sqrt).add_(o.eps);
+  const denom = scratchCopy(param, second).sqrt_().div_(biasCorrection2Sqrt).add_(o.eps);
   param.addcdiv_(expAvg, denom, -stepSize);
 }
 

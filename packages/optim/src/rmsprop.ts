@@ -1,6 +1,7 @@
 import { zerosLike, type Tensor } from '@tapegrad/core';
 import { checkBoolean, checkInRange, checkNonNegative } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { scratchCopy } from './scratch.js';
 
 /**
  * Options of {@link RMSprop}.
@@ -65,9 +66,9 @@ export function rmspropStep(param: Tensor, grad: Tensor, state: RMSpropState, o:
   if (o.centered) {
     const gradAvg = (state.gradAvg ??= zerosLike(param));
     gradAvg.lerp_(g, 1 - o.alpha);
-    avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt_();
+    avg = scratchCopy(param, squareAvg).addcmul_(gradAvg, gradAvg, -1).sqrt_();
   } else {
-    avg = squareAvg.sqrt();
+    avg = scratchCopy(param, squareAvg).sqrt_();
   }
   // avg is this step's own temporary: updated in place.
   avg.add_(o.eps);
