@@ -11,16 +11,18 @@ import {
   get,
   i32,
   i32Add,
+  i32And,
   i32Eq,
   i32GeS,
+  i32GeU,
   i32LtS,
+  i32LtU,
   i32Mul,
   i32Shl,
   i32Sub,
   ifElse,
   block,
   loop,
-  memoryFill,
   brIf,
   select,
   set,
@@ -34,9 +36,11 @@ import {
 
 /**
  * Register tile of the micro-kernel: `MR` rows of A times `NR` columns of B
- * (`NR` a multiple of 4) held in `MR·NR/4` SIMD accumulators. 4×8 uses 8
- * accumulators + 2 B vectors + 1 broadcast of A: 11 of the 15 xmm registers
- * V8 allocates on x64, so the inner loop never spills.
+ * (`NR` a multiple of 4) held in `MR·NR/4` SIMD accumulators. 4×8 needs 8
+ * accumulators + 2 B vectors + 4 broadcasts of A (TurboFan loads them all
+ * before the arithmetic) + 1 product temporary: all 15 xmm registers V8
+ * allocates on x64. Taller or wider tiles (5×8, 6×8, 4×12, 3×16) spill an
+ * accumulator inside the loop, which costs more than their larger tile saves.
  *
  * @example
  * ```ts
@@ -48,28 +52,42 @@ export interface MicroTile {
   readonly nr: number;
 }
 
-/** Steps of k per iteration of the micro-kernel's main loop. */
+/**
+ * Steps of k per iteration of the micro-kernel's loop. TurboFan schedules all
+ * loads of a basic block before its arithmetic, so the operands of every step
+ * in one block are live at once: one step's (2 B vectors + 4 broadcasts of A)
+ * already fill the registers beside the accumulators, and two steps in one
+ * block spill accumulators to the stack (half speed). Each unrolled step but
+ * the last therefore ends in the loop's exit test for an odd count of steps,
+ * a branch that starts a new block; measured +15–20% over one step per
+ * iteration (less loop overhead), while 3 and 4 run out of integer registers.
+ */
 const UNROLL = 2;
 
 /** Function indices, in the order `matmulModuleBytes` emits them. */
 const MICRO = 0;
 
 /**
- * `micro(kc, ap, bp, c, ldc)`: `C[MR×NR] += Apanel · Bpanel` over `kc` steps,
- * where the panels are packed (`MR` floats of A, then `NR` floats of B per
- * step) and C is at byte address `c` with rows `ldc` bytes apart.
+ * `micro(kc, ap, bp, c, ldc, add)`: `C[MR×NR] (+)= Apanel · Bpanel` over
+ * `kc ≥ 1` steps, where the panels are packed (`MR` floats of A, then `NR`
+ * floats of B per step) and C is at byte address `c` with rows `ldc` bytes
+ * apart; `add = 0` stores the product (C's old contents are never read, so C
+ * needs no zeroing), `add = 1` adds it to C.
  */
 function micro({ mr, nr }: MicroTile): WasmFunction {
   const nv = nr / 4;
-  const [kc, ap, bp, c, ldc] = [0, 1, 2, 3, 4];
-  let next = 5;
+  const [kc, ap, bp, c, ldc, add] = [0, 1, 2, 3, 4, 5];
+  let next = 6;
   const acc: number[][] = [];
   for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => next++));
   const b = Array.from({ length: nv }, () => next++);
   const a = next++;
-  const row = next++;
-  const locals: ValType[] = [...Array<ValType>(mr * nv + nv + 1).fill('v128'), 'i32'];
-  // One step of k at panel offset `u` (in steps), so that the loop can be unrolled.
+  const vectors = next - 6;
+  const [bEnd, row] = [next++, next++];
+  // exits[u]: B's pointer at or past this, only u + 1 steps remain.
+  const exits = Array.from({ length: UNROLL - 1 }, () => next++);
+  const locals: ValType[] = [...Array<ValType>(vectors).fill('v128'), ...Array<ValType>(next - 6 - vectors).fill('i32')];
+  // Step `u` of an iteration; A's offsets stay in the load's immediate, which V8 hoists out of the loop.
   const step = (u: number): Code[] => {
     const code: Code[] = [];
     for (let v = 0; v < nv; v++) code.push(set(b[v]!, v128Load(get(bp), 4 * nr * u + 16 * v)));
@@ -79,52 +97,63 @@ function micro({ mr, nr }: MicroTile): WasmFunction {
     }
     return code;
   };
-  const advance = (steps: number): Code[] => [
-    set(ap, i32Add(get(ap), i32(4 * mr * steps))),
-    set(bp, i32Add(get(bp), i32(4 * nr * steps))),
-    set(kc, i32Sub(get(kc), i32(steps))),
-  ];
-  const store: Code[] = [];
-  for (let r = 0; r < mr; r++) {
-    store.push(set(row, i32Add(get(c), i32Mul(get(ldc), i32(r)))));
-    for (let v = 0; v < nv; v++) store.push(v128Store(get(row), f32x4Add(v128Load(get(row), 16 * v), get(acc[r]![v]!)), 16 * v));
+  const store = (accumulate: boolean): Code[] => {
+    const code: Code[] = [];
+    for (let r = 0; r < mr; r++) {
+      code.push(set(row, i32Add(get(c), i32Mul(get(ldc), i32(r)))));
+      for (let v = 0; v < nv; v++) {
+        const sum = accumulate ? f32x4Add(v128Load(get(row), 16 * v), get(acc[r]![v]!)) : get(acc[r]![v]!);
+        code.push(v128Store(get(row), sum, 16 * v));
+      }
+    }
+    return code;
+  };
+  const iteration: Code[] = [];
+  for (let u = 0; u < UNROLL; u++) {
+    iteration.push(...step(u));
+    if (u < UNROLL - 1) iteration.push(brIf(1, i32GeU(get(bp), get(exits[u]!))));
   }
-  // Accumulators start at zero: WebAssembly zero-initialises locals.
-  // UNROLL steps per iteration while that many remain, then one at a time.
-  const unrolled: Code[] = [];
-  for (let u = 0; u < UNROLL; u++) unrolled.push(...step(u));
+  // Accumulators start at zero: WebAssembly zero-initialises locals. The loop
+  // ends when B's pointer reaches its end, which needs no separate counter.
   const body = [
+    ...set(bEnd, i32Add(get(bp), i32Mul(get(kc), i32(4 * nr)))),
+    ...exits.flatMap((e, u) => set(e, i32Sub(get(bEnd), i32(4 * nr * (u + 1))))),
     ...block(
-      brIf(0, i32GeS(i32(UNROLL - 1), get(kc))),
-      loop(...unrolled, ...advance(UNROLL), brIf(0, i32GeS(get(kc), i32(UNROLL)))),
+      loop(
+        ...iteration,
+        set(ap, i32Add(get(ap), i32(4 * mr * UNROLL))),
+        set(bp, i32Add(get(bp), i32(4 * nr * UNROLL))),
+        brIf(0, i32LtU(get(bp), get(bEnd))),
+      ),
     ),
-    ...block(brIf(0, i32GeS(i32(0), get(kc))), loop(...step(0), ...advance(1), brIf(0, i32GeS(get(kc), i32(1))))),
-    ...store.flat(),
+    ...ifElse(get(add), store(true), store(false)),
   ];
-  return { name: 'micro', params: ['i32', 'i32', 'i32', 'i32', 'i32'], results: [], locals, body };
+  return { name: 'micro', params: Array<ValType>(6).fill('i32'), results: [], locals, body };
 }
 
 /**
- * `macro(mc, nc, kc, aPack, bPack, c, ldc, tile)`: `C[mc×nc] += Ablock · Bblock`
- * over packed blocks. Full tiles go straight to C; edge tiles are computed
- * into the zeroed scratch `tile` and their valid part added to C.
+ * `macro(mc, nc, kc, aPack, bPack, c, ldc, tile, add)`: `C[mc×nc] (+)= Ablock · Bblock`
+ * over packed blocks, storing when `add = 0` (the first block of k) and adding
+ * otherwise. Full tiles go straight to C; edge tiles are stored into the
+ * scratch `tile` and their valid part copied or added to C.
  */
 function macro({ mr, nr }: MicroTile): WasmFunction {
-  const [mc, nc, kc, aPack, bPack, c, ldc, tile] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [jr, ir, bp, cAddr, rows, cols, i, j] = [8, 9, 10, 11, 12, 13, 14, 15];
+  const [mc, nc, kc, aPack, bPack, c, ldc, tile, add] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [jr, ir, bp, cAddr, rows, cols, i, j, ap, cij] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
   const remaining = (total: number, at: number, full: number): Code =>
     select(i32(full), i32Sub(get(total), get(at)), i32GeS(i32Sub(get(total), get(at)), i32(full)));
   const edge: Code[] = [
-    memoryFill(get(tile), i32(0), i32(mr * nr * 4)),
-    call(MICRO, get(kc), i32Add(get(aPack), i32Shl(i32Mul(get(ir), get(kc)), i32(2))), get(bp), get(tile), i32(nr * 4)),
+    call(MICRO, get(kc), get(ap), get(bp), get(tile), i32(nr * 4), i32(0)),
     set(rows, remaining(mc, ir, mr)),
     set(cols, remaining(nc, jr, nr)),
     forLoop(i, i32(0), get(rows), 1, [
       forLoop(j, i32(0), get(cols), 1, [
+        set(cij, i32Add(i32Add(get(cAddr), i32Mul(get(i), get(ldc))), i32Shl(get(j), i32(2)))),
         f32Store(
-          i32Add(i32Add(get(cAddr), i32Mul(get(i), get(ldc))), i32Shl(get(j), i32(2))),
+          get(cij),
           f32Add(
-            f32Load(i32Add(i32Add(get(cAddr), i32Mul(get(i), get(ldc))), i32Shl(get(j), i32(2)))),
+            // select, not a branch: C's old contents may be anything (even NaN) when add = 0.
+            select(f32Load(get(cij)), f32(0), get(add)),
             f32Load(i32Add(get(tile), i32Shl(i32Add(i32Mul(get(i), i32(nr)), get(j)), i32(2)))),
           ),
         ),
@@ -135,17 +164,16 @@ function macro({ mr, nr }: MicroTile): WasmFunction {
     set(bp, i32Add(get(bPack), i32Shl(i32Mul(get(jr), get(kc)), i32(2)))),
     forLoop(ir, i32(0), get(mc), mr, [
       set(cAddr, i32Add(i32Add(get(c), i32Mul(get(ir), get(ldc))), i32Shl(get(jr), i32(2)))),
+      set(ap, i32Add(get(aPack), i32Shl(i32Mul(get(ir), get(kc)), i32(2)))),
       ifElse(
-        i32And2(i32GeS(get(mc), i32Add(get(ir), i32(mr))), i32GeS(get(nc), i32Add(get(jr), i32(nr)))),
-        [call(MICRO, get(kc), i32Add(get(aPack), i32Shl(i32Mul(get(ir), get(kc)), i32(2))), get(bp), get(cAddr), get(ldc))],
+        i32And(i32GeS(get(mc), i32Add(get(ir), i32(mr))), i32GeS(get(nc), i32Add(get(jr), i32(nr)))),
+        [call(MICRO, get(kc), get(ap), get(bp), get(cAddr), get(ldc), get(add))],
         edge,
       ),
     ]),
   ]);
-  return { name: 'macro', params: Array<ValType>(8).fill('i32'), results: [], locals: Array<ValType>(8).fill('i32'), body };
+  return { name: 'macro', params: Array<ValType>(9).fill('i32'), results: [], locals: Array<ValType>(10).fill('i32'), body };
 }
-
-const i32And2 = (a: Code, b: Code): Code => [...a, ...b, 0x71];
 
 /**
  * `pack(count, kc, src, sOuter, sInner, dst, width)` for one operand: panels of

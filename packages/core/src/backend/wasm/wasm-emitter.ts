@@ -146,6 +146,10 @@ export const i32Shl = op2(0x74);
 export const i32ShrU = op2(0x76);
 /** `i32.lt_s`. @example `i32LtS(get(0), get(1))` */
 export const i32LtS = op2(0x48);
+/** `i32.lt_u`. @example `i32LtU(get(0), get(1))` */
+export const i32LtU = op2(0x49);
+/** `i32.ge_u`. @example `i32GeU(get(0), get(1))` */
+export const i32GeU = op2(0x4f);
 /** `i32.ge_s`. @example `i32GeS(get(0), get(1))` */
 export const i32GeS = op2(0x4e);
 /** `i32.eq`. @example `i32Eq(get(0), i32(1))` */

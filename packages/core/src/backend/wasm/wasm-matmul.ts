@@ -1,4 +1,4 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import { allocate, allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { View } from '../backend.js';
 import { matmulModuleBytes, type MicroTile } from './matmul-module.js';
 import { viewSpan } from './view-span.js';
@@ -60,8 +60,9 @@ export function createWasmMatmul(
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
     if (B * M * N > 0 && K > 0 && B * M * N * K < MIN_WORK) return null;
-    const out = allocate('float32', B * M * N);
-    if (out.length === 0 || K === 0) return out;
+    // An empty sum is zero; otherwise the first block of k stores every element, so nothing is zeroed.
+    if (B * M * N === 0 || K === 0) return allocate('float32', B * M * N);
+    const out = allocateUninit('float32', B * M * N);
     const sa = viewSpan(a)!;
     const sb = viewSpan(b)!;
     const aLen = sa.hi - sa.lo;
@@ -78,7 +79,6 @@ export function createWasmMatmul(
     const f32 = rt.f32;
     f32.set(a.data.subarray(sa.lo, sa.hi), aAt >> 2);
     f32.set(b.data.subarray(sb.lo, sb.hi), bAt >> 2);
-    f32.fill(0, cAt >> 2, (cAt >> 2) + out.length);
     const [sab, sam, sak] = a.strides as [number, number, number];
     const [sbb, sbk, sbn] = b.strides as [number, number, number];
     const a0 = aAt + (a.offset - sa.lo) * 4;
@@ -92,7 +92,8 @@ export function createWasmMatmul(
           for (let ic = 0; ic < M; ic += MC) {
             const mc = Math.min(MC, M - ic);
             packA(mc, kc, a0 + (p * sab + ic * sam + pc * sak) * 4, sam, sak, packAAt);
-            macro(mc, nc, kc, packAAt, packBAt, cAt + ((p * M + ic) * N + jc) * 4, N * 4, tileAt);
+            // The first block of k stores into C, later ones add to it.
+            macro(mc, nc, kc, packAAt, packBAt, cAt + ((p * M + ic) * N + jc) * 4, N * 4, tileAt, pc === 0 ? 0 : 1);
           }
         }
       }
