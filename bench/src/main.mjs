@@ -133,8 +133,11 @@ if (wants('W4')) {
     exclude: { 'jax-js': 'n/a: eager grad of a 10,000-op chain takes minutes' },
   });
 }
-// W5: conv2d forward.
-if (wants('W5')) await row('W5', 'conv2d 32×3×32×32, 16×3×3', 'ms', (l) => l.w5(), (ms) => ms);
+// W5: conv2d forward, and forward + backward with respect to input and weights.
+if (wants('W5')) {
+  await row('W5', 'conv2d 32×3×32×32, 16×3×3', 'ms', (l) => l.w5(false), (ms) => ms);
+  await row('W5', 'same, fwd+bwd (grad x, w)', 'ms', (l) => l.w5(true), (ms) => ms);
+}
 
 // W6: memory over 300 training steps, one child process per library.
 if (wants('W6')) {

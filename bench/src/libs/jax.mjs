@@ -93,11 +93,19 @@ export async function createJax(jitted) {
       const g = wrap(grad(f));
       return () => g(x.ref).dataSync();
     },
-    w5() {
+    w5(backwardToo = false) {
       const x = randn([32, 3, 32, 32], 8);
       const w = randn([16, 3, 3, 3], 9);
-      const conv = wrap((x, w) => lax.convWithGeneralPadding(x, w, [1, 1], [[1, 1], [1, 1]]));
-      return () => conv(x.ref, w.ref).dataSync();
+      const conv = (x, w) => lax.convWithGeneralPadding(x, w, [1, 1], [[1, 1], [1, 1]]);
+      if (!backwardToo) {
+        const f = wrap(conv);
+        return () => f(x.ref, w.ref).dataSync();
+      }
+      const g = wrap(grad((p) => conv(p.x, p.w).sum()));
+      return () => {
+        const d = g({ x: x.ref, w: w.ref });
+        return [d.x.dataSync(), d.w.dataSync()];
+      };
     },
   };
 }

@@ -75,13 +75,20 @@ export function createTapegrad(backend) {
         x.grad = null;
       };
     },
-    w5() {
+    w5(backwardToo = false) {
       activate();
       if (typeof tg.conv2d !== 'function') throw new Error('n/a: core has no conv2d');
-      const x = rand([32, 3, 32, 32], 8);
-      const w = rand([16, 3, 3, 3], 9);
+      const x = rand([32, 3, 32, 32], 8).requiresGrad_(backwardToo);
+      const w = rand([16, 3, 3, 3], 9).requiresGrad_(backwardToo);
       const b = tg.zeros([16]);
-      return () => tg.conv2d(x, w, b, { padding: 1 }).storage.data;
+      if (!backwardToo) return () => tg.conv2d(x, w, b, { padding: 1 }).storage.data;
+      return () => {
+        tg.conv2d(x, w, b, { padding: 1 }).sum().backward();
+        const grads = [x.grad.storage.data, w.grad.storage.data];
+        x.grad = null;
+        w.grad = null;
+        return grads;
+      };
     },
   };
 }

@@ -88,12 +88,15 @@ export async function createTfjs(backend) {
       });
       return () => tf.tidy(() => g(x).dataSync());
     },
-    w5() {
+    w5(backwardToo = false) {
       // NCHW input, as tapegrad's; tfjs wants NHWC, so the input is laid out that way up front.
       const x = rand([32, 32, 32, 3], 8);
       const w = rand([3, 3, 3, 16], 9);
       const b = tf.zeros([16]);
-      return () => tf.tidy(() => tf.add(tf.conv2d(x, w, 1, 'same'), b).dataSync());
+      const f = (x, w) => tf.add(tf.conv2d(x, w, 1, 'same'), b);
+      if (!backwardToo) return () => tf.tidy(() => f(x, w).dataSync());
+      const g = tf.grads((x, w) => tf.sum(f(x, w)));
+      return () => tf.tidy(() => g([x, w]).map((t) => t.dataSync()));
     },
   };
 }

@@ -182,6 +182,22 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     expectClose(be.unary('exp', v, 'float64'), jsBackend.unary('exp', v, 'float64'), 0);
   });
 
+  it('binary with one element per run of trailing dims (a per-channel bias), either side', () => {
+    // [2, 3, 9, 10] against a [3, 1, 1] channel vector, and against one read
+    // through an offset and a stride.
+    const x = contiguous(randomF32(540, 3), [2, 3, 9, 10]);
+    const ch = randomF32(8, 4);
+    const bias: View = { data: ch, shape: [2, 3, 9, 10], strides: [0, 1, 0, 0], offset: 0 };
+    const odd: View = { data: ch, shape: [2, 3, 9, 10], strides: [0, 2, 0, 0], offset: 1 };
+    for (const op of ['add', 'sub', 'mul', 'div', 'maximum'] as const) {
+      for (const b of [bias, odd]) {
+        expectClose(be.binary(op, x, b, 'float32'), jsBackend.binary(op, x, b, 'float32'), 0);
+        expectClose(be.binary(op, b, x, 'float32'), jsBackend.binary(op, b, x, 'float32'), 0);
+      }
+    }
+    expectClose(be.binary('gt', x, bias, 'bool'), jsBackend.binary('gt', x, bias, 'bool'), 0);
+  });
+
   it('sum over all, trailing and leading dims, and others', () => {
     const cases: [number[], number[]][] = [
       [[40_001], [0]],

@@ -1,7 +1,9 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
+import { contiguousStrides, isContiguous } from '../../shape.js';
 import { erf } from './erf.js';
 import { offsetsOrNull } from './strided.js';
+import { coalesce, coalesceAnyOrder, rowOffsets } from './strided-rows.js';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -136,20 +138,25 @@ export function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): Typ
     else for (let i = 0; i < n; i++) out[i] = f(av, bd[bo[i]!]!);
     return out;
   }
-  const ao = offsetsOrNull(a);
-  const bo = offsetsOrNull(b);
-  if (ao === null && bo === null) {
+  if (isContiguous(a.shape, a.strides) && isContiguous(b.shape, b.strides)) {
     const oa = a.offset;
     const ob = b.offset;
     for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, bd[ob + i]!);
-  } else if (ao === null) {
-    const oa = a.offset;
-    for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, bd[bo![i]!]!);
-  } else if (bo === null) {
-    const ob = b.offset;
-    for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]!]!, bd[ob + i]!);
-  } else {
-    for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]!]!, bd[bo[i]!]!);
+    return out;
+  }
+  // Strided or broadcast operands (a bias over channels, a transpose): run
+  // by run along the last dim, with no per-element offset table.
+  const layout = coalesce(a.shape, [a.strides, b.strides]);
+  const last = layout.shape.length - 1;
+  const len = layout.shape[last]!;
+  const sa = layout.strides[0]![last]!;
+  const sb = layout.strides[1]![last]!;
+  const rows = rowOffsets(layout, [a.offset, b.offset]);
+  let o = 0;
+  for (let r = 0; r < rows.a.length; r++) {
+    const pa = rows.a[r]!;
+    const pb = rows.b[r]!;
+    for (let j = 0; j < len; j++) out[o++] = f(ad[pa + j * sa]!, bd[pb + j * sb]!);
   }
   return out;
 }
@@ -191,14 +198,27 @@ export function copy(x: View, outDtype: DType): TypedArray {
   const n = size(x);
   const out = allocateUninit(outDtype, n);
   const d = x.data;
-  const offs = offsetsOrNull(x);
-  if (outDtype === 'bool') {
-    for (let i = 0; i < n; i++) out[i] = d[offs === null ? x.offset + i : offs[i]!] ? 1 : 0;
-  } else if (offs === null) {
-    if (x.data.constructor === out.constructor) out.set(d.subarray(x.offset, x.offset + n));
+  const bool = outDtype === 'bool';
+  if (isContiguous(x.shape, x.strides)) {
+    if (!bool && x.data.constructor === out.constructor) out.set(d.subarray(x.offset, x.offset + n));
+    else if (bool) for (let i = 0; i < n; i++) out[i] = d[x.offset + i] ? 1 : 0;
     else for (let i = 0; i < n; i++) out[i] = d[x.offset + i]!;
-  } else {
-    for (let i = 0; i < n; i++) out[i] = d[offs[i]!]!;
+    return out;
+  }
+  // Run by run along the dim the source steps through most finely, writing
+  // the output through its contiguous strides: im2col copies millions of
+  // elements this way, with no per-element offset table.
+  const layout = coalesceAnyOrder(x.shape, [x.strides, contiguousStrides(x.shape)]);
+  const last = layout.shape.length - 1;
+  const len = layout.shape[last]!;
+  const sx = layout.strides[0]![last]!;
+  const so = layout.strides[1]![last]!;
+  const rows = rowOffsets(layout, [x.offset, 0]);
+  for (let r = 0; r < rows.a.length; r++) {
+    const px = rows.a[r]!;
+    const po = rows.b[r]!;
+    if (bool) for (let j = 0; j < len; j++) out[po + j * so] = d[px + j * sx] ? 1 : 0;
+    else for (let j = 0; j < len; j++) out[po + j * so] = d[px + j * sx]!;
   }
   return out;
 }

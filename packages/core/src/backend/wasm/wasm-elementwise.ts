@@ -1,5 +1,6 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
+import { coalesce, rowOffsets } from '../js/strided-rows.js';
 import { SIMD_BINARY, SIMD_COMPARE, SIMD_UNARY } from './elementwise-module.js';
 import { streamLayout, type StreamLayout } from './stream-layout.js';
 import type { WasmRuntime } from './wasm-runtime.js';
@@ -86,6 +87,8 @@ export function createWasmElementwise(
     if (!(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
     const la = streamLayout(a);
     const lb = streamLayout(b);
+    if (la?.kind === 'contiguous' && lb === null) return perRun(fns.vs, a, b, outDtype, false);
+    if (lb?.kind === 'contiguous' && la === null) return perRun(fns.sv, b, a, outDtype, true);
     if (la === null || lb === null || (la.kind === 'rows' && lb.kind === 'rows')) return null;
     if (la.kind === 'scalar' && lb.kind === 'scalar') {
       // Both broadcast from one element (the gradient of a sum, scaled): one
@@ -129,5 +132,61 @@ export function createWasmElementwise(
     return out;
   }
 
+  /**
+   * `v` contiguous and `s` one element per run of the trailing dims (a
+   * per-channel bias or scale over [N, C, H, W]): one scalar kernel call per
+   * run and chunk. `swapped` when `s` is the first operand.
+   */
+  function perRun(f: Fn, v: View, s: View, outDtype: DType, swapped: boolean): TypedArray | null {
+    const runs = runScalars(s);
+    if (runs === null) return null;
+    const n = numel(v);
+    const bytes = outDtype === 'bool';
+    const out = allocateUninit(bytes ? 'bool' : 'float32', n);
+    const { len, offsets } = runs;
+    const at = swapped ? buf.b : buf.a;
+    for (let r = 0; r < offsets.length; r++) {
+      const scalar = s.data[offsets[r]!]!;
+      for (let c = 0; c < len; c += CH) {
+        const start = r * len + c;
+        const m = Math.min(CH, len - c);
+        rt.f32.set(v.data.subarray(v.offset + start, v.offset + start + m), at >> 2);
+        if (swapped) f(m, scalar, buf.b, buf.out);
+        else f(m, buf.a, scalar, buf.out);
+        if (bytes) out.set(rt.u8.subarray(buf.out, buf.out + m), start);
+        else out.set(rt.f32.subarray(buf.out >> 2, (buf.out >> 2) + m), start);
+      }
+    }
+    return out;
+  }
+
   return { unary, binary };
+}
+
+/** Runs shorter than this cost more in calls than the reference loop. */
+const MIN_RUN = 64;
+
+/**
+ * When `v` repeats one element along runs over its trailing dims (stride 0,
+ * as a [C, 1, 1] bias broadcast over [N, C, H, W]), the run length and the
+ * storage offset of each run's element, in order; otherwise null.
+ *
+ * @example
+ * ```ts
+ * runScalars({ data, shape: [2, 3, 8, 8], strides: [0, 1, 0, 0], offset: 0 }); // { len: 64, offsets: [0, 1, 2, 0, 1, 2] }
+ * ```
+ */
+export function runScalars(v: View): { len: number; offsets: Int32Array } | null {
+  let d = v.shape.length;
+  let len = 1;
+  while (d > 0 && (v.strides[d - 1] === 0 || v.shape[d - 1] === 1)) len *= v.shape[--d]!;
+  if (d === 0 || len < MIN_RUN) return null;
+  const layout = coalesce(v.shape.slice(0, d), [v.strides.slice(0, d)]);
+  const last = layout.shape.length - 1;
+  const lastLen = layout.shape[last]!;
+  const lastStride = layout.strides[0]![last]!;
+  const rows = rowOffsets(layout, [v.offset]).a;
+  const offsets = new Int32Array(rows.length * lastLen);
+  for (let r = 0; r < rows.length; r++) for (let j = 0; j < lastLen; j++) offsets[r * lastLen + j] = rows[r]! + j * lastStride;
+  return { len, offsets };
 }
