@@ -112,6 +112,23 @@ describe('backward recycles what it made', () => {
     expect(new Set(values(x.grad!))).toEqual(new Set([1.5]));
   });
 
+  it('releases nothing from a pass that fails, and later passes stay right', () => {
+    const x = rand([N]).requiresGrad_();
+    const y = x.exp();
+    const partial = y.mul(2);
+    y.add_(1); // exp saved y: its rule must refuse the modified value
+    expect(() => partial.sum().backward()).toThrow(/modified by an in-place op/);
+    const before = storagePoolStats().buffers;
+    const kept = x.mul(3);
+    kept.sum().backward();
+    churn();
+    const xs = values(x);
+    const ks = values(kept);
+    for (let i = 0; i < N; i += 97) expect(ks[i]).toBeCloseTo(3 * xs[i]!, 5);
+    expect(new Set(values(x.grad!))).toEqual(new Set([3]));
+    expect(storagePoolStats().buffers).toBeGreaterThanOrEqual(before);
+  });
+
   it('recycles nothing once the pool is turned off, and stays right', () => {
     configureStoragePool({ maxBytes: 0 });
     const x = rand([N]).requiresGrad_();
