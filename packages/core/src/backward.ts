@@ -85,11 +85,9 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, sink: Sink, createGraph: boolea
  */
 class NodeHeap {
   private readonly items: TapeNode[] = [];
-  private readonly queued = new Set<TapeNode>();
 
+  /** Queues `node`; the engine pushes each node once, with its first gradient. */
   push(node: TapeNode): void {
-    if (this.queued.has(node)) return;
-    this.queued.add(node);
     const a = this.items;
     let i = a.push(node) - 1;
     while (i > 0) {
@@ -121,6 +119,51 @@ class NodeHeap {
   }
 }
 
+let passes = 0;
+const runningPasses = new Set<number>();
+
+/**
+ * Gradients waiting for their node, kept on the node itself: no hashing of
+ * nodes on the hot path. The pass number tells this pass's gradient from one
+ * a failed pass left behind; a pass started inside another one (from a hook
+ * or a custom op) that reaches a node the outer one is still waiting on is
+ * refused, rather than mixing their gradients.
+ */
+class PendingGrads {
+  private readonly pass = ++passes;
+
+  constructor() {
+    runningPasses.add(this.pass);
+  }
+
+  get(node: TapeNode): Tensor | undefined {
+    return node.pendingIn === this.pass ? (node.pending ?? undefined) : undefined;
+  }
+
+  set(node: TapeNode, g: Tensor): void {
+    if (node.pendingIn !== this.pass && node.pending !== null && runningPasses.has(node.pendingIn)) {
+      throw new AutogradError(`backward: a backward pass started during another one reached '${node.name}', whose gradient the outer pass is still computing`);
+    }
+    node.pendingIn = this.pass;
+    node.pending = g;
+  }
+
+  delete(node: TapeNode): void {
+    node.pending = null;
+  }
+
+  /** Ends the pass; gradients a failed pass left on nodes are ignored from now on. */
+  close(): void {
+    runningPasses.delete(this.pass);
+  }
+}
+
+/** What `add` needs of a set of gradient slots. */
+interface Slots<K> {
+  get(key: K): Tensor | undefined;
+  set(key: K, g: Tensor): void;
+}
+
 /**
  * The engine: walks the recorded nodes reachable from `roots` from last to
  * first, applies each node's rule and routes the gradients along its edges.
@@ -131,17 +174,19 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
   const retain = options.retainGraph ?? createGraph;
   // Gradients waiting for their node, and a leaf's contributions, summed
   // first so that its hooks see its whole gradient once, as PyTorch's do.
-  const pending = new Map<TapeNode, Tensor>();
+  const pending = new PendingGrads();
   const leafPending = new Map<Tensor, Tensor>();
   // With createGraph everything made here is recorded and reachable from the
   // results; otherwise the engine recycles what it made and nobody holds.
   let memory: BackwardMemory | null = null;
-  const add = <K>(slots: Map<K, Tensor>, key: K, g: Tensor): void => {
+  // Adds `g` to a slot; true when it is the slot's first gradient.
+  const add = <K>(slots: Slots<K>, key: K, g: Tensor): boolean => {
     const prev = slots.get(key);
     const next = prev === undefined ? g : prev.add(g);
     if (prev !== undefined) memory?.drop(prev);
     memory?.hold(next);
     slots.set(key, next);
+    return prev === undefined;
   };
   const heap = new NodeHeap();
   const run = (): void => {
@@ -151,8 +196,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         add(leafPending, root, g);
         return;
       }
-      add(pending, root.gradFn, g);
-      heap.push(root.gradFn);
+      if (add(pending, root.gradFn, g)) heap.push(root.gradFn);
     });
     for (let node = heap.pop(); node !== undefined; node = heap.pop()) {
       let g = pending.get(node);
@@ -172,8 +216,9 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const fitted = fit(gi, edge);
         if (node.stack !== undefined) checkAnomaly(node, fitted, i);
         if (edge.node !== null) {
-          add(pending, edge.node, fitted);
-          heap.push(edge.node);
+          // Each node is pushed once: popping in reverse recording order, no
+          // gradient reaches a node after it has been popped.
+          if (add(pending, edge.node, fitted)) heap.push(edge.node);
         } else if (edge.leaf !== null) {
           add(leafPending, edge.leaf, fitted);
         }
@@ -186,7 +231,11 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     }
   };
   if (createGraph) {
-    enableGrad(run);
+    try {
+      enableGrad(run);
+    } finally {
+      pending.close();
+    }
     return;
   }
   memory = new BackwardMemory();
@@ -195,6 +244,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
     noGrad(run);
     finished = true;
   } finally {
+    pending.close();
     memory.close(finished);
   }
 }

@@ -54,6 +54,9 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
   readonly outDtype: DType;
   hooks: GradHook[] | null = null;
   retained: Tensor | null = null;
+  /** The gradient waiting for this node in backward pass `pendingIn` (engine bookkeeping). */
+  pending: Tensor | null = null;
+  pendingIn = 0;
   // Saved values and their versions at recording time; null once freed.
   private inputs: readonly Tensor[] | null;
   private versions: readonly number[];

@@ -62,6 +62,34 @@ describe('backward', () => {
     expect(() => y.sum().backward()).toThrow(/'mul' a second time/);
   });
 
+  it('a pass started from a hook may walk its own graph, not a node the outer pass still waits on', () => {
+    const x = leaf([1, 2]);
+    const a = x.mul(2);
+    const b = a.mul(3);
+    const c = a.mul(4); // recorded after b: walked first, so a waits for b's share
+    const other = leaf([5]);
+    b.registerHook(() => {
+      // Hooks run with recording off, as in PyTorch: turn it on to build a graph.
+      enableGrad(() => other.mul(7).sum().backward()); // unrelated graph: fine
+    });
+    b.add(c).sum().backward();
+    expect(x.grad!.toArray()).toEqual([14, 14]);
+    expect(other.grad!.toArray()).toEqual([7]);
+
+    const y = leaf([1]);
+    const p = y.mul(2);
+    const q = p.mul(3);
+    const r = p.mul(4);
+    q.registerHook(() => {
+      enableGrad(() => p.mul(5).sum().backward()); // p's node still waits on the outer pass
+    });
+    expect(() => q.add(r).sum().backward()).toThrow(/started during another one reached 'mul'/);
+    // The failed pass leaves nothing behind that a later pass would pick up.
+    const z = leaf([3]);
+    z.mul(z).sum().backward();
+    expect(z.grad!.toArray()).toEqual([6]);
+  });
+
   it('a leaf root gets the gradient directly', () => {
     const x = leaf(2);
     x.backward();
