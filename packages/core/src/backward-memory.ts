@@ -69,6 +69,7 @@ export class BackwardMemory {
 
   /** Releases every storage made in the pass that no slot holds and nothing took. */
   sweep(): void {
+    if (this.made.size === 0) return; // small tensors are never tracked
     for (const [s, n] of this.made) {
       if (n > 0) continue;
       this.made.delete(s);

@@ -66,7 +66,12 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * ```
  */
 export function broadcastShapes(op: string, ...shapes: Shape[]): Shape {
-  if (shapes.length === 2 && shapesEqual(shapes[0]!, shapes[1]!)) return shapes[0]!;
+  if (shapes.length === 2) {
+    // The common pairs, with no new array: equal shapes, and a 0-d operand.
+    const [a, b] = shapes as [Shape, Shape];
+    if (b.length === 0 || shapesEqual(a, b)) return a;
+    if (a.length === 0) return b;
+  }
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(ndim).fill(1);
   for (const s of shapes) {
