@@ -118,5 +118,7 @@ export type { NestedArray } from './format.js';
 export type { Backend, View, UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel } from './backend/backend.js';
 export { getBackend, setBackend, wasmBackend } from './backend/active-backend.js';
 export { createWasmBackend } from './backend/wasm-backend.js';
+export { setNumThreads, getNumThreads, type NumThreadsOptions } from './backend/num-threads.js';
+export type { WorkerLike } from './backend/wasm/worker-like.js';
 export { jsBackend } from './backend/js-backend.js';
 export type { Primitive, PrimitiveParams } from './primitives.js';

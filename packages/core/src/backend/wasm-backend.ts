@@ -5,7 +5,9 @@ import { simdSupported } from './wasm/simd-support.js';
 import { wasmApi } from './wasm/wasm-api.js';
 import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwise.js';
 import { createWasmInPlace } from './wasm/wasm-in-place.js';
+import { MATMUL_BLOCKING, MATMUL_TILE } from './wasm/matmul-config.js';
 import { createWasmMatmul } from './wasm/wasm-matmul.js';
+import { threadedMatmul } from './num-threads.js';
 import { createWasmSum } from './wasm/wasm-reduce.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
 import { typedAssign, typedCopy } from './wasm/typed-copy.js';
@@ -40,7 +42,7 @@ export function createWasmBackend(): Backend | null {
     const ew = createWasmElementwise(rt, ex, buffers);
     const ip = createWasmInPlace(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);
-    const mm = createWasmMatmul(rt, matmulAt, { mr: 4, nr: 8 }, { mc: 128, kc: 256, nc: 1024 });
+    const mm = createWasmMatmul(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING);
     return {
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
       ...jsBackend,
@@ -61,7 +63,8 @@ export function createWasmBackend(): Backend | null {
         if (!ip.addcInPlace(op, dst, a, b, value)) jsBackend.addcInPlace(op, dst, a, b, value);
       },
       reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsBackend.reduce(op, x, axes, outDtype),
-      matmul: (a, b, outDtype) => mm(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
+      // With setNumThreads(n > 1), large float32 products go to the threaded kernel first.
+      matmul: (a, b, outDtype) => threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
     };
   } catch {
     return null;

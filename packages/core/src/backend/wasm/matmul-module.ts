@@ -66,6 +66,8 @@ const UNROLL = 2;
 
 /** Function indices, in the order `matmulModuleBytes` emits them. */
 const MICRO = 0;
+const MACRO = 1;
+const PACK_A = 2;
 
 /**
  * `micro(kc, ap, bp, c, ldc, add)`: `C[MR×NR] (+)= Apanel · Bpanel` over
@@ -218,13 +220,46 @@ function pack(fnName: string, width: number): WasmFunction {
 }
 
 /**
- * The bytes of the matmul module: `micro`, `macro`, `packA`, `packB`.
+ * `rows(i0, i1, mcMax, kc, nc, a, sam, sak, aPack, bPack, c, ldc, tile, add)`:
+ * rows `[i0, i1)` of one `(jc, pc)` block of C, in row blocks of at most
+ * `mcMax`, each packed into `aPack` and multiplied with the packed B block.
+ * `a` is A's byte address at row 0 of the block (element strides `sam`,
+ * `sak`), `c` is C's at row 0. It is one thread's share of a block, so the
+ * worker needs no loop of its own: one call per task.
+ */
+function rows(): WasmFunction {
+  const [i0, i1, mcMax, kc, nc, a, sam, sak, aPack, bPack, c, ldc, tile, add] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [ic, mc] = [14, 15];
+  const left = i32Sub(get(i1), get(ic));
+  const body = [
+    ...set(ic, get(i0)),
+    ...block(
+      brIf(0, i32GeS(get(ic), get(i1))),
+      loop(
+        set(mc, select(get(mcMax), left, i32GeS(left, get(mcMax)))),
+        call(PACK_A, get(mc), get(kc), i32Add(get(a), i32Shl(i32Mul(get(ic), get(sam)), i32(2))), get(sam), get(sak), get(aPack)),
+        call(MACRO, get(mc), get(nc), get(kc), get(aPack), get(bPack), i32Add(get(c), i32Mul(get(ic), get(ldc))), get(ldc), get(tile), get(add)),
+        set(ic, i32Add(get(ic), get(mcMax))),
+        brIf(0, i32LtS(get(ic), get(i1))),
+      ),
+    ),
+  ];
+  return { name: 'rows', params: Array<ValType>(14).fill('i32'), results: [], locals: ['i32', 'i32'], body };
+}
+
+/**
+ * The bytes of the matmul module: `micro`, `macro`, `packA`, `packB`. With
+ * `sharedMaxPages` it imports a shared memory of at most that many pages and
+ * also exports `rows`, one thread's share of a block (see `rows` above).
  *
  * @example
  * ```ts
  * new WebAssembly.Module(matmulModuleBytes({ mr: 4, nr: 8 }));
+ * new WebAssembly.Module(matmulModuleBytes({ mr: 4, nr: 8 }, 16384)); // for threads
  * ```
  */
-export function matmulModuleBytes(tile: MicroTile): Uint8Array {
-  return emitModule([micro(tile), macro(tile), pack('packA', tile.mr), pack('packB', tile.nr)]);
+export function matmulModuleBytes(tile: MicroTile, sharedMaxPages?: number): Uint8Array {
+  const funcs = [micro(tile), macro(tile), pack('packA', tile.mr), pack('packB', tile.nr)];
+  if (sharedMaxPages === undefined) return emitModule(funcs);
+  return emitModule([...funcs, rows()], true, sharedMaxPages);
 }

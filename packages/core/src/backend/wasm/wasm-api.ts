@@ -6,6 +6,8 @@
 
 /**
  * A linear memory: its buffer is replaced (and old views detached) by `grow`.
+ * A shared memory's buffer is a `SharedArrayBuffer`; growing it leaves old
+ * views valid but at the old length, so they are renewed all the same.
  *
  * @example
  * ```ts
@@ -13,7 +15,7 @@
  * ```
  */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(pages: number): number;
 }
 
@@ -40,7 +42,7 @@ export interface WasmInstance {
 export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => WasmInstance;
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   validate(bytes: Uint8Array): boolean;
 }
 

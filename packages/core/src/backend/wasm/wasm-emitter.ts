@@ -283,16 +283,21 @@ export interface WasmFunction {
 /**
  * The bytes of a module that imports its memory as `env.memory` (so that
  * several modules can share one) and exports every function by name.
- * Functions may call each other by their index in `funcs`.
+ * Functions may call each other by their index in `funcs`. With
+ * `sharedMaxPages` the import is a shared memory of at most that many 64 KiB
+ * pages (threads need both: a shared memory must declare its maximum).
  *
  * @example
  * ```ts
  * const bytes = emitModule([{ name: 'one', params: [], results: ['i32'], locals: [], body: i32(1) }]);
+ * const shared = emitModule([{ name: 'one', params: [], results: ['i32'], locals: [], body: i32(1) }], true, 16384);
  * ```
  */
-export function emitModule(funcs: readonly WasmFunction[], importMemory = true): Uint8Array {
+export function emitModule(funcs: readonly WasmFunction[], importMemory = true, sharedMaxPages?: number): Uint8Array {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [VALTYPE[t]])), ...vec(f.results.map((t) => [VALTYPE[t]]))]);
-  const imports = importMemory ? [section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]]))] : [];
+  // Limits: flag 0x00 is (min), 0x03 is shared (min, max).
+  const limits = sharedMaxPages === undefined ? [0x00, 0x01] : [0x03, 0x01, ...uleb(sharedMaxPages)];
+  const imports = importMemory ? [section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]]))] : [];
   const code = funcs.map((f) => {
     const locals = vec(f.locals.map((t) => [1, VALTYPE[t]]));
     const body = [...locals, ...f.body, 0x0b];

@@ -20,28 +20,47 @@ export class WasmRuntime {
   readonly memory: WasmMemory;
   f32: Float32Array;
   f64: Float64Array;
+  i32: Int32Array;
   u8: Uint8Array;
 
-  constructor(readonly api: WasmApi, initialBytes: number) {
-    this.memory = new api.Memory({ initial: Math.ceil(initialBytes / PAGE) });
+  /**
+   * With `maximumBytes` the memory is shared (`SharedArrayBuffer`-backed, for
+   * threads), which WebAssembly allows only with a maximum size.
+   */
+  constructor(readonly api: WasmApi, initialBytes: number, maximumBytes?: number) {
+    const initial = Math.ceil(initialBytes / PAGE);
+    this.memory =
+      maximumBytes === undefined
+        ? new api.Memory({ initial })
+        : new api.Memory({ initial, maximum: Math.ceil(maximumBytes / PAGE), shared: true });
     this.f32 = new Float32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
     this.u8 = new Uint8Array(this.memory.buffer);
   }
 
-  /** Grows the memory to at least `bytes` bytes. */
+  /**
+   * Grows the memory to at least `bytes` bytes. A shared memory must only grow
+   * while no other thread runs in it (between calls).
+   */
   reserve(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
     this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    // A shared memory's old buffer keeps its old length: views are renewed either way.
     this.f32 = new Float32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
     this.u8 = new Uint8Array(this.memory.buffer);
   }
 
   /** Compiles (synchronously) and instantiates a module against this memory. */
   instantiate(bytes: Uint8Array): Record<string, unknown> {
-    const module = new this.api.Module(bytes);
+    return this.instantiateModule(new this.api.Module(bytes));
+  }
+
+  /** Instantiates a compiled module against this memory (a worker does the same with the same module). */
+  instantiateModule(module: object): Record<string, unknown> {
     return new this.api.Instance(module, { env: { memory: this.memory } }).exports;
   }
 }

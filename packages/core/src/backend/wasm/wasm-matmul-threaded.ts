@@ -1,0 +1,154 @@
+import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
+import type { View } from '../backend.js';
+import { matmulModuleBytes, type MicroTile } from './matmul-module.js';
+import { CONTROL_BYTES } from './thread-control.js';
+import { startThreadPool } from './thread-pool.js';
+import { viewSpan } from './view-span.js';
+import type { Blocking } from './wasm-matmul.js';
+import type { WasmApi } from './wasm-api.js';
+import { WasmRuntime } from './wasm-runtime.js';
+import type { WorkerLike } from './worker-like.js';
+
+type Fn = (...args: number[]) => void;
+
+/**
+ * Largest the shared memory may grow (a shared memory must declare a maximum,
+ * and engines reserve its address space up front); products needing more
+ * stay on one thread.
+ */
+const MAX_BYTES = 1 << 30;
+const PAGE = 65536;
+
+/**
+ * Fewest multiply-adds in one `(jc, pc)` block worth splitting: below it the
+ * handoff (tens of microseconds to wake a worker) costs more than it saves.
+ */
+const MIN_BLOCK_WORK = 1 << 20;
+
+/** See `rowsPerChunk`. */
+const CHUNKS_PER_THREAD = 4;
+
+/**
+ * A float32 matmul on several threads, and the means to stop them.
+ *
+ * @example
+ * ```ts
+ * const t = createThreadedMatmul(api, tile, blocking, 2, spawn);
+ * t.matmul(a, b, 'float32') ?? singleThreaded(a, b, 'float32');
+ * t.stop();
+ * ```
+ */
+export interface ThreadedMatmul {
+  readonly threads: number;
+  /** True once every worker is ready for tasks. */
+  ready(): boolean;
+  /** The product, or null where one thread does as well (small products). */
+  matmul(a: View, b: View, outDtype: DType): TypedArray | null;
+  stop(): void;
+}
+
+/**
+ * The blocked matmul of `createWasmMatmul` with the rows of each `(jc, pc)`
+ * block cut into chunks (multiples of the micro-tile's `mr`) that `threads`
+ * threads claim, in a runtime of its own: a shared memory and its own
+ * instance of the matmul module, so the single-threaded backend is untouched.
+ * The calling thread packs the block of B (shared by all), opens a round,
+ * computes the chunks it claims, and waits for the rest. Each thread has its
+ * own packed-A region and edge tile.
+ *
+ * @example
+ * ```ts
+ * const t = createThreadedMatmul(api, { mr: 4, nr: 8 }, { mc: 128, kc: 256, nc: 1024 }, 2, spawn);
+ * ```
+ */
+export function createThreadedMatmul(
+  api: WasmApi,
+  tile: MicroTile,
+  blocking: Blocking,
+  threads: number,
+  spawn: (source: string) => WorkerLike,
+): ThreadedMatmul {
+  const { mr, nr } = tile;
+  const { mc: MC, kc: KC, nc: NC } = blocking;
+  // Layout (bytes, 64-aligned): [0, 64) unused, the control block, per thread
+  // an edge tile and a packed-A block, the shared packed-B block, then the operands.
+  const control = 64;
+  const packABytes = Math.ceil(MC / mr) * mr * KC * 4;
+  const tileAt = (t: number): number => control + CONTROL_BYTES + t * (256 + packABytes);
+  const packAAt = (t: number): number => tileAt(t) + 256;
+  const packBAt = tileAt(threads);
+  const dataAt = packBAt + Math.ceil(NC / nr) * nr * KC * 4;
+  const rt = new WasmRuntime(api, dataAt + (1 << 20), MAX_BYTES);
+  const module = new api.Module(matmulModuleBytes(tile, MAX_BYTES / PAGE));
+  const ex = rt.instantiateModule(module);
+  const rows = ex['rows'] as Fn;
+  const packB = ex['packB'] as Fn;
+  const pool = startThreadPool(rt, module, control, (w) => [packAAt(w), tileAt(w)], threads, spawn);
+
+  const matmul = (a: View, b: View, outDtype: DType): TypedArray | null => {
+    if (outDtype !== 'float32' || !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
+    const [B, M, K] = a.shape as [number, number, number];
+    const N = b.shape[2]!;
+    // Each thread needs a full micro-tile of rows, and some block must be worth splitting.
+    if (M < threads * mr || M * Math.min(N, NC) * Math.min(K, KC) < MIN_BLOCK_WORK) return null;
+    const out = allocateUninit('float32', B * M * N);
+    const sa = viewSpan(a)!;
+    const sb = viewSpan(b)!;
+    const aAt = dataAt;
+    const bAt = align(aAt + (sa.hi - sa.lo) * 4);
+    const cAt = align(bAt + (sb.hi - sb.lo) * 4);
+    try {
+      // Growing is safe here: the workers are idle between calls.
+      rt.reserve(cAt + out.length * 4);
+    } catch {
+      return null;
+    }
+    rt.f32.set(a.data.subarray(sa.lo, sa.hi), aAt >> 2);
+    rt.f32.set(b.data.subarray(sb.lo, sb.hi), bAt >> 2);
+    const [sab, sam, sak] = a.strides as [number, number, number];
+    const [sbb, sbk, sbn] = b.strides as [number, number, number];
+    const a0 = aAt + (a.offset - sa.lo) * 4;
+    const b0 = bAt + (b.offset - sb.lo) * 4;
+    const chunkRows = rowsPerChunk(M, threads, mr, MC);
+    const chunks = Math.ceil(M / chunkRows);
+    for (let p = 0; p < B; p++) {
+      for (let jc = 0; jc < N; jc += NC) {
+        const nc = Math.min(NC, N - jc);
+        for (let pc = 0; pc < K; pc += KC) {
+          const kc = Math.min(KC, K - pc);
+          packB(nc, kc, b0 + (p * sbb + pc * sbk + jc * sbn) * 4, sbn, sbk, packBAt);
+          const aBlock = a0 + (p * sab + pc * sak) * 4;
+          const cBlock = cAt + (p * M * N + jc) * 4;
+          // The first block of k stores into C, later ones add to it.
+          const add = pc === 0 ? 0 : 1;
+          if (M * nc * kc < MIN_BLOCK_WORK) {
+            // A thin edge block of N or K: not worth waking anyone.
+            rows(0, M, MC, kc, nc, aBlock, sam, sak, packAAt(0), packBAt, cBlock, N * 4, tileAt(0), add);
+            continue;
+          }
+          const task = [chunkRows, M, kc, nc, aBlock, sam, sak, packBAt, cBlock, N * 4, add];
+          pool.run(task, chunks, (c) => {
+            const i0 = c * chunkRows;
+            rows(i0, Math.min(M, i0 + chunkRows), chunkRows, kc, nc, aBlock, sam, sak, packAAt(0), packBAt, cBlock, N * 4, tileAt(0), add);
+          });
+        }
+      }
+    }
+    out.set(rt.f32.subarray(cAt >> 2, (cAt >> 2) + out.length));
+    return out;
+  };
+  return { threads, ready: () => pool.ready(), matmul, stop: () => pool.stop() };
+}
+
+/**
+ * Rows per chunk: a multiple of `mr` (so only the last chunk has an edge
+ * tile), at most `mc`, and about `CHUNKS_PER_THREAD` chunks per thread, so a
+ * thread that starts late leaves its share to the others.
+ */
+function rowsPerChunk(m: number, threads: number, mr: number, mc: number): number {
+  return Math.min(mc, Math.ceil(m / (threads * CHUNKS_PER_THREAD) / mr) * mr);
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
