@@ -26,7 +26,7 @@ const PAGE = 65536;
 const MIN_BLOCK_WORK = 1 << 20;
 
 /** See `rowsPerChunk`. */
-const CHUNKS_PER_THREAD = 4;
+const CHUNKS_PER_THREAD = 8;
 
 /**
  * A float32 matmul on several threads, and the means to stop them.
@@ -79,7 +79,7 @@ export function createThreadedMatmul(
   const packBAt = tileAt(threads);
   const dataAt = packBAt + Math.ceil(NC / nr) * nr * KC * 4;
   const rt = new WasmRuntime(api, dataAt + (1 << 20), MAX_BYTES);
-  const module = new api.Module(matmulModuleBytes(tile, MAX_BYTES / PAGE));
+  const module = compiled(api, tile);
   const ex = rt.instantiateModule(module);
   const rows = ex['rows'] as Fn;
   const packB = ex['packB'] as Fn;
@@ -147,6 +147,20 @@ export function createThreadedMatmul(
  */
 function rowsPerChunk(m: number, threads: number, mr: number, mc: number): number {
   return Math.min(mc, Math.ceil(m / (threads * CHUNKS_PER_THREAD) / mr) * mr);
+}
+
+let cache: { api: WasmApi; tile: MicroTile; module: object } | null = null;
+
+/**
+ * The shared-memory matmul module, compiled once: V8 starts wasm code in its
+ * baseline tier and optimises hot functions as they run, so a module kept
+ * across `setNumThreads` calls keeps its optimised code.
+ */
+function compiled(api: WasmApi, tile: MicroTile): object {
+  if (cache === null || cache.api !== api || cache.tile !== tile) {
+    cache = { api, tile, module: new api.Module(matmulModuleBytes(tile, MAX_BYTES / PAGE)) };
+  }
+  return cache.module;
 }
 
 function align(bytes: number): number {
