@@ -89,9 +89,13 @@ describe.skipIf(wasm === null)('matmul on two threads', () => {
     [2, 67, 300, 1030],
   ];
 
-  it('runs two threads once started', () => {
+  it('runs two threads once started, and keeps them when asked again', async () => {
     expect(getNumThreads()).toBe(2);
-    expect(threadedMatmul()?.ready()).toBe(true);
+    const running = threadedMatmul();
+    expect(running?.ready()).toBe(true);
+    await setNumThreads({ threads: 2, spawn });
+    await setNumThreads(2);
+    expect(threadedMatmul()).toBe(running);
   });
 
   it.each(SHAPES)('[%i, %i, %i] · [., ., %i] in every transpose matches the reference', (B, M, K, N) => {

@@ -45,7 +45,9 @@ const START_TIMEOUT_MS = 10_000;
  * page). Workers never keep a Node process alive.
  *
  * The returned promise resolves once every worker has started; products
- * computed before then use one thread. `setNumThreads(1)` stops the workers.
+ * computed before then use the threads already running. Asking for the count
+ * already running (with the same `spawn`, or none) keeps the workers;
+ * `setNumThreads(1)` stops them.
  *
  * @example
  * ```ts
@@ -72,6 +74,10 @@ export function setNumThreads(options: number | NumThreadsOptions): Promise<void
     );
   }
   if (threads > 1) checkThreadSupport();
+  // Asking again for what runs keeps the workers (a benchmark or app may set its count before each use).
+  if (threads === getNumThreads() && (spawn === undefined || spawn === lastSpawn)) {
+    return threaded === null ? Promise.resolve() : whenReady(threaded);
+  }
   threaded?.stop();
   threaded = null;
   if (spawn !== undefined) lastSpawn = spawn;
