@@ -28,6 +28,7 @@ async function loadLibs() {
     }
   };
   await tryLoad('tapegrad', async () => createTapegrad('wasm'));
+  await tryLoad('tapegrad-2t', async () => (await import('./libs/tapegrad-threads.mjs')).createTapegradThreads(2));
   await tryLoad('tapegrad-js', async () => createTapegrad('js'));
   await tryLoad('tfjs-cpu', async () => (await import('./libs/tfjs.mjs')).createTfjs('cpu'));
   await tryLoad('tfjs-wasm', async () => (await import('./libs/tfjs.mjs')).createTfjs('wasm'));
@@ -61,7 +62,7 @@ async function row(workload, label, unit, make, toFigure, opts = {}) {
   printRow(rows.at(-1));
 }
 
-const order = ['tapegrad', 'tapegrad-js', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'jax-js-jit'];
+const order = ['tapegrad', 'tapegrad-2t', 'tapegrad-js', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'jax-js-jit'];
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
 
 function bestPeer(r) {
@@ -74,12 +75,14 @@ function bestPeer(r) {
 }
 
 function ratio(r) {
-  const t = r.result.tapegrad?.value;
   const b = bestPeer(r);
-  if (t === undefined || b === null) return '';
+  if (b === null) return '';
   // > 1 means tapegrad is better, whatever the unit.
-  const x = r.higherIsBetter ? t / b.value : b.value / t;
-  return `${x.toFixed(2)}× vs ${b.name}`;
+  const of = (t) => (r.higherIsBetter ? t / b.value : b.value / t).toFixed(2) + '×';
+  const one = r.result.tapegrad?.value;
+  const two = r.result['tapegrad-2t']?.value;
+  if (one === undefined) return '';
+  return `${of(one)}${two === undefined ? '' : ` (2 threads ${of(two)})`} vs ${b.name}`;
 }
 
 let headerPrinted = false;

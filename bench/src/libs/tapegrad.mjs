@@ -13,7 +13,11 @@ export function createTapegrad(backend) {
   const activate = () => tg.setBackend(backend);
   return {
     name,
-    activate,
+    // The threaded rows (tapegrad-threads.mjs) change a process-wide setting: back to one thread.
+    activate: async () => {
+      activate();
+      await tg.setNumThreads(1);
+    },
     w1(N) {
       activate();
       const a = rand([N, N], 1);
