@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tapegrad\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@tapegrad\/core\/node$/, replacement: src('./packages/core/src/node/index.ts') },
       { find: /^@tapegrad\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@tapegrad\/nn\/node$/, replacement: src('./packages/nn/src/node/index.ts') },
       { find: /^@tapegrad\/nn$/, replacement: src('./packages/nn/src/index.ts') },

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', node: 'src/node/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
@@ -10,5 +10,7 @@ export default defineConfig({
   splitting: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['fast-check'],
+  external: ['fast-check', /^node:/],
+  // Node's types for the ./node entry only; the others are checked without them (tsconfig.json).
+  tsconfig: 'tsconfig.build.json',
 });

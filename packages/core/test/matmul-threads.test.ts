@@ -1,13 +1,13 @@
-import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumThreads, jsBackend, randn, setNumThreads, wasmBackend, type TypedArray, type View } from '@tapegrad/core';
+import { workerThread } from '@tapegrad/core/node';
 import { threadedMatmul } from '../src/backend/num-threads.js';
 
 // The threaded wasm matmul against the reference backend, on shapes that are
 // not multiples of the tiles, transposed and broadcast operands; and the
 // configuration's errors. Threads are off again after this file.
 const wasm = wasmBackend();
-const spawn = (source: string): Worker => new Worker(source, { eval: true });
+const spawn = workerThread;
 
 /** A deterministic generator, so that failures reproduce. */
 function randomF32(n: number, seed: number): Float32Array {

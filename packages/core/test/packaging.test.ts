@@ -55,6 +55,23 @@ describe('built packages, loaded as a user would', () => {
     expect(cjs.trim()).toBe('true');
   });
 
+  it('@tapegrad/core/node runs matmuls on two threads in ESM and CommonJS, and the process exits', () => {
+    const program = (load: string) => `
+      ${load}
+      await core.setNumThreads({ threads: 2, spawn: node.workerThread });
+      const a = core.randn([300, 200], { generator: new core.Generator(1) });
+      const b = core.randn([200, 310], { generator: new core.Generator(2) });
+      const two = a.matmul(b).toArray();
+      await core.setNumThreads(1);
+      console.log(JSON.stringify({ threads: 2, same: JSON.stringify(a.matmul(b).toArray()) === JSON.stringify(two) }));
+    `;
+    const esm = runNode(['--input-type=module', '-e', program(`const core = await import('@tapegrad/core'); const node = await import('@tapegrad/core/node');`)]);
+    const cjs = runNode(['-e', `(async () => { ${program(`const core = require('@tapegrad/core'); const node = require('@tapegrad/core/node');`)} })()`]);
+    // One thread or two, each element is summed in the same order.
+    expect(JSON.parse(esm)).toEqual({ threads: 2, same: true });
+    expect(JSON.parse(cjs)).toEqual({ threads: 2, same: true });
+  });
+
   for (const pkg of packages) {
     it(`@tapegrad/${pkg} has an exports map with ESM, CJS and types, and no side effects`, () => {
       const m = manifest(pkg);

@@ -11,17 +11,16 @@ import type { WorkerLike } from './wasm/worker-like.js';
  *
  * @example
  * ```ts
- * import { Worker } from 'node:worker_threads';
- * const options: NumThreadsOptions = { threads: 2, spawn: (src) => new Worker(src, { eval: true }) };
+ * import { workerThread } from '@tapegrad/core/node';
+ * const options: NumThreadsOptions = { threads: 2, spawn: workerThread };
  * ```
  */
 export interface NumThreadsOptions {
   /** Threads in all, the calling one included: 2 is the caller and one worker; 1 switches workers off. */
   readonly threads: number;
   /**
-   * Starts a worker running the JavaScript `source` (Node:
-   * `new Worker(source, { eval: true })`; browser: a Worker on a Blob URL of
-   * it). Needed the first time more than one thread is asked for; later calls
+   * Starts a worker running the JavaScript `source` (Node: `workerThread`
+   * from `@tapegrad/core/node`; a browser: a Worker on a Blob URL of it). Needed the first time more than one thread is asked for; later calls
    * reuse the last one given.
    */
   readonly spawn?: (source: string) => WorkerLike;
@@ -51,10 +50,10 @@ const START_TIMEOUT_MS = 10_000;
  *
  * @example
  * ```ts
- * import { Worker } from 'node:worker_threads';
  * import { randn, setNumThreads } from '@tapegrad/core';
+ * import { workerThread } from '@tapegrad/core/node';
  *
- * await setNumThreads({ threads: 2, spawn: (src) => new Worker(src, { eval: true }) });
+ * await setNumThreads({ threads: 2, spawn: workerThread });
  * randn([512, 512]).matmul(randn([512, 512])); // on two threads
  * await setNumThreads(1);                        // back to one
  * ```
@@ -70,7 +69,7 @@ export function setNumThreads(options: number | NumThreadsOptions): Promise<void
   const start = spawn ?? lastSpawn;
   if (threads > 1 && start === null) {
     throw new TapegradError(
-      `setNumThreads: ${threads} threads need a spawn function (source: string) => WorkerLike, such as (src) => new Worker(src, { eval: true }) with Worker from node:worker_threads`,
+      `setNumThreads: ${threads} threads need a spawn function (source: string) => WorkerLike, such as workerThread from @tapegrad/core/node`,
     );
   }
   if (threads > 1) checkThreadSupport();

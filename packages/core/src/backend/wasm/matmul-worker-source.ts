@@ -2,25 +2,25 @@ import { CHUNKS, CLOSED, COMPLETED, FAILED, NEXT, READY, SEQ, SPINS, STOP, TASK 
 
 /**
  * The source of a matmul worker, as a string so that core ships no worker
- * file and needs no bundler support: the user's `spawn` runs it (Node:
- * `new Worker(source, { eval: true })`; browser: a `Blob` URL). Its first
+ * file and needs no bundler support: the user's `spawn` runs it (a browser:
+ * from a `Blob` URL; Node: `workerThread` from `@tapegrad/core/node`). Its first
  * message carries `{ memory, module, control, aPack, tile }`: the shared
  * memory, the compiled matmul module, the control block's byte address, and
  * this thread's own packed-A region and edge tile. It instantiates the module,
  * then loops forever: wait for a round, claim chunks of rows until none is
  * left (the loop of `claimChunk`), run `rows` on each, count it finished.
  *
- * It finds its message port without importing anything: `require` exists in
- * a Node eval'd worker, `self` in a browser worker.
+ * It imports nothing: in a browser worker it listens on `self`; elsewhere the
+ * spawner hands the first message to the script's `start` function
+ * (`workerThread` appends a line that does it through `parentPort`).
  *
  * @example
  * ```ts
- * new Worker(matmulWorkerSource(), { eval: true });
+ * new Worker(URL.createObjectURL(new Blob([matmulWorkerSource()])));
  * ```
  */
 export function matmulWorkerSource(): string {
   return `'use strict';
-const port = typeof require === 'function' ? require('node:worker_threads').parentPort : self;
 function start(d) {
   const rows = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports.rows;
   const i32 = new Int32Array(d.memory.buffer);
@@ -55,9 +55,11 @@ function start(d) {
       Atomics.notify(i32, base + ${COMPLETED});
     }
   }
-  if (typeof port.close === 'function') port.close();
+  // A browser worker ends itself; a Node worker ends when its script has nothing left to run.
+  if (typeof close === 'function') close();
 }
-if (typeof port.once === 'function') port.once('message', start);
-else port.addEventListener('message', (e) => start(e.data), { once: true });
+if (typeof self !== 'undefined' && typeof self.addEventListener === 'function') {
+  self.addEventListener('message', (e) => start(e.data), { once: true });
+}
 `;
 }

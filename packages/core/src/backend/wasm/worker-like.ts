@@ -6,8 +6,7 @@
  *
  * @example
  * ```ts
- * import { Worker } from 'node:worker_threads';
- * const spawn = (source: string): WorkerLike => new Worker(source, { eval: true });
+ * const spawn = (source: string): WorkerLike => new Worker(URL.createObjectURL(new Blob([source])));
  * ```
  */
 export interface WorkerLike {

@@ -1,0 +1,1 @@
+export { workerThread } from './worker-thread.js';
