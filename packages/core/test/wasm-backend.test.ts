@@ -198,6 +198,22 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     expectClose(be.binary('gt', x, bias, 'bool'), jsBackend.binary('gt', x, bias, 'bool'), 0);
   });
 
+  it('float32 arithmetic with a bool operand (a ReLU mask) matches the reference, either side and broadcast', () => {
+    const x = contiguous(randomF32(1000, 5), [10, 100]);
+    const mask = contiguous(Uint8Array.from(randomF32(1000, 6), (v) => (v > 0 ? 1 : 0)), [10, 100]);
+    const row: View = { data: mask.data, shape: [10, 100], strides: [0, 1], offset: 0 };
+    for (const op of ['mul', 'add', 'sub', 'maximum'] as const) {
+      for (const m of [mask, row]) {
+        expectClose(be.binary(op, x, m, 'float32'), jsBackend.binary(op, x, m, 'float32'), 0);
+        expectClose(be.binary(op, m, x, 'float32'), jsBackend.binary(op, m, x, 'float32'), 0);
+      }
+    }
+    // −x·0 keeps its sign, as in the reference.
+    const neg = contiguous(new Float32Array(300).fill(-2), [300]);
+    const zero = contiguous(new Uint8Array(300), [300]);
+    expect(Object.is(be.binary('mul', neg, zero, 'float32')[7], -0)).toBe(true);
+  });
+
   it('sum over all, trailing and leading dims, and others', () => {
     const cases: [number[], number[]][] = [
       [[40_001], [0]],

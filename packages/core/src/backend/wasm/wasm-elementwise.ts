@@ -84,7 +84,10 @@ export function createWasmElementwise(
     const fns = binaryFns.get(op);
     const n = numel(a);
     if (fns === undefined || outDtype !== fns.out || n < MIN_ELEMENTS) return null;
-    if (!(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
+    // A bool operand of float32 arithmetic (ReLU's mask times its gradient) is
+    // widened to 0/1 floats as its chunks are copied in (`Float32Array.set`
+    // converts natively), which is exactly the reference's promotion.
+    if (!streamsAsFloat(a, fns.out) || !streamsAsFloat(b, fns.out) || !(a.data instanceof Float32Array || b.data instanceof Float32Array)) return null;
     const la = streamLayout(a);
     const lb = streamLayout(b);
     if (la?.kind === 'contiguous' && lb === null) return perRun(fns.vs, a, b, outDtype, false);
@@ -161,6 +164,11 @@ export function createWasmElementwise(
   }
 
   return { unary, binary };
+}
+
+/** Whether `v` can be streamed into float32 buffers for a kernel with output `out`. */
+function streamsAsFloat(v: View, out: DType): boolean {
+  return v.data instanceof Float32Array || (out === 'float32' && v.data instanceof Uint8Array);
 }
 
 /** Runs shorter than this cost more in calls than the reference loop. */
