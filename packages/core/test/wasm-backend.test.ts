@@ -90,6 +90,22 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     }
   });
 
+  it('tanh at its edges and across both of its forms, to a few ulps relative', () => {
+    const xs = [0, -0, NaN, Infinity, -Infinity, 1e-30, -1e-30, 1e-8, -3e-5, 0.1, 0.6249, -0.6249, 0.625, 0.6251, -0.7, 1, 2.5, -5, 9, 10, 44, -100];
+    for (let k = 0; k < 200; k++) xs.push((k - 100) * 0.013); // −1.3 … 1.3, across the switch at 0.625
+    const x = new Float32Array(512);
+    x.set(xs);
+    const v = contiguous(x, [512]);
+    const got = be.unary('tanh', v, 'float32');
+    const want = jsBackend.unary('tanh', v, 'float32');
+    for (let i = 0; i < xs.length; i++) {
+      const [g, w] = [got[i]!, want[i]!];
+      if (Number.isNaN(w)) expect(g).toBeNaN();
+      else if (w === 0) expect(Object.is(g, w)).toBe(true); // the sign of zero too
+      else expect({ x: x[i], rel: Math.abs(g - w) / Math.abs(w) <= 4e-7 }).toEqual({ x: x[i], rel: true });
+    }
+  });
+
   it('relu maps NaN and −0 to 0, as the reference does', () => {
     const x = new Float32Array(300).fill(NaN);
     x[1] = -0;

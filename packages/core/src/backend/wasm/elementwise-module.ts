@@ -13,6 +13,9 @@ import {
   i8x16Splat16,
   i32ShrU,
   v128And,
+  v128Bitselect,
+  v128Or,
+  i32x4Splat4,
   f32x4Div,
   f32x4HighToLow,
   f32x4Max,
@@ -67,7 +70,7 @@ export type SimdBinary = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
  * const op: SimdUnary = 'exp';
  * ```
  */
-export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'exp' | 'sigmoid';
+export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'exp' | 'sigmoid' | 'tanh';
 
 /**
  * The float32 comparisons the wasm backend runs, with bool (one byte) output.
@@ -100,7 +103,7 @@ export const SIMD_ADDC: readonly SimdAddc[] = ['mul', 'div', 'sub'];
 /** The binary kernels, as a list (for lookups by name). */
 export const SIMD_BINARY: readonly SimdBinary[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 /** The unary kernels, as a list. */
-export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid'];
+export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh'];
 
 const BIN: Record<SimdBinary, (a: Code, b: Code) => Code> = {
   add: f32x4Add,
@@ -180,9 +183,36 @@ function compareKernels(op: SimdCompare): WasmFunction[] {
   ];
 }
 
-/** `op(n, x, out)`. Locals: 3 = i, 4..6 = v128 temporaries. */
+// Cephes' tanhf: tanh x = x + x·z·Q(z), z = x², good to about one ulp for |x| < 0.625.
+const TANH_Q = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1];
+
+/**
+ * tanh on four lanes: the odd polynomial below 0.625, where `1 − 2/(e²ˣ + 1)`
+ * would lose digits to cancellation, and that form with the SIMD exp above
+ * it (e²ˣ = ∞ gives exactly 1), its sign copied from x. −0 stays −0 and NaN
+ * stays NaN. Locals `v` (x), `t`, `u`, `w`, `s`, `m`.
+ */
+function tanhSimd(load: Code, v: number, t: number, u: number, w: number, s: number, m: number): Code {
+  const c = f32x4Splat4;
+  let q: Code = c(TANH_Q[0]!);
+  for (const k of TANH_Q.slice(1)) q = f32x4Add(f32x4Mul(q, get(t)), c(k));
+  const large = f32x4Sub(c(1), f32x4Div(c(2), f32x4Add(c(1), expSimd(w, t, s))));
+  // Both forms on |x|, the sign of x put back last: so that −0 stays −0.
+  return [
+    ...set(v, load),
+    ...set(w, f32x4Abs(get(v))),
+    ...set(t, f32x4Mul(get(w), get(w))),
+    ...set(u, f32x4Add(f32x4Mul(f32x4Mul(q, get(t)), get(w)), get(w))),
+    ...set(m, f32x4Compare('lt', get(w), c(0.625))),
+    ...set(w, f32x4Mul(get(w), c(2))),
+    ...set(u, v128Bitselect(get(u), large, get(m))),
+    ...v128Or(get(u), v128And(get(v), i32x4Splat4(-0x80000000))),
+  ];
+}
+
+/** `op(n, x, out)`. Locals: 3 = i, 4.. = v128 temporaries. */
 function unaryKernel(op: SimdUnary): WasmFunction {
-  const [n, x, out, i, v, t, u] = [0, 1, 2, 3, 4, 5, 6];
+  const [n, x, out, i, v, t, u, w, s, m] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const load = v128Load(i32Add(get(x), get(i)));
   const zero = f32x4Splat4(0);
   const one = f32x4Splat4(1);
@@ -195,9 +225,11 @@ function unaryKernel(op: SimdUnary): WasmFunction {
     exp: [...set(v, load), ...expSimd(v, t, u)],
     // 1 / (1 + e⁻ˣ) is accurate in float32 on both sides: e⁻ˣ = ∞ gives 0.
     sigmoid: [...set(v, f32x4Neg(load)), ...f32x4Div(one, f32x4Add(one, [...expSimd(v, t, u)]))],
+    tanh: tanhSimd(load, v, t, u, w, s, m),
   };
   const body = vectors(n, i, [v128Store(i32Add(get(out), get(i)), value[op])]);
-  return { name: op, params: ['i32', 'i32', 'i32'], results: [], locals: ['i32', 'v128', 'v128', 'v128'], body };
+  const locals: ValType[] = ['i32', ...Array<ValType>(op === 'tanh' ? 6 : 3).fill('v128')];
+  return { name: op, params: ['i32', 'i32', 'i32'], results: [], locals, body };
 }
 
 /**
@@ -266,10 +298,12 @@ function sumCols(): WasmFunction {
   return { name: 'sumCols', params: ['i32', 'i32', 'i32', 'i32'], results: [], locals: ['i32', 'i32', 'i32', 'v128', 'i32'], body };
 }
 
+const TRANSCENDENTAL: readonly SimdUnary[] = ['exp', 'sigmoid', 'tanh'];
+
 /**
  * The bytes of the elementwise kernels, as several modules that share the
  * imported memory: the sums, the arithmetic (`{op}_vv/_vs/_sv`), the
- * comparisons, the unary kernels, and the fused in-place `addc` kernels. Each stays under the 4 KB that browsers
+ * comparisons, the unary kernels (the transcendental ones apart), and the fused in-place `addc` kernels. Each stays under the 4 KB that browsers
  * allow to compile synchronously on the main thread.
  *
  * @example
@@ -282,7 +316,9 @@ export function elementwiseModuleBytes(): Uint8Array[] {
     emitModule([sumRange(), sumRows(0), sumCols()]),
     emitModule(SIMD_BINARY.flatMap(binaryKernels)),
     emitModule(SIMD_COMPARE.flatMap(compareKernels)),
-    emitModule(SIMD_UNARY.map(unaryKernel)),
+    // The transcendental kernels in a module of their own: together they would pass 4 KB.
+    emitModule(SIMD_UNARY.filter((op) => !TRANSCENDENTAL.includes(op)).map(unaryKernel)),
+    emitModule(TRANSCENDENTAL.map(unaryKernel)),
     emitModule(SIMD_ADDC.flatMap(addcKernels)),
   ];
 }

@@ -238,6 +238,8 @@ export const i16x8NarrowI32x4S = v2(0x85);
 export const i8x16NarrowI16x8S = v2(0x65);
 /** `v128.and`. @example `v128And(a, b)` */
 export const v128And = v2(0x4e);
+/** `v128.bitselect`: bits of `a` where `mask` is 1, of `b` where it is 0. @example `v128Bitselect(a, b, lanesLt)` */
+export const v128Bitselect = (a: Code, b: Code, mask: Code): Code => [...a, ...b, ...mask, ...simd(0x52)];
 /** `v128.const` of sixteen equal bytes. @example `i8x16Splat16(1)` */
 export const i8x16Splat16 = (x: number): Code => [...simd(0x0c), ...Array<number>(16).fill(x & 0xff)];
 /** `v128.or`. @example `v128Or(a, b)` */
