@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const docsDir = fileURLToPath(new URL('..', import.meta.url));
 const root = join(docsDir, '..');
-const blocksDir = join(docsDir, 'test', '.blocks');
+// One directory per test process: the suite runs once per backend, possibly at the same time.
+const blocksDir = join(docsDir, 'test', '.blocks', `${process.env['TAPEGRAD_BACKEND'] ?? 'default'}-${process.pid}`);
 
 interface Block {
   readonly file: string;
