@@ -106,6 +106,22 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     }
   });
 
+  it('log at its edges, on subnormals and around 1, to a few ulps relative', () => {
+    const xs = [0, -0, -1, -1e-30, NaN, Infinity, -Infinity, 1, 1 + 2 ** -23, 1 - 2 ** -24, 0.7071, 0.70711, 0.5, 2, 1e-38, 1e-40, 1.4e-45, 3.4e38, 1e-10, 123.456];
+    for (let k = 1; k <= 200; k++) xs.push(k * 0.0137); // 0.0137 … 2.74, across the switch at √½
+    const x = new Float32Array(512).fill(1);
+    x.set(xs);
+    const v = contiguous(x, [512]);
+    const got = be.unary('log', v, 'float32');
+    const want = jsBackend.unary('log', v, 'float32');
+    for (let i = 0; i < xs.length; i++) {
+      const [g, w] = [got[i]!, want[i]!];
+      if (Number.isNaN(w)) expect(g).toBeNaN();
+      else if (!Number.isFinite(w) || w === 0) expect({ x: x[i], g }).toEqual({ x: x[i], g: w });
+      else expect({ x: x[i], ok: Math.abs(g - w) <= 4e-7 * Math.abs(w) + 1.2e-7 * 2 ** -23 }).toEqual({ x: x[i], ok: true });
+    }
+  });
+
   it('relu maps NaN and −0 to 0, as the reference does', () => {
     const x = new Float32Array(300).fill(NaN);
     x[1] = -0;

@@ -16,6 +16,9 @@ import {
   v128Bitselect,
   v128Or,
   i32x4Splat4,
+  f32x4ConvertI32x4S,
+  i32x4Sub,
+  i32x4ShrS,
   f32x4Div,
   f32x4HighToLow,
   f32x4Max,
@@ -70,7 +73,7 @@ export type SimdBinary = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
  * const op: SimdUnary = 'exp';
  * ```
  */
-export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'exp' | 'sigmoid' | 'tanh';
+export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'exp' | 'sigmoid' | 'tanh' | 'log';
 
 /**
  * The float32 comparisons the wasm backend runs, with bool (one byte) output.
@@ -103,7 +106,7 @@ export const SIMD_ADDC: readonly SimdAddc[] = ['mul', 'div', 'sub'];
 /** The binary kernels, as a list (for lookups by name). */
 export const SIMD_BINARY: readonly SimdBinary[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 /** The unary kernels, as a list. */
-export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh'];
+export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh', 'log'];
 
 const BIN: Record<SimdBinary, (a: Code, b: Code) => Code> = {
   add: f32x4Add,
@@ -210,6 +213,44 @@ function tanhSimd(load: Code, v: number, t: number, u: number, w: number, s: num
   ];
 }
 
+// Cephes' logf: log(1 + f) = f − f²/2 + f³·L(f) on √½ − 1 ≤ f < √2 − 1, to about one ulp.
+const LOG_L = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];
+const SQRT_HALF = 0.707106781186547524;
+const MIN_NORMAL = 1.17549435e-38;
+
+/**
+ * log on four lanes: x = m·2ᵉ with m in [½, 1) read from the bits (subnormals
+ * scaled by 2²³ first), m moved to [√½, √2) so that f = m − 1 is small, then
+ * Cephes' polynomial and e·ln 2 in two parts. 0 gives −∞, negatives NaN, and
+ * NaN and +∞ themselves. Locals `v` (x), `t`, `u`, `w`, `s`, `m`.
+ */
+function logSimd(load: Code, v: number, t: number, u: number, w: number, s: number, m: number): Code {
+  const c = f32x4Splat4;
+  const int = i32x4Splat4;
+  let poly: Code = c(LOG_L[0]!);
+  for (const k of LOG_L.slice(1)) poly = f32x4Add(f32x4Mul(poly, get(u)), c(k));
+  return [
+    ...set(v, load),
+    ...set(m, f32x4Compare('lt', get(v), c(MIN_NORMAL))),
+    ...set(u, v128Bitselect(f32x4Mul(get(v), c(8388608)), get(v), get(m))),
+    // e (as an integer), less 23 where the input was scaled; m in [½, 1).
+    ...set(t, i32x4Sub(i32x4Sub(i32x4ShrS(get(u), i32(23)), int(126)), v128And(get(m), int(23)))),
+    ...set(u, v128Or(v128And(get(u), int(-0x7f800001)), int(0x3f000000))),
+    ...set(t, f32x4ConvertI32x4S(get(t))),
+    // Below √½: e − 1 and f = 2m − 1; else f = m − 1.
+    ...set(s, f32x4Compare('lt', get(u), c(SQRT_HALF))),
+    ...set(t, f32x4Sub(get(t), v128And(get(s), c(1)))),
+    ...set(u, f32x4Sub(f32x4Add(get(u), v128And(get(s), get(u))), c(1))),
+    ...set(w, f32x4Mul(get(u), get(u))),
+    // f + (f³·L(f) − f²/2 + e·ln2_lo) + e·ln2_hi
+    ...set(s, f32x4Add(f32x4Sub(f32x4Mul(f32x4Mul(poly, get(u)), get(w)), f32x4Mul(get(w), c(0.5))), f32x4Mul(get(t), c(-2.12194440e-4)))),
+    ...set(s, f32x4Add(f32x4Add(get(u), get(s)), f32x4Mul(get(t), c(0.693359375)))),
+    ...set(s, v128Bitselect(c(-Infinity), get(s), f32x4Compare('eq', get(v), c(0)))),
+    ...set(s, v128Bitselect(c(NaN), get(s), f32x4Compare('lt', get(v), c(0)))),
+    ...v128Bitselect(get(v), get(s), v128Or(f32x4Compare('ne', get(v), get(v)), f32x4Compare('eq', get(v), c(Infinity)))),
+  ];
+}
+
 /** `op(n, x, out)`. Locals: 3 = i, 4.. = v128 temporaries. */
 function unaryKernel(op: SimdUnary): WasmFunction {
   const [n, x, out, i, v, t, u, w, s, m] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -226,9 +267,10 @@ function unaryKernel(op: SimdUnary): WasmFunction {
     // 1 / (1 + e⁻ˣ) is accurate in float32 on both sides: e⁻ˣ = ∞ gives 0.
     sigmoid: [...set(v, f32x4Neg(load)), ...f32x4Div(one, f32x4Add(one, [...expSimd(v, t, u)]))],
     tanh: tanhSimd(load, v, t, u, w, s, m),
+    log: logSimd(load, v, t, u, w, s, m),
   };
   const body = vectors(n, i, [v128Store(i32Add(get(out), get(i)), value[op])]);
-  const locals: ValType[] = ['i32', ...Array<ValType>(op === 'tanh' ? 6 : 3).fill('v128')];
+  const locals: ValType[] = ['i32', ...Array<ValType>(op === 'tanh' || op === 'log' ? 6 : 3).fill('v128')];
   return { name: op, params: ['i32', 'i32', 'i32'], results: [], locals, body };
 }
 
@@ -298,7 +340,7 @@ function sumCols(): WasmFunction {
   return { name: 'sumCols', params: ['i32', 'i32', 'i32', 'i32'], results: [], locals: ['i32', 'i32', 'i32', 'v128', 'i32'], body };
 }
 
-const TRANSCENDENTAL: readonly SimdUnary[] = ['exp', 'sigmoid', 'tanh'];
+const TRANSCENDENTAL: readonly SimdUnary[] = ['exp', 'sigmoid', 'tanh', 'log'];
 
 /**
  * The bytes of the elementwise kernels, as several modules that share the

@@ -246,6 +246,8 @@ export const i8x16Splat16 = (x: number): Code => [...simd(0x0c), ...Array<number
 export const v128Or = v2(0x50);
 /** `i32x4.trunc_sat_f32x4_s`. @example `i32x4TruncSatF32x4S(a)` */
 export const i32x4TruncSatF32x4S = v1(0xf8);
+/** `f32x4.convert_i32x4_s`. @example `f32x4ConvertI32x4S(get(e))` */
+export const f32x4ConvertI32x4S = v1(0xfa);
 /** `i32x4.add`. @example `i32x4Add(a, b)` */
 export const i32x4Add = v2(0xae);
 /** `i32x4.sub`. @example `i32x4Sub(a, b)` */
