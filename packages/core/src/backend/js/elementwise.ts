@@ -100,14 +100,25 @@ export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
   const n = size(x);
   const out = allocateUninit(outDtype, n);
   const d = x.data;
-  const offs = offsetsOrNull(x);
-  if (offs === null) {
+  if (isContiguous(x.shape, x.strides)) {
     const o = x.offset;
     for (let i = 0; i < n; i++) out[i] = f(d[o + i]!);
-  } else {
-    for (let i = 0; i < n; i++) out[i] = f(d[offs[i]!]!);
+    return out;
+  }
+  const { len, step, rows } = runsOf(x.shape, x.strides, x.offset);
+  let o = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const p = rows[r]!;
+    for (let j = 0; j < len; j++) out[o++] = f(d[p + j * step]!);
   }
   return out;
+}
+
+/** The runs of a view's last merged dim, in row-major order: their length, stride and starts. */
+function runsOf(shape: readonly number[], strides: readonly number[], offset: number): { len: number; step: number; rows: Int32Array } {
+  const layout = coalesce(shape, [strides]);
+  const last = layout.shape.length - 1;
+  return { len: layout.shape[last]!, step: layout.strides[0]![last]!, rows: rowOffsets(layout, [offset]).a };
 }
 
 /**
@@ -124,28 +135,27 @@ export function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): Typ
   const out = allocateUninit(outDtype, n);
   const ad = a.data;
   const bd = b.data;
-  if (isScalarLike(b)) {
+  const aFlat = isContiguous(a.shape, a.strides);
+  const bFlat = isContiguous(b.shape, b.strides);
+  if (aFlat && isScalarLike(b)) {
     const bv = bd[b.offset]!;
-    const ao = offsetsOrNull(a);
-    if (ao === null) for (let i = 0, o = a.offset; i < n; i++) out[i] = f(ad[o + i]!, bv);
-    else for (let i = 0; i < n; i++) out[i] = f(ad[ao[i]!]!, bv);
+    for (let i = 0, o = a.offset; i < n; i++) out[i] = f(ad[o + i]!, bv);
     return out;
   }
-  if (isScalarLike(a)) {
+  if (bFlat && isScalarLike(a)) {
     const av = ad[a.offset]!;
-    const bo = offsetsOrNull(b);
-    if (bo === null) for (let i = 0, o = b.offset; i < n; i++) out[i] = f(av, bd[o + i]!);
-    else for (let i = 0; i < n; i++) out[i] = f(av, bd[bo[i]!]!);
+    for (let i = 0, o = b.offset; i < n; i++) out[i] = f(av, bd[o + i]!);
     return out;
   }
-  if (isContiguous(a.shape, a.strides) && isContiguous(b.shape, b.strides)) {
+  if (aFlat && bFlat) {
     const oa = a.offset;
     const ob = b.offset;
     for (let i = 0; i < n; i++) out[i] = f(ad[oa + i]!, bd[ob + i]!);
     return out;
   }
-  // Strided or broadcast operands (a bias over channels, a transpose): run
-  // by run along the last dim, with no per-element offset table.
+  // Strided or broadcast operands (a bias over channels, a transpose, a
+  // scalar against a strided view): run by run along the last dim, with no
+  // per-element offset table.
   const layout = coalesce(a.shape, [a.strides, b.strides]);
   const last = layout.shape.length - 1;
   const len = layout.shape[last]!;

@@ -3,7 +3,7 @@ import type { View } from '../backend.js';
 import { matmulModuleBytes, type MicroTile } from './matmul-module.js';
 import { CONTROL_BYTES } from './thread-control.js';
 import { startThreadPool } from './thread-pool.js';
-import { viewSpan } from './view-span.js';
+import { stageOperands } from './matmul-operands.js';
 import type { Blocking } from './wasm-matmul.js';
 import type { WasmApi } from './wasm-api.js';
 import { WasmRuntime } from './wasm-runtime.js';
@@ -92,23 +92,12 @@ export function createThreadedMatmul(
     // Each thread needs a full micro-tile of rows, and some block must be worth splitting.
     if (M < threads * mr || M * Math.min(N, NC) * Math.min(K, KC) < MIN_BLOCK_WORK) return null;
     const out = allocateUninit('float32', B * M * N);
-    const sa = viewSpan(a)!;
-    const sb = viewSpan(b)!;
-    const aAt = dataAt;
-    const bAt = align(aAt + (sa.hi - sa.lo) * 4);
-    const cAt = align(bAt + (sb.hi - sb.lo) * 4);
-    try {
-      // Growing is safe here: the workers are idle between calls.
-      rt.reserve(cAt + out.length * 4);
-    } catch {
-      return null;
-    }
-    rt.f32.set(a.data.subarray(sa.lo, sa.hi), aAt >> 2);
-    rt.f32.set(b.data.subarray(sb.lo, sb.hi), bAt >> 2);
+    // Growing is safe here: the workers are idle between calls.
+    const staged = stageOperands(rt, a, b, dataAt, out.length);
+    if (staged === null) return null;
+    const { a0, b0, c: cAt } = staged;
     const [sab, sam, sak] = a.strides as [number, number, number];
     const [sbb, sbk, sbn] = b.strides as [number, number, number];
-    const a0 = aAt + (a.offset - sa.lo) * 4;
-    const b0 = bAt + (b.offset - sb.lo) * 4;
     const chunkRows = rowsPerChunk(M, threads, mr, MC);
     const chunks = Math.ceil(M / chunkRows);
     for (let p = 0; p < B; p++) {
@@ -161,8 +150,4 @@ function compiled(api: WasmApi, tile: MicroTile): object {
     cache = { api, tile, module: new api.Module(matmulModuleBytes(tile, MAX_BYTES / PAGE)) };
   }
   return cache.module;
-}
-
-function align(bytes: number): number {
-  return Math.ceil(bytes / 64) * 64;
 }

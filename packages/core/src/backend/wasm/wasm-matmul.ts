@@ -1,7 +1,7 @@
 import { allocate, allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { View } from '../backend.js';
 import { matmulModuleBytes, type MicroTile } from './matmul-module.js';
-import { viewSpan } from './view-span.js';
+import { stageOperands } from './matmul-operands.js';
 import type { WasmRuntime } from './wasm-runtime.js';
 
 type Fn = (...args: number[]) => void;
@@ -63,26 +63,11 @@ export function createWasmMatmul(
     // An empty sum is zero; otherwise the first block of k stores every element, so nothing is zeroed.
     if (B * M * N === 0 || K === 0) return allocate('float32', B * M * N);
     const out = allocateUninit('float32', B * M * N);
-    const sa = viewSpan(a)!;
-    const sb = viewSpan(b)!;
-    const aLen = sa.hi - sa.lo;
-    const bLen = sb.hi - sb.lo;
-    const aAt = dataAt;
-    const bAt = align(aAt + aLen * 4);
-    const cAt = align(bAt + bLen * 4);
-    try {
-      rt.reserve(cAt + out.length * 4);
-    } catch {
-      // Past what the engine lets a memory grow to (4 GB at most): the reference kernel needs no scratch.
-      return null;
-    }
-    const f32 = rt.f32;
-    f32.set(a.data.subarray(sa.lo, sa.hi), aAt >> 2);
-    f32.set(b.data.subarray(sb.lo, sb.hi), bAt >> 2);
+    const staged = stageOperands(rt, a, b, dataAt, out.length);
+    if (staged === null) return null;
+    const { a0, b0, c: cAt } = staged;
     const [sab, sam, sak] = a.strides as [number, number, number];
     const [sbb, sbk, sbn] = b.strides as [number, number, number];
-    const a0 = aAt + (a.offset - sa.lo) * 4;
-    const b0 = bAt + (b.offset - sb.lo) * 4;
     for (let p = 0; p < B; p++) {
       for (let jc = 0; jc < N; jc += NC) {
         const nc = Math.min(NC, N - jc);
@@ -101,8 +86,4 @@ export function createWasmMatmul(
     out.set(rt.f32.subarray(cAt >> 2, (cAt >> 2) + out.length));
     return out;
   };
-}
-
-function align(bytes: number): number {
-  return Math.ceil(bytes / 64) * 64;
 }
