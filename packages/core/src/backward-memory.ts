@@ -64,17 +64,19 @@ export class BackwardMemory {
    * gradient the same way instead of copying it).
    */
   canSteal(t: Tensor): boolean {
-    return this.made.get(t.storage) === 1 && !this.escaped.has(t.storage) && t.isContiguous() && t.offset === 0 && t.numel === t.storage.data.length;
+    return this.made.get(t.storage) === 1 && !this.escaped.has(t.storage) && t.isContiguous() && t.offset === 0 && t.numel === t.storage.length;
   }
 
   /** Releases every storage made in the pass that no slot holds and nothing took. */
   sweep(): void {
     if (this.made.size === 0) return; // small tensors are never tracked
+    const dead: Storage[] = [];
     for (const [s, n] of this.made) {
       if (n > 0) continue;
       this.made.delete(s);
-      if (!this.escaped.has(s)) releaseStorage(s);
+      if (!this.escaped.has(s)) dead.push(s);
     }
+    releaseAll(dead);
   }
 
   /**
@@ -84,9 +86,17 @@ export class BackwardMemory {
    */
   close(finished: boolean): void {
     closeAllocationScope(this.previous);
-    if (finished) {
-      for (const s of this.made.keys()) if (!this.escaped.has(s)) releaseStorage(s);
-    }
+    if (finished) releaseAll([...this.made.keys()].filter((s) => !this.escaped.has(s)));
     this.made.clear();
   }
+}
+
+/**
+ * Releases dead storages, the deferred ones first: forgetting their
+ * expressions frees the arrays they read, which are then released in turn.
+ */
+function releaseAll(dead: readonly Storage[]): void {
+  const computed = dead.filter((s) => s.isComputed);
+  for (const s of dead) if (!s.isComputed) releaseStorage(s);
+  for (const s of computed) releaseStorage(s);
 }

@@ -1,6 +1,7 @@
 import { getBackend } from './backend/active-backend.js';
 import type { BinaryKernel, UnaryKernel } from './backend/backend.js';
 import { isFloating, promoteTypes, type DType } from './dtype.js';
+import { deferredBinary, deferredSum, deferredUnary } from './fusion.js';
 import { broadcastView, fromData, kernelView, viewOf } from './ops/make.js';
 import type { Primitive, PrimitiveParams, ReduceParams } from './primitives.js';
 import { broadcastShapes, contiguousStrides, numelOf, viewStrides, type Shape } from './shape.js';
@@ -33,7 +34,8 @@ const unary =
   (op: UnaryKernel, outDtype: (d: DType) => DType): Forward<undefined> =>
   ([x]) => {
     const t = x!;
-    return fromData(getBackend().unary(op, kernelView(t), outDtype(t.dtype)), t.shape);
+    const dtype = outDtype(t.dtype);
+    return deferredUnary(op, t, dtype) ?? fromData(getBackend().unary(op, kernelView(t), dtype), t.shape);
   };
 
 const floatUnary = (op: UnaryKernel): Forward<undefined> => unary(op, floatOf);
@@ -43,8 +45,8 @@ const binary =
   (op: BinaryKernel, outDtype: (a: Tensor, b: Tensor) => DType): Forward<undefined> =>
   ([a, b]) => {
     const shape = broadcastShapes(op, a!.shape, b!.shape);
-    const data = getBackend().binary(op, broadcastView(a!, shape), broadcastView(b!, shape), outDtype(a!, b!));
-    return fromData(data, shape);
+    const dtype = outDtype(a!, b!);
+    return deferredBinary(op, a!, b!, shape, dtype) ?? fromData(getBackend().binary(op, broadcastView(a!, shape), broadcastView(b!, shape), dtype), shape);
   };
 
 const arith = (op: BinaryKernel): Forward<undefined> => binary(op, resultType);
@@ -64,6 +66,8 @@ const reduction =
   ([x], params) => {
     const t = x!;
     const dtype = (op === 'sum' || op === 'prod') && !isFloating(t.dtype) ? 'int32' : t.dtype;
+    const whole = op === 'sum' && params.dims.length === t.ndim ? deferredSum(t) : null;
+    if (whole !== null) return fromData(Float32Array.of(whole), keptShape(t.shape, params));
     return fromData(getBackend().reduce(op, kernelView(t), params.dims, dtype), keptShape(t.shape, params));
   };
 

@@ -125,6 +125,12 @@ export function outsideAllocationScope<T>(seen: readonly { readonly storage: Sto
  * ```
  */
 export function releaseStorage(storage: Storage): void {
+  if (!storage.isComputed) {
+    storage.abandon();
+    return;
+  }
+  // A deferred result still to be computed from this array: the collector will free it.
+  if (storage.hasReaders) return;
   if (registry !== null && registry.unregister(storage)) pending -= storage.data.byteLength;
   pool.release(storage.data);
 }
@@ -175,20 +181,37 @@ export function markRecyclable(array: TypedArray): void {
 /**
  * Asks the collector to hand `array` to the pool once `storage` is
  * unreachable, if the allocator made the array, no other Storage has claimed
- * it, and the pending budget allows.
+ * it, and the pending budget allows. `notifyScope` is false when a deferred
+ * Storage computes its array: the open scope (if any) saw the Storage when
+ * it was made, and one opened since did not make it.
  *
  * @example
  * ```ts
  * watchStorage(storage, storage.data);
  * ```
  */
-export function watchStorage(storage: Storage, array: TypedArray): void {
+export function watchStorage(storage: Storage, array: TypedArray, notifyScope = true): void {
   if (!unclaimed.delete(array)) return;
-  scope?.onCreate(storage);
+  if (notifyScope) scope?.onCreate(storage);
   if (registry === null || !enabled || pending + array.byteLength > maxPending) return;
   pending += array.byteLength;
   // The Storage is also the unregister token, for `releaseStorage`.
   registry.register(storage, array, storage);
+}
+
+/**
+ * Tells the open allocation scope about a deferred Storage (one whose array
+ * is computed on first read) as it is made, as it would be told about a
+ * computed one of the same size: the scope then counts its holders from the
+ * start and may release it, which forgets its expression if it never ran.
+ *
+ * @example
+ * ```ts
+ * watchDeferredStorage(storage);
+ * ```
+ */
+export function watchDeferredStorage(storage: Storage): void {
+  if (storage.length * 4 >= limits.minBytes) scope?.onCreate(storage);
 }
 
 /**

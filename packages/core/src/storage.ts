@@ -1,5 +1,27 @@
+import type { Fusion, FusedExpr } from './backend/backend.js';
+import { TapegradError } from './errors.js';
 import type { TypedArray } from './dtype.js';
-import { watchStorage } from './storage-recycling.js';
+import { watchDeferredStorage, watchStorage } from './storage-recycling.js';
+
+/**
+ * The float32 elements of a Storage that are not computed yet: an expression
+ * over other storages' arrays (`leaves`), computed by `fusion` the first time
+ * anyone reads the storage (see `fusion.ts`).
+ *
+ * @example
+ * ```ts
+ * const d: DeferredElements = { expr, nodes: 3, leaves: [x.storage], fusion, length: 4096 };
+ * ```
+ */
+export interface DeferredElements {
+  readonly expr: FusedExpr;
+  /** Nodes in `expr`, counting shared subtrees each time they appear. */
+  readonly nodes: number;
+  /** The storages whose arrays `expr` reads. */
+  readonly leaves: readonly Storage[];
+  readonly fusion: Fusion;
+  readonly length: number;
+}
 
 /**
  * The memory a tensor and all its views share, with a version counter that
@@ -8,6 +30,12 @@ import { watchStorage } from './storage-recycling.js';
  * collected, a large array the allocator made goes back to the storage pool,
  * so nothing may keep `data` (or a subarray of it) past the Storage's life.
  *
+ * A Storage may also be deferred: it holds an elementwise expression and
+ * computes its array on the first read of `data`. Until then it keeps the
+ * storages it reads alive, and they know it as a reader: before anything
+ * writes into one of them in place, its readers compute their arrays from the
+ * values they were made from ({@link Storage.prepareWrite}).
+ *
  * @example
  * ```ts
  * const s = new Storage(allocate('float32', 4));
@@ -15,7 +43,73 @@ import { watchStorage } from './storage-recycling.js';
  */
 export class Storage {
   version = 0;
-  constructor(readonly data: TypedArray) {
-    watchStorage(this, data);
+  /** Elements in the array (computed or not). */
+  readonly length: number;
+  private array: TypedArray | null;
+  private deferredElements: DeferredElements | null;
+  private readers: Set<Storage> | null = null;
+
+  constructor(source: TypedArray | DeferredElements) {
+    if (ArrayBuffer.isView(source)) {
+      this.array = source;
+      this.deferredElements = null;
+      this.length = source.length;
+      watchStorage(this, source);
+    } else {
+      this.array = null;
+      this.deferredElements = source;
+      this.length = source.length;
+      for (const leaf of source.leaves) (leaf.readers ??= new Set()).add(this);
+      watchDeferredStorage(this);
+    }
+  }
+
+  /** The elements, computed now if the storage was deferred. */
+  get data(): TypedArray {
+    return this.array ?? this.compute();
+  }
+
+  /** Whether the array exists (false while deferred, and after {@link Storage.abandon}). */
+  get isComputed(): boolean {
+    return this.array !== null;
+  }
+
+  /** The expression of a storage not computed yet, or null. */
+  get deferred(): DeferredElements | null {
+    return this.deferredElements;
+  }
+
+  /** Whether a deferred storage still reads this one. */
+  get hasReaders(): boolean {
+    return this.readers !== null && this.readers.size > 0;
+  }
+
+  /** Computes every deferred storage that reads this one: call before writing into it. */
+  prepareWrite(): void {
+    if (this.readers === null) return;
+    for (const r of [...this.readers]) r.compute();
+  }
+
+  /**
+   * Forgets the expression of a deferred storage that nobody can read any more
+   * (the backward pass knows when), so that the storages it read can be
+   * recycled. Reading it afterwards throws.
+   */
+  abandon(): void {
+    const d = this.deferredElements;
+    if (d === null) return;
+    this.deferredElements = null;
+    for (const leaf of d.leaves) leaf.readers?.delete(this);
+  }
+
+  private compute(): TypedArray {
+    const d = this.deferredElements;
+    if (d === null) throw new TapegradError('internal: a tensor was read after the backward pass released its storage');
+    const a = d.fusion.evaluate(d.expr, this.length);
+    this.array = a;
+    this.deferredElements = null;
+    for (const leaf of d.leaves) leaf.readers?.delete(this);
+    watchStorage(this, a, false);
+    return a;
   }
 }

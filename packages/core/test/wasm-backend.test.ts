@@ -2,21 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { elementwiseModuleBytes } from '../src/backend/wasm/elementwise-module.js';
 import { matmulModuleBytes } from '../src/backend/wasm/matmul-module.js';
 import { jsBackend, wasmBackend, type BinaryKernel, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
+import { rng } from './seeded-random.js';
 
 // Every kernel of the wasm backend against the reference backend, on the
 // layouts it accelerates (contiguous, scalar, broadcast rows), the ones it
 // hands back (strided, float64), and sizes that are not multiples of the SIMD
 // width, the chunk or the matmul tiles.
 const wasm = wasmBackend();
-
-/** A deterministic generator, so that failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function randomF32(n: number, seed: number, scale = 4): Float32Array {
   const r = rng(seed);

@@ -61,6 +61,47 @@ export type ReduceKernel = 'sum' | 'max' | 'min' | 'prod';
 export type ArgReduceKernel = 'argmax' | 'argmin';
 
 /**
+ * A float32 elementwise expression over operands of one length `n`, which a
+ * backend with {@link Fusion} evaluates in one pass without materialising any
+ * intermediate: leaves are `n` contiguous elements of an array from
+ * `offset`, or one number broadcast to all `n`.
+ *
+ * @example
+ * ```ts
+ * const a: FusedExpr = { kind: 'input', data: new Float32Array(8), offset: 0 };
+ * const e: FusedExpr = { kind: 'unary', op: 'exp', x: { kind: 'binary', op: 'mul', a, b: { kind: 'scalar', value: 0.5 } } };
+ * ```
+ */
+export type FusedExpr =
+  | { readonly kind: 'input'; readonly data: Float32Array; readonly offset: number }
+  | { readonly kind: 'scalar'; readonly value: number }
+  | { readonly kind: 'unary'; readonly op: UnaryKernel; readonly x: FusedExpr }
+  | { readonly kind: 'binary'; readonly op: BinaryKernel; readonly a: FusedExpr; readonly b: FusedExpr };
+
+/**
+ * What a backend offers for deferred float32 elementwise chains: the kernels it
+ * can fuse, and the two ways a chain is consumed (written out, or summed
+ * without being written).
+ *
+ * @example
+ * ```ts
+ * const f = getBackend().fusion;
+ * if (f !== undefined && f.unary.has('exp')) f.evaluate({ kind: 'unary', op: 'exp', x: leaf }, n);
+ * ```
+ */
+export interface Fusion {
+  readonly unary: ReadonlySet<UnaryKernel>;
+  readonly binary: ReadonlySet<BinaryKernel>;
+  /**
+   * The `n` elements of `e`, in fresh float32 storage, or written into `out`
+   * from `offset` (which `e` may read: each element is read before it is written).
+   */
+  evaluate(e: FusedExpr, n: number, out?: Float32Array, offset?: number): Float32Array;
+  /** The sum of the `n` elements of `e`, accumulated in float64 as the reference `sum` does. */
+  sum(e: FusedExpr, n: number): number;
+}
+
+/**
  * What a backend provides: storage and kernels, nothing of the tape. Every
  * kernel returns fresh contiguous storage of `outDtype` (row-major), except
  * `assign` and the `…InPlace` kernels, which write into a view of existing
@@ -74,6 +115,12 @@ export type ArgReduceKernel = 'argmax' | 'argmin';
  */
 export interface Backend {
   readonly name: string;
+  /**
+   * Deferred elementwise evaluation, where the backend has it: float32 chains
+   * of these kernels are then recorded as expressions and run in one pass when
+   * read (see `fusion.ts`).
+   */
+  readonly fusion?: Fusion;
   /** Zeroed storage for `n` elements. */
   alloc(dtype: DType, n: number): TypedArray;
   /** A contiguous copy of a view, converted to `outDtype`. */

@@ -4,6 +4,7 @@ import { elementwiseModuleBytes } from './wasm/elementwise-module.js';
 import { simdSupported } from './wasm/simd-support.js';
 import { wasmApi } from './wasm/wasm-api.js';
 import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwise.js';
+import { createWasmFusion } from './wasm/wasm-fusion.js';
 import { createWasmInPlace } from './wasm/wasm-in-place.js';
 import { MATMUL_BLOCKING, MATMUL_TILE } from './wasm/matmul-config.js';
 import { createWasmMatmul } from './wasm/wasm-matmul.js';
@@ -43,10 +44,12 @@ export function createWasmBackend(): Backend | null {
     const ip = createWasmInPlace(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);
     const mm = createWasmMatmul(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING);
+    const fusion = createWasmFusion(rt, ex, buffers);
     return {
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
       ...jsBackend,
       name: 'wasm',
+      fusion,
       copy: (x, outDtype) => typedCopy(x, outDtype) ?? jsBackend.copy(x, outDtype),
       assign: (dst, src) => {
         if (!typedAssign(dst, src)) jsBackend.assign(dst, src);

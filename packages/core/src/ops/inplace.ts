@@ -3,6 +3,7 @@ import type { View } from '../backend/backend.js';
 import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { resultType } from '../forward.js';
+import { accumulateDeferred } from '../fusion.js';
 import { isGradEnabled, noGrad } from '../grad-mode.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -36,7 +37,9 @@ function writeInto<T extends Tensor>(op: string, self: T, operands: readonly Ten
   if (isFloating(result.dtype) && !isFloating(self.dtype)) {
     throw new DTypeError(`${op}: the result type ${result.dtype} cannot be written into a ${self.dtype} tensor`);
   }
-  getBackend().assign(kernelView(self), broadcastView(result, self.shape));
+  const src = broadcastView(result, self.shape);
+  self.storage.prepareWrite();
+  getBackend().assign(kernelView(self), src);
   self.storage.version++;
   if (record && result.gradFn !== null) self.setGradFn(result.gradFn);
   return self;
@@ -140,6 +143,7 @@ function update<T extends Tensor>(op: string, self: T, operands: readonly Tensor
     throw new DTypeError(`${op}: the result type ${p.dtype} cannot be written into a ${self.dtype} tensor`);
   }
   if (operands.some((o) => aliases(self, o))) return writeInto(op, self, operands, compute);
+  self.storage.prepareWrite();
   p.run(kernelView(self));
   self.storage.version++;
   return self;
@@ -156,6 +160,7 @@ function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | '
     shape: broadcastShapes(name, self.shape, shapeOf(other)),
     dtype,
     run: (dst) => {
+      if (alpha === 1 && other instanceof Tensor && accumulateDeferred(name, dst, other)) return;
       const src = operandView(other, self, 0);
       if (alpha === 1) getBackend().binaryInPlace(name, dst, src);
       else getBackend().addcInPlace('mul', dst, src, scalarView(1, 'float64', self.shape, 1), sign * alpha);

@@ -90,6 +90,8 @@ function numericalJacobian(fn: Fn, inputs: readonly Tensor[], eps: number): Floa
       const n = x.requiresGrad ? x.numel : 0;
       const jac = new Float64Array(m * n);
       const data = x.storage.data;
+      // Perturbed in place below: anything still deferred over x is computed first.
+      if (n > 0) x.storage.prepareWrite();
       for (let j = 0; j < n; j++) {
         const orig = data[j]!;
         data[j] = orig + eps;

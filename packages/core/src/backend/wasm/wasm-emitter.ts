@@ -217,6 +217,8 @@ export const f32x4Div = v2(0xe7);
 export const f32x4Min = v2(0xe8);
 /** `f32x4.max` (NaN-propagating). @example `f32x4Max(a, b)` */
 export const f32x4Max = v2(0xe9);
+/** `f32x4.pmin`: `b < a ? b : a` per lane (one x64 instruction, unlike `min`). @example `f32x4Pmin(x, hi)` */
+export const f32x4Pmin = v2(0xea);
 /** `f32x4.pmax`: `a < b ? b : a` per lane. @example `f32x4Pmax(zero, x)` */
 export const f32x4Pmax = v2(0xeb);
 /** `f32x4.abs`. @example `f32x4Abs(a)` */

@@ -1,0 +1,150 @@
+import { getBackend } from './backend/active-backend.js';
+import type { BinaryKernel, Fusion, FusedExpr, UnaryKernel, View } from './backend/backend.js';
+import type { DType } from './dtype.js';
+import { contiguousStrides, isContiguous, type Shape } from './shape.js';
+import { Storage } from './storage.js';
+import { Tensor } from './tensor.js';
+
+// Deferred elementwise evaluation. On a backend with `fusion`, a large float32
+// unary or binary primitive whose operands are whole contiguous tensors (or
+// one value broadcast) does not run: its result is a Storage holding the
+// expression, which inlines the expressions of operands that are themselves
+// deferred. The first read of the storage (any kernel, `.data`, `item`)
+// computes it in one pass; a full `sum` of a deferred tensor never computes
+// it at all. `sum(exp(a*b + c) * 0.5)` thus reads a, b and c once and
+// allocates nothing, where running op by op would write and page in four
+// arrays of the inputs' size. Everything else (the tape, views, saved
+// tensors, in-place writes) sees an ordinary tensor.
+
+/** Smaller results run at once: their arrays are cheap and the tape overhead of small ops matters more. */
+const MIN_ELEMENTS = 4096;
+/** Longer expressions are cut: their result is computed, and later ops build on it. */
+const MAX_NODES = 32;
+
+interface Operand {
+  readonly expr: FusedExpr;
+  readonly nodes: number;
+  readonly leaves: readonly Storage[];
+}
+
+const NO_LEAVES: readonly Storage[] = [];
+
+type FoldedOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
+const FOLD: Record<FoldedOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  maximum: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)),
+  minimum: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)),
+};
+
+/** `t` as an operand of an expression over `n` elements, or null when it is not one. */
+function operand(t: Tensor, n: number): Operand | null {
+  if (t.dtype !== 'float32') return null;
+  if (isOneValue(t)) return { expr: { kind: 'scalar', value: t.storage.data[t.offset]! }, nodes: 1, leaves: NO_LEAVES };
+  if (t.numel !== n || !t.isContiguous()) return null;
+  const s = t.storage;
+  const d = s.deferred;
+  if (d !== null && t.offset === 0 && s.length === n) return d;
+  return { expr: { kind: 'input', data: s.data as Float32Array, offset: t.offset }, nodes: 1, leaves: [s] };
+}
+
+/** Whether every element of `t` is one storage position (a 0-d tensor, or one expanded). */
+function isOneValue(t: Tensor): boolean {
+  for (let d = 0; d < t.ndim; d++) if (t.shape[d] !== 1 && t.strides[d] !== 0) return false;
+  return true;
+}
+
+function fusionFor(outDtype: DType, n: number): Fusion | null {
+  const f = getBackend().fusion;
+  return f === undefined || outDtype !== 'float32' || n < MIN_ELEMENTS ? null : f;
+}
+
+function deferredTensor(fusion: Fusion, expr: FusedExpr, nodes: number, leaves: readonly Storage[], shape: Shape, n: number): Tensor {
+  const storage = new Storage({ expr, nodes, leaves, fusion, length: n });
+  return new Tensor(storage, shape, contiguousStrides(shape), 0, 'float32');
+}
+
+/**
+ * `op(x)` deferred, or null when it runs at once (see the notes above).
+ *
+ * @example
+ * ```ts
+ * deferredUnary('exp', x, 'float32') ?? runNow();
+ * ```
+ */
+export function deferredUnary(op: UnaryKernel, x: Tensor, outDtype: DType): Tensor | null {
+  const n = x.numel;
+  const f = fusionFor(outDtype, n);
+  if (f === null || !f.unary.has(op)) return null;
+  const o = operand(x, n);
+  if (o === null || o.nodes + 1 > MAX_NODES) return null;
+  return deferredTensor(f, { kind: 'unary', op, x: o.expr }, o.nodes + 1, o.leaves, x.shape, n);
+}
+
+/**
+ * `op(a, b)` over the broadcast `shape`, deferred, or null when it runs at once.
+ *
+ * @example
+ * ```ts
+ * deferredBinary('mul', a, b, shape, 'float32') ?? runNow();
+ * ```
+ */
+export function deferredBinary(op: BinaryKernel, a: Tensor, b: Tensor, shape: Shape, outDtype: DType): Tensor | null {
+  let n = 1;
+  for (const s of shape) n *= s;
+  const f = fusionFor(outDtype, n);
+  if (f === null || !f.binary.has(op)) return null;
+  const x = operand(a, n);
+  const y = x === null ? null : operand(b, n);
+  if (x === null || y === null || x.nodes + y.nodes + 1 > MAX_NODES) return null;
+  const fold = op in FOLD ? FOLD[op as FoldedOp] : undefined;
+  if (fold !== undefined && x.expr.kind === 'scalar' && y.expr.kind === 'scalar') {
+    // One float32 operation on two float32 values, done in float64 and
+    // rounded, is the float32 result exactly (as the kernel would compute it).
+    const value = Math.fround(fold(x.expr.value, y.expr.value));
+    return deferredTensor(f, { kind: 'scalar', value }, 1, NO_LEAVES, shape, n);
+  }
+  const leaves = y.leaves.length === 0 ? x.leaves : x.leaves.length === 0 ? y.leaves : [...new Set([...x.leaves, ...y.leaves])];
+  return deferredTensor(f, { kind: 'binary', op, a: x.expr, b: y.expr }, x.nodes + y.nodes + 1, leaves, shape, n);
+}
+
+/**
+ * The sum of all elements of a deferred tensor, computed from its expression
+ * without writing its elements; null when `t` is not a whole deferred storage.
+ *
+ * @example
+ * ```ts
+ * deferredSum(x.mul(y)) ?? x.mul(y).sum().item();
+ * ```
+ */
+export function deferredSum(t: Tensor): number | null {
+  const s = t.storage;
+  const d = s.deferred;
+  if (d === null || t.offset !== 0 || t.numel !== s.length || !t.isContiguous()) return null;
+  return d.fusion.sum(d.expr, s.length);
+}
+
+/**
+ * `dst = op(dst, src)` computed straight into `dst`'s array when `src` is a
+ * whole deferred float32 tensor and `dst` a contiguous float32 view of as
+ * many elements: `src`'s expression then never gets an array of its own (a
+ * deferred gradient added into an existing `.grad`). False when it does not apply.
+ *
+ * @example
+ * ```ts
+ * if (!accumulateDeferred('add', dstView, g)) getBackend().binaryInPlace('add', dstView, kernelView(g));
+ * ```
+ */
+export function accumulateDeferred(op: BinaryKernel, dst: View, src: Tensor): boolean {
+  const s = src.storage;
+  const d = s.deferred;
+  if (d === null || src.offset !== 0 || src.numel !== s.length || !src.isContiguous() || !d.fusion.binary.has(op)) return false;
+  if (!(dst.data instanceof Float32Array) || !isContiguous(dst.shape, dst.strides)) return false;
+  let n = 1;
+  for (const k of dst.shape) n *= k;
+  if (n !== s.length) return false;
+  d.fusion.evaluate({ kind: 'binary', op, a: { kind: 'input', data: dst.data, offset: dst.offset }, b: d.expr }, n, dst.data, dst.offset);
+  return true;
+}
