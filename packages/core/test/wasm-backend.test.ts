@@ -315,4 +315,33 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     const want = jsBackend.matmul(av, bv, 'float32');
     expect(maxDiff(got, want)).toBeLessThanOrEqual(1e-4);
   });
+  it('copies im2col layouts, flipped and offset views bit for bit like the reference', () => {
+    // [N, C, KH, KW, OH, OW] windows of a padded [N, C, 34, 34] input, as conv2d lays them out.
+    const x = randomF32(8 * 3 * 34 * 34 + 5, 21);
+    const views: View[] = [
+      { data: x, shape: [8, 3, 3, 3, 32, 32], strides: [3468, 1156, 34, 1, 34, 1], offset: 0 },
+      { data: x, shape: [8, 3, 3, 3, 16, 16], strides: [3468, 1156, 34, 1, 68, 2], offset: 5 }, // stride 2
+      { data: x, shape: [8, 3, 32, 34], strides: [3468, 1156, 34, -1], offset: 33 }, // flipped rows
+      { data: x, shape: [8, 34, 3, 34], strides: [3468, 34, 1156, 1], offset: 2 }, // permuted
+    ];
+    for (const v of views) {
+      const got = be.copy(v, 'float32');
+      expect(Array.from(got)).toEqual(Array.from(jsBackend.copy(v, 'float32')));
+    }
+  });
+
+  it('folds (col2im) with steps, dilation and strided inputs bit for bit like the reference', () => {
+    const cols = randomF32(8 * 3 * 32 * 34 * 3 * 3, 22);
+    const cases: [View, number, number, number, number, number][] = [
+      // [N, C, OH, OW, KH, KW] over dims laid out as [N, C, KH, KW, OH, OW]: the first fold of conv2d's backward.
+      [{ data: cols, shape: [8, 3, 32, 32, 3, 3], strides: [27648, 9216, 32, 1, 3072, 1024], offset: 0 }, 3, 3, 1, 1, 34],
+      [contiguous(cols, [8, 3, 32, 34, 3]), 2, 3, 1, 1, 34],
+      [contiguous(cols, [8, 3, 16, 34, 3]), 2, 3, 2, 1, 33],
+      [contiguous(cols, [8, 3, 28, 34, 3]), 2, 3, 1, 3, 34],
+    ];
+    for (const [v, dim, size, step, dilation, length] of cases) {
+      const got = be.fold(v, dim, size, step, dilation, length, 'float32');
+      expect(Array.from(got)).toEqual(Array.from(jsBackend.fold(v, dim, size, step, dilation, length, 'float32')));
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { MATMUL_BLOCKING, MATMUL_TILE } from './wasm/matmul-config.js';
 import { createWasmMatmul } from './wasm/wasm-matmul.js';
 import { threadedMatmul } from './num-threads.js';
 import { createWasmSum } from './wasm/wasm-reduce.js';
+import { createWasmStrided } from './wasm/wasm-strided.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
 import { typedAssign, typedCopy } from './wasm/typed-copy.js';
 
@@ -45,12 +46,16 @@ export function createWasmBackend(): Backend | null {
     const sum = createWasmSum(rt, ex, buffers, f64At);
     const mm = createWasmMatmul(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING);
     const fusion = createWasmFusion(rt, ex, buffers);
+    // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch.
+    const strided = createWasmStrided(rt, matmulAt);
     return {
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
       ...jsBackend,
       name: 'wasm',
       fusion,
-      copy: (x, outDtype) => typedCopy(x, outDtype) ?? jsBackend.copy(x, outDtype),
+      copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsBackend.copy(x, outDtype),
+      fold: (x, dim, size, step, dilation, length, outDtype) =>
+        strided.fold(x, dim, size, step, dilation, length, outDtype) ?? jsBackend.fold(x, dim, size, step, dilation, length, outDtype),
       assign: (dst, src) => {
         if (!typedAssign(dst, src)) jsBackend.assign(dst, src);
       },

@@ -242,11 +242,21 @@ export function copy(x: View, outDtype: DType): TypedArray {
  * ```
  */
 export function assign(dst: View, src: View): void {
-  const n = size(dst);
   const dd = dst.data;
-  const rs = read(src);
-  const cast = dd instanceof Uint8Array ? (v: number) => (v ? 1 : 0) : (v: number) => v;
-  const offs = offsetsOrNull(dst);
-  if (offs === null) for (let i = 0; i < n; i++) dd[dst.offset + i] = cast(rs(i));
-  else for (let i = 0; i < n; i++) dd[offs[i]!] = cast(rs(i));
+  const sd = src.data;
+  const bool = dd instanceof Uint8Array;
+  // Row by row in row-major order (dims merged where both views allow), so
+  // that padding writes runs of a row rather than element by element.
+  const layout = coalesce(dst.shape, [dst.strides, src.strides]);
+  const last = layout.shape.length - 1;
+  const len = layout.shape[last]!;
+  const sdst = layout.strides[0]![last]!;
+  const ssrc = layout.strides[1]![last]!;
+  const rows = rowOffsets(layout, [dst.offset, src.offset]);
+  for (let r = 0; r < rows.a.length; r++) {
+    const pd = rows.a[r]!;
+    const ps = rows.b[r]!;
+    if (bool) for (let j = 0; j < len; j++) dd[pd + j * sdst] = sd[ps + j * ssrc] ? 1 : 0;
+    else for (let j = 0; j < len; j++) dd[pd + j * sdst] = sd[ps + j * ssrc]!;
+  }
 }

@@ -177,6 +177,10 @@ export const f32Store = (addr: Code, v: Code, offset = 0): Code => [...addr, ...
 export const f64Load = (addr: Code, offset = 0): Code => [...addr, 0x2b, 3, ...uleb(offset)];
 /** `f64.store`. @example `f64Store(get(0), f64(0))` */
 export const f64Store = (addr: Code, v: Code, offset = 0): Code => [...addr, ...v, 0x39, 3, ...uleb(offset)];
+/** `i32.load` at `addr + offset`. @example `i32Load(get(0), 4)` */
+export const i32Load = (addr: Code, offset = 0): Code => [...addr, 0x28, 2, ...uleb(offset)];
+/** `memory.copy` of `len` bytes (overlapping ranges allowed). @example `memoryCopy(get(0), get(1), i32(64))` */
+export const memoryCopy = (dst: Code, src: Code, len: Code): Code => [...dst, ...src, ...len, 0xfc, 0x0a, 0x00, 0x00];
 /** `memory.fill` with byte `value`. @example `memoryFill(get(0), i32(0), get(1))` */
 export const memoryFill = (dst: Code, value: Code, len: Code): Code => [...dst, ...value, ...len, 0xfc, 0x0b, 0x00];
 
