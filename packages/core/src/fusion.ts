@@ -1,6 +1,6 @@
 import { getBackend } from './backend/active-backend.js';
 import type { BinaryKernel, Fusion, FusedExpr, UnaryKernel, View } from './backend/backend.js';
-import type { DType } from './dtype.js';
+import type { DType, TypedArray } from './dtype.js';
 import { contiguousStrides, isContiguous, type Shape } from './shape.js';
 import { Storage } from './storage.js';
 import { Tensor } from './tensor.js';
@@ -24,10 +24,10 @@ const MAX_NODES = 32;
 interface Operand {
   readonly expr: FusedExpr;
   readonly nodes: number;
-  readonly leaves: readonly Storage[];
+  readonly leaves: readonly TypedArray[];
 }
 
-const NO_LEAVES: readonly Storage[] = [];
+const NO_LEAVES: readonly TypedArray[] = [];
 
 type FoldedOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
 const FOLD: Record<FoldedOp, (a: number, b: number) => number> = {
@@ -47,7 +47,8 @@ function operand(t: Tensor, n: number): Operand | null {
   const s = t.storage;
   const d = s.deferred;
   if (d !== null && t.offset === 0 && s.length === n) return d;
-  return { expr: { kind: 'input', data: s.data as Float32Array, offset: t.offset }, nodes: 1, leaves: [s] };
+  const data = s.data as Float32Array;
+  return { expr: { kind: 'input', data, offset: t.offset }, nodes: 1, leaves: [data] };
 }
 
 /** Whether every element of `t` is one storage position (a 0-d tensor, or one expanded). */
@@ -61,7 +62,7 @@ function fusionFor(outDtype: DType, n: number): Fusion | null {
   return f === undefined || outDtype !== 'float32' || n < MIN_ELEMENTS ? null : f;
 }
 
-function deferredTensor(fusion: Fusion, expr: FusedExpr, nodes: number, leaves: readonly Storage[], shape: Shape, n: number): Tensor {
+function deferredTensor(fusion: Fusion, expr: FusedExpr, nodes: number, leaves: readonly TypedArray[], shape: Shape, n: number): Tensor {
   const storage = new Storage({ expr, nodes, leaves, fusion, length: n });
   return new Tensor(storage, shape, contiguousStrides(shape), 0, 'float32');
 }

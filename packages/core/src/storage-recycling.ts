@@ -129,10 +129,9 @@ export function releaseStorage(storage: Storage): void {
     storage.abandon();
     return;
   }
-  // A deferred result still to be computed from this array: the collector will free it.
-  if (storage.hasReaders) return;
   if (registry !== null && registry.unregister(storage)) pending -= storage.data.byteLength;
-  pool.release(storage.data);
+  // A deferred result still to be computed from this array: the collector will free it.
+  if (!hasDeferredReaders(storage.data)) pool.release(storage.data);
 }
 
 // The held value is the array itself; the Storage is the target, and is the
@@ -143,7 +142,8 @@ const registry =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry<TypedArray>((array) => {
         pending -= array.byteLength;
-        if (enabled) pool.release(array);
+        // Deferred results hold the arrays they read, not their Storage.
+        if (enabled && !hasDeferredReaders(array)) pool.release(array);
       })
     : null;
 
@@ -197,6 +197,68 @@ export function watchStorage(storage: Storage, array: TypedArray, notifyScope = 
   pending += array.byteLength;
   // The Storage is also the unregister token, for `releaseStorage`.
   registry.register(storage, array, storage);
+}
+
+// How many deferred results (not computed yet) read each array. Keyed by the
+// array, not its Storage: an in-place write gives the Storage a copy to write
+// into instead of computing its readers (copy-on-write), and the readers keep
+// the array they were made from. A reader that dies uncomputed never gives its
+// count back; its array is then left to the collector rather than pooled.
+const readers = new WeakMap<TypedArray, number>();
+
+/**
+ * Counts a deferred result that will read `array`.
+ *
+ * @example
+ * ```ts
+ * addDeferredReader(x.storage.data);
+ * ```
+ */
+export function addDeferredReader(array: TypedArray): void {
+  readers.set(array, (readers.get(array) ?? 0) + 1);
+}
+
+/**
+ * A deferred result that read `array` was computed or abandoned.
+ *
+ * @example
+ * ```ts
+ * dropDeferredReader(x.storage.data);
+ * ```
+ */
+export function dropDeferredReader(array: TypedArray): void {
+  const n = readers.get(array);
+  if (n === undefined) return;
+  if (n <= 1) readers.delete(array);
+  else readers.set(array, n - 1);
+}
+
+/**
+ * Whether some deferred result may still read `array`: it must then be
+ * neither written in place nor recycled.
+ *
+ * @example
+ * ```ts
+ * hasDeferredReaders(x.storage.data);
+ * ```
+ */
+export function hasDeferredReaders(array: TypedArray): boolean {
+  return readers.has(array);
+}
+
+/**
+ * After copy-on-write gave `storage` the array `replacement` in place of
+ * `previous` (which deferred results still read): the collector now watches
+ * the new array, and the old one is never pooled.
+ *
+ * @example
+ * ```ts
+ * rewatchStorage(storage, old, copy);
+ * ```
+ */
+export function rewatchStorage(storage: Storage, previous: TypedArray, replacement: TypedArray): void {
+  if (registry !== null && registry.unregister(storage)) pending -= previous.byteLength;
+  watchStorage(storage, replacement, false);
 }
 
 /**

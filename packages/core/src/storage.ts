@@ -1,7 +1,14 @@
 import type { Fusion, FusedExpr } from './backend/backend.js';
+import { allocateUninit, dtypeOfArray, type TypedArray } from './dtype.js';
 import { TapegradError } from './errors.js';
-import type { TypedArray } from './dtype.js';
-import { watchDeferredStorage, watchStorage } from './storage-recycling.js';
+import {
+  addDeferredReader,
+  dropDeferredReader,
+  hasDeferredReaders,
+  rewatchStorage,
+  watchDeferredStorage,
+  watchStorage,
+} from './storage-recycling.js';
 
 /**
  * The float32 elements of a Storage that are not computed yet: an expression
@@ -10,15 +17,15 @@ import { watchDeferredStorage, watchStorage } from './storage-recycling.js';
  *
  * @example
  * ```ts
- * const d: DeferredElements = { expr, nodes: 3, leaves: [x.storage], fusion, length: 4096 };
+ * const d: DeferredElements = { expr, nodes: 3, leaves: [x.storage.data], fusion, length: 4096 };
  * ```
  */
 export interface DeferredElements {
   readonly expr: FusedExpr;
   /** Nodes in `expr`, counting shared subtrees each time they appear. */
   readonly nodes: number;
-  /** The storages whose arrays `expr` reads. */
-  readonly leaves: readonly Storage[];
+  /** The distinct arrays `expr` reads. */
+  readonly leaves: readonly TypedArray[];
   readonly fusion: Fusion;
   readonly length: number;
 }
@@ -31,10 +38,12 @@ export interface DeferredElements {
  * so nothing may keep `data` (or a subarray of it) past the Storage's life.
  *
  * A Storage may also be deferred: it holds an elementwise expression and
- * computes its array on the first read of `data`. Until then it keeps the
- * storages it reads alive, and they know it as a reader: before anything
- * writes into one of them in place, its readers compute their arrays from the
- * values they were made from ({@link Storage.prepareWrite}).
+ * computes its array on the first read of `data`. Until then the expression
+ * holds the arrays it reads (never their Storage, so a deferred result that
+ * is dropped uncomputed is simply collected). Before anything writes in place
+ * into a Storage whose array a deferred result may still read,
+ * {@link Storage.prepareWrite} gives it a copy to write into, and the readers
+ * keep the values they were made from.
  *
  * @example
  * ```ts
@@ -47,7 +56,6 @@ export class Storage {
   readonly length: number;
   private array: TypedArray | null;
   private deferredElements: DeferredElements | null;
-  private readers: Set<Storage> | null = null;
 
   constructor(source: TypedArray | DeferredElements) {
     if (ArrayBuffer.isView(source)) {
@@ -59,7 +67,7 @@ export class Storage {
       this.array = null;
       this.deferredElements = source;
       this.length = source.length;
-      for (const leaf of source.leaves) (leaf.readers ??= new Set()).add(this);
+      for (const leaf of source.leaves) addDeferredReader(leaf);
       watchDeferredStorage(this);
     }
   }
@@ -79,27 +87,30 @@ export class Storage {
     return this.deferredElements;
   }
 
-  /** Whether a deferred storage still reads this one. */
-  get hasReaders(): boolean {
-    return this.readers !== null && this.readers.size > 0;
-  }
-
-  /** Computes every deferred storage that reads this one: call before writing into it. */
+  /**
+   * Call before writing into the array in place: when a deferred result may
+   * still read it, the Storage moves to a copy (copy-on-write), which is
+   * cheaper than computing every reader, live or dead.
+   */
   prepareWrite(): void {
-    if (this.readers === null) return;
-    for (const r of [...this.readers]) r.compute();
+    const a = this.array;
+    if (a === null || !hasDeferredReaders(a)) return;
+    const copy = allocateUninit(dtypeOfArray(a), a.length);
+    copy.set(a);
+    this.array = copy;
+    rewatchStorage(this, a, copy);
   }
 
   /**
    * Forgets the expression of a deferred storage that nobody can read any more
-   * (the backward pass knows when), so that the storages it read can be
+   * (the backward pass knows when), so that the arrays it read can be
    * recycled. Reading it afterwards throws.
    */
   abandon(): void {
     const d = this.deferredElements;
     if (d === null) return;
     this.deferredElements = null;
-    for (const leaf of d.leaves) leaf.readers?.delete(this);
+    for (const leaf of d.leaves) dropDeferredReader(leaf);
   }
 
   private compute(): TypedArray {
@@ -108,7 +119,7 @@ export class Storage {
     const a = d.fusion.evaluate(d.expr, this.length);
     this.array = a;
     this.deferredElements = null;
-    for (const leaf of d.leaves) leaf.readers?.delete(this);
+    for (const leaf of d.leaves) dropDeferredReader(leaf);
     watchStorage(this, a, false);
     return a;
   }

@@ -138,8 +138,16 @@ describe.skipIf(wasm === null)('deferred elementwise chains on the wasm backend'
     const doubled = x.mul(2);
     const plusOne = x.add(1);
     expect(deferred(doubled)).toBe(true);
+    const before = x.storage.data;
     noGrad(() => x.add_(100));
+    // Copy-on-write: x moved to a new array, and the readers were not computed.
+    expect(x.storage.data).not.toBe(before);
+    expect(deferred(doubled)).toBe(true);
     expectClose(flat(doubled), Array.from(xv, (v) => 2 * v), 1e-6);
+    // With no reader left, a write goes into the array itself.
+    const now = x.storage.data;
+    noGrad(() => x.mul_(1));
+    expect(x.storage.data).toBe(now);
     const y = x.mul(3);
     noGrad(() => x.zero_());
     expectClose(flat(y), Array.from(xv, (v) => 3 * (v + 100)), 1e-6);

@@ -89,9 +89,9 @@ function numericalJacobian(fn: Fn, inputs: readonly Tensor[], eps: number): Floa
       const m = out.numel;
       const n = x.requiresGrad ? x.numel : 0;
       const jac = new Float64Array(m * n);
-      const data = x.storage.data;
-      // Perturbed in place below: anything still deferred over x is computed first.
+      // Perturbed in place below: deferred results that read x keep their own copy.
       if (n > 0) x.storage.prepareWrite();
+      const data = x.storage.data;
       for (let j = 0; j < n; j++) {
         const orig = data[j]!;
         data[j] = orig + eps;
