@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { elementwiseModuleBytes } from '../src/backend/wasm/elementwise-module.js';
+import { float64ModuleBytes } from '../src/backend/wasm/float64-module.js';
+import { stridedModuleBytes } from '../src/backend/wasm/strided-module.js';
 import { matmulModuleBytes } from '../src/backend/wasm/matmul-module.js';
 import { jsBackend, wasmBackend, type BinaryKernel, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
 import { rng } from './seeded-random.js';
@@ -56,7 +58,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
   });
 
   it('keeps every module under the 4 KB browsers compile synchronously', () => {
-    for (const bytes of [matmulModuleBytes({ mr: 4, nr: 8 }), ...elementwiseModuleBytes()]) expect(bytes.length).toBeLessThan(4096);
+    for (const bytes of [matmulModuleBytes({ mr: 4, nr: 8 }), ...elementwiseModuleBytes(), float64ModuleBytes(), stridedModuleBytes()]) expect(bytes.length).toBeLessThan(4096);
   });
 
   it.each(UNARY)('unary %s on contiguous float32 of many sizes', (op) => {
@@ -342,6 +344,39 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     for (const [v, dim, size, step, dilation, length] of cases) {
       const got = be.fold(v, dim, size, step, dilation, length, 'float32');
       expect(Array.from(got)).toEqual(Array.from(jsBackend.fold(v, dim, size, step, dilation, length, 'float32')));
+    }
+  });
+  it('float64 arithmetic, neg/abs/sqrt/relu and sums: bit for bit like the reference (sums to rounding)', () => {
+    const special = [0, -0, NaN, Infinity, -Infinity, 1e-310, -1e308, 2.5];
+    for (const n of [256, 257, 8191, 8192, 8193, 20_001]) {
+      const a = Float64Array.from(randomF32(n, n + 1, 1e3), (v, i) => (i < special.length ? special[i]! : v));
+      const b = Float64Array.from(randomF32(n, n + 2, 1e3), (v, i) => (i < special.length ? special[(i + 3) % special.length]! : v + 1e-9));
+      const av = contiguous(a, [n]);
+      const bv = contiguous(b, [n]);
+      const scalar: View = { data: b, shape: [n], strides: [0], offset: 7 };
+      const row: View = { data: b, shape: [n / (n % 2 ? n : 2), n % 2 ? n : 2], strides: [0, 1], offset: 0 };
+      const grid = n % 2 ? null : { a: { ...av, shape: row.shape, strides: [2, 1] }, b: row };
+      for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const) {
+        for (const [x, y] of [[av, bv], [av, scalar], [scalar, av], ...(grid ? [[grid.a, grid.b]] : [])] as [View, View][]) {
+          const got = be.binary(op, x, y, 'float64');
+          const want = jsBackend.binary(op, x, y, 'float64');
+          expect(got).toBeInstanceOf(Float64Array);
+          // maximum/minimum of +0 and −0 may pick either zero, as the float32 kernels do.
+          const same = op === 'maximum' || op === 'minimum' ? (p: number, q: number) => p === q || Object.is(p, q) : Object.is;
+          for (let i = 0; i < n; i++) if (!same(got[i]!, want[i]!)) expect({ op, i, got: got[i] }).toEqual({ op, i, got: want[i] });
+        }
+      }
+      for (const op of ['neg', 'abs', 'sqrt', 'relu'] as const) {
+        const got = be.unary(op, av, 'float64');
+        const want = jsBackend.unary(op, av, 'float64');
+        for (let i = 0; i < n; i++) if (!Object.is(got[i], want[i])) expect({ op, i, got: got[i] }).toEqual({ op, i, got: want[i] });
+      }
+      const finite = Float64Array.from(a, (v) => (Number.isFinite(v) ? v : 1));
+      const fv = contiguous(finite, [n]);
+      const total = be.reduce('sum', fv, [0], 'float64')[0]!;
+      let exact = 0;
+      for (const v of finite) exact += v;
+      expect(Math.abs(total - exact)).toBeLessThanOrEqual(1e-12 * finite.reduce((s, v) => s + Math.abs(v), 0));
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { Backend } from './backend.js';
 import { jsBackend } from './js-backend.js';
 import { elementwiseModuleBytes } from './wasm/elementwise-module.js';
+import { float64ModuleBytes } from './wasm/float64-module.js';
 import { simdSupported } from './wasm/simd-support.js';
 import { wasmApi } from './wasm/wasm-api.js';
 import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwise.js';
@@ -18,11 +19,13 @@ const CHUNK = 16384;
 
 /**
  * Builds the WebAssembly SIMD backend: matmul, float32 elementwise kernels
- * (out of place and in place) and sums run in generated wasm; everything else
- * (float64, integers, bool, strided views, small tensors, and any kernel
- * without a SIMD version) is the reference backend's. Returns null where
- * WebAssembly SIMD is missing or compiling fails (a browser's main thread
- * refuses large synchronous compiles).
+ * (out of place, in place, and fused when deferred: see `fusion.ts`), float64
+ * arithmetic, sums, and the strided copies of im2col and col2im run in
+ * generated wasm; everything else (integers, bool, float64 transcendental
+ * functions, strided views, small tensors, and any kernel without a SIMD
+ * version) is the reference backend's. Returns null where WebAssembly SIMD
+ * is missing or compiling fails (a browser's main thread refuses large
+ * synchronous compiles).
  *
  * @example
  * ```ts
@@ -40,7 +43,7 @@ export function createWasmBackend(): Backend | null {
     const f64At = 64 + 3 * slot;
     const matmulAt = f64At + CHUNK * 8 + 64;
     const rt = new WasmRuntime(api, matmulAt + (1 << 20));
-    const ex = Object.assign({}, ...elementwiseModuleBytes().map((bytes) => rt.instantiate(bytes))) as Record<string, unknown>;
+    const ex = Object.assign({}, ...[...elementwiseModuleBytes(), float64ModuleBytes()].map((bytes) => rt.instantiate(bytes))) as Record<string, unknown>;
     const ew = createWasmElementwise(rt, ex, buffers);
     const ip = createWasmInPlace(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);

@@ -2,6 +2,7 @@ import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
 import { coalesce, rowOffsets } from '../js/strided-rows.js';
 import { SIMD_BINARY, SIMD_COMPARE, SIMD_UNARY } from './elementwise-module.js';
+import { SIMD64_BINARY, SIMD64_UNARY } from './float64-module.js';
 import { streamLayout, type StreamLayout } from './stream-layout.js';
 import type { WasmRuntime } from './wasm-runtime.js';
 
@@ -35,10 +36,28 @@ function numel(v: View): number {
 }
 
 /**
- * The streaming elementwise kernels on float32: `unary` and `binary` return
- * null for what they do not accelerate (other dtypes, small or strided
- * inputs, kernels without a SIMD version), and the caller falls back to the
- * reference backend.
+ * What the streaming code needs to know of an element type: the memory view
+ * it uses, the bytes per element as a shift, and its chunk (the buffers hold
+ * 16384 floats or 8192 doubles).
+ */
+interface Lane {
+  readonly mem: () => Float32Array | Float64Array;
+  readonly shift: 2 | 3;
+  readonly chunk: number;
+}
+
+interface BinaryFns {
+  readonly vv: Fn;
+  readonly vs: Fn;
+  readonly sv: Fn;
+  readonly out: DType;
+}
+
+/**
+ * The streaming elementwise kernels on float32 and float64: `unary` and
+ * `binary` return null for what they do not accelerate (other dtypes, mixed
+ * float widths, small or strided inputs, kernels without a SIMD version), and
+ * the caller falls back to the reference backend.
  *
  * @example
  * ```ts
@@ -54,70 +73,92 @@ export function createWasmElementwise(
   unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray | null;
   binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null;
 } {
+  const f32: Lane = { mem: () => rt.f32, shift: 2, chunk: buf.chunk };
+  const f64: Lane = { mem: () => rt.f64, shift: 3, chunk: buf.chunk >> 1 };
   const unaryFns = new Map<string, Fn>(SIMD_UNARY.map((op) => [op, ex[op] as Fn]));
-  const binaryFns = new Map<string, { vv: Fn; vs: Fn; sv: Fn; out: DType }>(
-    [...SIMD_BINARY.map((op) => [op, 'float32'] as const), ...SIMD_COMPARE.map((op) => [op, 'bool'] as const)].map(([op, out]) => [
-      op,
-      { vv: ex[`${op}_vv`] as Fn, vs: ex[`${op}_vs`] as Fn, sv: ex[`${op}_sv`] as Fn, out },
-    ]),
-  );
-  const CH = buf.chunk;
+  const unary64Fns = new Map<string, Fn>(SIMD64_UNARY.map((op) => [op, ex[`${op}_f64`] as Fn]));
+  const fnsOf = (op: string, suffix: string, out: DType): BinaryFns => ({
+    vv: ex[`${op}_vv${suffix}`] as Fn,
+    vs: ex[`${op}_vs${suffix}`] as Fn,
+    sv: ex[`${op}_sv${suffix}`] as Fn,
+    out,
+  });
+  const binaryFns = new Map<string, BinaryFns>([
+    ...SIMD_BINARY.map((op) => [op, fnsOf(op, '', 'float32')] as const),
+    ...SIMD_COMPARE.map((op) => [op, fnsOf(op, '', 'bool')] as const),
+  ]);
+  const binary64Fns = new Map<string, BinaryFns>(SIMD64_BINARY.map((op) => [op, fnsOf(op, '_f64', 'float64')]));
 
   function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray | null {
-    const f = unaryFns.get(op);
     const n = numel(x);
-    if (f === undefined || outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
-    if (streamLayout(x)?.kind !== 'contiguous') return null;
-    const out = allocateUninit('float32', n);
+    const wide = outDtype === 'float64';
+    if (n < MIN_ELEMENTS || !(wide ? x.data instanceof Float64Array : outDtype === 'float32' && x.data instanceof Float32Array)) return null;
+    const f = (wide ? unary64Fns : unaryFns).get(op);
+    const lane = wide ? f64 : f32;
+    if (f === undefined || streamLayout(x)?.kind !== 'contiguous') return null;
+    const out = allocateUninit(outDtype, n);
     const src = x.data;
-    for (let s = 0; s < n; s += CH) {
-      const len = Math.min(CH, n - s);
-      const f32 = rt.f32;
-      f32.set(src.subarray(x.offset + s, x.offset + s + len), buf.a >> 2);
+    const { shift, chunk } = lane;
+    for (let s = 0; s < n; s += chunk) {
+      const len = Math.min(chunk, n - s);
+      const mem = lane.mem();
+      mem.set(src.subarray(x.offset + s, x.offset + s + len), buf.a >> shift);
       f(len, buf.a, buf.out);
-      out.set(f32.subarray(buf.out >> 2, (buf.out >> 2) + len), s);
+      out.set(mem.subarray(buf.out >> shift, (buf.out >> shift) + len), s);
     }
     return out;
   }
 
   function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null {
+    if (outDtype === 'float64') {
+      const fns = binary64Fns.get(op);
+      if (fns === undefined || !(a.data instanceof Float64Array) || !(b.data instanceof Float64Array)) return null;
+      return streamBinary(fns, f64, a, b);
+    }
     const fns = binaryFns.get(op);
-    const n = numel(a);
-    if (fns === undefined || outDtype !== fns.out || n < MIN_ELEMENTS) return null;
+    if (fns === undefined || outDtype !== fns.out) return null;
     // A bool operand of float32 arithmetic (ReLU's mask times its gradient) is
     // widened to 0/1 floats as its chunks are copied in (`Float32Array.set`
     // converts natively), which is exactly the reference's promotion.
     if (!streamsAsFloat(a, fns.out) || !streamsAsFloat(b, fns.out) || !(a.data instanceof Float32Array || b.data instanceof Float32Array)) return null;
+    return streamBinary(fns, f32, a, b);
+  }
+
+  function streamBinary(fns: BinaryFns, lane: Lane, a: View, b: View): TypedArray | null {
+    const n = numel(a);
+    if (n < MIN_ELEMENTS) return null;
+    const outDtype = fns.out;
     const la = streamLayout(a);
     const lb = streamLayout(b);
-    if (la?.kind === 'contiguous' && lb === null) return perRun(fns.vs, a, b, outDtype, false);
-    if (lb?.kind === 'contiguous' && la === null) return perRun(fns.sv, b, a, outDtype, true);
+    if (la?.kind === 'contiguous' && lb === null) return perRun(fns.vs, lane, a, b, outDtype, false);
+    if (lb?.kind === 'contiguous' && la === null) return perRun(fns.sv, lane, b, a, outDtype, true);
     if (la === null || lb === null || (la.kind === 'rows' && lb.kind === 'rows')) return null;
+    const { shift, chunk: CH } = lane;
+    const bytes = outDtype === 'bool';
     if (la.kind === 'scalar' && lb.kind === 'scalar') {
       // Both broadcast from one element (the gradient of a sum, scaled): one
       // kernel call on that element, then a fill.
-      const f32 = rt.f32;
-      f32[buf.a >> 2] = a.data[a.offset]!;
-      f32[buf.b >> 2] = b.data[b.offset]!;
+      const mem = lane.mem();
+      mem[buf.a >> shift] = a.data[a.offset]!;
+      mem[buf.b >> shift] = b.data[b.offset]!;
       fns.vv(1, buf.a, buf.b, buf.out);
-      return outDtype === 'bool' ? allocateUninit('bool', n).fill(rt.u8[buf.out]!) : allocateUninit('float32', n).fill(rt.f32[buf.out >> 2]!);
+      return bytes ? allocateUninit('bool', n).fill(rt.u8[buf.out]!) : allocateUninit(outDtype, n).fill(lane.mem()[buf.out >> shift]!);
     }
     const rowLen = la.kind === 'rows' ? la.len : lb.kind === 'rows' ? lb.len : 0;
-    const bytes = outDtype === 'bool';
-    const out = allocateUninit(bytes ? 'bool' : 'float32', n);
+    const out = allocateUninit(outDtype, n);
     // Rows shorter than a chunk: chunks hold whole rows, and the repeated row
     // is written into its buffer once. Longer rows: chunks never cross a row.
     const step = rowLen > 0 && rowLen < CH ? Math.floor(CH / rowLen) * rowLen : CH;
     if (rowLen > 0 && rowLen < CH) {
       const [v, at] = la.kind === 'rows' ? [a, buf.a] : [b, buf.b];
-      const f32 = rt.f32;
-      for (let r = 0; r < step; r += rowLen) f32.set(v.data.subarray(v.offset, v.offset + rowLen), (at >> 2) + r);
+      const mem = lane.mem();
+      for (let r = 0; r < step; r += rowLen) mem.set(v.data.subarray(v.offset, v.offset + rowLen), (at >> shift) + r);
     }
     const feed = (v: View, layout: StreamLayout, at: number, s: number, len: number): void => {
-      if (layout.kind === 'contiguous') rt.f32.set(v.data.subarray(v.offset + s, v.offset + s + len), at >> 2);
+      if (layout.kind === 'contiguous') lane.mem().set(v.data.subarray(v.offset + s, v.offset + s + len), at >> shift);
       else if (layout.kind === 'rows' && layout.len >= CH) {
         const o = v.offset + (s % layout.len);
-        rt.f32.set(v.data.subarray(o, o + len), at >> 2);
+        lane.mem().set(v.data.subarray(o, o + len), at >> shift);
       }
     };
     for (let s = 0; s < n; ) {
@@ -129,7 +170,10 @@ export function createWasmElementwise(
       else if (lb.kind === 'scalar') fns.vs(len, buf.a, b.data[b.offset]!, buf.out);
       else fns.vv(len, buf.a, buf.b, buf.out);
       if (bytes) out.set(rt.u8.subarray(buf.out, buf.out + len), s);
-      else out.set(rt.f32.subarray(buf.out >> 2, (buf.out >> 2) + len), s);
+      else {
+        const mem = lane.mem();
+        out.set(mem.subarray(buf.out >> shift, (buf.out >> shift) + len), s);
+      }
       s += len;
     }
     return out;
@@ -140,24 +184,26 @@ export function createWasmElementwise(
    * per-channel bias or scale over [N, C, H, W]): one scalar kernel call per
    * run and chunk. `swapped` when `s` is the first operand.
    */
-  function perRun(f: Fn, v: View, s: View, outDtype: DType, swapped: boolean): TypedArray | null {
+  function perRun(f: Fn, lane: Lane, v: View, s: View, outDtype: DType, swapped: boolean): TypedArray | null {
     const runs = runScalars(s);
     if (runs === null) return null;
     const n = numel(v);
     const bytes = outDtype === 'bool';
-    const out = allocateUninit(bytes ? 'bool' : 'float32', n);
+    const out = allocateUninit(outDtype, n);
     const { len, offsets } = runs;
+    const { shift, chunk: CH } = lane;
     const at = swapped ? buf.b : buf.a;
     for (let r = 0; r < offsets.length; r++) {
       const scalar = s.data[offsets[r]!]!;
       for (let c = 0; c < len; c += CH) {
         const start = r * len + c;
         const m = Math.min(CH, len - c);
-        rt.f32.set(v.data.subarray(v.offset + start, v.offset + start + m), at >> 2);
+        const mem = lane.mem();
+        mem.set(v.data.subarray(v.offset + start, v.offset + start + m), at >> shift);
         if (swapped) f(m, scalar, buf.b, buf.out);
         else f(m, buf.a, scalar, buf.out);
         if (bytes) out.set(rt.u8.subarray(buf.out, buf.out + m), start);
-        else out.set(rt.f32.subarray(buf.out >> 2, (buf.out >> 2) + m), start);
+        else out.set(lane.mem().subarray(buf.out >> shift, (buf.out >> shift) + m), start);
       }
     }
     return out;

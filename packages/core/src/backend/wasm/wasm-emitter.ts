@@ -266,6 +266,28 @@ export const i32x4ShrS = v2(0xac);
 export const f64x2PromoteLowF32x4 = v1(0x5f);
 /** `f64x2.add`. @example `f64x2Add(a, b)` */
 export const f64x2Add = v2(0xf0);
+/** `f64x2.splat`. @example `f64x2Splat(get(2))` */
+export const f64x2Splat = v1(0x14);
+/** `f64x2.sub`. @example `f64x2Sub(a, b)` */
+export const f64x2Sub = v2(0xf1);
+/** `f64x2.mul`. @example `f64x2Mul(a, b)` */
+export const f64x2Mul = v2(0xf2);
+/** `f64x2.div`. @example `f64x2Div(a, b)` */
+export const f64x2Div = v2(0xf3);
+/** `f64x2.min` (NaN-propagating). @example `f64x2Min(a, b)` */
+export const f64x2Min = v2(0xf4);
+/** `f64x2.max` (NaN-propagating). @example `f64x2Max(a, b)` */
+export const f64x2Max = v2(0xf5);
+/** `f64x2.pmax`: `a < b ? b : a` per lane. @example `f64x2Pmax(zero, x)` */
+export const f64x2Pmax = v2(0xf7);
+/** `f64x2.abs`. @example `f64x2Abs(x)` */
+export const f64x2Abs = v1(0xec);
+/** `f64x2.neg`. @example `f64x2Neg(x)` */
+export const f64x2Neg = v1(0xed);
+/** `f64x2.sqrt`. @example `f64x2Sqrt(x)` */
+export const f64x2Sqrt = v1(0xef);
+/** `f64.load`-free zero vector. @example `f64x2Zero()` */
+export const f64x2Zero = (): Code => [...simd(0x0c), ...Array<number>(16).fill(0)];
 /** `f64x2.extract_lane`. @example `f64x2ExtractLane(v, 1)` */
 export const f64x2ExtractLane = (v: Code, lane: number): Code => [...v, ...simd(0x21), lane];
 /** `i8x16.shuffle` moving lanes 2, 3 of an f32x4 to lanes 0, 1. @example `f32x4HighToLow(v)` */

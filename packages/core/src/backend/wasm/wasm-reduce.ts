@@ -43,7 +43,37 @@ export function createWasmSum(
     return acc;
   }
 
+  const sumRange64 = ex['sumRange_f64'] as SumRange;
+  const CH64 = CH >> 1;
+
+  /** The sum of `len` contiguous doubles from `src[from]`, chunk by chunk. */
+  function sumSpan64(src: Float64Array, from: number, len: number): number {
+    let acc = 0;
+    for (let s = 0; s < len; s += CH64) {
+      const m = Math.min(CH64, len - s);
+      rt.f64.set(src.subarray(from + s, from + s + m), buf.a >> 3);
+      acc += sumRange64(m, buf.a);
+    }
+    return acc;
+  }
+
+  /** float64 sums over all dims or trailing dims with long rows; null otherwise. */
+  function sum64(x: View, axes: readonly number[], src: Float64Array): TypedArray | null {
+    let n = 1;
+    for (const s of x.shape) n *= s;
+    if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
+    const nd = x.shape.length;
+    if (!axes.every((d, i) => d === nd - axes.length + i)) return null;
+    let len = 1;
+    for (const d of axes) len *= x.shape[d]!;
+    if (len < MIN_ELEMENTS) return null;
+    const out = allocateUninit('float64', n / len);
+    for (let r = 0; r < out.length; r++) out[r] = sumSpan64(src, x.offset + r * len, len);
+    return out;
+  }
+
   return (op, x, axes, outDtype) => {
+    if (op === 'sum' && outDtype === 'float64' && x.data instanceof Float64Array) return sum64(x, axes, x.data);
     if (op !== 'sum' || outDtype !== 'float32' || !(x.data instanceof Float32Array)) return null;
     let n = 1;
     for (const s of x.shape) n *= s;
