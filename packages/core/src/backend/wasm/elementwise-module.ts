@@ -127,21 +127,53 @@ function vectors(n: number, i: number, body: Code[]): Code {
   return forLoop(i, i32(0), i32Shl(get(n), i32(2)), 16, body);
 }
 
-/** `op_vv(n, a, b, out)`, `op_vs(n, a, s, out)`, `op_sv(n, s, b, out)`. */
-function binaryKernels(op: SimdBinary): WasmFunction[] {
-  const f = BIN[op];
+/**
+ * An element type of the streaming kernels: the suffix of their export
+ * names, the scalar parameter type, log₂ of the bytes per element, and the
+ * splat of a scalar into a vector.
+ *
+ * @example
+ * ```ts
+ * const lanes: StreamLanes = { suffix: '_f64', scalar: 'f64', shift: 3, splat: f64x2Splat };
+ * ```
+ */
+export interface StreamLanes {
+  readonly suffix: string;
+  readonly scalar: 'f32' | 'f64';
+  readonly shift: 2 | 3;
+  readonly splat: (v: Code) => Code;
+}
+
+const F32_LANES: StreamLanes = { suffix: '', scalar: 'f32', shift: 2, splat: f32x4Splat };
+
+/**
+ * `op_vv(n, a, b, out)`, `op_vs(n, a, s, out)`, `op_sv(n, s, b, out)` for a
+ * vector operation `f` (names carry `lanes.suffix`); the scalar arrives as a
+ * parameter and is splatted once, into the v128 local 5.
+ *
+ * @example
+ * ```ts
+ * const fns = arithmeticKernels('add', f64x2Add, { suffix: '_f64', scalar: 'f64', shift: 3, splat: f64x2Splat });
+ * ```
+ */
+export function arithmeticKernels(op: string, f: (a: Code, b: Code) => Code, lanes: StreamLanes): WasmFunction[] {
   const [n, a, b, out, i] = [0, 1, 2, 3, 4];
   const at = (p: number): Code => i32Add(get(p), get(i));
-  const vv = vectors(n, i, [v128Store(at(out), f(v128Load(at(a)), v128Load(at(b))))]);
-  // Scalars arrive as f32 params and are splatted once, into the v128 local 5.
-  const vs = [...set(5, f32x4Splat(get(b))), ...vectors(n, i, [v128Store(at(out), f(v128Load(at(a)), get(5)))])];
-  const sv = [...set(5, f32x4Splat(get(a))), ...vectors(n, i, [v128Store(at(out), f(get(5), v128Load(at(b))))])];
-  const ptrs: ValType[] = ['i32', 'i32', 'i32', 'i32'];
+  const over = (body: Code[]): Code => forLoop(i, i32(0), i32Shl(get(n), i32(lanes.shift)), 16, body);
+  const vv = over([v128Store(at(out), f(v128Load(at(a)), v128Load(at(b))))]);
+  const vs = [...set(5, lanes.splat(get(b))), ...over([v128Store(at(out), f(v128Load(at(a)), get(5)))])];
+  const sv = [...set(5, lanes.splat(get(a))), ...over([v128Store(at(out), f(get(5), v128Load(at(b))))])];
+  const { suffix, scalar } = lanes;
   return [
-    { name: `${op}_vv`, params: ptrs, results: [], locals: ['i32'], body: vv },
-    { name: `${op}_vs`, params: ['i32', 'i32', 'f32', 'i32'], results: [], locals: ['i32', 'v128'], body: vs },
-    { name: `${op}_sv`, params: ['i32', 'f32', 'i32', 'i32'], results: [], locals: ['i32', 'v128'], body: sv },
+    { name: `${op}_vv${suffix}`, params: ['i32', 'i32', 'i32', 'i32'], results: [], locals: ['i32'], body: vv },
+    { name: `${op}_vs${suffix}`, params: ['i32', 'i32', scalar, 'i32'], results: [], locals: ['i32', 'v128'], body: vs },
+    { name: `${op}_sv${suffix}`, params: ['i32', scalar, 'i32', 'i32'], results: [], locals: ['i32', 'v128'], body: sv },
   ];
+}
+
+/** The float32 arithmetic kernels of `op`. */
+function binaryKernels(op: SimdBinary): WasmFunction[] {
+  return arithmeticKernels(op, BIN[op], F32_LANES);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { arithmeticKernels, type StreamLanes } from './elementwise-module.js';
 import {
   block,
   brIf,
@@ -74,20 +75,7 @@ function vectors(n: number, i: number, body: Code[]): Code {
   return forLoop(i, i32(0), i32Shl(get(n), i32(3)), 16, body);
 }
 
-/** `op_vv_f64(n, a, b, out)`, `op_vs_f64(n, a, s, out)`, `op_sv_f64(n, s, b, out)`. */
-function binaryKernels(op: Simd64Binary): WasmFunction[] {
-  const f = BIN[op];
-  const [n, a, b, out, i] = [0, 1, 2, 3, 4];
-  const at = (p: number): Code => i32Add(get(p), get(i));
-  const vv = vectors(n, i, [v128Store(at(out), f(v128Load(at(a)), v128Load(at(b))))]);
-  const vs = [...set(5, f64x2Splat(get(b))), ...vectors(n, i, [v128Store(at(out), f(v128Load(at(a)), get(5)))])];
-  const sv = [...set(5, f64x2Splat(get(a))), ...vectors(n, i, [v128Store(at(out), f(get(5), v128Load(at(b))))])];
-  return [
-    { name: `${op}_vv_f64`, params: ['i32', 'i32', 'i32', 'i32'], results: [], locals: ['i32'], body: vv },
-    { name: `${op}_vs_f64`, params: ['i32', 'i32', 'f64', 'i32'], results: [], locals: ['i32', 'v128'], body: vs },
-    { name: `${op}_sv_f64`, params: ['i32', 'f64', 'i32', 'i32'], results: [], locals: ['i32', 'v128'], body: sv },
-  ];
-}
+const F64_LANES: StreamLanes = { suffix: '_f64', scalar: 'f64', shift: 3, splat: f64x2Splat };
 
 /** `op_f64(n, x, out)`. */
 function unaryKernel(op: Simd64Unary): WasmFunction {
@@ -135,5 +123,5 @@ function sumRange(): WasmFunction {
  * ```
  */
 export function float64ModuleBytes(): Uint8Array {
-  return emitModule([...SIMD64_BINARY.flatMap(binaryKernels), ...SIMD64_UNARY.map(unaryKernel), sumRange()]);
+  return emitModule([...SIMD64_BINARY.flatMap((op) => arithmeticKernels(op, BIN[op], F64_LANES)), ...SIMD64_UNARY.map(unaryKernel), sumRange()]);
 }

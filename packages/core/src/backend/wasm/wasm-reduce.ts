@@ -32,27 +32,17 @@ export function createWasmSum(
   const sumCols = ex['sumCols'] as Fn;
   const CH = buf.chunk;
 
-  /** The float64 sum of `len` contiguous elements from `src[from]`, chunk by chunk. */
-  function sumSpan(src: Float32Array, from: number, len: number): number {
-    let acc = 0;
-    for (let s = 0; s < len; s += CH) {
-      const m = Math.min(CH, len - s);
-      rt.f32.set(src.subarray(from + s, from + s + m), buf.a >> 2);
-      acc += sumRange(m, buf.a);
-    }
-    return acc;
-  }
-
   const sumRange64 = ex['sumRange_f64'] as SumRange;
-  const CH64 = CH >> 1;
 
-  /** The sum of `len` contiguous doubles from `src[from]`, chunk by chunk. */
-  function sumSpan64(src: Float64Array, from: number, len: number): number {
+  /** The float64 sum of `len` contiguous elements from `src[from]` (float32 or float64), chunk by chunk. */
+  function sumSpan(src: Float32Array | Float64Array, from: number, len: number): number {
+    const wide = src instanceof Float64Array;
+    const [chunk, shift, f] = wide ? [CH >> 1, 3, sumRange64] : [CH, 2, sumRange];
     let acc = 0;
-    for (let s = 0; s < len; s += CH64) {
-      const m = Math.min(CH64, len - s);
-      rt.f64.set(src.subarray(from + s, from + s + m), buf.a >> 3);
-      acc += sumRange64(m, buf.a);
+    for (let s = 0; s < len; s += chunk) {
+      const m = Math.min(chunk, len - s);
+      (wide ? rt.f64 : rt.f32).set(src.subarray(from + s, from + s + m), buf.a >> shift);
+      acc += f(m, buf.a);
     }
     return acc;
   }
@@ -68,7 +58,7 @@ export function createWasmSum(
     for (const d of axes) len *= x.shape[d]!;
     if (len < MIN_ELEMENTS) return null;
     const out = allocateUninit('float64', n / len);
-    for (let r = 0; r < out.length; r++) out[r] = sumSpan64(src, x.offset + r * len, len);
+    for (let r = 0; r < out.length; r++) out[r] = sumSpan(src, x.offset + r * len, len);
     return out;
   }
 
