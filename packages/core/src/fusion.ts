@@ -2,6 +2,7 @@ import { getBackend } from './backend/active-backend.js';
 import type { BinaryKernel, Fusion, FusedExpr, UnaryKernel, View } from './backend/backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { contiguousStrides, isContiguous, type Shape } from './shape.js';
+import { broadcastView } from './ops/make.js';
 import { Storage } from './storage.js';
 import { Tensor } from './tensor.js';
 
@@ -39,16 +40,25 @@ const FOLD: Record<FoldedOp, (a: number, b: number) => number> = {
   minimum: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)),
 };
 
-/** `t` as an operand of an expression over `n` elements, or null when it is not one. */
-function operand(t: Tensor, n: number): Operand | null {
-  if (t.dtype !== 'float32') return null;
+/**
+ * `t` as an operand of an expression over `shape` (`n` elements), or null
+ * when it is not one: float32 or bool (read as 0/1), and either one value,
+ * the whole of a contiguous tensor (a deferred one inlines its expression), or
+ * a broadcast view the backend can stream (a bias row, one value per channel).
+ */
+function operand(t: Tensor, shape: Shape, n: number, f: Fusion): Operand | null {
+  if (t.dtype !== 'float32' && t.dtype !== 'bool') return null;
   if (isOneValue(t)) return { expr: { kind: 'scalar', value: t.storage.data[t.offset]! }, nodes: 1, leaves: NO_LEAVES };
-  if (t.numel !== n || !t.isContiguous()) return null;
   const s = t.storage;
-  const d = s.deferred;
-  if (d !== null && t.offset === 0 && s.length === n) return d;
-  const data = s.data as Float32Array;
-  return { expr: { kind: 'input', data, offset: t.offset }, nodes: 1, leaves: [data] };
+  if (t.numel === n && t.isContiguous()) {
+    const d = s.deferred;
+    if (d !== null && t.offset === 0 && s.length === n) return d;
+    const data = s.data as Float32Array | Uint8Array;
+    return { expr: { kind: 'input', data, offset: t.offset }, nodes: 1, leaves: [data] };
+  }
+  if (t.numel >= n) return null;
+  const view = broadcastView(t, shape);
+  return f.canRead(view) ? { expr: { kind: 'broadcast', view }, nodes: 1, leaves: [view.data] } : null;
 }
 
 /** Whether every element of `t` is one storage position (a 0-d tensor, or one expanded). */
@@ -79,7 +89,7 @@ export function deferredUnary(op: UnaryKernel, x: Tensor, outDtype: DType): Tens
   const n = x.numel;
   const f = fusionFor(outDtype, n);
   if (f === null || !f.unary.has(op)) return null;
-  const o = operand(x, n);
+  const o = operand(x, x.shape, n, f);
   if (o === null || o.nodes + 1 > MAX_NODES) return null;
   return deferredTensor(f, { kind: 'unary', op, x: o.expr }, o.nodes + 1, o.leaves, x.shape, n);
 }
@@ -97,8 +107,8 @@ export function deferredBinary(op: BinaryKernel, a: Tensor, b: Tensor, shape: Sh
   for (const s of shape) n *= s;
   const f = fusionFor(outDtype, n);
   if (f === null || !f.binary.has(op)) return null;
-  const x = operand(a, n);
-  const y = x === null ? null : operand(b, n);
+  const x = operand(a, shape, n, f);
+  const y = x === null ? null : operand(b, shape, n, f);
   if (x === null || y === null || x.nodes + y.nodes + 1 > MAX_NODES) return null;
   const fold = op in FOLD ? FOLD[op as FoldedOp] : undefined;
   if (fold !== undefined && x.expr.kind === 'scalar' && y.expr.kind === 'scalar') {

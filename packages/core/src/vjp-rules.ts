@@ -62,9 +62,12 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
     const s = c.out();
     return [g.mul(s.mul(s.neg().add(1)))]; // d σ = σ(1 − σ)
   },
-  // d relu = 1 where x > 0: the bool mask multiplies directly (promoted to g's
-  // type in the kernel), one pass and one fresh array fewer than casting it first.
-  relu: (g, c) => [g.mul(c.input(0).gt(0))],
+  // d relu = 1 where x > 0, that is where relu(x) > 0 (NaN and −0 give 0 in
+  // both): the mask is read off the output, which the next op has computed
+  // already, rather than the input, which may be a deferred bias add that
+  // nothing else computes. The bool mask multiplies directly (promoted to g's
+  // type), one pass and one fresh array fewer than casting it first.
+  relu: (g, c) => [g.mul(c.out().gt(0))],
   abs: (g, c) => [g.mul(c.input(0).sign())],
   sign: (g) => [zeros(g.shape, { dtype: g.dtype })],
   erf: (g, c) => [g.mul(c.input(0).square().neg().exp().mul(TWO_OVER_SQRT_PI))], // d erf = 2/√π e^{−x²}

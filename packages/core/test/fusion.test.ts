@@ -118,6 +118,32 @@ describe.skipIf(wasm === null)('deferred elementwise chains on the wasm backend'
     );
   });
 
+  it('reads bias rows, per-channel values and bool masks inside expressions, as the reference does', () => {
+    const compare = (make: () => Tensor, expectDeferred: boolean): void => {
+      const fused = make();
+      expect(deferred(fused)).toBe(expectDeferred);
+      const got = flat(fused);
+      setBackend('js');
+      const want = flat(make());
+      setBackend('wasm');
+      expectClose(got, want, 2e-6);
+    };
+    const x = tensor(uniform(64 * 256, 91)).reshape([64, 256]);
+    const bias = tensor(uniform(256, 92));
+    compare(() => x.add(bias).relu(), true);
+    compare(() => bias.sub(x).mul(bias).tanh(), true);
+    const img = tensor(uniform(4 * 8 * 16 * 16, 93)).reshape([4, 8, 16, 16]);
+    const perChannel = tensor(uniform(8, 94)).reshape([8, 1, 1]);
+    compare(() => img.mul(perChannel).add(perChannel).sigmoid(), true);
+    compare(() => img.mul(img.gt(0)), true);
+    compare(() => img.mul(img.gt(0).narrow(0, 1, 1)), true); // a bool mask broadcast over the batch: rows of 2048
+    // Rows shorter than 64 floats, and layouts that are neither rows nor runs, run at once.
+    const narrow = tensor(uniform(1024 * 10, 95)).reshape([1024, 10]);
+    compare(() => narrow.add(tensor(uniform(10, 96))), false);
+    const transposed = tensor(uniform(256 * 64, 97)).reshape([256, 64]).transpose(0, 1);
+    compare(() => x.add(transposed), false);
+  });
+
   it('runs a chain longer than one expression bit for bit like float32 arithmetic', () => {
     const n = 5000;
     const xv = uniform(n, 7);

@@ -63,8 +63,10 @@ export type ArgReduceKernel = 'argmax' | 'argmin';
 /**
  * A float32 elementwise expression over operands of one length `n`, which a
  * backend with {@link Fusion} evaluates in one pass without materialising any
- * intermediate: leaves are `n` contiguous elements of an array from
- * `offset`, or one number broadcast to all `n`.
+ * intermediate. Leaves are `n` contiguous elements of an array from `offset`
+ * (a bool array reads as 0/1), a broadcast view of `n` elements that the
+ * backend said it can read ({@link Fusion.canRead}), or one number broadcast
+ * to all `n`.
  *
  * @example
  * ```ts
@@ -73,7 +75,8 @@ export type ArgReduceKernel = 'argmax' | 'argmin';
  * ```
  */
 export type FusedExpr =
-  | { readonly kind: 'input'; readonly data: Float32Array; readonly offset: number }
+  | { readonly kind: 'input'; readonly data: Float32Array | Uint8Array; readonly offset: number }
+  | { readonly kind: 'broadcast'; readonly view: View }
   | { readonly kind: 'scalar'; readonly value: number }
   | { readonly kind: 'unary'; readonly op: UnaryKernel; readonly x: FusedExpr }
   | { readonly kind: 'binary'; readonly op: BinaryKernel; readonly a: FusedExpr; readonly b: FusedExpr };
@@ -92,6 +95,8 @@ export type FusedExpr =
 export interface Fusion {
   readonly unary: ReadonlySet<UnaryKernel>;
   readonly binary: ReadonlySet<BinaryKernel>;
+  /** Whether a broadcast view (a bias row, one value per channel) can be a leaf. */
+  canRead(view: View): boolean;
   /**
    * The `n` elements of `e`, in fresh float32 storage, or written into `out`
    * from `offset` (which `e` may read: each element is read before it is written).

@@ -1,5 +1,7 @@
 import { allocateUninit } from '../../dtype.js';
-import type { BinaryKernel, Fusion, FusedExpr, UnaryKernel } from '../backend.js';
+import type { BinaryKernel, Fusion, FusedExpr, UnaryKernel, View } from '../backend.js';
+import { streamLayout } from './stream-layout.js';
+import { runScalars } from './wasm-elementwise.js';
 import { SIMD_BINARY, SIMD_UNARY } from './elementwise-module.js';
 import type { StreamBuffers } from './wasm-elementwise.js';
 import type { WasmRuntime } from './wasm-runtime.js';
@@ -13,6 +15,9 @@ type SumRange = (n: number, src: number) => number;
  * the trees `fusion.ts` builds) stay in L1/L2 while a block goes through it.
  */
 const SLOT = 4096;
+
+/** Shorter repeated rows cost more in copies per block than an eager broadcast kernel. */
+const MIN_ROW = 64;
 
 /** One instruction of a compiled expression, run on a block of `len` elements starting at element `s`. */
 type Step = (s: number, len: number) => void;
@@ -51,7 +56,13 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
       case 'input': {
         const at = take(free);
         const { data, offset } = e;
+        // A bool array converts to 0/1 floats as it is copied in.
         steps.push((s, len) => rt.f32.set(data.subarray(offset + s, offset + s + len), at >> 2));
+        return { at };
+      }
+      case 'broadcast': {
+        const at = take(free);
+        steps.push(broadcastLoader(e.view, at));
         return { at };
       }
       case 'unary': {
@@ -82,6 +93,39 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
         return { at };
       }
     }
+  }
+
+  /**
+   * Copies block `[s, s + len)` of a broadcast view into the slot at `at`:
+   * segments of a repeated row, or fills of one value per run.
+   */
+  function broadcastLoader(v: View, at: number): Step {
+    const { data } = v;
+    const layout = streamLayout(v);
+    if (layout?.kind === 'rows') {
+      const row = layout.len;
+      return (s, len) => {
+        const mem = rt.f32;
+        for (let j = s, end = s + len; j < end; ) {
+          const r = j % row;
+          const m = Math.min(row - r, end - j);
+          mem.set(data.subarray(v.offset + r, v.offset + r + m), (at >> 2) + j - s);
+          j += m;
+        }
+      };
+    }
+    const runs = runScalars(v);
+    if (runs === null) throw new Error('fused expression has a leaf the backend cannot read');
+    const { len: run, offsets } = runs;
+    return (s, len) => {
+      const mem = rt.f32;
+      for (let j = s, end = s + len; j < end; ) {
+        const q = Math.floor(j / run);
+        const m = Math.min(run - (j - q * run), end - j);
+        mem.fill(data[offsets[q]!]!, (at >> 2) + j - s, (at >> 2) + j - s + m);
+        j += m;
+      }
+    };
   }
 
   /** `v` in a slot: a number is broadcast into a fresh one. */
@@ -115,6 +159,10 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
   return {
     unary: new Set(unaryFns.keys()),
     binary: new Set(binaryFns.keys()),
+    canRead(v) {
+      const layout = streamLayout(v);
+      return layout === null ? runScalars(v) !== null : layout.kind === 'rows' && layout.len >= MIN_ROW;
+    },
     evaluate(e, n, into, offset = 0) {
       const out = into ?? (allocateUninit('float32', n) as Float32Array);
       run(e, n, (at, s, len) => out.set(rt.f32.subarray(at >> 2, (at >> 2) + len), offset + s));
