@@ -138,24 +138,27 @@ export function deferredSum(t: Tensor): number | null {
 }
 
 /**
- * `dst = op(dst, src)` computed straight into `dst`'s array when `src` is a
- * whole deferred float32 tensor and `dst` a contiguous float32 view of as
- * many elements: `src`'s expression then never gets an array of its own (a
- * deferred gradient added into an existing `.grad`). False when it does not apply.
+ * `dst = op(dst, src)` computed straight into `dst`'s array, when `dst` is a
+ * contiguous float32 view of 4,096 elements or more and `src` is a deferred
+ * tensor (a deferred gradient added into an existing `.grad`: its
+ * expression never gets an array of its own) or a broadcast view the
+ * fused evaluator reads (a bias row, one value per channel) and the in-place
+ * kernels do not. False when it does not apply.
  *
  * @example
  * ```ts
- * if (!accumulateDeferred('add', dstView, g)) getBackend().binaryInPlace('add', dstView, kernelView(g));
+ * if (!updateFused('add', dstView, g)) getBackend().binaryInPlace('add', dstView, kernelView(g));
  * ```
  */
-export function accumulateDeferred(op: BinaryKernel, dst: View, src: Tensor): boolean {
-  const s = src.storage;
-  const d = s.deferred;
-  if (d === null || src.offset !== 0 || src.numel !== s.length || !src.isContiguous() || !d.fusion.binary.has(op)) return false;
+export function updateFused(op: BinaryKernel, dst: View, src: Tensor): boolean {
   if (!(dst.data instanceof Float32Array) || !isContiguous(dst.shape, dst.strides)) return false;
   let n = 1;
   for (const k of dst.shape) n *= k;
-  if (n !== s.length) return false;
-  d.fusion.evaluate({ kind: 'binary', op, a: { kind: 'input', data: dst.data, offset: dst.offset }, b: d.expr }, n, dst.data, dst.offset);
+  const f = src.storage.deferred?.fusion ?? fusionFor('float32', n);
+  if (f === null || n < MIN_ELEMENTS || !f.binary.has(op)) return false;
+  const o = operand(src, dst.shape, n, f);
+  // Contiguous and scalar operands: the in-place kernels take those as they are.
+  if (o === null || o.expr.kind === 'input' || o.expr.kind === 'scalar') return false;
+  f.evaluate({ kind: 'binary', op, a: { kind: 'input', data: dst.data, offset: dst.offset }, b: o.expr }, n, dst.data, dst.offset);
   return true;
 }

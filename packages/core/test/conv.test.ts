@@ -153,6 +153,20 @@ describe('conv2d', () => {
     );
   });
 
+  it('gives the same output whether the tape records it or not (the bias goes into the product in place)', () => {
+    const gen = new Generator(SEED);
+    const x = randn([8, 3, 16, 16], { generator: gen });
+    const w = randn([16, 3, 3, 3], { generator: gen });
+    const b = randn([16], { generator: gen });
+    const plain = conv2d(x, w, b, { padding: 1 });
+    const recorded = conv2d(x, w.detach().requiresGrad_(), b, { padding: 1 });
+    expect(recorded.requiresGrad).toBe(true);
+    expect(Array.from(plain.data)).toEqual(Array.from(recorded.data));
+    const noBias = conv2d(x, w, null, { padding: 1 }).data;
+    const bias = b.toArray() as number[];
+    Array.from(plain.data).forEach((v, i) => expect(v).toBeCloseTo(noBias[i]! + bias[Math.floor(i / 256) % 16]!, 4));
+  });
+
   it('has gradients for input, weight and bias (gradcheck)', () => {
     const gen = new Generator(SEED + 2);
     fc.assert(

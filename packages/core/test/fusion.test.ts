@@ -144,6 +144,21 @@ describe.skipIf(wasm === null)('deferred elementwise chains on the wasm backend'
     compare(() => x.add(transposed), false);
   });
 
+  it('writes a bias row or per-channel values in place through the fused evaluator', () => {
+    const xv = uniform(64 * 256, 101);
+    const bv = uniform(256, 102);
+    const x = tensor(xv).reshape([64, 256]);
+    const array = x.storage.data;
+    noGrad(() => x.add_(tensor(bv)));
+    expect(x.storage.data).toBe(array);
+    expectClose(flat(x), Array.from(xv, (v, i) => Math.fround(v + bv[i % 256]!)), 0);
+    const img = tensor(uniform(4 * 8 * 256, 103)).reshape([4, 8, 16, 16]);
+    const before = flat(img);
+    const scale = uniform(8, 104);
+    noGrad(() => img.mul_(tensor(scale).reshape([8, 1, 1])).div_(tensor(scale).reshape([8, 1, 1]).add(1)));
+    expectClose(flat(img), Array.from(before, (v, i) => (v * scale[(i >> 8) % 8]!) / (scale[(i >> 8) % 8]! + 1)), 1e-6);
+  });
+
   it('runs a chain longer than one expression bit for bit like float32 arithmetic', () => {
     const n = 5000;
     const xv = uniform(n, 7);

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Generator, ShapeError, randn, tensor, type Tensor } from '@tapegrad/core';
+import { Generator, ShapeError, noGrad, randn, tensor, type Tensor } from '@tapegrad/core';
 import { gradcheck, gradgradcheck, shapes } from '@tapegrad/core/testing';
 import { Bilinear, Linear } from '@tapegrad/nn';
 
@@ -15,6 +15,17 @@ describe('Linear', () => {
     expect(fc1.forward(tensor([1, -1])).toArray()).toEqual([-0.5, -1, -2]);
     expect(() => fc1.forward(tensor([[1, 2, 3]]))).toThrow(ShapeError);
     expect(() => fc1.forward(tensor([[1, 2, 3]]))).toThrow(/Linear: input of shape \[1, 3\] does not end in inFeatures = 2/);
+  });
+
+  it('gives the same output under noGrad (bias added in place) as when recording', () => {
+    const lin = new Linear(128, 256, { generator: new Generator(3) });
+    const x = randn([64, 128], { generator: new Generator(4) });
+    const recorded = lin.forward(x);
+    expect(recorded.requiresGrad).toBe(true);
+    const plain = noGrad(() => lin.forward(x));
+    expect(plain.requiresGrad).toBe(false);
+    expect(Array.from(plain.data)).toEqual(Array.from(recorded.data));
+    expect(lin.bias!.requiresGrad).toBe(true);
   });
 
   it('gradcheck w.r.t. input, weight and bias over random batch shapes', () => {

@@ -1,5 +1,6 @@
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
+import { isGradEnabled } from '../grad-mode.js';
 import type { Tensor } from '../tensor.js';
 import { matmul } from './linalg.js';
 import { permute, reshape, squeeze, unsqueeze } from './movement.js';
@@ -86,8 +87,17 @@ function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias:
       ? matmul(reshape(weight, [o, k]), reshape(im2col, [n, k, l]))
       : matmul(reshape(weight, [groups, o / groups, k]), im2col);
   const out = reshape(product, [n, o, ...outSpatial]);
-  const withBias = bias === null || bias === undefined ? out : out.add(reshape(bias, [o, ...outSpatial.map(() => 1)]));
+  const withBias = bias === null || bias === undefined ? out : addBias(out, reshape(bias, [o, ...outSpatial.map(() => 1)]));
   return batched ? withBias : squeeze(withBias, 0);
+}
+
+/**
+ * `out + bias`, written into `out` (the product's fresh storage, which nothing
+ * else holds) when the tape would not record the sum: inference makes one
+ * output array, not two.
+ */
+function addBias(out: Tensor, bias: Tensor): Tensor {
+  return isGradEnabled() && (out.requiresGrad || bias.requiresGrad) ? out.add(bias) : out.add_(bias);
 }
 
 /**

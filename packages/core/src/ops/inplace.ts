@@ -3,7 +3,7 @@ import type { View } from '../backend/backend.js';
 import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { resultType } from '../forward.js';
-import { accumulateDeferred } from '../fusion.js';
+import { updateFused } from '../fusion.js';
 import { isGradEnabled, noGrad } from '../grad-mode.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -160,7 +160,7 @@ function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | '
     shape: broadcastShapes(name, self.shape, shapeOf(other)),
     dtype,
     run: (dst) => {
-      if (alpha === 1 && other instanceof Tensor && accumulateDeferred(name, dst, other)) return;
+      if (alpha === 1 && other instanceof Tensor && updateFused(name, dst, other)) return;
       const src = operandView(other, self, 0);
       if (alpha === 1) getBackend().binaryInPlace(name, dst, src);
       else getBackend().addcInPlace('mul', dst, src, scalarView(1, 'float64', self.shape, 1), sign * alpha);
@@ -183,7 +183,9 @@ export function mul_<T extends Tensor>(self: T, other: TensorLike): T {
   return update('mul_', self, [other], () => self.mul(other), () => ({
     shape: broadcastShapes('mul', self.shape, shapeOf(other)),
     dtype: promote(self, typeOf(other, self)).dtype,
-    run: (dst) => getBackend().binaryInPlace('mul', dst, operandView(other, self, 0)),
+    run: (dst) => {
+      if (!(other instanceof Tensor && updateFused('mul', dst, other))) getBackend().binaryInPlace('mul', dst, operandView(other, self, 0));
+    },
   }));
 }
 
@@ -192,7 +194,9 @@ export function div_<T extends Tensor>(self: T, other: TensorLike): T {
   return update('div_', self, [other], () => self.div(other), () => ({
     shape: broadcastShapes('div', self.shape, shapeOf(other)),
     dtype: floatOf(promote(self, typeOf(other, self))).dtype,
-    run: (dst) => getBackend().binaryInPlace('div', dst, operandView(other, self, 0)),
+    run: (dst) => {
+      if (!(other instanceof Tensor && updateFused('div', dst, other))) getBackend().binaryInPlace('div', dst, operandView(other, self, 0));
+    },
   }));
 }
 

@@ -1,4 +1,4 @@
-import { ShapeError, TapegradError, zeros, type Tensor } from '@tapegrad/core';
+import { isGradEnabled, ShapeError, TapegradError, zeros, type Tensor } from '@tapegrad/core';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
@@ -60,7 +60,9 @@ export class Linear extends Module<[Tensor], Tensor> {
       throw new ShapeError(`Linear: input of shape [${x.shape.join(', ')}] does not end in inFeatures = ${this.inFeatures}`);
     }
     const y = x.matmul(this.weight.mT);
-    return this.bias === null ? y : y.add(this.bias);
+    if (this.bias === null) return y;
+    // Unrecorded (inference), the bias goes into the product's fresh storage: one output array, not two.
+    return isGradEnabled() && (y.requiresGrad || this.bias.requiresGrad) ? y.add(this.bias) : y.add_(this.bias);
   }
 
   override extraRepr(): string {
