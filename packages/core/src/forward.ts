@@ -210,6 +210,18 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     strides[dim] = t.strides[dim]! * step;
     return viewOf(t, shape, strides, t.offset);
   },
+  im2col: ([x], geometry) => {
+    const t = x!;
+    const [n, c] = t.shape as [number, number];
+    const shape = [n, c * numelOf(geometry.kernel), numelOf(geometry.outSize)];
+    return fromData(getBackend().im2col(kernelView(t), geometry, t.dtype), shape, t.dtype);
+  },
+  col2im: ([x], geometry) => {
+    const t = x!;
+    const [n, ck] = t.shape as [number, number];
+    const shape = [n, ck / numelOf(geometry.kernel), ...geometry.size];
+    return fromData(getBackend().col2im(kernelView(t), geometry, t.dtype), shape, t.dtype);
+  },
   fold: ([x], { dim, size, step, dilation, length }) => {
     const t = x!;
     const shape = t.shape.slice(0, -1);

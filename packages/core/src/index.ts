@@ -104,6 +104,7 @@ export {
 } from './ops/movement.js';
 export { matmul, dot, outer } from './ops/linalg.js';
 export { unfold, fold } from './ops/unfold.js';
+export { im2col, col2im, type Im2colOptions } from './ops/im2col.js';
 export { conv1d, conv2d, type ConvOptions } from './ops/conv.js';
 export { maxPool2d, avgPool2d, type MaxPoolOptions, type AvgPoolOptions } from './ops/pool.js';
 export { adaptiveAvgPool2d } from './ops/adaptive-avg-pool.js';
@@ -115,7 +116,7 @@ export { grad, valueAndGrad, vjp, jvp, hessian, type ArgnumsOptions } from './fu
 export { customOp, type CustomOpContext, type CustomOpDefinition } from './custom-op.js';
 export { toDot, type DotOptions } from './to-dot.js';
 export type { NestedArray } from './format.js';
-export type { Backend, View, UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel } from './backend/backend.js';
+export type { Backend, View, UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel, ConvGeometry, Fusion, FusedExpr } from './backend/backend.js';
 export { getBackend, setBackend, wasmBackend } from './backend/active-backend.js';
 export { createWasmBackend } from './backend/wasm-backend.js';
 export { setNumThreads, getNumThreads, type NumThreadsOptions } from './backend/num-threads.js';

@@ -1,4 +1,4 @@
-import type { ArgReduceKernel, BinaryKernel, ReduceKernel, UnaryKernel } from './backend/backend.js';
+import type { ArgReduceKernel, BinaryKernel, ConvGeometry, ReduceKernel, UnaryKernel } from './backend/backend.js';
 import type { DType } from './dtype.js';
 import type { Shape } from './shape.js';
 
@@ -54,6 +54,8 @@ export type PrimitiveParams = { [K in UnaryKernel | BinaryKernel]: NoParams } & 
   cat: { readonly dim: number };
   unfold: WindowsParams;
   fold: WindowsParams;
+  im2col: ConvGeometry;
+  col2im: ConvGeometry;
   cast: { readonly dtype: DType };
   contiguous: NoParams;
   matmul: NoParams;

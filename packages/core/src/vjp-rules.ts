@@ -141,6 +141,9 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   // fold is the adjoint of unfold: each adds up what the other spreads out
   unfold: (g, c) => [apply('fold', [g], c.params)],
   fold: (g, c) => [apply('unfold', [g], c.params)],
+  // and so are im2col and col2im
+  im2col: (g, c) => [apply('col2im', [g], c.params)],
+  col2im: (g, c) => [apply('im2col', [g], c.params)],
   cast: (g) => [g],
   contiguous: (g) => [g],
 

@@ -8,8 +8,10 @@ import {
   arange,
   avgPool2d,
   conv1d,
+  col2im,
   conv2d,
   fold,
+  im2col,
   maxPool2d,
   ones,
   randn,
@@ -122,6 +124,68 @@ describe('unfold and fold', () => {
     expect(() => arange(3).unfold(0, 4, 1)).toThrow(ShapeError);
     expect(() => arange(3).unfold(0, 2, 0)).toThrow(IndexError);
     expect(() => fold(ones([3, 2]), 0, 3, 1, 5)).toThrow(ShapeError);
+  });
+});
+
+/** im2col by definition, one element at a time, over [N, C, H, W] values in row-major order. */
+function naiveIm2col(v: number[], [N, C, H, W]: number[], k: [number, number], s: [number, number], p: [number, number], d: [number, number]): { out: number[]; oh: number; ow: number } {
+  const oh = Math.floor((H! + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0]) + 1;
+  const ow = Math.floor((W! + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1]) + 1;
+  const out: number[] = [];
+  for (let n = 0; n < N!; n++)
+    for (let c = 0; c < C!; c++)
+      for (let i = 0; i < k[0]; i++)
+        for (let j = 0; j < k[1]; j++)
+          for (let y = 0; y < oh; y++)
+            for (let x = 0; x < ow; x++) {
+              const ih = y * s[0] - p[0] + i * d[0];
+              const iw = x * s[1] - p[1] + j * d[1];
+              out.push(ih < 0 || ih >= H! || iw < 0 || iw >= W! ? 0 : v[((n * C! + c) * H! + ih) * W! + iw]!);
+            }
+  return { out, oh, ow };
+}
+
+describe('im2col and col2im', () => {
+  it('lays windows out as PyTorch\'s unfold does, padding reading 0', () => {
+    const gen = new Generator(SEED + 7);
+    fc.assert(
+      fc.property(convCases, ({ n, cg, groups, h, w, kh, kw, stride: s, padding: p, dilation: d }) => {
+        const c = cg * groups;
+        const k: [number, number] = [kh, kw];
+        const x = randn([n, c, h, w], { ...f64, generator: gen });
+        const want = naiveIm2col(Array.from(x.data), [n, c, h, w], k, s, p, d);
+        const got = im2col(x, k, { stride: s, padding: p, dilation: d });
+        expect(got.shape).toEqual([n, c * k[0] * k[1], want.oh * want.ow]);
+        expect(Array.from(got.data)).toEqual(want.out);
+        // A strided (transposed) input gives the same columns.
+        const t = x.transpose(2, 3).contiguous().transpose(2, 3);
+        expect(Array.from(im2col(t, k, { stride: s, padding: p, dilation: d }).data)).toEqual(want.out);
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+
+  it('col2im adds each column back where it came from, worked by hand', () => {
+    // Four 2×2 windows over a 3×3 image: the centre is in all four, edges in two, corners in one.
+    expect(col2im(ones([1, 4, 4]), [3, 3], 2).toArray()).toEqual([[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]);
+    // With padding 1, taps in the padding are dropped: 3×3 windows at stride 2 over 2×2.
+    expect(col2im(ones([1, 9, 1]), [2, 2], 3, { padding: 1, stride: 2 }).toArray()).toEqual([[[[1, 1], [1, 1]]]]);
+  });
+
+  it('are each other\'s gradient, twice over (gradcheck, gradgradcheck)', () => {
+    const x = randn([2, 2, 5, 6], { ...f64, generator: new Generator(SEED + 8) }).requiresGrad_();
+    gradcheck((t) => im2col(t, [2, 3], { stride: [2, 1], padding: [1, 0], dilation: [1, 2] }), [x]);
+    gradgradcheck((t) => im2col(t, 2, { padding: 1 }).square(), [x]);
+    const cols = randn([2, 6, 12], { ...f64, generator: new Generator(SEED + 9) }).requiresGrad_();
+    gradcheck((t) => col2im(t, [4, 5], [1, 3], { padding: [0, 1], stride: [1, 2] }), [cols]);
+    gradgradcheck((t) => col2im(t, [4, 5], [1, 3], { padding: [0, 1], stride: [1, 2] }).square(), [cols]);
+  });
+
+  it('names the op and the shapes on bad input', () => {
+    expect(() => im2col(ones([3, 4, 4]), 2)).toThrow(/im2col: expected input of shape \[N, C, H, W\], got \[3, 4, 4\]/);
+    expect(() => im2col(ones([1, 1, 2, 2]), 3)).toThrow(ShapeError);
+    expect(() => col2im(ones([1, 5, 4]), [3, 3], 2)).toThrow(/col2im: expected columns of shape \[N, C·4, 4\]/);
+    expect(() => im2col(ones([1, 1, 4, 4]), 0)).toThrow(IndexError);
   });
 });
 

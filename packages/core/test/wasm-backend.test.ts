@@ -3,7 +3,7 @@ import { elementwiseModuleBytes } from '../src/backend/wasm/elementwise-module.j
 import { float64ModuleBytes } from '../src/backend/wasm/float64-module.js';
 import { stridedModuleBytes } from '../src/backend/wasm/strided-module.js';
 import { matmulModuleBytes } from '../src/backend/wasm/matmul-module.js';
-import { jsBackend, wasmBackend, type BinaryKernel, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
+import { jsBackend, wasmBackend, type BinaryKernel, type ConvGeometry, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
 import { rng } from './seeded-random.js';
 
 // Every kernel of the wasm backend against the reference backend, on the
@@ -377,6 +377,29 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       let exact = 0;
       for (const v of finite) exact += v;
       expect(Math.abs(total - exact)).toBeLessThanOrEqual(1e-12 * finite.reduce((s, v) => s + Math.abs(v), 0));
+    }
+  });
+  it('im2col and col2im bit for bit like the reference, padding, strides, dilation and strided inputs', () => {
+    const geometries: ConvGeometry[] = [
+      { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], padBefore: [1, 1], size: [32, 32], outSize: [32, 32] },
+      { kernel: [3, 2], stride: [2, 3], dilation: [2, 1], padBefore: [2, 0], size: [30, 31], outSize: [15, 10] },
+      { kernel: [4, 4], stride: [1, 1], dilation: [1, 1], padBefore: [1, 2], size: [20, 20], outSize: [19, 20] }, // 'same'-style, more padding after
+    ];
+    for (const g of geometries) {
+      const [H, W] = g.size as [number, number];
+      const x = randomF32(8 * 3 * H * W, H + W);
+      const views: View[] = [
+        contiguous(x, [8, 3, H, W]),
+        { data: x, shape: [8, 3, H, W], strides: [3 * H * W, 1, 3 * W, 3], offset: 0 }, // channels last
+      ];
+      for (const v of views) expect(Array.from(be.im2col(v, g, 'float32'))).toEqual(Array.from(jsBackend.im2col(v, g, 'float32')));
+      const taps = g.kernel[0]! * g.kernel[1]!;
+      const L = g.outSize[0]! * g.outSize[1]!;
+      const cols = randomF32(8 * 3 * taps * L, L);
+      const cv = contiguous(cols, [8, 3 * taps, L]);
+      expect(Array.from(be.col2im(cv, g, 'float32'))).toEqual(Array.from(jsBackend.col2im(cv, g, 'float32')));
+      const transposed: View = { data: cols, shape: [8, 3 * taps, L], strides: [3 * taps * L, 1, 3 * taps], offset: 0 };
+      expect(Array.from(be.col2im(transposed, g, 'float32'))).toEqual(Array.from(jsBackend.col2im(transposed, g, 'float32')));
     }
   });
 });

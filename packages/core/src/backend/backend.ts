@@ -61,6 +61,26 @@ export type ReduceKernel = 'sum' | 'max' | 'min' | 'prod';
 export type ArgReduceKernel = 'argmax' | 'argmin';
 
 /**
+ * Where a 2-D convolution's windows lie in an image of `size` `[H, W]`:
+ * `kernel` `[KH, KW]` taps `dilation` apart, one window every `stride`
+ * positions, starting `padBefore` positions before the image (padding reads
+ * as 0), `outSize` `[OH, OW]` windows along each dim.
+ *
+ * @example
+ * ```ts
+ * const g: ConvGeometry = { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], padBefore: [1, 1], size: [32, 32], outSize: [32, 32] };
+ * ```
+ */
+export interface ConvGeometry {
+  readonly kernel: readonly number[];
+  readonly stride: readonly number[];
+  readonly dilation: readonly number[];
+  readonly padBefore: readonly number[];
+  readonly size: readonly number[];
+  readonly outSize: readonly number[];
+}
+
+/**
  * A float32 elementwise expression over operands of one length `n`, which a
  * backend with {@link Fusion} evaluates in one pass without materialising any
  * intermediate. Leaves are `n` contiguous elements of an array from `offset`
@@ -166,6 +186,17 @@ export interface Backend {
   gather(x: View, dim: number, index: View, outDtype: DType): TypedArray;
   /** A copy of `x` with `src` added at the positions `index` names along `dim`. */
   scatterAdd(x: View, dim: number, index: View, src: View, outDtype: DType): TypedArray;
+  /**
+   * im2col: the windows of `x` `[N, C, H, W]` as columns, `[N, C·KH·KW, OH·OW]`
+   * (row `c·KH·KW + kh·KW + kw`, column `oh·OW + ow`); taps in the padding read 0.
+   */
+  im2col(x: View, geometry: ConvGeometry, outDtype: DType): TypedArray;
+  /**
+   * col2im, the adjoint of `im2col`: columns `[N, C·KH·KW, OH·OW]` added back
+   * into `[N, C, H, W]` where they were taken from (taps in the padding
+   * dropped), in the order kw, n, c, kh, oh, ow, which fixes the rounding.
+   */
+  col2im(cols: View, geometry: ConvGeometry, outDtype: DType): TypedArray;
   /**
    * Overlap-add, the adjoint of the sliding-window view `unfold`: `x` has the
    * window index at `dim` and the position inside the window as its last dim;

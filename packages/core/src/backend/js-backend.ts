@@ -2,6 +2,7 @@ import { allocate } from '../dtype.js';
 import type { Backend } from './backend.js';
 import { assign, binary, copy, unary, where } from './js/elementwise.js';
 import { fold } from './js/fold.js';
+import { col2im, im2col } from './js/im2col.js';
 import { addcInPlace, binaryInPlace, unaryInPlace } from './js/in-place.js';
 import { gather, scatterAdd } from './js/indexing.js';
 import { matmul } from './js/matmul.js';
@@ -33,4 +34,6 @@ export const jsBackend: Backend = {
   gather,
   scatterAdd,
   fold,
+  im2col,
+  col2im,
 };

@@ -57,6 +57,8 @@ export function createWasmBackend(): Backend | null {
       name: 'wasm',
       fusion,
       copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsBackend.copy(x, outDtype),
+      im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsBackend.im2col(x, geometry, outDtype),
+      col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsBackend.col2im(cols, geometry, outDtype),
       fold: (x, dim, size, step, dilation, length, outDtype) =>
         strided.fold(x, dim, size, step, dilation, length, outDtype) ?? jsBackend.fold(x, dim, size, step, dilation, length, outDtype),
       assign: (dst, src) => {

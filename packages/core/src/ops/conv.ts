@@ -1,7 +1,10 @@
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { isGradEnabled } from '../grad-mode.js';
+import { apply } from '../record.js';
+import { numelOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { convGeometry } from './im2col.js';
 import { matmul } from './linalg.js';
 import { permute, reshape, squeeze, unsqueeze } from './movement.js';
 import { perDim, symmetric, windows, type Padding, type SizeArg } from './sliding-window.js';
@@ -74,14 +77,24 @@ function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias:
   const kernel = weight.shape.slice(2);
   const stride = perDim(op, 'stride', options.stride ?? 1, d, 1);
   const dilation = perDim(op, 'dilation', options.dilation ?? 1, d, 1);
-  const cols = windows(op, x, kernel, stride, dilation, paddingOf(op, options, kernel, stride, dilation));
-  const outSpatial = cols.shape.slice(2, 2 + d);
+  const padding = paddingOf(op, options, kernel, stride, dilation);
   const k = cg * kernel.reduce((a, b) => a * b, 1);
-  const l = outSpatial.reduce((a, b) => a * b, 1);
-  // [N, C, O…, K…] → [N, G, C/G, K…, O…] → [N, G, C/G·ΠK, ΠO]: the one copy (im2col)
-  const split = reshape(cols, [n, groups, cg, ...outSpatial, ...kernel]);
-  const order = [0, 1, 2, ...kernel.map((_, i) => 3 + d + i), ...outSpatial.map((_, i) => 3 + i)];
-  const im2col = reshape(permute(split, order), [n, groups, k, l]);
+  let outSpatial: readonly number[];
+  let im2col: Tensor;
+  if (d === 2) {
+    // One primitive, padding included: no padded copy, and its gradient is one overlap-add.
+    const geometry = convGeometry(op, x.shape.slice(2), kernel, stride, dilation, padding);
+    outSpatial = geometry.outSize;
+    im2col = reshape(apply('im2col', [x], geometry), [n, groups, k, numelOf(outSpatial)]);
+  } else {
+    const cols = windows(op, x, kernel, stride, dilation, padding);
+    outSpatial = cols.shape.slice(2, 2 + d);
+    // [N, C, O…, K…] → [N, G, C/G, K…, O…] → [N, G, C/G·ΠK, ΠO]: the one copy (im2col)
+    const split = reshape(cols, [n, groups, cg, ...outSpatial, ...kernel]);
+    const order = [0, 1, 2, ...kernel.map((_, i) => 3 + d + i), ...outSpatial.map((_, i) => 3 + i)];
+    im2col = reshape(permute(split, order), [n, groups, k, numelOf(outSpatial)]);
+  }
+  const l = numelOf(outSpatial);
   const product =
     groups === 1
       ? matmul(reshape(weight, [o, k]), reshape(im2col, [n, k, l]))

@@ -1,4 +1,32 @@
-import { emitModule, f32Add, f32Load, f32Store, forLoop, get, i32, i32Add, i32Eq, i32Load, i32Mul, i32Shl, ifElse, memoryCopy, set, i32And, type Code, type WasmFunction } from './wasm-emitter.js';
+import {
+  block,
+  brIf,
+  emitModule,
+  f32Add,
+  f32Load,
+  f32Store,
+  f32x4Add,
+  forLoop,
+  get,
+  i32,
+  i32Add,
+  i32And,
+  i32Eq,
+  i32GeS,
+  i32Load,
+  i32LtS,
+  i32Mul,
+  i32Shl,
+  i32Sub,
+  ifElse,
+  loop,
+  memoryCopy,
+  set,
+  v128Load,
+  v128Store,
+  type Code,
+  type WasmFunction,
+} from './wasm-emitter.js';
 
 // Parameters shared by both kernels (byte addresses and byte strides):
 // rows, len, sx, so, aOffsets, bOffsets, src, dst; then the locals.
@@ -35,12 +63,38 @@ const copyRows: WasmFunction = {
   ]),
 };
 
+// Unit strides on both sides: four lanes at a time while a whole vector fits, then one by one.
+const addUnit: Code = [
+  ...forLoop(J, i32(0), i32Sub(get(LEN), i32(3)), 4, [
+    v128Store(get(PB), f32x4Add(v128Load(get(PB)), v128Load(get(PA)))),
+    set(PA, i32Add(get(PA), i32(16))),
+    set(PB, i32Add(get(PB), i32(16))),
+  ]),
+  ...loop(
+    block(
+      brIf(0, i32GeS(get(J), get(LEN))),
+      f32Store(get(PB), f32Add(f32Load(get(PB)), f32Load(get(PA)))),
+      set(PA, i32Add(get(PA), i32(4))),
+      set(PB, i32Add(get(PB), i32(4))),
+      set(J, i32Add(get(J), i32(1))),
+    ),
+    brIf(0, i32LtS(get(J), get(LEN))),
+  ),
+];
+
 const addRows: WasmFunction = {
   name: 'addRows',
   params: copyRows.params,
   results: [],
   locals: copyRows.locals,
-  body: forLoop(R, i32(0), get(ROWS), 1, [rowStart, strideLoop(f32Store(get(PB), f32Add(f32Load(get(PB)), f32Load(get(PA)))))]),
+  body: forLoop(R, i32(0), get(ROWS), 1, [
+    rowStart,
+    ifElse(
+      i32And(i32Eq(get(SX), i32(4)), i32Eq(get(SO), i32(4))),
+      [addUnit],
+      [strideLoop(f32Store(get(PB), f32Add(f32Load(get(PB)), f32Load(get(PA)))))],
+    ),
+  ]),
 };
 
 /**

@@ -1,6 +1,7 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import { contiguousStrides } from '../../shape.js';
-import type { View } from '../backend.js';
+import type { ConvGeometry, View } from '../backend.js';
+import { validRange } from '../js/im2col.js';
 import { coalesceAnyOrder, rowOffsets, type RowLayout } from '../js/strided-rows.js';
 import { stridedModuleBytes } from './strided-module.js';
 import { viewSpan } from './view-span.js';
@@ -12,6 +13,12 @@ type Fn = (...args: number[]) => void;
 const MIN_ELEMENTS = 16384;
 
 const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
+
+function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
 
 /**
  * The float32 strided copy (im2col: the unfolded windows of a convolution's
@@ -33,6 +40,8 @@ export function createWasmStrided(
   rt: WasmRuntime,
   base: number,
 ): {
+  im2col(x: View, geometry: ConvGeometry, outDtype: DType): TypedArray | null;
+  col2im(cols: View, geometry: ConvGeometry, outDtype: DType): TypedArray | null;
   copy(x: View, outDtype: DType): TypedArray | null;
   fold(x: View, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray | null;
 } {
@@ -47,7 +56,7 @@ export function createWasmStrided(
    */
   function run(kernel: Fn, x: View, layout: RowLayout, outLength: number, zeroOut: boolean): number | null {
     const span = viewSpan(x);
-    if (span === null || span.hi - span.lo > 4 * outLength + 4096) return null;
+    if (span === null || span.hi - span.lo > 4 * numel(x.shape) + 4096) return null;
     const last = layout.shape.length - 1;
     const rows = rowOffsets(layout, [x.offset - span.lo, 0]);
     const src = align(base);
@@ -73,18 +82,92 @@ export function createWasmStrided(
     return out;
   }
 
+  /**
+   * im2col and col2im as row copies and row adds: for each kernel column
+   * `kw` in turn, one row per (n, c, kh, oh) whose image row is inside the
+   * image, covering the window columns whose tap is inside too; the rest of
+   * the output stays zero. `toImage` swaps the roles (col2im: rows of columns
+   * added into the image), in the reference's summation order.
+   */
+  function convRows(src: View, g: ConvGeometry, toImage: boolean, outLength: number): TypedArray | null {
+    const span = viewSpan(src);
+    // Staging a span far larger than the elements read (a small slice of a big tensor) would cost more than it saves.
+    if (span === null || span.hi - span.lo > 4 * numel(src.shape) + 4096) return null;
+    const [KH, KW] = g.kernel as [number, number];
+    const [H, W] = g.size as [number, number];
+    const [OH, OW] = g.outSize as [number, number];
+    const [sh0, sw0] = g.stride as [number, number];
+    const N = src.shape[0]!;
+    const C = toImage ? src.shape[1]! / (KH * KW) : src.shape[1]!;
+    const maxRows = N * C * KH * OH;
+    const at = align(base);
+    const aAt = align(at + (span.hi - span.lo) * 4);
+    const bAt = aAt + maxRows * 4;
+    const dst = align(bAt + maxRows * 4);
+    try {
+      rt.reserve(dst + outLength * 4);
+    } catch {
+      return null;
+    }
+    rt.f32.set(src.data.subarray(span.lo, span.hi), at >> 2);
+    rt.f32.fill(0, dst >> 2, (dst >> 2) + outLength);
+    const a = new Int32Array(maxRows);
+    const b = new Int32Array(maxRows);
+    const off = src.offset - span.lo;
+    for (let kw = 0; kw < KW; kw++) {
+      const [lo, hi] = validRange(W, sw0, g.padBefore[1]!, g.dilation[1]!, kw, OW);
+      if (hi <= lo) continue;
+      const iw0 = kw * g.dilation[1]! - g.padBefore[1]! + lo * sw0;
+      let rows = 0;
+      for (let n = 0; n < N; n++) {
+        for (let c = 0; c < C; c++) {
+          for (let kh = 0; kh < KH; kh++) {
+            for (let oh = 0; oh < OH; oh++) {
+              const ih = oh * sh0 - g.padBefore[0]! + kh * g.dilation[0]!;
+              if (ih < 0 || ih >= H) continue;
+              const colsRow = ((c * KH + kh) * KW + kw) * OH * OW + oh * OW + lo;
+              if (toImage) {
+                const [sn, sr, sl] = src.strides as [number, number, number];
+                const r = ((c * KH + kh) * KW + kw) * sr;
+                a[rows] = off + n * sn + r + (oh * OW + lo) * sl;
+                b[rows] = ((n * C + c) * H + ih) * W + iw0;
+              } else {
+                const [sn, sc, sh, sw] = src.strides as [number, number, number, number];
+                a[rows] = off + n * sn + c * sc + ih * sh + iw0 * sw;
+                b[rows] = n * C * KH * KW * OH * OW + colsRow;
+              }
+              rows++;
+            }
+          }
+        }
+      }
+      rt.i32.set(a.subarray(0, rows), aAt >> 2);
+      rt.i32.set(b.subarray(0, rows), bAt >> 2);
+      if (toImage) addRows(rows, hi - lo, src.strides[2]! * 4, sw0 * 4, aAt, bAt, at, dst);
+      else copyRows(rows, hi - lo, sw0 * src.strides[3]! * 4, 4, aAt, bAt, at, dst);
+    }
+    return result(dst, outLength);
+  }
+
   return {
+    im2col(x, g, outDtype) {
+      const n = x.shape[0]! * x.shape[1]! * numel(g.kernel) * numel(g.outSize);
+      if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
+      return convRows(x, g, false, n);
+    },
+    col2im(cols, g, outDtype) {
+      const n = (cols.shape[0]! * cols.shape[1]! * numel(g.size)) / numel(g.kernel);
+      if (outDtype !== 'float32' || !(cols.data instanceof Float32Array) || numel(cols.shape) < MIN_ELEMENTS) return null;
+      return convRows(cols, g, true, n);
+    },
     copy(x, outDtype) {
-      let n = 1;
-      for (const s of x.shape) n *= s;
+      const n = numel(x.shape);
       if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
       const at = run(copyRows, x, coalesceAnyOrder(x.shape, [x.strides, contiguousStrides(x.shape)]), n, false);
       return at === null ? null : result(at, n);
     },
     fold(x, dim, size, step, dilation, length, outDtype) {
-      let n = 1;
-      for (const s of x.shape) n *= s;
-      if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
+      if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || numel(x.shape) < MIN_ELEMENTS) return null;
       // As the reference: the windows seen as an overlapping view of the output.
       const outShape = x.shape.slice(0, -1);
       outShape[dim] = length;
