@@ -15,6 +15,8 @@ import {
   maxPool2d,
   ones,
   randn,
+  configureStoragePool,
+  storagePoolStats,
   tensor,
   unfold,
   Generator,
@@ -229,6 +231,26 @@ describe('conv2d', () => {
     const noBias = conv2d(x, w, null, { padding: 1 }).data;
     const bias = b.toArray() as number[];
     Array.from(plain.data).forEach((v, i) => expect(v).toBeCloseTo(noBias[i]! + bias[Math.floor(i / 256) % 16]!, 4));
+  });
+
+  it('hands its columns back to the pool at inference, and earlier outputs keep their values', () => {
+    const gen = new Generator(SEED + 3);
+    const x = randn([8, 3, 16, 16], { generator: gen });
+    const w = randn([16, 3, 3, 3], { generator: gen });
+    configureStoragePool({ maxBytes: 64 << 20 }); // a fresh, empty pool
+    const before = storagePoolStats().buffers;
+    expect(before).toBe(0);
+    const first = conv2d(x, w, null, { padding: 1 });
+    expect(storagePoolStats().buffers).toBe(before + 1); // the [8, 27, 256] columns
+    const kept = Array.from(first.data);
+    const second = conv2d(x.neg(), w, null, { padding: 1 }); // takes the pooled columns
+    expect(storagePoolStats().buffers).toBe(before + 1);
+    expect(Array.from(first.data)).toEqual(kept);
+    expect(Array.from(second.data)).toEqual(kept.map((v) => -v));
+    // Recorded, the columns (the pooled array, taken again) are saved for backward and not given back.
+    const recorded = conv2d(x, w.detach().requiresGrad_(), null, { padding: 1 });
+    expect(storagePoolStats().buffers).toBe(before);
+    expect(Array.from(recorded.data)).toEqual(kept);
   });
 
   it('has gradients for input, weight and bias (gradcheck)', () => {
