@@ -86,6 +86,7 @@ function deferredTensor(fusion: Fusion, expr: FusedExpr, nodes: number, leaves: 
  * ```
  */
 export function deferredUnary(op: UnaryKernel, x: Tensor, outDtype: DType): Tensor | null {
+  if (outDtype !== 'float32' || getBackend().fusion === undefined) return null;
   const n = x.numel;
   const f = fusionFor(outDtype, n);
   if (f === null || !f.unary.has(op)) return null;
@@ -103,6 +104,7 @@ export function deferredUnary(op: UnaryKernel, x: Tensor, outDtype: DType): Tens
  * ```
  */
 export function deferredBinary(op: BinaryKernel, a: Tensor, b: Tensor, shape: Shape, outDtype: DType): Tensor | null {
+  if (outDtype !== 'float32' || getBackend().fusion === undefined) return null;
   let n = 1;
   for (const s of shape) n *= s;
   const f = fusionFor(outDtype, n);

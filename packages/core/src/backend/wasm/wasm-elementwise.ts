@@ -110,6 +110,7 @@ export function createWasmElementwise(
   }
 
   function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null {
+    if (numel(a) < MIN_ELEMENTS) return null;
     if (outDtype === 'float64') {
       const fns = binary64Fns.get(op);
       if (fns === undefined || !(a.data instanceof Float64Array) || !(b.data instanceof Float64Array)) return null;
@@ -126,7 +127,6 @@ export function createWasmElementwise(
 
   function streamBinary(fns: BinaryFns, lane: Lane, a: View, b: View): TypedArray | null {
     const n = numel(a);
-    if (n < MIN_ELEMENTS) return null;
     const outDtype = fns.out;
     const la = streamLayout(a);
     const lb = streamLayout(b);
