@@ -7,10 +7,11 @@ import { Storage } from './storage.js';
 import { Tensor } from './tensor.js';
 
 // Deferred elementwise evaluation. On a backend with `fusion`, a large float32
-// unary or binary primitive whose operands are whole contiguous tensors (or
-// one value broadcast) does not run: its result is a Storage holding the
-// expression, which inlines the expressions of operands that are themselves
-// deferred. The first read of the storage (any kernel, `.data`, `item`)
+// unary or binary primitive whose operands are whole contiguous tensors, one
+// value broadcast, or a broadcast the backend streams (a bias row, one value
+// per channel; bool masks read as 0/1) does not run: its result is a Storage
+// holding the expression, which inlines the expressions of operands that are
+// themselves deferred. The first read of the storage (any kernel, `.data`, `item`)
 // computes it in one pass; a full `sum` of a deferred tensor never computes
 // it at all. `sum(exp(a*b + c) * 0.5)` thus reads a, b and c once and
 // allocates nothing, where running op by op would write and page in four

@@ -21,14 +21,15 @@ function numel(shape: readonly number[]): number {
 }
 
 /**
- * The float32 strided copy (im2col: the unfolded windows of a convolution's
- * input laid out as columns) and fold (col2im: their overlap-add back, in
- * backward) in wasm. Both walk the same rows as the reference kernels
- * (`coalesceAnyOrder`, `rowOffsets`), with the source's span and the row
- * offsets staged in the scratch region at `base`, so results are identical
- * to the reference's; a row of unit strides is one `memory.copy`. Each
- * returns null for what it leaves to the reference (other dtypes, small
- * tensors, views that reach far beyond their elements).
+ * The float32 row kernels in wasm: `im2col` and `col2im` (a convolution's
+ * windows laid out as columns, and their overlap-add back in backward), and
+ * the strided `copy` and `fold` of the sliding-window views. Each walks the
+ * same rows, in the same order, as its reference kernel, with the source's
+ * span and the row offsets staged in the scratch region at `base`, so
+ * results are identical to the reference's; a row of unit strides is one
+ * `memory.copy` or a run of `f32x4` adds. Each returns null for what it
+ * leaves to the reference (other dtypes, small tensors, views that reach far
+ * beyond their elements).
  *
  * @example
  * ```ts
