@@ -68,9 +68,9 @@ function isOneValue(t: Tensor): boolean {
   return true;
 }
 
-function fusionFor(outDtype: DType, n: number): Fusion | null {
-  const f = getBackend().fusion;
-  return f === undefined || outDtype !== 'float32' || n < MIN_ELEMENTS ? null : f;
+/** The active backend's fusion, for a float32 result; null otherwise. */
+function fusionFor(outDtype: DType): Fusion | null {
+  return outDtype === 'float32' ? (getBackend().fusion ?? null) : null;
 }
 
 function deferredTensor(fusion: Fusion, expr: FusedExpr, nodes: number, leaves: readonly TypedArray[], shape: Shape, n: number): Tensor {
@@ -87,10 +87,10 @@ function deferredTensor(fusion: Fusion, expr: FusedExpr, nodes: number, leaves: 
  * ```
  */
 export function deferredUnary(op: UnaryKernel, x: Tensor, outDtype: DType): Tensor | null {
-  if (outDtype !== 'float32' || getBackend().fusion === undefined) return null;
+  const f = fusionFor(outDtype);
+  if (f === null) return null;
   const n = x.numel;
-  const f = fusionFor(outDtype, n);
-  if (f === null || !f.unary.has(op)) return null;
+  if (n < MIN_ELEMENTS || !f.unary.has(op)) return null;
   const o = operand(x, x.shape, n, f);
   if (o === null || o.nodes + 1 > MAX_NODES) return null;
   return deferredTensor(f, { kind: 'unary', op, x: o.expr }, o.nodes + 1, o.leaves, x.shape, n);
@@ -105,11 +105,11 @@ export function deferredUnary(op: UnaryKernel, x: Tensor, outDtype: DType): Tens
  * ```
  */
 export function deferredBinary(op: BinaryKernel, a: Tensor, b: Tensor, shape: Shape, outDtype: DType): Tensor | null {
-  if (outDtype !== 'float32' || getBackend().fusion === undefined) return null;
+  const f = fusionFor(outDtype);
+  if (f === null) return null;
   let n = 1;
   for (const s of shape) n *= s;
-  const f = fusionFor(outDtype, n);
-  if (f === null || !f.binary.has(op)) return null;
+  if (n < MIN_ELEMENTS || !f.binary.has(op)) return null;
   const x = operand(a, shape, n, f);
   const y = x === null ? null : operand(b, shape, n, f);
   if (x === null || y === null || x.nodes + y.nodes + 1 > MAX_NODES) return null;
@@ -157,7 +157,7 @@ export function updateFused(op: BinaryKernel, dst: View, src: Tensor): boolean {
   if (!(dst.data instanceof Float32Array) || !isContiguous(dst.shape, dst.strides)) return false;
   let n = 1;
   for (const k of dst.shape) n *= k;
-  const f = src.storage.deferred?.fusion ?? fusionFor('float32', n);
+  const f = src.storage.deferred?.fusion ?? fusionFor('float32');
   if (f === null || n < MIN_ELEMENTS || !f.binary.has(op)) return false;
   const o = operand(src, dst.shape, n, f);
   // Contiguous and scalar operands: the in-place kernels take those as they are.

@@ -3,7 +3,7 @@ import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
 import { contiguousStrides, isContiguous } from '../../shape.js';
 import { erf } from './erf.js';
 import { offsetsOrNull } from './strided.js';
-import { coalesce, coalesceAnyOrder, rowOffsets } from './strided-rows.js';
+import { coalesce, coalesceAnyOrder, runs } from './strided-rows.js';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
@@ -105,20 +105,13 @@ export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
     for (let i = 0; i < n; i++) out[i] = f(d[o + i]!);
     return out;
   }
-  const { len, step, rows } = runsOf(x.shape, x.strides, x.offset);
+  const { len, stepA: step, a: rows } = runs(coalesce(x.shape, [x.strides]), [x.offset]);
   let o = 0;
   for (let r = 0; r < rows.length; r++) {
     const p = rows[r]!;
     for (let j = 0; j < len; j++) out[o++] = f(d[p + j * step]!);
   }
   return out;
-}
-
-/** The runs of a view's last merged dim, in row-major order: their length, stride and starts. */
-function runsOf(shape: readonly number[], strides: readonly number[], offset: number): { len: number; step: number; rows: Int32Array } {
-  const layout = coalesce(shape, [strides]);
-  const last = layout.shape.length - 1;
-  return { len: layout.shape[last]!, step: layout.strides[0]![last]!, rows: rowOffsets(layout, [offset]).a };
 }
 
 /**
@@ -156,12 +149,7 @@ export function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): Typ
   // Strided or broadcast operands (a bias over channels, a transpose, a
   // scalar against a strided view): run by run along the last dim, with no
   // per-element offset table.
-  const layout = coalesce(a.shape, [a.strides, b.strides]);
-  const last = layout.shape.length - 1;
-  const len = layout.shape[last]!;
-  const sa = layout.strides[0]![last]!;
-  const sb = layout.strides[1]![last]!;
-  const rows = rowOffsets(layout, [a.offset, b.offset]);
+  const { len, stepA: sa, stepB: sb, ...rows } = runs(coalesce(a.shape, [a.strides, b.strides]), [a.offset, b.offset]);
   let o = 0;
   for (let r = 0; r < rows.a.length; r++) {
     const pa = rows.a[r]!;
@@ -218,12 +206,7 @@ export function copy(x: View, outDtype: DType): TypedArray {
   // Run by run along the dim the source steps through most finely, writing
   // the output through its contiguous strides: im2col copies millions of
   // elements this way, with no per-element offset table.
-  const layout = coalesceAnyOrder(x.shape, [x.strides, contiguousStrides(x.shape)]);
-  const last = layout.shape.length - 1;
-  const len = layout.shape[last]!;
-  const sx = layout.strides[0]![last]!;
-  const so = layout.strides[1]![last]!;
-  const rows = rowOffsets(layout, [x.offset, 0]);
+  const { len, stepA: sx, stepB: so, ...rows } = runs(coalesceAnyOrder(x.shape, [x.strides, contiguousStrides(x.shape)]), [x.offset, 0]);
   for (let r = 0; r < rows.a.length; r++) {
     const px = rows.a[r]!;
     const po = rows.b[r]!;
@@ -247,12 +230,7 @@ export function assign(dst: View, src: View): void {
   const bool = dd instanceof Uint8Array;
   // Row by row in row-major order (dims merged where both views allow), so
   // that padding writes runs of a row rather than element by element.
-  const layout = coalesce(dst.shape, [dst.strides, src.strides]);
-  const last = layout.shape.length - 1;
-  const len = layout.shape[last]!;
-  const sdst = layout.strides[0]![last]!;
-  const ssrc = layout.strides[1]![last]!;
-  const rows = rowOffsets(layout, [dst.offset, src.offset]);
+  const { len, stepA: sdst, stepB: ssrc, ...rows } = runs(coalesce(dst.shape, [dst.strides, src.strides]), [dst.offset, src.offset]);
   for (let r = 0; r < rows.a.length; r++) {
     const pd = rows.a[r]!;
     const ps = rows.b[r]!;

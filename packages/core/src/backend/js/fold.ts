@@ -1,7 +1,7 @@
 import { allocate, type DType, type TypedArray } from '../../dtype.js';
 import { contiguousStrides } from '../../shape.js';
 import type { View } from '../backend.js';
-import { coalesceAnyOrder, rowOffsets } from './strided-rows.js';
+import { coalesceAnyOrder, runs } from './strided-rows.js';
 
 /**
  * Overlap-add of sliding windows back into the dim they were taken from: the
@@ -22,13 +22,8 @@ export function fold(x: View, dim: number, size: number, step: number, dilation:
   // The windows seen as an overlapping view of `out`: writing through it adds up the overlaps.
   const windowStrides = [...outStrides, outStrides[dim]! * dilation];
   windowStrides[dim] = outStrides[dim]! * step;
-  const layout = coalesceAnyOrder(x.shape, [x.strides, windowStrides]);
-  const last = layout.shape.length - 1;
-  const len = layout.shape[last]!;
-  const sx = layout.strides[0]![last]!;
-  const sw = layout.strides[1]![last]!;
+  const { len, stepA: sx, stepB: sw, a: rx, b: rw } = runs(coalesceAnyOrder(x.shape, [x.strides, windowStrides]), [x.offset, 0]);
   const xd = x.data;
-  const { a: rx, b: rw } = rowOffsets(layout, [x.offset, 0]);
   for (let r = 0; r < rx.length; r++) {
     const a = rx[r]!;
     const b = rw[r]!;

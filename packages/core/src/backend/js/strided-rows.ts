@@ -128,3 +128,21 @@ export function rowOffsets(layout: RowLayout, offsets: readonly number[]): { a: 
   }
   return { a: ra, b: rb };
 }
+
+/**
+ * The runs of `layout` ready for a kernel's loop: their length, the step
+ * along a run under each set of strides (`stepB` is 0 with one set), and the
+ * start of every run under each ({@link rowOffsets}).
+ *
+ * @example
+ * ```ts
+ * const { len, stepA, a } = runs(coalesce(view.shape, [view.strides]), [view.offset]);
+ * let o = 0;
+ * for (const base of a) for (let j = 0; j < len; j++) out[o++] = data[base + j * stepA]!;
+ * ```
+ */
+export function runs(layout: RowLayout, offsets: readonly number[]): { len: number; stepA: number; stepB: number; a: Int32Array; b: Int32Array } {
+  const last = layout.shape.length - 1;
+  const { a, b } = rowOffsets(layout, offsets);
+  return { len: layout.shape[last]!, stepA: layout.strides[0]![last]!, stepB: layout.strides[1]?.[last] ?? 0, a, b };
+}

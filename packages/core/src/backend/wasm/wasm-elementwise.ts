@@ -1,6 +1,6 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
-import { coalesce, rowOffsets } from '../js/strided-rows.js';
+import { coalesce, runs } from '../js/strided-rows.js';
 import { SIMD_BINARY, SIMD_COMPARE, SIMD_UNARY } from './elementwise-module.js';
 import { SIMD64_BINARY, SIMD64_UNARY } from './float64-module.js';
 import { streamLayout, type StreamLayout } from './stream-layout.js';
@@ -235,11 +235,7 @@ export function runScalars(v: View): { len: number; offsets: Int32Array } | null
   let len = 1;
   while (d > 0 && (v.strides[d - 1] === 0 || v.shape[d - 1] === 1)) len *= v.shape[--d]!;
   if (d === 0 || len < MIN_RUN) return null;
-  const layout = coalesce(v.shape.slice(0, d), [v.strides.slice(0, d)]);
-  const last = layout.shape.length - 1;
-  const lastLen = layout.shape[last]!;
-  const lastStride = layout.strides[0]![last]!;
-  const rows = rowOffsets(layout, [v.offset]).a;
+  const { len: lastLen, stepA: lastStride, a: rows } = runs(coalesce(v.shape.slice(0, d), [v.strides.slice(0, d)]), [v.offset]);
   const offsets = new Int32Array(rows.length * lastLen);
   for (let r = 0; r < rows.length; r++) for (let j = 0; j < lastLen; j++) offsets[r * lastLen + j] = rows[r]! + j * lastStride;
   return { len, offsets };

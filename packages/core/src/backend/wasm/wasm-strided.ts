@@ -2,7 +2,7 @@ import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import { contiguousStrides } from '../../shape.js';
 import type { ConvGeometry, View } from '../backend.js';
 import { validRange } from '../js/im2col.js';
-import { coalesceAnyOrder, rowOffsets, type RowLayout } from '../js/strided-rows.js';
+import { coalesceAnyOrder, runs, type RowLayout } from '../js/strided-rows.js';
 import { stridedModuleBytes } from './strided-module.js';
 import { viewSpan } from './view-span.js';
 import type { WasmRuntime } from './wasm-runtime.js';
@@ -58,8 +58,7 @@ export function createWasmStrided(
   function run(kernel: Fn, x: View, layout: RowLayout, outLength: number, zeroOut: boolean): number | null {
     const span = viewSpan(x);
     if (span === null || span.hi - span.lo > 4 * numel(x.shape) + 4096) return null;
-    const last = layout.shape.length - 1;
-    const rows = rowOffsets(layout, [x.offset - span.lo, 0]);
+    const rows = runs(layout, [x.offset - span.lo, 0]);
     const src = align(base);
     const aAt = align(src + (span.hi - span.lo) * 4);
     const bAt = aAt + rows.a.length * 4;
@@ -73,7 +72,7 @@ export function createWasmStrided(
     rt.i32.set(rows.a, aAt >> 2);
     rt.i32.set(rows.b, bAt >> 2);
     if (zeroOut) rt.f32.fill(0, dst >> 2, (dst >> 2) + outLength);
-    kernel(rows.a.length, layout.shape[last]!, layout.strides[0]![last]! * 4, layout.strides[1]![last]! * 4, aAt, bAt, src, dst);
+    kernel(rows.a.length, rows.len, rows.stepA * 4, rows.stepB * 4, aAt, bAt, src, dst);
     return dst;
   }
 
@@ -115,6 +114,8 @@ export function createWasmStrided(
     const a = new Int32Array(maxRows);
     const b = new Int32Array(maxRows);
     const off = src.offset - span.lo;
+    // The source's strides: [N, C·KH·KW, L] columns for col2im, an [N, C, H, W] image for im2col.
+    const [s0, s1, s2, s3 = 0] = src.strides as [number, number, number, number?];
     for (let kw = 0; kw < KW; kw++) {
       const [lo, hi] = validRange(W, sw0, g.padBefore[1]!, g.dilation[1]!, kw, OW);
       if (hi <= lo) continue;
@@ -126,16 +127,15 @@ export function createWasmStrided(
             for (let oh = 0; oh < OH; oh++) {
               const ih = oh * sh0 - g.padBefore[0]! + kh * g.dilation[0]!;
               if (ih < 0 || ih >= H) continue;
-              const colsRow = ((c * KH + kh) * KW + kw) * OH * OW + oh * OW + lo;
+              // Row (c, kh, kw) of the columns, from window (oh, lo); and image row ih from column iw0.
+              const colsAt = (((n * C + c) * KH + kh) * KW + kw) * OH * OW + oh * OW + lo;
+              const imageAt = ((n * C + c) * H + ih) * W + iw0;
               if (toImage) {
-                const [sn, sr, sl] = src.strides as [number, number, number];
-                const r = ((c * KH + kh) * KW + kw) * sr;
-                a[rows] = off + n * sn + r + (oh * OW + lo) * sl;
-                b[rows] = ((n * C + c) * H + ih) * W + iw0;
+                a[rows] = off + n * s0 + ((c * KH + kh) * KW + kw) * s1 + (oh * OW + lo) * s2;
+                b[rows] = imageAt;
               } else {
-                const [sn, sc, sh, sw] = src.strides as [number, number, number, number];
-                a[rows] = off + n * sn + c * sc + ih * sh + iw0 * sw;
-                b[rows] = n * C * KH * KW * OH * OW + colsRow;
+                a[rows] = off + n * s0 + c * s1 + ih * s2 + iw0 * s3;
+                b[rows] = colsAt;
               }
               rows++;
             }
