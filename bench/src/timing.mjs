@@ -46,9 +46,12 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
       // state does, the collector reclaiming memory as it goes.
       globalThis.gc?.();
       for (let i = 0; i < 2; i++) await l.c.run();
+      const faults = process.resourceUsage().minorPageFault;
       const t = now();
       for (let i = 0; i < l.steps; i++) await l.c.run();
       const dt = (now() - t) / l.steps;
+      // BENCH_TRACE=1: every sample, with the page faults (first touches of fresh memory) per step.
+      if (process.env.BENCH_TRACE) console.log(`  ${l.c.name} ${dt.toFixed(2)} ms, ${(process.resourceUsage().minorPageFault - faults) / l.steps} page faults per step`);
       l.samples.push(dt);
       l.spent += dt * l.steps;
     }

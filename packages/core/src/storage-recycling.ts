@@ -94,6 +94,20 @@ export function closeAllocationScope(previous: AllocationScope | null): void {
 }
 
 /**
+ * Whether a backward pass's allocation scope is open: its own derivative
+ * rules are running, not user code (hooks and custom ops' backward run with
+ * no scope, and so does a backward that records itself).
+ *
+ * @example
+ * ```ts
+ * if (!allocationScopeOpen()) escapeScratch(t.storage);
+ * ```
+ */
+export function allocationScopeOpen(): boolean {
+  return scope !== null;
+}
+
+/**
  * Runs user code (a hook, a custom op's backward) that is given the tensors
  * `seen`: both those and whatever `f` makes may be kept by it, so the open
  * scope is told they escape, and `f` runs with no scope open.

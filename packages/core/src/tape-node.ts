@@ -1,5 +1,6 @@
 import type { DType } from './dtype.js';
 import { AutogradError, fmtShape } from './errors.js';
+import { dropScratch, holdScratch, sawScratch } from './scratch-storage.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -78,10 +79,14 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
     this.outDtype = out.dtype;
     this.inputs = inputs;
     const versions = new Array<number>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) versions[i] = inputs[i]!.version;
+    for (let i = 0; i < inputs.length; i++) {
+      versions[i] = inputs[i]!.version;
+      holdScratch(inputs[i]!.storage);
+    }
     this.versions = versions;
     this.output = out;
     this.outVersion = out.version;
+    holdScratch(out.storage);
   }
 
   get needs(): readonly boolean[] {
@@ -99,6 +104,7 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
   input(i: number): Tensor {
     const t = this.live()[i]!;
     if (t.version !== this.versions[i]) throw this.modified(`input ${i}`, t, this.versions[i]!);
+    sawScratch(t.storage);
     return t;
   }
 
@@ -106,13 +112,17 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
     this.live();
     const out = this.output!;
     if (out.version !== this.outVersion) throw this.modified('output', out, this.outVersion);
+    sawScratch(out.storage);
     return out;
   }
 
   /** Drops the saved values so that their memory can be reclaimed. */
   free(): void {
+    const { inputs, output } = this;
     this.inputs = null;
     this.output = null;
+    if (inputs !== null) for (const t of inputs) dropScratch(t.storage);
+    if (output !== null) dropScratch(output.storage);
   }
 
   private live(): readonly Tensor[] {

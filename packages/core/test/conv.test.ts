@@ -253,6 +253,84 @@ describe('conv2d', () => {
     expect(Array.from(recorded.data)).toEqual(kept);
   });
 
+  // Gradients of sum(conv2d(x, w)) (stride 1, padding 1, 3×3), by definition:
+  // dw[o, c, i, j] sums the input each weight meets over every output
+  // position; dx[n, c, h, v] sums the weights whose window covers (h, v).
+  function sumConvGrads(x: number[][][][], w: number[][][][]): { dw: number[]; dx: number[] } {
+    const [N, C, H, W] = [x.length, x[0]!.length, x[0]![0]!.length, x[0]![0]![0]!.length];
+    const O = w.length;
+    const at = (n: number, c: number, h: number, v: number): number => (h < 0 || h >= H || v < 0 || v >= W ? 0 : x[n]![c]![h]![v]!);
+    const dw: number[] = [];
+    for (let o = 0; o < O; o++)
+      for (let c = 0; c < C; c++)
+        for (let i = 0; i < 3; i++)
+          for (let j = 0; j < 3; j++) {
+            let s = 0;
+            for (let n = 0; n < N; n++) for (let p = 0; p < H; p++) for (let q = 0; q < W; q++) s += at(n, c, p + i - 1, q + j - 1);
+            dw.push(s);
+          }
+    const dx: number[] = [];
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++)
+        for (let h = 0; h < H; h++)
+          for (let v = 0; v < W; v++) {
+            let s = 0;
+            for (let o = 0; o < O; o++)
+              for (let i = 0; i < 3; i++)
+                for (let j = 0; j < 3; j++) {
+                  const [p, q] = [h - i + 1, v - j + 1];
+                  if (p >= 0 && p < H && q >= 0 && q < W) s += w[o]![c]![i]![j]!;
+                }
+            dx.push(s);
+          }
+    return { dw, dx };
+  }
+
+  it('gives its columns back to the pool when backward frees the last node saving them', () => {
+    const gen = new Generator(SEED + 4);
+    const x0 = randn([2, 3, 16, 16], { generator: gen });
+    const w = randn([4, 3, 3, 3], { generator: gen }).requiresGrad_();
+    // The pool after one forward + backward, freeing the graph or keeping it.
+    const pooledAfter = (retainGraph: boolean, peek = false): number => {
+      configureStoragePool({ maxBytes: 64 << 20 }); // a fresh, empty pool
+      const x = x0.detach().requiresGrad_();
+      const y = conv2d(x, w, null, { padding: 1 });
+      if (peek) {
+        // User code reads the columns off the graph: they may be kept, so they are never recycled.
+        let node = y.gradFn;
+        while (node !== null && node.name !== 'matmul') node = node.edges.find((e) => e?.node)?.node ?? null;
+        expect(node!.input(1).shape).toEqual([2, 27, 256]);
+      }
+      y.sum().backward(undefined, { retainGraph });
+      w.grad = null;
+      return storagePoolStats().buffers;
+    };
+    const kept = pooledAfter(true);
+    expect(pooledAfter(false)).toBe(kept + 1); // the [2, 27, 256] columns
+    expect(pooledAfter(false, true)).toBe(kept);
+  });
+
+  it('keeps gradients right while later steps reuse the recycled columns', () => {
+    configureStoragePool({ maxBytes: 64 << 20 });
+    const gen = new Generator(SEED + 5);
+    const w = randn([4, 3, 3, 3], { generator: gen }).requiresGrad_();
+    const wValues = w.toArray() as number[][][][];
+    const grads: { dw: number[]; dx: number[] }[] = [];
+    const inputs: number[][][][][] = [];
+    for (let step = 0; step < 3; step++) {
+      const x = randn([2, 3, 16, 16], { generator: gen }).requiresGrad_();
+      inputs.push(x.toArray() as number[][][][]);
+      conv2d(x, w, null, { padding: 1 }).sum().backward();
+      grads.push({ dw: Array.from(w.grad!.data), dx: Array.from(x.grad!.data) });
+      w.grad = null;
+    }
+    grads.forEach((g, step) => {
+      const want = sumConvGrads(inputs[step]!, wValues);
+      assertAllClose(tensor(g.dw), tensor(want.dw), { atol: 1e-3, rtol: 1e-4 });
+      assertAllClose(tensor(g.dx), tensor(want.dx), { atol: 1e-4, rtol: 1e-5 });
+    });
+  });
+
   it('has gradients for input, weight and bias (gradcheck)', () => {
     const gen = new Generator(SEED + 2);
     fc.assert(

@@ -3,7 +3,7 @@ import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { isGradEnabled } from '../grad-mode.js';
 import { apply } from '../record.js';
 import { numelOf } from '../shape.js';
-import { releaseStorage } from '../storage-recycling.js';
+import { markScratch, releaseIfUnsaved } from '../scratch-storage.js';
 import type { Tensor } from '../tensor.js';
 import { convGeometry } from './im2col.js';
 import { matmul } from './linalg.js';
@@ -88,6 +88,9 @@ function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias:
     const geometry = convGeometry(op, x.shape.slice(2), kernel, stride, dilation, padding);
     outSpatial = geometry.outSize;
     columns = apply('im2col', [x], geometry);
+    // Only the nodes that save the columns can reach them: back to the pool
+    // once the last is freed (after backward), or right after the product.
+    markScratch(columns);
     im2col = reshape(columns, [n, groups, k, numelOf(outSpatial)]);
   } else {
     const cols = windows(op, x, kernel, stride, dilation, padding);
@@ -102,10 +105,7 @@ function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias:
     groups === 1
       ? matmul(reshape(weight, [o, k]), reshape(im2col, [n, k, l]))
       : matmul(reshape(weight, [groups, o / groups, k]), im2col);
-  // Unrecorded (inference), no node saved the columns, and nothing outside
-  // this function can reach them: their array goes straight back to the pool
-  // for the next call instead of waiting for the collector.
-  if (columns !== null && !columns.requiresGrad && !product.requiresGrad) releaseStorage(columns.storage);
+  if (columns !== null) releaseIfUnsaved(columns.storage);
   const out = reshape(product, [n, o, ...outSpatial]);
   const withBias = bias === null || bias === undefined ? out : addBias(out, reshape(bias, [o, ...outSpatial.map(() => 1)]));
   return batched ? withBias : squeeze(withBias, 0);
