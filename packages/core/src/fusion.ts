@@ -1,7 +1,7 @@
 import { getBackend } from './backend/active-backend.js';
 import type { BinaryKernel, Fusion, FusedExpr, UnaryKernel, View } from './backend/backend.js';
 import type { DType, TypedArray } from './dtype.js';
-import { contiguousStrides, isContiguous, type Shape } from './shape.js';
+import { isContiguous, tensorStrides, type Shape } from './shape.js';
 import { broadcastView } from './ops/make.js';
 import { Storage } from './storage.js';
 import { Tensor } from './tensor.js';
@@ -75,7 +75,7 @@ function fusionFor(outDtype: DType): Fusion | null {
 
 function deferredTensor(fusion: Fusion, expr: FusedExpr, nodes: number, leaves: readonly TypedArray[], shape: Shape, n: number): Tensor {
   const storage = new Storage({ expr, nodes, leaves, fusion, length: n });
-  return new Tensor(storage, shape, contiguousStrides(shape), 0, 'float32');
+  return new Tensor(storage, shape, tensorStrides(shape), 0, 'float32');
 }
 
 /**

@@ -42,6 +42,28 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+let lastShape: Shape | null = null;
+let lastStrides: readonly number[] = [];
+
+/**
+ * {@link contiguousStrides} for a new tensor, shared with the previous call
+ * when given the same shape array (shapes are never mutated): ops pass their
+ * operand's shape on when the result keeps it, so a chain of ops on one shape
+ * makes one strides array, not one per result.
+ *
+ * @example
+ * ```ts
+ * tensorStrides(x.shape) === tensorStrides(x.shape); // true
+ * ```
+ */
+export function tensorStrides(shape: Shape): readonly number[] {
+  if (shape !== lastShape) {
+    lastStrides = contiguousStrides(shape);
+    lastShape = shape;
+  }
+  return lastStrides;
+}
+
 /**
  * Whether two shapes are equal.
  *

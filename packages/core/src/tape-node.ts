@@ -60,7 +60,7 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
   pendingIn = 0;
   // Saved values and their versions at recording time; null once freed.
   private inputs: readonly Tensor[] | null;
-  private versions: readonly number[];
+  private versions: readonly number[] | null;
   private output: Tensor | null;
   private readonly outVersion: number;
   private lazyNeeds: readonly boolean[] | null = null;
@@ -78,9 +78,11 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
     this.outShape = out.shape;
     this.outDtype = out.dtype;
     this.inputs = inputs;
-    const versions = new Array<number>(inputs.length);
+    // Most saved tensors were never written in place: no array for all-zero versions.
+    let versions: number[] | null = null;
     for (let i = 0; i < inputs.length; i++) {
-      versions[i] = inputs[i]!.version;
+      const v = inputs[i]!.version;
+      if (v !== 0) (versions ??= new Array<number>(inputs.length).fill(0))[i] = v;
       holdScratch(inputs[i]!.storage);
     }
     this.versions = versions;
@@ -103,7 +105,8 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
 
   input(i: number): Tensor {
     const t = this.live()[i]!;
-    if (t.version !== this.versions[i]) throw this.modified(`input ${i}`, t, this.versions[i]!);
+    const saved = this.versions?.[i] ?? 0;
+    if (t.version !== saved) throw this.modified(`input ${i}`, t, saved);
     sawScratch(t.storage);
     return t;
   }

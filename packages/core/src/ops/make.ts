@@ -1,6 +1,6 @@
 import type { View } from '../backend/backend.js';
 import { allocate, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
-import { contiguousStrides, shapesEqual, type Shape } from '../shape.js';
+import { shapesEqual, tensorStrides, type Shape } from '../shape.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
@@ -13,7 +13,7 @@ import { Tensor } from '../tensor.js';
  * ```
  */
 export function fromData(data: TypedArray, shape: Shape, dtype: DType = dtypeOfArray(data)): Tensor {
-  return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
+  return new Tensor(new Storage(data), shape, tensorStrides(shape), 0, dtype);
 }
 
 /**
