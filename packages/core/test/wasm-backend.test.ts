@@ -268,6 +268,9 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     [1, 1, 300, 1],
     [1, 65, 1, 33],
     [1, 17, 19, 23],
+    // Unit-stride packing moves four steps of k at a time: fewer than four, and four plus a rest.
+    [1, 130, 3, 67],
+    [2, 36, 6, 45],
     [1, 128, 128, 128],
     [2, 37, 300, 41],
     [1, 130, 257, 515],

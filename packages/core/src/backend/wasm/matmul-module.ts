@@ -7,6 +7,7 @@ import {
   f32Store,
   f32x4Add,
   f32x4Mul,
+  f32x4Shuffle,
   forLoop,
   get,
   i32,
@@ -203,6 +204,31 @@ function pack(fnName: string, width: number): WasmFunction {
   }
   const steps = (inner: Code[]): Code =>
     forLoop(k, i32(0), get(kc), 1, [...inner, set(p, i32Add(get(p), get(kBytes))), set(d, i32Add(get(d), i32(4 * width)))]);
+  // Unit k stride (a row-major A, a transposed B): each line's next four
+  // steps are one vector; four lines' vectors, transposed in registers (two
+  // rounds of shuffles), are four steps of four lines each.
+  const [r, t] = [[12, 13, 14, 15], [16, 17, 18, 19]] as const;
+  const fourSteps: Code[] = [];
+  for (let g = 0; g < width / 4; g++) {
+    for (let j = 0; j < 4; j++) fourSteps.push(set(r[j]!, v128Load(i32Add(get(p), i32Mul(get(lineBytes), i32(4 * g + j))))));
+    fourSteps.push(
+      set(t[0], f32x4Shuffle(get(r[0]), get(r[1]), [0, 4, 1, 5])),
+      set(t[1], f32x4Shuffle(get(r[0]), get(r[1]), [2, 6, 3, 7])),
+      set(t[2], f32x4Shuffle(get(r[2]), get(r[3]), [0, 4, 1, 5])),
+      set(t[3], f32x4Shuffle(get(r[2]), get(r[3]), [2, 6, 3, 7])),
+    );
+    const halves = [[t[0], t[2], [0, 1, 4, 5]], [t[0], t[2], [2, 3, 6, 7]], [t[1], t[3], [0, 1, 4, 5]], [t[1], t[3], [2, 3, 6, 7]]] as const;
+    halves.forEach(([x, y, lanes], j) => fourSteps.push(v128Store(get(d), f32x4Shuffle(get(x), get(y), lanes), 16 * g + 4 * width * j)));
+  }
+  const transposed: Code[] = [
+    set(k, i32(0)),
+    block(
+      brIf(0, i32LtS(get(kc), i32(4))),
+      loop(...fourSteps, set(p, i32Add(get(p), i32(16))), set(d, i32Add(get(d), i32(16 * width))), set(k, i32Add(get(k), i32(4))), brIf(0, i32GeS(i32Sub(get(kc), get(k)), i32(4)))),
+    ),
+    // The last kc % 4 steps one at a time.
+    block(brIf(0, i32GeS(get(k), get(kc))), loop(...full, set(p, i32Add(get(p), get(kBytes))), set(d, i32Add(get(d), i32(4 * width))), set(k, i32Add(get(k), i32(1))), brIf(0, i32LtS(get(k), get(kc))))),
+  ];
   const body = [
     ...set(lineBytes, i32Shl(get(sLine), i32(2))),
     ...set(kBytes, i32Shl(get(sK), i32(2))),
@@ -211,12 +237,14 @@ function pack(fnName: string, width: number): WasmFunction {
       set(p, i32Add(get(src), i32Mul(get(l0), get(lineBytes)))),
       ifElse(
         i32GeS(get(count), i32Add(get(l0), i32(width))),
-        width % 4 === 0 ? [ifElse(i32Eq(get(sLine), i32(1)), [steps(vectors)], [steps(full)])] : [steps(full)],
+        width % 4 === 0
+          ? [ifElse(i32Eq(get(sLine), i32(1)), [steps(vectors)], [ifElse(i32Eq(get(sK), i32(1)), transposed, [steps(full)])])]
+          : [steps(full)],
         [steps(partial)],
       ),
     ]),
   ];
-  return { name: fnName, params: Array<ValType>(6).fill('i32'), results: [], locals: Array<ValType>(6).fill('i32'), body };
+  return { name: fnName, params: Array<ValType>(6).fill('i32'), results: [], locals: [...Array<ValType>(6).fill('i32'), ...Array<ValType>(8).fill('v128')], body };
 }
 
 /**

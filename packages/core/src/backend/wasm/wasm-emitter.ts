@@ -290,6 +290,21 @@ export const f64x2Sqrt = v1(0xef);
 export const f64x2Zero = (): Code => [...simd(0x0c), ...Array<number>(16).fill(0)];
 /** `f64x2.extract_lane`. @example `f64x2ExtractLane(v, 1)` */
 export const f64x2ExtractLane = (v: Code, lane: number): Code => [...v, ...simd(0x21), lane];
+/**
+ * `i8x16.shuffle` picking whole 32-bit lanes: `lanes[i]` 0–3 takes lane
+ * `i` of the result from `a`, 4–7 from `b`.
+ *
+ * @example
+ * ```ts
+ * f32x4Shuffle(get(0), get(1), [0, 4, 1, 5]); // a0 b0 a1 b1
+ * ```
+ */
+export const f32x4Shuffle = (a: Code, b: Code, lanes: readonly [number, number, number, number]): Code => [
+  ...a,
+  ...b,
+  ...simd(0x0d),
+  ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]),
+];
 /** `i8x16.shuffle` moving lanes 2, 3 of an f32x4 to lanes 0, 1. @example `f32x4HighToLow(v)` */
 export const f32x4HighToLow = (v: Code): Code => [...v, ...v, ...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
