@@ -91,6 +91,14 @@ describe('max, min, argmax, argmin', () => {
     expect(m().amin(1, true).toArray()).toEqual([[1], [2]]);
   });
 
+  it('along the last dim of a contiguous view that starts inside its storage', () => {
+    const rows = tensor([[9, 9, 9], [4, 8, 2], [7, 1, 5]]).slice(0, 1, 3); // rows 1 and 2, offset 3
+    expect(rows.max(1).values.toArray()).toEqual([8, 7]);
+    expect(rows.argmin(1).toArray()).toEqual([2, 1]);
+    expect(rows.prod(1).toArray()).toEqual([64, 35]);
+    expect(rows.mT.amax(1).toArray()).toEqual([7, 8, 5]); // a transposed view: the general path
+  });
+
   it('the first of equal extremes is the index', () => {
     expect(tensor([3, 7, 7, 1]).argmax().item()).toBe(1);
     expect(tensor([3, 1, 7, 1]).argmin().item()).toBe(1);
