@@ -7,7 +7,7 @@ import { wasmApi } from './wasm/wasm-api.js';
 import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwise.js';
 import { createWasmFusion } from './wasm/wasm-fusion.js';
 import { createWasmInPlace } from './wasm/wasm-in-place.js';
-import { MATMUL_BLOCKING, MATMUL_TILE } from './wasm/matmul-config.js';
+import { MATMUL_BLOCKING, MATMUL_BLOCKING_F64, MATMUL_TILE, MATMUL_TILE_F64 } from './wasm/matmul-config.js';
 import { createWasmMatmul } from './wasm/wasm-matmul.js';
 import { threadedMatmul } from './num-threads.js';
 import { createWasmSum } from './wasm/wasm-reduce.js';
@@ -18,7 +18,7 @@ import { typedAssign, typedCopy } from './wasm/typed-copy.js';
 const CHUNK = 16384;
 
 /**
- * Builds the WebAssembly SIMD backend: matmul, float32 elementwise kernels
+ * Builds the WebAssembly SIMD backend: matmul (float32 and float64), float32 elementwise kernels
  * (out of place, in place, and fused when deferred: see `fusion.ts`), float64
  * arithmetic, sums, and the strided copies of im2col and col2im run in
  * generated wasm; everything else (integers, bool, float64 transcendental
@@ -48,6 +48,8 @@ export function createWasmBackend(): Backend | null {
     const ip = createWasmInPlace(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);
     const mm = createWasmMatmul(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING);
+    // Kernels run one at a time, so the float64 matmul packs and stages in the same scratch.
+    const mm64 = createWasmMatmul(rt, matmulAt, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64');
     const fusion = createWasmFusion(rt, ex, buffers);
     // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch.
     const strided = createWasmStrided(rt, matmulAt);
@@ -77,7 +79,8 @@ export function createWasmBackend(): Backend | null {
       },
       reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsBackend.reduce(op, x, axes, outDtype),
       // With setNumThreads(n > 1), large float32 products go to the threaded kernel first.
-      matmul: (a, b, outDtype) => threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
+      matmul: (a, b, outDtype) =>
+        threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? mm64(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
     };
   } catch {
     return null;

@@ -5,6 +5,12 @@ import {
   f32Add,
   f32Load,
   f32Store,
+  f64,
+  f64Add,
+  f64Load,
+  f64Store,
+  f64x2Add,
+  f64x2Mul,
   f32x4Add,
   f32x4Mul,
   f32x4Shuffle,
@@ -29,6 +35,7 @@ import {
   set,
   v128Load,
   v128Load32Splat,
+  v128Load64Splat,
   v128Store,
   type Code,
   type ValType,
@@ -65,6 +72,37 @@ export interface MicroTile {
  */
 const UNROLL = 2;
 
+/**
+ * The element type a matmul module computes in: float32 (four lanes per
+ * vector) or float64 (two).
+ *
+ * @example
+ * ```ts
+ * matmulModuleBytes({ mr: 4, nr: 4 }, undefined, 'float64');
+ * ```
+ */
+export type MatmulElement = 'float32' | 'float64';
+
+/** What the generators need of an element type. */
+interface Elem {
+  readonly bytes: number;
+  /** log2(bytes), to scale element offsets into byte offsets. */
+  readonly shift: number;
+  readonly lanes: number;
+  readonly vAdd: (a: Code, b: Code) => Code;
+  readonly vMul: (a: Code, b: Code) => Code;
+  readonly splat: (addr: Code, offset: number) => Code;
+  readonly load: (addr: Code, offset?: number) => Code;
+  readonly store: (addr: Code, v: Code, offset?: number) => Code;
+  readonly add: (a: Code, b: Code) => Code;
+  readonly zero: Code;
+}
+
+const ELEMS: Record<MatmulElement, Elem> = {
+  float32: { bytes: 4, shift: 2, lanes: 4, vAdd: f32x4Add, vMul: f32x4Mul, splat: v128Load32Splat, load: f32Load, store: f32Store, add: f32Add, zero: f32(0) },
+  float64: { bytes: 8, shift: 3, lanes: 2, vAdd: f64x2Add, vMul: f64x2Mul, splat: v128Load64Splat, load: f64Load, store: f64Store, add: f64Add, zero: f64(0) },
+};
+
 /** Function indices, in the order `matmulModuleBytes` emits them. */
 const MICRO = 0;
 const MACRO = 1;
@@ -79,8 +117,8 @@ const ROWS = 4;
  * apart; `add = 0` stores the product (C's old contents are never read, so C
  * needs no zeroing), `add = 1` adds it to C.
  */
-function micro({ mr, nr }: MicroTile): WasmFunction {
-  const nv = nr / 4;
+function micro({ mr, nr }: MicroTile, e: Elem): WasmFunction {
+  const nv = nr / e.lanes;
   const [kc, ap, bp, c, ldc, add] = [0, 1, 2, 3, 4, 5];
   let next = 6;
   const acc: number[][] = [];
@@ -95,10 +133,10 @@ function micro({ mr, nr }: MicroTile): WasmFunction {
   // Step `u` of an iteration; A's offsets stay in the load's immediate, which V8 hoists out of the loop.
   const step = (u: number): Code[] => {
     const code: Code[] = [];
-    for (let v = 0; v < nv; v++) code.push(set(b[v]!, v128Load(get(bp), 4 * nr * u + 16 * v)));
+    for (let v = 0; v < nv; v++) code.push(set(b[v]!, v128Load(get(bp), e.bytes * nr * u + 16 * v)));
     for (let r = 0; r < mr; r++) {
-      code.push(set(a, v128Load32Splat(get(ap), 4 * mr * u + 4 * r)));
-      for (let v = 0; v < nv; v++) code.push(set(acc[r]![v]!, f32x4Add(get(acc[r]![v]!), f32x4Mul(get(a), get(b[v]!)))));
+      code.push(set(a, e.splat(get(ap), e.bytes * (mr * u + r))));
+      for (let v = 0; v < nv; v++) code.push(set(acc[r]![v]!, e.vAdd(get(acc[r]![v]!), e.vMul(get(a), get(b[v]!)))));
     }
     return code;
   };
@@ -107,7 +145,7 @@ function micro({ mr, nr }: MicroTile): WasmFunction {
     for (let r = 0; r < mr; r++) {
       code.push(set(row, i32Add(get(c), i32Mul(get(ldc), i32(r)))));
       for (let v = 0; v < nv; v++) {
-        const sum = accumulate ? f32x4Add(v128Load(get(row), 16 * v), get(acc[r]![v]!)) : get(acc[r]![v]!);
+        const sum = accumulate ? e.vAdd(v128Load(get(row), 16 * v), get(acc[r]![v]!)) : get(acc[r]![v]!);
         code.push(v128Store(get(row), sum, 16 * v));
       }
     }
@@ -121,13 +159,13 @@ function micro({ mr, nr }: MicroTile): WasmFunction {
   // Accumulators start at zero: WebAssembly zero-initialises locals. The loop
   // ends when B's pointer reaches its end, which needs no separate counter.
   const body = [
-    ...set(bEnd, i32Add(get(bp), i32Mul(get(kc), i32(4 * nr)))),
-    ...exits.flatMap((e, u) => set(e, i32Sub(get(bEnd), i32(4 * nr * (u + 1))))),
+    ...set(bEnd, i32Add(get(bp), i32Mul(get(kc), i32(e.bytes * nr)))),
+    ...exits.flatMap((x, u) => set(x, i32Sub(get(bEnd), i32(e.bytes * nr * (u + 1))))),
     ...block(
       loop(
         ...iteration,
-        set(ap, i32Add(get(ap), i32(4 * mr * UNROLL))),
-        set(bp, i32Add(get(bp), i32(4 * nr * UNROLL))),
+        set(ap, i32Add(get(ap), i32(e.bytes * mr * UNROLL))),
+        set(bp, i32Add(get(bp), i32(e.bytes * nr * UNROLL))),
         brIf(0, i32LtU(get(bp), get(bEnd))),
       ),
     ),
@@ -142,34 +180,34 @@ function micro({ mr, nr }: MicroTile): WasmFunction {
  * otherwise. Full tiles go straight to C; edge tiles are stored into the
  * scratch `tile` and their valid part copied or added to C.
  */
-function macro({ mr, nr }: MicroTile): WasmFunction {
+function macro({ mr, nr }: MicroTile, e: Elem): WasmFunction {
   const [mc, nc, kc, aPack, bPack, c, ldc, tile, add] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const [jr, ir, bp, cAddr, rows, cols, i, j, ap, cij] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
   const remaining = (total: number, at: number, full: number): Code =>
     select(i32(full), i32Sub(get(total), get(at)), i32GeS(i32Sub(get(total), get(at)), i32(full)));
   const edge: Code[] = [
-    call(MICRO, get(kc), get(ap), get(bp), get(tile), i32(nr * 4), i32(0)),
+    call(MICRO, get(kc), get(ap), get(bp), get(tile), i32(nr * e.bytes), i32(0)),
     set(rows, remaining(mc, ir, mr)),
     set(cols, remaining(nc, jr, nr)),
     forLoop(i, i32(0), get(rows), 1, [
       forLoop(j, i32(0), get(cols), 1, [
-        set(cij, i32Add(i32Add(get(cAddr), i32Mul(get(i), get(ldc))), i32Shl(get(j), i32(2)))),
-        f32Store(
+        set(cij, i32Add(i32Add(get(cAddr), i32Mul(get(i), get(ldc))), i32Shl(get(j), i32(e.shift)))),
+        e.store(
           get(cij),
-          f32Add(
+          e.add(
             // select, not a branch: C's old contents may be anything (even NaN) when add = 0.
-            select(f32Load(get(cij)), f32(0), get(add)),
-            f32Load(i32Add(get(tile), i32Shl(i32Add(i32Mul(get(i), i32(nr)), get(j)), i32(2)))),
+            select(e.load(get(cij)), e.zero, get(add)),
+            e.load(i32Add(get(tile), i32Shl(i32Add(i32Mul(get(i), i32(nr)), get(j)), i32(e.shift)))),
           ),
         ),
       ]),
     ]),
   ];
   const body = forLoop(jr, i32(0), get(nc), nr, [
-    set(bp, i32Add(get(bPack), i32Shl(i32Mul(get(jr), get(kc)), i32(2)))),
+    set(bp, i32Add(get(bPack), i32Shl(i32Mul(get(jr), get(kc)), i32(e.shift)))),
     forLoop(ir, i32(0), get(mc), mr, [
-      set(cAddr, i32Add(i32Add(get(c), i32Mul(get(ir), get(ldc))), i32Shl(get(jr), i32(2)))),
-      set(ap, i32Add(get(aPack), i32Shl(i32Mul(get(ir), get(kc)), i32(2)))),
+      set(cAddr, i32Add(i32Add(get(c), i32Mul(get(ir), get(ldc))), i32Shl(get(jr), i32(e.shift)))),
+      set(ap, i32Add(get(aPack), i32Shl(i32Mul(get(ir), get(kc)), i32(e.shift)))),
       ifElse(
         i32And(i32GeS(get(mc), i32Add(get(ir), i32(mr))), i32GeS(get(nc), i32Add(get(jr), i32(nr)))),
         [call(MICRO, get(kc), get(ap), get(bp), get(cAddr), get(ldc), get(add))],
@@ -187,25 +225,26 @@ function macro({ mr, nr }: MicroTile): WasmFunction {
  * stride between lines, `sInner` between steps of k; a unit line stride (a
  * transposed A, or a row-major B) moves four floats at a time.
  */
-function pack(fnName: string, width: number): WasmFunction {
+function pack(fnName: string, width: number, e: Elem): WasmFunction {
   const [count, kc, src, sLine, sK, dst] = [0, 1, 2, 3, 4, 5];
   const [l0, k, p, d, lineBytes, kBytes] = [6, 7, 8, 9, 10, 11];
+  const line = (w: number): Code => e.load(i32Add(get(p), i32Mul(get(lineBytes), i32(w))));
   const full: Code[] = [];
-  for (let w = 0; w < width; w++) full.push(f32Store(get(d), f32Load(i32Add(get(p), i32Mul(get(lineBytes), i32(w)))), 4 * w));
+  for (let w = 0; w < width; w++) full.push(e.store(get(d), line(w), e.bytes * w));
   const vectors: Code[] = [];
-  for (let v = 0; v < width / 4; v++) vectors.push(v128Store(get(d), v128Load(get(p), 16 * v), 16 * v));
+  for (let v = 0; v < (width * e.bytes) / 16; v++) vectors.push(v128Store(get(d), v128Load(get(p), 16 * v), 16 * v));
   const partial: Code[] = [];
   for (let w = 0; w < width; w++) {
     partial.push(
       ifElse(
         i32LtS(i32Add(get(l0), i32(w)), get(count)),
-        [f32Store(get(d), f32Load(i32Add(get(p), i32Mul(get(lineBytes), i32(w)))), 4 * w)],
-        [f32Store(get(d), f32(0), 4 * w)],
+        [e.store(get(d), line(w), e.bytes * w)],
+        [e.store(get(d), e.zero, e.bytes * w)],
       ),
     );
   }
   const steps = (inner: Code[]): Code =>
-    forLoop(k, i32(0), get(kc), 1, [...inner, set(p, i32Add(get(p), get(kBytes))), set(d, i32Add(get(d), i32(4 * width)))]);
+    forLoop(k, i32(0), get(kc), 1, [...inner, set(p, i32Add(get(p), get(kBytes))), set(d, i32Add(get(d), i32(e.bytes * width)))]);
   // Unit k stride (a row-major A, a transposed B): each line's next four
   // steps are one vector; four lines' vectors, transposed in registers (two
   // rounds of shuffles), are four steps of four lines each.
@@ -229,18 +268,18 @@ function pack(fnName: string, width: number): WasmFunction {
       loop(...fourSteps, set(p, i32Add(get(p), i32(16))), set(d, i32Add(get(d), i32(16 * width))), set(k, i32Add(get(k), i32(4))), brIf(0, i32GeS(i32Sub(get(kc), get(k)), i32(4)))),
     ),
     // The last kc % 4 steps one at a time.
-    block(brIf(0, i32GeS(get(k), get(kc))), loop(...full, set(p, i32Add(get(p), get(kBytes))), set(d, i32Add(get(d), i32(4 * width))), set(k, i32Add(get(k), i32(1))), brIf(0, i32LtS(get(k), get(kc))))),
+    block(brIf(0, i32GeS(get(k), get(kc))), loop(...full, set(p, i32Add(get(p), get(kBytes))), set(d, i32Add(get(d), i32(e.bytes * width))), set(k, i32Add(get(k), i32(1))), brIf(0, i32LtS(get(k), get(kc))))),
   ];
   const body = [
-    ...set(lineBytes, i32Shl(get(sLine), i32(2))),
-    ...set(kBytes, i32Shl(get(sK), i32(2))),
+    ...set(lineBytes, i32Shl(get(sLine), i32(e.shift))),
+    ...set(kBytes, i32Shl(get(sK), i32(e.shift))),
     ...set(d, get(dst)),
     ...forLoop(l0, i32(0), get(count), width, [
       set(p, i32Add(get(src), i32Mul(get(l0), get(lineBytes)))),
       ifElse(
         i32GeS(get(count), i32Add(get(l0), i32(width))),
-        width % 4 === 0
-          ? [ifElse(i32Eq(get(sLine), i32(1)), [steps(vectors)], [ifElse(i32Eq(get(sK), i32(1)), transposed, [steps(full)])])]
+        (width * e.bytes) % 16 === 0
+          ? [ifElse(i32Eq(get(sLine), i32(1)), [steps(vectors)], [e.lanes === 4 ? ifElse(i32Eq(get(sK), i32(1)), transposed, [steps(full)]) : steps(full)])]
           : [steps(full)],
         [steps(partial)],
       ),
@@ -257,7 +296,7 @@ function pack(fnName: string, width: number): WasmFunction {
  * `sak`), `c` is C's at row 0. It is one thread's share of a block, so the
  * worker needs no loop of its own: one call per task.
  */
-function rows(): WasmFunction {
+function rows(e: Elem): WasmFunction {
   const [i0, i1, mcMax, kc, nc, a, sam, sak, aPack, bPack, c, ldc, tile, add] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const [ic, mc] = [14, 15];
   const left = i32Sub(get(i1), get(ic));
@@ -267,7 +306,7 @@ function rows(): WasmFunction {
       brIf(0, i32GeS(get(ic), get(i1))),
       loop(
         set(mc, select(get(mcMax), left, i32GeS(left, get(mcMax)))),
-        call(PACK_A, get(mc), get(kc), i32Add(get(a), i32Shl(i32Mul(get(ic), get(sam)), i32(2))), get(sam), get(sak), get(aPack)),
+        call(PACK_A, get(mc), get(kc), i32Add(get(a), i32Shl(i32Mul(get(ic), get(sam)), i32(e.shift))), get(sam), get(sak), get(aPack)),
         call(MACRO, get(mc), get(nc), get(kc), get(aPack), get(bPack), i32Add(get(c), i32Mul(get(ic), get(ldc))), get(ldc), get(tile), get(add)),
         set(ic, i32Add(get(ic), get(mcMax))),
         brIf(0, i32LtS(get(ic), get(i1))),
@@ -285,7 +324,7 @@ function rows(): WasmFunction {
  * thread has its own `aPack`, `bPack` and `tile`, so threads run whole
  * batches of a batched product side by side (see `wasm-matmul-threaded.ts`).
  */
-function product(): WasmFunction {
+function product(e: Elem): WasmFunction {
   const [m, n, k, a, sam, sak, b, sbk, sbn, c, aPack, bPack, tile, mcMax, kcMax, ncMax] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
   const [jc, pc, nc, kc] = [16, 17, 18, 19];
   const least = (cap: number, total: number, at: number): Code => select(get(cap), i32Sub(get(total), get(at)), i32GeS(i32Sub(get(total), get(at)), get(cap)));
@@ -300,9 +339,9 @@ function product(): WasmFunction {
           brIf(0, i32GeS(get(pc), get(k))),
           loop(
             set(kc, least(kcMax, k, pc)),
-            call(PACK_B, get(nc), get(kc), i32Add(get(b), i32Shl(i32Add(i32Mul(get(pc), get(sbk)), i32Mul(get(jc), get(sbn))), i32(2))), get(sbn), get(sbk), get(bPack)),
-            call(ROWS, i32(0), get(m), get(mcMax), get(kc), get(nc), i32Add(get(a), i32Shl(i32Mul(get(pc), get(sak)), i32(2))), get(sam), get(sak), get(aPack), get(bPack),
-              i32Add(get(c), i32Shl(get(jc), i32(2))), i32Shl(get(n), i32(2)), get(tile), select(i32(1), i32(0), get(pc))),
+            call(PACK_B, get(nc), get(kc), i32Add(get(b), i32Shl(i32Add(i32Mul(get(pc), get(sbk)), i32Mul(get(jc), get(sbn))), i32(e.shift))), get(sbn), get(sbk), get(bPack)),
+            call(ROWS, i32(0), get(m), get(mcMax), get(kc), get(nc), i32Add(get(a), i32Shl(i32Mul(get(pc), get(sak)), i32(e.shift))), get(sam), get(sak), get(aPack), get(bPack),
+              i32Add(get(c), i32Shl(get(jc), i32(e.shift))), i32Shl(get(n), i32(e.shift)), get(tile), select(i32(1), i32(0), get(pc))),
             set(pc, i32Add(get(pc), get(kcMax))),
             brIf(0, i32LtS(get(pc), get(k))),
           ),
@@ -327,8 +366,9 @@ function product(): WasmFunction {
  * new WebAssembly.Module(matmulModuleBytes({ mr: 4, nr: 8 }, 16384)); // for threads
  * ```
  */
-export function matmulModuleBytes(tile: MicroTile, sharedMaxPages?: number): Uint8Array {
-  const funcs = [micro(tile), macro(tile), pack('packA', tile.mr), pack('packB', tile.nr)];
+export function matmulModuleBytes(tile: MicroTile, sharedMaxPages?: number, element: MatmulElement = 'float32'): Uint8Array {
+  const e = ELEMS[element];
+  const funcs = [micro(tile, e), macro(tile, e), pack('packA', tile.mr, e), pack('packB', tile.nr, e)];
   if (sharedMaxPages === undefined) return emitModule(funcs);
-  return emitModule([...funcs, rows(), product()], true, sharedMaxPages);
+  return emitModule([...funcs, rows(e), product(e)], true, sharedMaxPages);
 }

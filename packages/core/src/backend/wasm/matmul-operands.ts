@@ -5,7 +5,7 @@ import type { WasmRuntime } from './wasm-runtime.js';
 /**
  * Where `stageOperands` put a product's operands and result in wasm memory
  * (byte addresses): `a0`/`b0` address element 0 of each view, so the packing
- * routines read them through the views' own strides; `c` is `outLength` floats.
+ * routines read them through the views' own strides; `c` is `outLength` elements.
  *
  * @example
  * ```ts
@@ -21,7 +21,8 @@ export interface StagedOperands {
 /**
  * Copies the span of storage each operand's view touches (transposed or
  * flipped views included, with no transposing copy) to `dataAt` onwards and
- * reserves room for a result of `outLength` floats after them; null when the
+ * reserves room for a result of `outLength` elements after them (float32, or
+ * float64 when the operands are); null when the
  * memory cannot grow that far (the caller then hands the product to the
  * reference kernel, which needs no scratch).
  *
@@ -31,20 +32,23 @@ export interface StagedOperands {
  * ```
  */
 export function stageOperands(rt: WasmRuntime, a: View, b: View, dataAt: number, outLength: number): StagedOperands | null {
+  const wide = a.data instanceof Float64Array;
+  const bytes = wide ? 8 : 4;
   const sa = viewSpan(a)!;
   const sb = viewSpan(b)!;
   const aAt = dataAt;
-  const bAt = align(aAt + (sa.hi - sa.lo) * 4);
-  const c = align(bAt + (sb.hi - sb.lo) * 4);
+  const bAt = align(aAt + (sa.hi - sa.lo) * bytes);
+  const c = align(bAt + (sb.hi - sb.lo) * bytes);
   try {
-    rt.reserve(c + outLength * 4);
+    rt.reserve(c + outLength * bytes);
   } catch {
     // Past what the engine lets a memory grow to (4 GB at most, less for a shared one).
     return null;
   }
-  rt.f32.set(a.data.subarray(sa.lo, sa.hi), aAt >> 2);
-  rt.f32.set(b.data.subarray(sb.lo, sb.hi), bAt >> 2);
-  return { a0: aAt + (a.offset - sa.lo) * 4, b0: bAt + (b.offset - sb.lo) * 4, c };
+  const mem = wide ? rt.f64 : rt.f32;
+  mem.set(a.data.subarray(sa.lo, sa.hi), aAt / bytes);
+  mem.set(b.data.subarray(sb.lo, sb.hi), bAt / bytes);
+  return { a0: aAt + (a.offset - sa.lo) * bytes, b0: bAt + (b.offset - sb.lo) * bytes, c };
 }
 
 function align(bytes: number): number {

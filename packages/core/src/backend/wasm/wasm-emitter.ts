@@ -196,6 +196,8 @@ export const v128Load = (addr: Code, offset = 0): Code => [...addr, ...simd(0x00
 export const v128Store = (addr: Code, v: Code, offset = 0): Code => [...addr, ...v, ...simd(0x0b), 4, ...uleb(offset)];
 /** `v128.load32_splat`: one f32 into all four lanes. @example `v128Load32Splat(get(0), 4)` */
 export const v128Load32Splat = (addr: Code, offset = 0): Code => [...addr, ...simd(0x09), 2, ...uleb(offset)];
+/** `v128.load64_splat`: one f64 into both lanes. @example `v128Load64Splat(get(0), 8)` */
+export const v128Load64Splat = (addr: Code, offset = 0): Code => [...addr, ...simd(0x0a), 3, ...uleb(offset)];
 /** `v128.const` of four f32 lanes. @example `f32x4Const(0, 0, 0, 0)` */
 export const f32x4Const = (a: number, b: number, c: number, d: number): Code => [
   ...simd(0x0c),

@@ -1,6 +1,6 @@
 import { allocate, allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { View } from '../backend.js';
-import { matmulModuleBytes, type MicroTile } from './matmul-module.js';
+import { matmulModuleBytes, type MatmulElement, type MicroTile } from './matmul-module.js';
 import { stageOperands } from './matmul-operands.js';
 import type { WasmRuntime } from './wasm-runtime.js';
 
@@ -26,10 +26,11 @@ export interface Blocking {
 const MIN_WORK = 4096;
 
 /**
- * A float32 batched matmul `[B, M, K] · [B, K, N]` on views of any strides
- * (transposed operands are read by the packing routines, with no extra copy),
- * or null for what it does not handle (other dtypes, tiny products), which
- * the caller hands to the reference kernel.
+ * A batched matmul `[B, M, K] · [B, K, N]` in `element` (float32 unless
+ * given) on views of any strides (transposed operands are read by the
+ * packing routines, with no extra copy), or null for what it does not handle
+ * (other dtypes, tiny products), which the caller hands to the reference
+ * kernel.
  *
  * @example
  * ```ts
@@ -42,8 +43,11 @@ export function createWasmMatmul(
   base: number,
   tile: MicroTile,
   blocking: Blocking,
+  element: MatmulElement = 'float32',
 ): (a: View, b: View, outDtype: DType) => TypedArray | null {
-  const ex = rt.instantiate(matmulModuleBytes(tile));
+  const ex = rt.instantiate(matmulModuleBytes(tile, undefined, element));
+  const bytes = element === 'float64' ? 8 : 4;
+  const Arr = element === 'float64' ? Float64Array : Float32Array;
   const macro = ex['macro'] as Fn;
   const packA = ex['packA'] as Fn;
   const packB = ex['packB'] as Fn;
@@ -52,17 +56,17 @@ export function createWasmMatmul(
   // Fixed regions after `base`: the edge tile, then the packed blocks (bytes, 64-aligned).
   const tileAt = base;
   const packAAt = tileAt + 256;
-  const packBAt = packAAt + Math.ceil(MC / mr) * mr * KC * 4;
-  const dataAt = packBAt + Math.ceil(NC / nr) * nr * KC * 4;
+  const packBAt = packAAt + Math.ceil(MC / mr) * mr * KC * bytes;
+  const dataAt = packBAt + Math.ceil(NC / nr) * nr * KC * bytes;
 
   return (a, b, outDtype) => {
-    if (outDtype !== 'float32' || !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
+    if (outDtype !== element || !(a.data instanceof Arr) || !(b.data instanceof Arr)) return null;
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
     if (B * M * N > 0 && K > 0 && B * M * N * K < MIN_WORK) return null;
     // An empty sum is zero; otherwise the first block of k stores every element, so nothing is zeroed.
-    if (B * M * N === 0 || K === 0) return allocate('float32', B * M * N);
-    const out = allocateUninit('float32', B * M * N);
+    if (B * M * N === 0 || K === 0) return allocate(element, B * M * N);
+    const out = allocateUninit(element, B * M * N);
     const staged = stageOperands(rt, a, b, dataAt, out.length);
     if (staged === null) return null;
     const { a0, b0, c: cAt } = staged;
@@ -73,17 +77,18 @@ export function createWasmMatmul(
         const nc = Math.min(NC, N - jc);
         for (let pc = 0; pc < K; pc += KC) {
           const kc = Math.min(KC, K - pc);
-          packB(nc, kc, b0 + (p * sbb + pc * sbk + jc * sbn) * 4, sbn, sbk, packBAt);
+          packB(nc, kc, b0 + (p * sbb + pc * sbk + jc * sbn) * bytes, sbn, sbk, packBAt);
           for (let ic = 0; ic < M; ic += MC) {
             const mc = Math.min(MC, M - ic);
-            packA(mc, kc, a0 + (p * sab + ic * sam + pc * sak) * 4, sam, sak, packAAt);
+            packA(mc, kc, a0 + (p * sab + ic * sam + pc * sak) * bytes, sam, sak, packAAt);
             // The first block of k stores into C, later ones add to it.
-            macro(mc, nc, kc, packAAt, packBAt, cAt + ((p * M + ic) * N + jc) * 4, N * 4, tileAt, pc === 0 ? 0 : 1);
+            macro(mc, nc, kc, packAAt, packBAt, cAt + ((p * M + ic) * N + jc) * bytes, N * bytes, tileAt, pc === 0 ? 0 : 1);
           }
         }
       }
     }
-    out.set(rt.f32.subarray(cAt >> 2, (cAt >> 2) + out.length));
+    const mem = element === 'float64' ? rt.f64 : rt.f32;
+    out.set(mem.subarray(cAt / bytes, cAt / bytes + out.length));
     return out;
   };
 }
