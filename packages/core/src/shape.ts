@@ -42,24 +42,24 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
-let lastShape: Shape | null = null;
+let lastShape: readonly number[] = [];
 let lastStrides: readonly number[] = [];
 
 /**
  * {@link contiguousStrides} for a new tensor, shared with the previous call
- * when given the same shape array (shapes are never mutated): ops pass their
- * operand's shape on when the result keeps it, so a chain of ops on one shape
- * makes one strides array, not one per result.
+ * when the shape is the same (strides are never mutated): a chain of ops on
+ * one shape makes one strides array, not one per result, which is less for
+ * the collector to trace when the tape keeps them all.
  *
  * @example
  * ```ts
- * tensorStrides(x.shape) === tensorStrides(x.shape); // true
+ * tensorStrides([2, 3]) === tensorStrides([2, 3]); // true
  * ```
  */
 export function tensorStrides(shape: Shape): readonly number[] {
-  if (shape !== lastShape) {
+  if (!shapesEqual(shape, lastShape)) {
     lastStrides = contiguousStrides(shape);
-    lastShape = shape;
+    lastShape = shape.slice();
   }
   return lastStrides;
 }

@@ -60,6 +60,21 @@ describe('tensor()', () => {
     expect(t.toArray()).toEqual([1, 2]);
   });
 
+  it('copies the shape it is given: reusing the array later changes nothing', () => {
+    const shape = [2, 3];
+    const a = tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape });
+    const b = tensor([1, 2, 3, 4, 5, 6], { shape });
+    shape[0] = 3;
+    shape[1] = 2;
+    const c = tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape });
+    expect(a.shape).toEqual([2, 3]);
+    expect(b.shape).toEqual([2, 3]);
+    expect(a.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(c.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(a.add(1).strides).toEqual([3, 1]);
+    expect(c.add(1).strides).toEqual([2, 1]);
+  });
+
   it('makes bool from booleans and honours an explicit dtype', () => {
     expect(tensor([true, false]).dtype).toBe('bool');
     expect(tensor([true, false]).toArray()).toEqual([true, false]);

@@ -84,7 +84,8 @@ function flatten(data: NestedInput, shape: readonly number[], out: (number | boo
 export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { readonly shape?: Shape } = {}): Tensor {
   if (opts.dtype !== undefined) assertDType(opts.dtype, 'tensor');
   if (ArrayBuffer.isView(data)) {
-    const shape = opts.shape ?? [data.length];
+    // A copy: the caller may reuse its array, and a tensor's shape never changes.
+    const shape = opts.shape !== undefined ? [...opts.shape] : [data.length];
     checkShape('tensor', shape);
     if (numelOf(shape) !== data.length) {
       throw new ShapeError(`tensor: shape ${fmtShape(shape)} holds ${numelOf(shape)} elements but the typed array has ${data.length}`);
@@ -109,7 +110,7 @@ export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { r
   const dtype = opts.dtype ?? (isBool ? 'bool' : 'float32');
   const out = allocate(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) out[i] = dtype === 'bool' ? (flat[i] ? 1 : 0) : Number(flat[i]);
-  return finish(fromData(out, opts.shape ?? shape, dtype), opts);
+  return finish(fromData(out, opts.shape !== undefined ? [...opts.shape] : shape, dtype), opts);
 }
 
 /**
