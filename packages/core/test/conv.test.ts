@@ -423,6 +423,15 @@ describe('pooling', () => {
     expect(avgPool2d(small, 2, { divisorOverride: 2 }).toArray()).toEqual([[[[6]]]]);
   });
 
+  it('sends the whole max-pool gradient to the first of tied maxima, and to a NaN, as PyTorch does', () => {
+    // Row-major order within each window: PyTorch's max_pool2d keeps the first index of the maximum.
+    const ties = tensor([[[[1, 1, 2, 0], [1, 1, 2, 2], [Number.NaN, 3, 5, 5], [3, 3, 5, 5]]]]).requiresGrad_();
+    const out = maxPool2d(ties, 2);
+    expect(out.toArray()).toEqual([[[[1, 2], [Number.NaN, 5]]]]);
+    out.sum().backward();
+    expect(ties.grad!.toArray()).toEqual([[[[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]]]);
+  });
+
   it('sends the max-pool gradient to the maximum of each window', () => {
     const leaf = x.clone().requiresGrad_();
     maxPool2d(leaf, 2).sum().backward();

@@ -3,7 +3,8 @@ import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { noGrad } from '../grad-mode.js';
 import type { Tensor } from '../tensor.js';
 import { ones } from './creation.js';
-import { unsqueeze, squeeze } from './movement.js';
+import { reshape, unsqueeze, squeeze } from './movement.js';
+import { maxDim } from './reduce.js';
 import { perDim, symmetric, windows, type SizeArg } from './sliding-window.js';
 
 /**
@@ -69,8 +70,9 @@ const WINDOW_DIMS = [4, 5];
 
 /**
  * 2-D max pooling of `[N, C, H, W]` (or `[C, H, W]`) over `kernelSize`
- * windows: the maximum of each window of the sliding-window view. The
- * gradient goes to the maximum (shared equally between ties).
+ * windows: the maximum of each window. As in PyTorch, the gradient of each
+ * window goes to its first maximum in row-major order (a NaN counts as the
+ * maximum), not shared between ties.
  *
  * @example
  * ```ts
@@ -80,7 +82,12 @@ const WINDOW_DIMS = [4, 5];
 export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPoolOptions = {}): Tensor {
   const g = geometry('maxPool2d', input, kernelSize, options.stride, options.padding, options.dilation);
   const lowest = isFloating(input.dtype) ? -Infinity : -(2 ** 31);
-  const out = windows('maxPool2d', g.x, g.kernel, g.stride, g.dilation, symmetric(g.padding), lowest).amax(WINDOW_DIMS);
+  const view = windows('maxPool2d', g.x, g.kernel, g.stride, g.dilation, symmetric(g.padding), lowest);
+  // One copy lays each window out as a contiguous row; the maximum is then
+  // picked by index (argmax along rows, a gather), and backward scatters into
+  // those rows. Reducing the strided view directly walks it element by element.
+  const rows = reshape(view, [...view.shape.slice(0, 4), g.kernel[0]! * g.kernel[1]!]);
+  const out = maxDim(rows, 4).values;
   return g.batched ? out : squeeze(out, 0);
 }
 

@@ -3,6 +3,7 @@ import { contiguousStrides } from '../../shape.js';
 import type { View } from '../backend.js';
 import { copy } from './elementwise.js';
 import { stridedOffsets } from './strided.js';
+import { coalesce, runs } from './strided-rows.js';
 
 /** Offsets into `v` at every position of `shape`, with `dim` pinned to 0. */
 function offsetsWithout(v: { strides: readonly number[]; offset: number }, shape: readonly number[], dim: number): Int32Array {
@@ -21,12 +22,15 @@ function offsetsWithout(v: { strides: readonly number[]; offset: number }, shape
  */
 export function gather(x: View, dim: number, index: View, outDtype: DType): TypedArray {
   const out = copy({ ...index, data: index.data }, outDtype);
-  const xo = offsetsWithout(x, index.shape, dim);
-  const io = stridedOffsets(index.shape, index.strides, index.offset);
   const s = x.strides[dim]!;
   const xd = x.data;
   const id = index.data;
-  for (let i = 0; i < io.length; i++) out[i] = xd[xo[i]! + id[io[i]!]! * s]!;
+  // Run by run of the last dim: a table of run starts, not of every element.
+  const pinned = x.strides.map((st, d) => (d === dim ? 0 : st));
+  const { len, stepA, stepB, a, b } = runs(coalesce(index.shape, [pinned, index.strides]), [x.offset, index.offset]);
+  for (let r = 0, o = 0; r < a.length; r++) {
+    for (let j = 0, xa = a[r]!, ib = b[r]!; j < len; j++, xa += stepA, ib += stepB) out[o++] = xd[xa + id[ib]! * s]!;
+  }
   return out;
 }
 
@@ -42,6 +46,17 @@ export function gather(x: View, dim: number, index: View, outDtype: DType): Type
 export function scatterAdd(x: View, dim: number, index: View, src: View, outDtype: DType): TypedArray {
   const out = copy(x, outDtype);
   const outView = { strides: contiguousStrides(x.shape), offset: 0 };
+  if (index.strides.every((st, d) => st === src.strides[d])) {
+    // `src` walks like `index` (the usual case): run by run, as `gather`.
+    const s = outView.strides[dim]!;
+    const pinned = outView.strides.map((st, d) => (d === dim ? 0 : st));
+    const { len, stepA, stepB, a, b } = runs(coalesce(index.shape, [pinned, index.strides]), [0, index.offset]);
+    const [id, sd, shift] = [index.data, src.data, src.offset - index.offset];
+    for (let r = 0; r < a.length; r++) {
+      for (let j = 0, oa = a[r]!, ib = b[r]!; j < len; j++, oa += stepA, ib += stepB) out[oa + id[ib]! * s]! += sd[ib + shift]!;
+    }
+    return out;
+  }
   const oo = offsetsWithout(outView, index.shape, dim);
   const io = stridedOffsets(index.shape, index.strides, index.offset);
   const so = stridedOffsets(index.shape, src.strides, src.offset);

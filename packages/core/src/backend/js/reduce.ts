@@ -31,10 +31,55 @@ function reducedLayout(x: View, axes: readonly number[]): { outN: number; inner:
   return { outN, inner, offs: stridedOffsets(shape, strides, x.offset) };
 }
 
-/** Where element `j` of the reduced layout is in storage. */
-function elementAt(x: View, offs: Int32Array | null): (j: number) => number {
-  const o = x.offset;
-  return offs === null ? (j) => o + j : (j) => offs[j]!;
+/**
+ * Calls `each(o, data, start)` for every result `o` with its `inner`
+ * elements contiguous in `data` from `start`: the view's own storage when
+ * the layout needs no table, otherwise a row gathered into a scratch array.
+ */
+function forEachRow(x: View, layout: ReturnType<typeof reducedLayout>, each: (o: number, data: ArrayLike<number>, start: number) => void): void {
+  const { outN, inner, offs } = layout;
+  if (offs === null) {
+    for (let o = 0; o < outN; o++) each(o, x.data, x.offset + o * inner);
+    return;
+  }
+  const row = new Float64Array(inner);
+  const d = x.data;
+  for (let o = 0, base = 0; o < outN; o++, base += inner) {
+    for (let i = 0; i < inner; i++) row[i] = d[offs[base + i]!]!;
+    each(o, row, 0);
+  }
+}
+
+/** `op` over `n` elements of `d` from `start` (NaN wins max and min, as in PyTorch). */
+function reduceRow(op: ReduceKernel, d: ArrayLike<number>, start: number, n: number): number {
+  const end = start + n;
+  let acc: number;
+  switch (op) {
+    case 'sum':
+      acc = 0;
+      for (let i = start; i < end; i++) acc += d[i]!;
+      return acc;
+    case 'prod':
+      acc = 1;
+      for (let i = start; i < end; i++) acc *= d[i]!;
+      return acc;
+    case 'max':
+      acc = -Infinity;
+      for (let i = start; i < end; i++) {
+        const v = d[i]!;
+        if (v > acc) acc = v;
+        else if (v !== v) return v;
+      }
+      return acc;
+    case 'min':
+      acc = Infinity;
+      for (let i = start; i < end; i++) {
+        const v = d[i]!;
+        if (v < acc) acc = v;
+        else if (v !== v) return v;
+      }
+      return acc;
+  }
 }
 
 /**
@@ -47,41 +92,98 @@ function elementAt(x: View, offs: Int32Array | null): (j: number) => number {
  * ```
  */
 export function reduce(op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType): TypedArray {
-  const { outN, inner, offs } = reducedLayout(x, axes);
-  const out = allocateUninit(outDtype, outN);
-  const d = x.data;
-  const at = elementAt(x, offs);
-  for (let o = 0, base = 0; o < outN; o++, base += inner) {
-    let acc: number;
-    switch (op) {
-      case 'sum':
-        acc = 0;
-        for (let i = 0; i < inner; i++) acc += d[at(base + i)]!;
-        break;
-      case 'prod':
-        acc = 1;
-        for (let i = 0; i < inner; i++) acc *= d[at(base + i)]!;
-        break;
-      case 'max':
-        acc = -Infinity;
-        for (let i = 0; i < inner; i++) {
-          const v = d[at(base + i)]!;
-          if (v > acc || v !== v) acc = v;
-          if (acc !== acc) break;
-        }
-        break;
-      case 'min':
-        acc = Infinity;
-        for (let i = 0; i < inner; i++) {
-          const v = d[at(base + i)]!;
-          if (v < acc || v !== v) acc = v;
-          if (acc !== acc) break;
-        }
-        break;
-    }
-    out[o] = acc;
-  }
+  const linear = reduceInOrder(op, x, axes, outDtype);
+  if (linear !== null) return linear;
+  const layout = reducedLayout(x, axes);
+  const out = allocateUninit(outDtype, layout.outN);
+  forEachRow(x, layout, (o, d, start) => (out[o] = reduceRow(op, d, start, layout.inner)));
   return out;
+}
+
+/** `acc` combined with `v` by `op`; a NaN stays once it is in. */
+function combine(op: ReduceKernel, acc: number, v: number): number {
+  switch (op) {
+    case 'sum':
+      return acc + v;
+    case 'prod':
+      return acc * v;
+    case 'max':
+      return acc !== acc ? acc : v > acc || v !== v ? v : acc;
+    case 'min':
+      return acc !== acc ? acc : v < acc || v !== v ? v : acc;
+  }
+}
+
+const START: Record<ReduceKernel, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+
+/**
+ * A contiguous view reduced over dims that are not only trailing (a conv
+ * bias's gradient sums `[N, C, H, W]` over N, H and W), walked once in
+ * storage order, row by row of its last dim, into float64 accumulators.
+ * Each result meets its elements in the same order as the general path, so
+ * the sums are the same to the bit. Null for other layouts.
+ */
+function reduceInOrder(op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType): TypedArray | null {
+  const nd = x.shape.length;
+  if (nd < 2 || !isContiguous(x.shape, x.strides) || axes.every((d, i) => d === nd - axes.length + i)) return null;
+  // The stride of each dim in the output (0 where reduced).
+  const outStrides = new Array<number>(nd).fill(0);
+  let outN = 1;
+  for (let d = nd - 1; d >= 0; d--) {
+    if (axes.includes(d)) continue;
+    outStrides[d] = outN;
+    outN *= x.shape[d]!;
+  }
+  const acc = new Float64Array(outN).fill(START[op]);
+  const len = x.shape[nd - 1]!;
+  const lastReduced = outStrides[nd - 1] === 0 && axes.includes(nd - 1);
+  const d = x.data;
+  const index = new Array<number>(nd - 1).fill(0);
+  const rows = len === 0 ? 0 : x.shape.slice(0, nd - 1).reduce((a, b) => a * b, 1);
+  for (let r = 0, start = x.offset, o = 0; r < rows; r++, start += len) {
+    if (op === 'sum') {
+      // The common case (bias gradients) without a call per element.
+      if (lastReduced) {
+        let a = acc[o]!;
+        for (let j = start; j < start + len; j++) a += d[j]!;
+        acc[o] = a;
+      } else {
+        for (let j = 0; j < len; j++) acc[o + j] = acc[o + j]! + d[start + j]!;
+      }
+    } else if (lastReduced) {
+      let a = acc[o]!;
+      for (let j = 0; j < len; j++) a = combine(op, a, d[start + j]!);
+      acc[o] = a;
+    } else {
+      for (let j = 0; j < len; j++) acc[o + j] = combine(op, acc[o + j]!, d[start + j]!);
+    }
+    // Next row: bump the index like an odometer, moving `o` along.
+    for (let k = nd - 2; k >= 0; k--) {
+      o += outStrides[k]!;
+      if (++index[k]! < x.shape[k]!) break;
+      o -= outStrides[k]! * x.shape[k]!;
+      index[k] = 0;
+    }
+  }
+  const out = allocateUninit(outDtype, outN);
+  for (let i = 0; i < outN; i++) out[i] = acc[i]!;
+  return out;
+}
+
+/** Position of the first maximum (or minimum) of `n` elements of `d` from `start`; a NaN is the extreme. */
+function argRow(op: ArgReduceKernel, d: ArrayLike<number>, start: number, n: number): number {
+  let best = d[start]!;
+  let pos = 0;
+  if (best !== best) return 0;
+  const sign = op === 'argmax' ? 1 : -1;
+  for (let i = 1; i < n; i++) {
+    const v = d[start + i]!;
+    if (sign * v > sign * best) {
+      best = v;
+      pos = i;
+    } else if (v !== v) return i;
+  }
+  return pos;
 }
 
 /**
@@ -93,22 +195,14 @@ export function reduce(op: ReduceKernel, x: View, axes: readonly number[], outDt
  * ```
  */
 export function argReduce(op: ArgReduceKernel, x: View, axis: number): Int32Array {
-  const { outN, inner, offs } = reducedLayout(x, [axis]);
-  const out = new Int32Array(outN);
-  const d = x.data;
-  const at = elementAt(x, offs);
-  const better = op === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
-  for (let o = 0, base = 0; o < outN; o++, base += inner) {
-    let best = d[at(base)]!;
-    let pos = 0;
-    for (let i = 1; i < inner && best === best; i++) {
-      const v = d[at(base + i)]!;
-      if (better(v, best) || v !== v) {
-        best = v;
-        pos = i;
-      }
-    }
-    out[o] = pos;
+  const layout = reducedLayout(x, [axis]);
+  const out = new Int32Array(layout.outN);
+  const { outN, inner, offs } = layout;
+  if (offs === null) {
+    // Rows in place, without a callback per row: max pooling asks for one per window.
+    for (let o = 0, start = x.offset; o < outN; o++, start += inner) out[o] = argRow(op, x.data, start, inner);
+    return out;
   }
+  forEachRow(x, layout, (o, d, start) => (out[o] = argRow(op, d, start, inner)));
   return out;
 }
