@@ -87,9 +87,6 @@ describe.skipIf(wasm === null)('matmul on two threads', () => {
     [1, 130, 257, 129],
     [1, 513, 64, 1000],
     [2, 67, 300, 1030],
-    // Blocks too thin to split by rows: whole batches run side by side (conv2d's products).
-    [32, 16, 27, 1024],
-    [3, 4, 300, 1100],
   ];
 
   it('runs two threads once started, and keeps them when asked again', async () => {
@@ -104,9 +101,7 @@ describe.skipIf(wasm === null)('matmul on two threads', () => {
   it.each(SHAPES)('[%i, %i, %i] · [., ., %i] in every transpose matches the reference', (B, M, K, N) => {
     const a = randomF32(B * M * K, M * 31 + K);
     const b = randomF32(B * K * N, K * 17 + N);
-    const byRows = M >= 8 && M * Math.min(N, 1024) * Math.min(K, 256) >= 1 << 20;
-    const byBatches = B >= 2 && B * M * K * N >= 1 << 20;
-    const large = byRows || byBatches;
+    const large = M >= 8 && M * K * N >= 1 << 20;
     for (const av of layouts(a, B, M, K)) {
       for (const bv of layouts(b, B, K, N)) {
         expectCloseToReference(be.matmul(av, bv, 'float32'), av, bv);
@@ -128,10 +123,6 @@ describe.skipIf(wasm === null)('matmul on two threads', () => {
     const wt: View = { data: w, shape: [3, 260, 150], strides: [0, 1, 260], offset: 0 };
     const bv: View = { data: randomF32(3 * 150 * 90, 7), shape: [3, 150, 90], strides: [150 * 90, 90, 1], offset: 0 };
     expectCloseToReference(threadedMatmul()!.matmul(wt, bv, 'float32')!, wt, bv);
-    // conv2d's forward: one [16, 27] weight against 32 batches of columns, a batch per chunk.
-    const weight: View = { data: randomF32(16 * 27, 8), shape: [32, 16, 27], strides: [0, 27, 1], offset: 0 };
-    const cols: View = { data: randomF32(32 * 27 * 1024, 9), shape: [32, 27, 1024], strides: [27 * 1024, 1024, 1], offset: 0 };
-    expectCloseToReference(threadedMatmul()!.matmul(weight, cols, 'float32')!, weight, cols);
   });
 
   it('computes tensor products through the public API', () => {

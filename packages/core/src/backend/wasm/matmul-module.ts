@@ -107,8 +107,6 @@ const ELEMS: Record<MatmulElement, Elem> = {
 const MICRO = 0;
 const MACRO = 1;
 const PACK_A = 2;
-const PACK_B = 3;
-const ROWS = 4;
 
 /**
  * `micro(kc, ap, bp, c, ldc, add)`: `C[MR×NR] (+)= Apanel · Bpanel` over
@@ -317,48 +315,9 @@ function rows(e: Elem): WasmFunction {
 }
 
 /**
- * `product(m, n, k, a, sam, sak, b, sbk, sbn, c, aPack, bPack, tile, mcMax, kcMax, ncMax)`:
- * the whole product `C[m×n] = A[m×k] · B[k×n]` of one batch, blocked as the
- * single-threaded driver does (`ncMax` columns of B packed at a time, then
- * `kcMax` steps of k, then `rows`), into C with rows `4·n` bytes apart. Each
- * thread has its own `aPack`, `bPack` and `tile`, so threads run whole
- * batches of a batched product side by side (see `wasm-matmul-threaded.ts`).
- */
-function product(e: Elem): WasmFunction {
-  const [m, n, k, a, sam, sak, b, sbk, sbn, c, aPack, bPack, tile, mcMax, kcMax, ncMax] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-  const [jc, pc, nc, kc] = [16, 17, 18, 19];
-  const least = (cap: number, total: number, at: number): Code => select(get(cap), i32Sub(get(total), get(at)), i32GeS(i32Sub(get(total), get(at)), get(cap)));
-  const body = [
-    ...set(jc, i32(0)),
-    ...block(
-      brIf(0, i32GeS(get(jc), get(n))),
-      loop(
-        set(nc, least(ncMax, n, jc)),
-        set(pc, i32(0)),
-        block(
-          brIf(0, i32GeS(get(pc), get(k))),
-          loop(
-            set(kc, least(kcMax, k, pc)),
-            call(PACK_B, get(nc), get(kc), i32Add(get(b), i32Shl(i32Add(i32Mul(get(pc), get(sbk)), i32Mul(get(jc), get(sbn))), i32(e.shift))), get(sbn), get(sbk), get(bPack)),
-            call(ROWS, i32(0), get(m), get(mcMax), get(kc), get(nc), i32Add(get(a), i32Shl(i32Mul(get(pc), get(sak)), i32(e.shift))), get(sam), get(sak), get(aPack), get(bPack),
-              i32Add(get(c), i32Shl(get(jc), i32(e.shift))), i32Shl(get(n), i32(e.shift)), get(tile), select(i32(1), i32(0), get(pc))),
-            set(pc, i32Add(get(pc), get(kcMax))),
-            brIf(0, i32LtS(get(pc), get(k))),
-          ),
-        ),
-        set(jc, i32Add(get(jc), get(ncMax))),
-        brIf(0, i32LtS(get(jc), get(n))),
-      ),
-    ),
-  ];
-  return { name: 'product', params: Array<ValType>(16).fill('i32'), results: [], locals: Array<ValType>(4).fill('i32'), body };
-}
-
-/**
  * The bytes of the matmul module: `micro`, `macro`, `packA`, `packB`. With
  * `sharedMaxPages` it imports a shared memory of at most that many pages and
- * also exports `rows`, one thread's share of a block, and `product`, one
- * batch of a batched product (see both above).
+ * also exports `rows`, one thread's share of a block (see `rows` above).
  *
  * @example
  * ```ts
@@ -370,5 +329,5 @@ export function matmulModuleBytes(tile: MicroTile, sharedMaxPages?: number, elem
   const e = ELEMS[element];
   const funcs = [micro(tile, e), macro(tile, e), pack('packA', tile.mr, e), pack('packB', tile.nr, e)];
   if (sharedMaxPages === undefined) return emitModule(funcs);
-  return emitModule([...funcs, rows(e), product(e)], true, sharedMaxPages);
+  return emitModule([...funcs, rows(e)], true, sharedMaxPages);
 }

@@ -1,16 +1,14 @@
-import { BATCH_TASK, CHUNKS, CLOSED, COMPLETED, FAILED, NEXT, READY, SEQ, SPINS, STOP, TASK } from './thread-control.js';
+import { CHUNKS, CLOSED, COMPLETED, FAILED, NEXT, READY, SEQ, SPINS, STOP, TASK } from './thread-control.js';
 
 /**
  * The source of a matmul worker, as a string so that core ships no worker
  * file and needs no bundler support: the user's `spawn` runs it (a browser:
  * from a `Blob` URL; Node: `workerThread` from `@tapegrad/core/node`). Its first
- * message carries `{ memory, module, control, aPack, bPack, tile }`: the
- * shared memory, the compiled matmul module, the control block's byte
- * address, and this thread's own packed-A and packed-B regions and edge tile.
- * It instantiates the module, then loops forever: wait for a round, claim
- * chunks until none is left (the loop of `claimChunk`), run each (`rows` on
- * a chunk of rows, or `product` on one batch: see `TASK_WORDS`), count it
- * finished.
+ * message carries `{ memory, module, control, aPack, tile }`: the shared
+ * memory, the compiled matmul module, the control block's byte address, and
+ * this thread's own packed-A region and edge tile. It instantiates the module,
+ * then loops forever: wait for a round, claim chunks of rows until none is
+ * left (the loop of `claimChunk`), run `rows` on each, count it finished.
  *
  * It imports nothing: in a browser worker it listens on `self`; elsewhere the
  * spawner hands the first message to the script's `start` function
@@ -24,7 +22,7 @@ import { BATCH_TASK, CHUNKS, CLOSED, COMPLETED, FAILED, NEXT, READY, SEQ, SPINS,
 export function matmulWorkerSource(): string {
   return `'use strict';
 function start(d) {
-  const { rows, product } = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports;
+  const rows = new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports.rows;
   const i32 = new Int32Array(d.memory.buffer);
   const base = d.control >> 2;
   const t = base + ${TASK};
@@ -46,16 +44,10 @@ function start(d) {
       if (Atomics.compareExchange(i32, base + ${NEXT}, v, v + 1) !== v) continue;
       const c = v & 0xfffff;
       if (c >= n) break;
+      const i0 = c * i32[t];
       try {
-        if (i32[t] === ${BATCH_TASK}) {
-          const m = i32[t + 1], n = i32[t + 2];
-          product(m, n, i32[t + 3], i32[t + 4] + 4 * c * i32[t + 5], i32[t + 6], i32[t + 7], i32[t + 8] + 4 * c * i32[t + 9], i32[t + 10],
-            i32[t + 11], i32[t + 12] + 4 * c * m * n, d.aPack, d.bPack, d.tile, i32[t + 13], i32[t + 14], i32[t + 15]);
-        } else {
-          const i0 = c * i32[t + 1];
-          rows(i0, Math.min(i32[t + 2], i0 + i32[t + 1]), i32[t + 1], i32[t + 3], i32[t + 4], i32[t + 5], i32[t + 6], i32[t + 7],
-            d.aPack, i32[t + 8], i32[t + 9], i32[t + 10], d.tile, i32[t + 11]);
-        }
+        rows(i0, Math.min(i32[t + 1], i0 + i32[t]), i32[t], i32[t + 2], i32[t + 3], i32[t + 4], i32[t + 5], i32[t + 6],
+          d.aPack, i32[t + 7], i32[t + 8], i32[t + 9], d.tile, i32[t + 10]);
       } catch (e) {
         Atomics.store(i32, base + ${FAILED}, 1);
       }

@@ -29,17 +29,10 @@ export const CHUNKS = 6;
 /** First word of the round's task (see `TASK_WORDS`). */
 export const TASK = 8;
 /**
- * Words of a task: its kind, then what all threads share of the arguments of
- * the matmul module's functions. `ROWS_TASK`: `chunkRows, M, kc, nc, a, sam,
- * sak, bPack, c, ldc, add` for `rows`, a chunk being `chunkRows` rows of one
- * block. `BATCH_TASK`: `M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, c, mc,
- * kc, nc` for `product`, a chunk being one batch (each thread packs its own B).
+ * Words of a task: `chunkRows, M, kc, nc, a, sam, sak, bPack, c, ldc, add`,
+ * the arguments of the matmul module's `rows` that all threads share.
  */
-export const TASK_WORDS = 16;
-/** See `TASK_WORDS`. */
-export const ROWS_TASK = 0;
-/** See `TASK_WORDS`. */
-export const BATCH_TASK = 1;
+export const TASK_WORDS = 11;
 /** Bytes of the control block (`TASK + TASK_WORDS` words, rounded up to a cache line). */
 export const CONTROL_BYTES = Math.ceil(((TASK + TASK_WORDS) * 4) / 64) * 64;
 /** The tag of `CLOSED`, which no round uses. */

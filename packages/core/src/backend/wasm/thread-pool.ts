@@ -32,7 +32,7 @@ export interface ThreadPool {
 /**
  * Spawns `threads - 1` workers over `rt`'s shared memory, each instantiating
  * `module` (compiled against that memory), with the control block at byte
- * `control`; `scratch(w)` gives worker `w` its packed-A and packed-B regions and edge tile.
+ * `control`; `scratch(w)` gives worker `w` its packed-A region and edge tile.
  * Workers are unref'd where they can be, so they never keep a Node process
  * alive.
  *
@@ -45,7 +45,7 @@ export function startThreadPool(
   rt: WasmRuntime,
   module: object,
   control: number,
-  scratch: (w: number) => readonly [aPack: number, bPack: number, tile: number],
+  scratch: (w: number) => readonly [aPack: number, tile: number],
   threads: number,
   spawn: (source: string) => WorkerLike,
 ): ThreadPool {
@@ -56,8 +56,8 @@ export function startThreadPool(
   for (let w = 1; w < threads; w++) {
     const worker = spawn(source);
     worker.unref?.();
-    const [aPack, bPack, tile] = scratch(w);
-    worker.postMessage({ memory: rt.memory, module, control, aPack, bPack, tile });
+    const [aPack, tile] = scratch(w);
+    worker.postMessage({ memory: rt.memory, module, control, aPack, tile });
     workers.push(worker);
   }
   let allReady = false;

@@ -1,7 +1,7 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
 import type { View } from '../backend.js';
 import { matmulModuleBytes, type MicroTile } from './matmul-module.js';
-import { BATCH_TASK, CONTROL_BYTES, ROWS_TASK } from './thread-control.js';
+import { CONTROL_BYTES } from './thread-control.js';
 import { startThreadPool } from './thread-pool.js';
 import { stageOperands } from './matmul-operands.js';
 import type { Blocking } from './wasm-matmul.js';
@@ -53,10 +53,8 @@ export interface ThreadedMatmul {
  * threads claim, in a runtime of its own: a shared memory and its own
  * instance of the matmul module, so the single-threaded backend is untouched.
  * The calling thread packs the block of B (shared by all), opens a round,
- * computes the chunks it claims, and waits for the rest. A batched product
- * whose blocks are too thin to split by rows (conv2d's: 16 rows, k = 27)
- * runs whole batches as chunks instead, in one round. Each thread has its
- * own packed-A and packed-B regions and edge tile.
+ * computes the chunks it claims, and waits for the rest. Each thread has its
+ * own packed-A region and edge tile.
  *
  * @example
  * ```ts
@@ -73,34 +71,26 @@ export function createThreadedMatmul(
   const { mr, nr } = tile;
   const { mc: MC, kc: KC, nc: NC } = blocking;
   // Layout (bytes, 64-aligned): [0, 64) unused, the control block, per thread
-  // an edge tile, a packed-A block and a packed-B block, then the operands.
-  // Thread 0's packed-B block is the one all threads share in a round of rows;
-  // whole batches (`BATCH_TASK`) use each thread's own.
+  // an edge tile and a packed-A block, the shared packed-B block, then the operands.
   const control = 64;
   const packABytes = Math.ceil(MC / mr) * mr * KC * 4;
-  const packBBytes = Math.ceil(NC / nr) * nr * KC * 4;
-  const tileAt = (t: number): number => control + CONTROL_BYTES + t * (256 + packABytes + packBBytes);
+  const tileAt = (t: number): number => control + CONTROL_BYTES + t * (256 + packABytes);
   const packAAt = (t: number): number => tileAt(t) + 256;
-  const packBOf = (t: number): number => packAAt(t) + packABytes;
-  const packBAt = packBOf(0);
-  const dataAt = tileAt(threads);
+  const packBAt = tileAt(threads);
+  const dataAt = packBAt + Math.ceil(NC / nr) * nr * KC * 4;
   const rt = new WasmRuntime(api, dataAt + (1 << 20), MAX_BYTES);
   const module = compiled(api, tile);
   const ex = rt.instantiateModule(module);
   const rows = ex['rows'] as Fn;
-  const product = ex['product'] as Fn;
   const packB = ex['packB'] as Fn;
-  const pool = startThreadPool(rt, module, control, (w) => [packAAt(w), packBOf(w), tileAt(w)], threads, spawn);
+  const pool = startThreadPool(rt, module, control, (w) => [packAAt(w), tileAt(w)], threads, spawn);
 
   const matmul = (a: View, b: View, outDtype: DType): TypedArray | null => {
     if (outDtype !== 'float32' || !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
-    // Splitting the rows of a block needs a full micro-tile of rows per thread
-    // and a block worth it; otherwise a batched product of enough work runs
-    // whole batches side by side (conv2d's thin products: 16 rows, k = 27).
-    const byRows = M >= threads * mr && M * Math.min(N, NC) * Math.min(K, KC) >= MIN_BLOCK_WORK;
-    if (!byRows && (B < threads || B * M * N * K < MIN_BLOCK_WORK)) return null;
+    // Each thread needs a full micro-tile of rows, and some block must be worth splitting.
+    if (M < threads * mr || M * Math.min(N, NC) * Math.min(K, KC) < MIN_BLOCK_WORK) return null;
     const out = allocateUninit('float32', B * M * N);
     // Growing is safe here: the workers are idle between calls.
     const staged = stageOperands(rt, a, b, dataAt, out.length);
@@ -116,14 +106,6 @@ export function createThreadedMatmul(
     // round, in proportion to the round's work, while the workers compute;
     // the chunk claiming rebalances around it.
     const pages = new PageToucher(out, B * M * N * K);
-    if (!byRows) {
-      const batchTask = [BATCH_TASK, M, N, K, a0, sab, sam, sak, b0, sbb, sbk, sbn, cAt, MC, KC, NC];
-      pool.run(batchTask, B, (p) => {
-        pages.touch(M * N * K);
-        product(M, N, K, a0 + 4 * p * sab, sam, sak, b0 + 4 * p * sbb, sbk, sbn, cAt + 4 * p * M * N, packAAt(0), packBAt, tileAt(0), MC, KC, NC);
-      });
-      return copyOut(pages, out, cAt);
-    }
     for (let p = 0; p < B; p++) {
       for (let jc = 0; jc < N; jc += NC) {
         const nc = Math.min(NC, N - jc);
@@ -139,7 +121,7 @@ export function createThreadedMatmul(
             rows(0, M, MC, kc, nc, aBlock, sam, sak, packAAt(0), packBAt, cBlock, N * 4, tileAt(0), add);
             continue;
           }
-          const task = [ROWS_TASK, chunkRows, M, kc, nc, aBlock, sam, sak, packBAt, cBlock, N * 4, add];
+          const task = [chunkRows, M, kc, nc, aBlock, sam, sak, packBAt, cBlock, N * 4, add];
           let touch = true;
           pool.run(task, chunks, (c) => {
             if (touch) pages.touch(M * nc * kc);
@@ -150,9 +132,6 @@ export function createThreadedMatmul(
         }
       }
     }
-    return copyOut(pages, out, cAt);
-  };
-  const copyOut = (pages: PageToucher, out: TypedArray, cAt: number): TypedArray => {
     pages.touch(Infinity);
     out.set(rt.f32.subarray(cAt >> 2, (cAt >> 2) + out.length));
     return out;
