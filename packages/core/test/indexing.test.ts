@@ -23,6 +23,18 @@ describe('gather', () => {
     expect(x().mT.gather(0, i32([[1, 0]])).toArray()).toEqual([[2, 4]]);
   });
 
+  it('with an index that is a strided view starting inside its storage', () => {
+    // index rows [1, 2] of a [3, 4] table, every other column: [[2, 0], [1, 1]]
+    const table = i32([[9, 9, 9, 9], [2, 7, 0, 7], [1, 7, 1, 7]]);
+    const index = table.slice(0, 1, 3).slice(1, 0, 4, 2);
+    expect(index.strides).toEqual([4, 2]);
+    expect(x().gather(1, index).toArray()).toEqual([[3, 1], [5, 5]]);
+    // scatterAdd with a src that walks like the index (same strides, another offset).
+    const srcTable = tensor([[0, 0, 0, 0], [10, 0, 20, 0], [30, 0, 40, 0]]);
+    const src = srcTable.slice(0, 1, 3).slice(1, 0, 4, 2);
+    expect(zeros([2, 3]).scatterAdd(1, index, src).toArray()).toEqual([[20, 0, 10], [0, 70, 0]]);
+  });
+
   it('gradient scatters back, adding repeats', () => {
     const w = tensor([1, 2, 3], { requiresGrad: true });
     w.gather(0, i32([2, 2, 0])).sum().backward();

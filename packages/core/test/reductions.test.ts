@@ -44,6 +44,42 @@ describe('sum, mean, prod', () => {
     expect(m().mT.sum(1).toArray()).toEqual([5, 7, 9]);
   });
 
+  it('over leading and trailing dims of a float32 tensor, each result summed in float64 in row-major order', () => {
+    // A conv bias gradient's layout: [N, C, H, W] summed over N, H and W.
+    const [N, C, H, W] = [3, 4, 5, 6];
+    const values = Array.from({ length: N * C * H * W }, (_, i) => Math.fround(Math.sin(i * 1.7) * 1000) / 7);
+    const x = tensor(Float32Array.from(values), { shape: [N, C, H, W] });
+    const sums: number[] = [];
+    const maxes: number[] = [];
+    for (let c = 0; c < C; c++) {
+      let acc = 0;
+      let best = -Infinity;
+      for (let n = 0; n < N; n++) {
+        for (let h = 0; h < H; h++) {
+          for (let w = 0; w < W; w++) {
+            const v = Math.fround(values[((n * C + c) * H + h) * W + w]!);
+            acc += v;
+            best = Math.max(best, v);
+          }
+        }
+      }
+      sums.push(Math.fround(acc));
+      maxes.push(best);
+    }
+    expect(Array.from(x.sum([0, 2, 3]).data)).toEqual(sums);
+    expect(Array.from(x.amax([0, 2, 3]).data)).toEqual(maxes);
+    // Over [0, 2] the last dim is kept: each result's elements come a row apart.
+    const mid = x.sum([0, 2]);
+    expect(mid.shape).toEqual([C, W]);
+    let acc = 0;
+    for (let n = 0; n < N; n++) for (let h = 0; h < H; h++) acc += Math.fround(values[((n * C + 1) * H + h) * W + 2]!);
+    expect(mid.toArray()[1]![2]).toBe(Math.fround(acc));
+    // A NaN anywhere in a result's elements wins its max, as in PyTorch.
+    const withNaN = Float32Array.from(values);
+    withNaN[((2 * C + 3) * H + 1) * W + 4] = Number.NaN;
+    expect(Array.from(tensor(withNaN, { shape: [N, C, H, W] }).amax([0, 2, 3]).data).map(Number.isNaN)).toEqual([false, false, false, true]);
+  });
+
   it('of an empty tensor: sum 0, prod 1', () => {
     expect(zeros([0]).sum().item()).toBe(0);
     expect(zeros([0, 3]).sum(0).toArray()).toEqual([0, 0, 0]);
