@@ -41,11 +41,11 @@ export function releaseIfUnsaved(storage: Storage): void {
 }
 
 /**
- * A tape node saves tensors over these storages.
+ * A tape node saves a tensor over `storage`.
  *
  * @example
  * ```ts
- * holdScratch(inputs.map((t) => t.storage));
+ * holdScratch(saved.storage);
  * ```
  */
 export function holdScratch(storage: Storage): void {

@@ -100,7 +100,7 @@ export function closeAllocationScope(previous: AllocationScope | null): void {
  *
  * @example
  * ```ts
- * if (!allocationScopeOpen()) escapeScratch(t.storage);
+ * const ownRule = allocationScopeOpen(); // false in a hook
  * ```
  */
 export function allocationScopeOpen(): boolean {

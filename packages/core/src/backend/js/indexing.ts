@@ -12,6 +12,15 @@ function offsetsWithout(v: { strides: readonly number[]; offset: number }, shape
 }
 
 /**
+ * The runs of `index`'s positions (see `runs`): their starts in `target`
+ * with `dim` pinned to 0 (`a`), and in `index` (`b`).
+ */
+function indexRuns(target: { strides: readonly number[]; offset: number }, index: View, dim: number): ReturnType<typeof runs> {
+  const pinned = target.strides.map((st, d) => (d === dim ? 0 : st));
+  return runs(coalesce(index.shape, [pinned, index.strides]), [target.offset, index.offset]);
+}
+
+/**
  * `out[p] = x[p with p[dim] = index[p]]`, the output shaped like `index`.
  * Indices are checked by the caller.
  *
@@ -26,8 +35,7 @@ export function gather(x: View, dim: number, index: View, outDtype: DType): Type
   const xd = x.data;
   const id = index.data;
   // Run by run of the last dim: a table of run starts, not of every element.
-  const pinned = x.strides.map((st, d) => (d === dim ? 0 : st));
-  const { len, stepA, stepB, a, b } = runs(coalesce(index.shape, [pinned, index.strides]), [x.offset, index.offset]);
+  const { len, stepA, stepB, a, b } = indexRuns(x, index, dim);
   for (let r = 0, o = 0; r < a.length; r++) {
     for (let j = 0, xa = a[r]!, ib = b[r]!; j < len; j++, xa += stepA, ib += stepB) out[o++] = xd[xa + id[ib]! * s]!;
   }
@@ -49,8 +57,7 @@ export function scatterAdd(x: View, dim: number, index: View, src: View, outDtyp
   if (index.strides.every((st, d) => st === src.strides[d])) {
     // `src` walks like `index` (the usual case): run by run, as `gather`.
     const s = outView.strides[dim]!;
-    const pinned = outView.strides.map((st, d) => (d === dim ? 0 : st));
-    const { len, stepA, stepB, a, b } = runs(coalesce(index.shape, [pinned, index.strides]), [0, index.offset]);
+    const { len, stepA, stepB, a, b } = indexRuns(outView, index, dim);
     const [id, sd, shift] = [index.data, src.data, src.offset - index.offset];
     for (let r = 0; r < a.length; r++) {
       for (let j = 0, oa = a[r]!, ib = b[r]!; j < len; j++, oa += stepA, ib += stepB) out[oa + id[ib]! * s]! += sd[ib + shift]!;

@@ -50,37 +50,36 @@ function forEachRow(x: View, layout: ReturnType<typeof reducedLayout>, each: (o:
   }
 }
 
-/** `op` over `n` elements of `d` from `start` (NaN wins max and min, as in PyTorch). */
-function reduceRow(op: ReduceKernel, d: ArrayLike<number>, start: number, n: number): number {
+/**
+ * `op` over `n` elements of `d` from `start`, continuing from `acc` (a NaN
+ * wins max and min, as in PyTorch, and stays once in).
+ */
+function reduceRow(op: ReduceKernel, d: ArrayLike<number>, start: number, n: number, acc: number): number {
   const end = start + n;
-  let acc: number;
   switch (op) {
     case 'sum':
-      acc = 0;
       for (let i = start; i < end; i++) acc += d[i]!;
       return acc;
     case 'prod':
-      acc = 1;
       for (let i = start; i < end; i++) acc *= d[i]!;
       return acc;
     case 'max':
-      acc = -Infinity;
-      for (let i = start; i < end; i++) {
+      for (let i = start; i < end && acc === acc; i++) {
         const v = d[i]!;
-        if (v > acc) acc = v;
-        else if (v !== v) return v;
+        if (v > acc || v !== v) acc = v;
       }
       return acc;
     case 'min':
-      acc = Infinity;
-      for (let i = start; i < end; i++) {
+      for (let i = start; i < end && acc === acc; i++) {
         const v = d[i]!;
-        if (v < acc) acc = v;
-        else if (v !== v) return v;
+        if (v < acc || v !== v) acc = v;
       }
       return acc;
   }
 }
+
+/** Where each reduction starts. */
+const START: Record<ReduceKernel, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 
 /**
  * Reduces the sorted `axes` of a view with sum, max, min or prod. Sums
@@ -96,7 +95,7 @@ export function reduce(op: ReduceKernel, x: View, axes: readonly number[], outDt
   if (linear !== null) return linear;
   const layout = reducedLayout(x, axes);
   const out = allocateUninit(outDtype, layout.outN);
-  forEachRow(x, layout, (o, d, start) => (out[o] = reduceRow(op, d, start, layout.inner)));
+  forEachRow(x, layout, (o, d, start) => (out[o] = reduceRow(op, d, start, layout.inner, START[op])));
   return out;
 }
 
@@ -113,8 +112,6 @@ function combine(op: ReduceKernel, acc: number, v: number): number {
       return acc !== acc ? acc : v < acc || v !== v ? v : acc;
   }
 }
-
-const START: Record<ReduceKernel, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 
 /**
  * A contiguous view reduced over dims that are not only trailing (a conv
@@ -141,22 +138,9 @@ function reduceInOrder(op: ReduceKernel, x: View, axes: readonly number[], outDt
   const index = new Array<number>(nd - 1).fill(0);
   const rows = len === 0 ? 0 : x.shape.slice(0, nd - 1).reduce((a, b) => a * b, 1);
   for (let r = 0, start = x.offset, o = 0; r < rows; r++, start += len) {
-    if (op === 'sum') {
-      // The common case (bias gradients) without a call per element.
-      if (lastReduced) {
-        let a = acc[o]!;
-        for (let j = start; j < start + len; j++) a += d[j]!;
-        acc[o] = a;
-      } else {
-        for (let j = 0; j < len; j++) acc[o + j] = acc[o + j]! + d[start + j]!;
-      }
-    } else if (lastReduced) {
-      let a = acc[o]!;
-      for (let j = 0; j < len; j++) a = combine(op, a, d[start + j]!);
-      acc[o] = a;
-    } else {
-      for (let j = 0; j < len; j++) acc[o + j] = combine(op, acc[o + j]!, d[start + j]!);
-    }
+    if (lastReduced) acc[o] = reduceRow(op, d, start, len, acc[o]!);
+    else if (op === 'sum') for (let j = 0; j < len; j++) acc[o + j] = acc[o + j]! + d[start + j]!;
+    else for (let j = 0; j < len; j++) acc[o + j] = combine(op, acc[o + j]!, d[start + j]!);
     // Next row: bump the index like an odometer, moving `o` along.
     for (let k = nd - 2; k >= 0; k--) {
       o += outStrides[k]!;
@@ -197,12 +181,6 @@ function argRow(op: ArgReduceKernel, d: ArrayLike<number>, start: number, n: num
 export function argReduce(op: ArgReduceKernel, x: View, axis: number): Int32Array {
   const layout = reducedLayout(x, [axis]);
   const out = new Int32Array(layout.outN);
-  const { outN, inner, offs } = layout;
-  if (offs === null) {
-    // Rows in place, without a callback per row: max pooling asks for one per window.
-    for (let o = 0, start = x.offset; o < outN; o++, start += inner) out[o] = argRow(op, x.data, start, inner);
-    return out;
-  }
-  forEachRow(x, layout, (o, d, start) => (out[o] = argRow(op, d, start, inner)));
+  forEachRow(x, layout, (o, d, start) => (out[o] = argRow(op, d, start, layout.inner)));
   return out;
 }
