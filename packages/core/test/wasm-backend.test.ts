@@ -407,6 +407,8 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       const views: View[] = [
         contiguous(x, [8, 3, H, W]),
         { data: x, shape: [8, 3, H, W], strides: [3 * H * W, 1, 3 * W, 3], offset: 0 }, // channels last
+        { data: x, shape: [3, 3, H, W], strides: [2 * 3 * H * W, H * W, W, 1], offset: 3 * H * W + 5 }, // every other image, from inside the storage
+        { data: x, shape: [8, 3, H, W], strides: [3 * H * W, H * W, -W, -1], offset: H * W - 1 }, // flipped rows and columns
       ];
       for (const v of views) expect(Array.from(be.im2col(v, g, 'float32'))).toEqual(Array.from(jsBackend.im2col(v, g, 'float32')));
       const taps = g.kernel[0]! * g.kernel[1]!;

@@ -49,6 +49,8 @@ export function createWasmStrided(
   const ex = rt.instantiate(stridedModuleBytes());
   const copyRows = ex['copyRows'] as Fn;
   const addRows = ex['addRows'] as Fn;
+  const im2colRows = ex['im2colRows'] as Fn;
+  const col2imRows = ex['col2imRows'] as Fn;
 
   /**
    * Stages `x`'s span and the rows of `layout` (offsets from `x.offset`, and
@@ -87,7 +89,9 @@ export function createWasmStrided(
    * `kw` in turn, one row per (n, c, kh, oh) whose image row is inside the
    * image, covering the window columns whose tap is inside too; the rest of
    * the output stays zero. `toImage` swaps the roles (col2im: rows of columns
-   * added into the image), in the reference's summation order.
+   * added into the image), in the reference's summation order. The rows'
+   * addresses are affine in (n, c, kh, oh): the kernel walks them from the
+   * steps worked out here.
    */
   function convRows(src: View, g: ConvGeometry, toImage: boolean, outLength: number): TypedArray | null {
     const span = viewSpan(src);
@@ -96,14 +100,13 @@ export function createWasmStrided(
     const [KH, KW] = g.kernel as [number, number];
     const [H, W] = g.size as [number, number];
     const [OH, OW] = g.outSize as [number, number];
-    const [sh0, sw0] = g.stride as [number, number];
+    const [sh, sw] = g.stride as [number, number];
+    const [dh, dw] = g.dilation as [number, number];
+    const [ph, pw] = g.padBefore as [number, number];
     const N = src.shape[0]!;
     const C = toImage ? src.shape[1]! / (KH * KW) : src.shape[1]!;
-    const maxRows = N * C * KH * OH;
     const at = align(base);
-    const aAt = align(at + (span.hi - span.lo) * 4);
-    const bAt = aAt + maxRows * 4;
-    const dst = align(bAt + maxRows * 4);
+    const dst = align(at + (span.hi - span.lo) * 4);
     try {
       rt.reserve(dst + outLength * 4);
     } catch {
@@ -111,41 +114,24 @@ export function createWasmStrided(
     }
     rt.f32.set(src.data.subarray(span.lo, span.hi), at >> 2);
     rt.f32.fill(0, dst >> 2, (dst >> 2) + outLength);
-    const a = new Int32Array(maxRows);
-    const b = new Int32Array(maxRows);
-    const off = src.offset - span.lo;
-    // The source's strides: [N, C·KH·KW, L] columns for col2im, an [N, C, H, W] image for im2col.
-    const [s0, s1, s2, s3 = 0] = src.strides as [number, number, number, number?];
+    const src0 = at + (src.offset - span.lo) * 4;
+    // The source's byte strides: [N, C·KH·KW, L] columns for col2im, an [N, C, H, W] image for im2col.
+    const [s0, s1, s2, s3 = 0] = src.strides.map((s) => s * 4) as [number, number, number, number?];
     for (let kw = 0; kw < KW; kw++) {
-      const [lo, hi] = validRange(W, sw0, g.padBefore[1]!, g.dilation[1]!, kw, OW);
+      const [lo, hi] = validRange(W, sw, pw, dw, kw, OW);
       if (hi <= lo) continue;
-      const iw0 = kw * g.dilation[1]! - g.padBefore[1]! + lo * sw0;
-      let rows = 0;
-      for (let n = 0; n < N; n++) {
-        for (let c = 0; c < C; c++) {
-          for (let kh = 0; kh < KH; kh++) {
-            for (let oh = 0; oh < OH; oh++) {
-              const ih = oh * sh0 - g.padBefore[0]! + kh * g.dilation[0]!;
-              if (ih < 0 || ih >= H) continue;
-              // Row (c, kh, kw) of the columns, from window (oh, lo); and image row ih from column iw0.
-              const colsAt = (((n * C + c) * KH + kh) * KW + kw) * OH * OW + oh * OW + lo;
-              const imageAt = ((n * C + c) * H + ih) * W + iw0;
-              if (toImage) {
-                a[rows] = off + n * s0 + ((c * KH + kh) * KW + kw) * s1 + (oh * OW + lo) * s2;
-                b[rows] = imageAt;
-              } else {
-                a[rows] = off + n * s0 + c * s1 + ih * s2 + iw0 * s3;
-                b[rows] = colsAt;
-              }
-              rows++;
-            }
-          }
-        }
+      // Image column of window `lo`'s tap; its image row is `oh·sh + kh·dh − ph`. Each side of a
+      // call is the byte address of row (0, 0, 0, 0) and the byte steps per n, c, kh and oh.
+      const iw0 = kw * dw - pw + lo * sw;
+      if (toImage) {
+        const from = [src0 + kw * s1 + lo * s2, s0, KH * KW * s1, KW * s1, OW * s2];
+        const to = [dst + 4 * (iw0 - ph * W), 4 * C * H * W, 4 * H * W, 4 * dh * W, 4 * sh * W];
+        col2imRows(hi - lo, s2, 4 * sw, N, C, KH, OH, ...from, ...to, sh, dh, ph, H);
+      } else {
+        const from = [src0 + iw0 * s3 - ph * s2, s0, s1, dh * s2, sh * s2];
+        const to = [dst + 4 * (kw * OH * OW + lo), 4 * C * KH * KW * OH * OW, 4 * KH * KW * OH * OW, 4 * KW * OH * OW, 4 * OW];
+        im2colRows(hi - lo, sw * s3, 4, N, C, KH, OH, ...from, ...to, sh, dh, ph, H);
       }
-      rt.i32.set(a.subarray(0, rows), aAt >> 2);
-      rt.i32.set(b.subarray(0, rows), bAt >> 2);
-      if (toImage) addRows(rows, hi - lo, src.strides[2]! * 4, sw0 * 4, aAt, bAt, at, dst);
-      else copyRows(rows, hi - lo, sw0 * src.strides[3]! * 4, 4, aAt, bAt, at, dst);
     }
     return result(dst, outLength);
   }
