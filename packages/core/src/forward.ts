@@ -222,6 +222,10 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     const shape = [n, ck / numelOf(geometry.kernel), ...geometry.size];
     return fromData(getBackend().col2im(kernelView(t), geometry, t.dtype), shape, t.dtype);
   },
+  maxPoolIndices: ([x], geometry) => {
+    const t = x!;
+    return fromData(getBackend().maxPoolIndices(kernelView(t), geometry), [...t.shape.slice(0, 2), ...geometry.outSize], 'int32');
+  },
   fold: ([x], { dim, size, step, dilation, length }) => {
     const t = x!;
     const shape = t.shape.slice(0, -1);

@@ -56,6 +56,7 @@ export type PrimitiveParams = { [K in UnaryKernel | BinaryKernel]: NoParams } & 
   fold: WindowsParams;
   im2col: ConvGeometry;
   col2im: ConvGeometry;
+  maxPoolIndices: ConvGeometry;
   cast: { readonly dtype: DType };
   contiguous: NoParams;
   matmul: NoParams;

@@ -144,11 +144,13 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   // and so are im2col and col2im
   im2col: (g, c) => [apply('col2im', [g], c.params)],
   col2im: (g, c) => [apply('im2col', [g], c.params)],
+  maxPoolIndices: nothing,
   cast: (g) => [g],
   contiguous: (g) => [g],
 
   // d(AB) = dA·B + A·dB, so Ā = G·Bᵀ and B̄ = Aᵀ·G
   matmul: (g, c) => [c.needs[0] ? g.matmul(c.input(1).mT) : null, c.needs[1] ? c.input(0).mT.matmul(g) : null],
-  gather: (g, c) => [zeros(c.shapes[0]!, { dtype: g.dtype }).scatterAdd(c.params.dim, c.input(1), g), null],
-  scatterAdd: (g, c) => [c.needs[0] ? g : null, null, c.needs[2] ? scatteredPart(g.gather(c.params.dim, c.input(1)), c.shapes[2]!) : null],
+  // The index was checked when the op was called: no second pass over it.
+  gather: (g, c) => [apply('scatterAdd', [zeros(c.shapes[0]!, { dtype: g.dtype }), c.input(1), g], c.params), null],
+  scatterAdd: (g, c) => [c.needs[0] ? g : null, null, c.needs[2] ? scatteredPart(apply('gather', [g, c.input(1)], c.params), c.shapes[2]!) : null],
 };

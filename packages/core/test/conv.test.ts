@@ -6,6 +6,8 @@ import {
   Tensor,
   adaptiveAvgPool2d,
   arange,
+  cat,
+  full,
   avgPool2d,
   conv1d,
   col2im,
@@ -430,6 +432,38 @@ describe('pooling', () => {
     expect(out.toArray()).toEqual([[[[1, 2], [Number.NaN, 5]]]]);
     out.sum().backward();
     expect(ties.grad!.toArray()).toEqual([[[[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]]]);
+  });
+
+  it('sends the max-pool gradient to the last NaN of a window, and in an all −∞ window to its first tap inside the image, as PyTorch does', () => {
+    // PyTorch's kernel replaces the running maximum (starting at −∞, index of the first real tap) when a tap is greater or NaN.
+    const nans = tensor([[[[Number.NaN, 1], [Number.NaN, 0]]]]).requiresGrad_();
+    maxPool2d(nans, 2).sum().backward();
+    expect(nans.grad!.toArray()).toEqual([[[[0, 0], [1, 0]]]]);
+    // 3×3 windows of 2×2 over the padded input: the first real tap of window (oh, ow) is (max(oh − 1, 0), max(ow − 1, 0)).
+    const lows = full([1, 1, 2, 2], -Infinity).requiresGrad_();
+    const out = maxPool2d(lows, 2, { stride: 1, padding: 1 });
+    expect(out.toArray()).toEqual([[[[-Infinity, -Infinity, -Infinity], [-Infinity, -Infinity, -Infinity], [-Infinity, -Infinity, -Infinity]]]]);
+    out.sum().backward();
+    expect(lows.grad!.toArray()).toEqual([[[[4, 2], [2, 1]]]]);
+  });
+
+  it('max pools strided inputs (channels last, flipped) and unbatched ones by hand', () => {
+    // Channel 0 is arange(16) by rows, channel 1 its negation, stored channels last.
+    const stored = arange(16, f64).reshape([1, 4, 4, 1]);
+    const channelsLast = cat([stored, stored.neg()], 3).permute([0, 3, 1, 2]).requiresGrad_();
+    expect(channelsLast.isContiguous()).toBe(false);
+    const out = maxPool2d(channelsLast, 2);
+    expect(out.toArray()).toEqual([[[[5, 7], [13, 15]], [[-0, -2], [-8, -10]]]]);
+    out.sum().backward();
+    expect(channelsLast.grad!.toArray()).toEqual([
+      [
+        [[0, 0, 0, 0], [0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 0, 1]],
+        [[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]],
+      ],
+    ]);
+    // Flipped columns: row r reads 4r + 3, 4r + 2, 4r + 1, 4r; a window's maximum is its lower row's first element.
+    expect(maxPool2d(x.flip([3]), 2).toArray()).toEqual([[[[7, 5], [15, 13]]]]);
+    expect(maxPool2d(x.reshape([1, 4, 4]), [1, 2], { stride: 1, dilation: [1, 2] }).toArray()).toEqual([[[2, 3], [6, 7], [10, 11], [14, 15]]]);
   });
 
   it('sends the max-pool gradient to the maximum of each window', () => {

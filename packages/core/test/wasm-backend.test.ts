@@ -1,7 +1,9 @@
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { elementwiseModuleBytes } from '../src/backend/wasm/elementwise-module.js';
 import { float64ModuleBytes } from '../src/backend/wasm/float64-module.js';
 import { stridedModuleBytes } from '../src/backend/wasm/strided-module.js';
+import { maxPoolModuleBytes } from '../src/backend/wasm/max-pool-module.js';
 import { matmulModuleBytes } from '../src/backend/wasm/matmul-module.js';
 import { jsBackend, wasmBackend, type BinaryKernel, type ConvGeometry, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
 import { rng } from './seeded-random.js';
@@ -58,7 +60,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
   });
 
   it('keeps every module under the 4 KB browsers compile synchronously', () => {
-    for (const bytes of [matmulModuleBytes({ mr: 4, nr: 8 }), matmulModuleBytes({ mr: 4, nr: 4 }, undefined, 'float64'), ...elementwiseModuleBytes(), float64ModuleBytes(), stridedModuleBytes()]) expect(bytes.length).toBeLessThan(4096);
+    for (const bytes of [matmulModuleBytes({ mr: 4, nr: 8 }), matmulModuleBytes({ mr: 4, nr: 4 }, undefined, 'float64'), ...elementwiseModuleBytes(), float64ModuleBytes(), stridedModuleBytes(), maxPoolModuleBytes()]) expect(bytes.length).toBeLessThan(4096);
   });
 
   it.each(UNARY)('unary %s on contiguous float32 of many sizes', (op) => {
@@ -419,5 +421,43 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       const transposed: View = { data: cols, shape: [8, 3 * taps, L], strides: [3 * taps * L, 1, 3 * taps], offset: 0 };
       expect(Array.from(be.col2im(transposed, g, 'float32'))).toEqual(Array.from(jsBackend.col2im(transposed, g, 'float32')));
     }
+  });
+  it('max-pool indices like the reference: ties, NaNs, −∞, padding, strides, dilation and strided views', () => {
+    // 64 planes keep every geometry above the kernel's minimum of 1024 windows.
+    const [N, C] = [8, 8];
+    fc.assert(
+      fc.property(
+        fc.record({
+          h: fc.integer({ min: 16, max: 30 }),
+          w: fc.integer({ min: 16, max: 30 }),
+          kh: fc.integer({ min: 1, max: 3 }),
+          kw: fc.integer({ min: 1, max: 3 }),
+          sh: fc.integer({ min: 1, max: 3 }),
+          sw: fc.integer({ min: 1, max: 3 }),
+          dh: fc.integer({ min: 1, max: 2 }),
+          dw: fc.integer({ min: 1, max: 2 }),
+          pad: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 1 << 20 }),
+        }),
+        ({ h, w, kh, kw, sh, sw, dh, dw, pad, seed }) => {
+          const padBefore = pad ? [kh >> 1, kw >> 1] : [0, 0];
+          const outSize = [0, 1].map((d) => Math.floor(([h, w][d]! + 2 * padBefore[d]! - [dh, dw][d]! * ([kh, kw][d]! - 1) - 1) / [sh, sw][d]!) + 1);
+          const g: ConvGeometry = { kernel: [kh, kw], stride: [sh, sw], dilation: [dh, dw], padBefore, size: [h, w], outSize };
+          // Few distinct values (ties everywhere), some NaNs and −∞.
+          const r = rng(seed);
+          const x = new Float32Array(N * C * h * w).map(() => {
+            const u = r();
+            return u < 0.05 ? Number.NaN : u < 0.1 ? -Infinity : Math.floor(u * 6);
+          });
+          const views: View[] = [
+            contiguous(x, [N, C, h, w]),
+            { data: x, shape: [N, C, h, w], strides: [C * h * w, 1, C * w, C], offset: 0 }, // channels last
+            { data: x, shape: [N, C, h, w], strides: [C * h * w, h * w, -w, -1], offset: h * w - 1 }, // flipped
+          ];
+          for (const v of views) expect(Array.from(be.maxPoolIndices(v, g))).toEqual(Array.from(jsBackend.maxPoolIndices(v, g)));
+        },
+      ),
+      { seed: 11, numRuns: 40 },
+    );
   });
 });

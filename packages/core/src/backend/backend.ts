@@ -198,6 +198,13 @@ export interface Backend {
    */
   col2im(cols: View, geometry: ConvGeometry, outDtype: DType): TypedArray;
   /**
+   * Where each pooling window of `x` `[N, C, H, W]` has its maximum: int32
+   * `[N, C, OH, OW]` flat indices `ih·W + iw` into its image. Taps in the
+   * padding are skipped; a tap replaces the running maximum when it is
+   * greater or NaN.
+   */
+  maxPoolIndices(x: View, geometry: ConvGeometry): Int32Array;
+  /**
    * Overlap-add, the adjoint of the sliding-window view `unfold`: `x` has the
    * window index at `dim` and the position inside the window as its last dim;
    * the result drops that last dim, has `length` at `dim`, and

@@ -6,6 +6,7 @@ import { col2im, im2col } from './js/im2col.js';
 import { addcInPlace, binaryInPlace, unaryInPlace } from './js/in-place.js';
 import { gather, scatterAdd } from './js/indexing.js';
 import { matmul } from './js/matmul.js';
+import { maxPoolIndices } from './js/max-pool.js';
 import { argReduce, reduce } from './js/reduce.js';
 
 /**
@@ -36,4 +37,5 @@ export const jsBackend: Backend = {
   fold,
   im2col,
   col2im,
+  maxPoolIndices,
 };

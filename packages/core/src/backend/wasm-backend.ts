@@ -9,6 +9,7 @@ import { createWasmFusion } from './wasm/wasm-fusion.js';
 import { createWasmInPlace } from './wasm/wasm-in-place.js';
 import { MATMUL_BLOCKING, MATMUL_BLOCKING_F64, MATMUL_TILE, MATMUL_TILE_F64 } from './wasm/matmul-config.js';
 import { createWasmMatmul } from './wasm/wasm-matmul.js';
+import { createWasmMaxPool } from './wasm/wasm-max-pool.js';
 import { threadedMatmul } from './num-threads.js';
 import { createWasmSum } from './wasm/wasm-reduce.js';
 import { createWasmStrided } from './wasm/wasm-strided.js';
@@ -18,10 +19,10 @@ import { typedAssign, typedCopy } from './wasm/typed-copy.js';
 const CHUNK = 16384;
 
 /**
- * Builds the WebAssembly SIMD backend: matmul (float32 and float64), float32 elementwise kernels
- * (out of place, in place, and fused when deferred: see `fusion.ts`), float64
- * arithmetic, sums, and the strided copies of im2col and col2im run in
- * generated wasm; everything else (integers, bool, float64 transcendental
+ * Builds the WebAssembly SIMD backend: matmul (float32 and float64), float32
+ * elementwise kernels (out of place, in place, and fused when deferred: see
+ * `fusion.ts`), float64 arithmetic, sums, the strided copies of im2col and
+ * col2im, and max pooling's window maxima run in generated wasm; everything else (integers, bool, float64 transcendental
  * functions, strided views, small tensors, and any kernel without a SIMD
  * version) is the reference backend's. Returns null where WebAssembly SIMD
  * is missing or compiling fails (a browser's main thread refuses large
@@ -53,6 +54,7 @@ export function createWasmBackend(): Backend | null {
     const fusion = createWasmFusion(rt, ex, buffers);
     // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch.
     const strided = createWasmStrided(rt, matmulAt);
+    const maxPool = createWasmMaxPool(rt, matmulAt);
     return {
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
       ...jsBackend,
@@ -61,6 +63,7 @@ export function createWasmBackend(): Backend | null {
       copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsBackend.copy(x, outDtype),
       im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsBackend.im2col(x, geometry, outDtype),
       col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsBackend.col2im(cols, geometry, outDtype),
+      maxPoolIndices: (x, geometry) => maxPool(x, geometry) ?? jsBackend.maxPoolIndices(x, geometry),
       fold: (x, dim, size, step, dilation, length, outDtype) =>
         strided.fold(x, dim, size, step, dilation, length, outDtype) ?? jsBackend.fold(x, dim, size, step, dilation, length, outDtype),
       assign: (dst, src) => {

@@ -1,10 +1,11 @@
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { noGrad } from '../grad-mode.js';
+import { apply } from '../record.js';
 import type { Tensor } from '../tensor.js';
 import { ones } from './creation.js';
+import { convGeometry } from './im2col.js';
 import { reshape, unsqueeze, squeeze } from './movement.js';
-import { maxDim } from './reduce.js';
 import { perDim, symmetric, windows, type SizeArg } from './sliding-window.js';
 
 /**
@@ -70,9 +71,10 @@ const WINDOW_DIMS = [4, 5];
 
 /**
  * 2-D max pooling of `[N, C, H, W]` (or `[C, H, W]`) over `kernelSize`
- * windows: the maximum of each window. As in PyTorch, the gradient of each
- * window goes to its first maximum in row-major order (a NaN counts as the
- * maximum), not shared between ties.
+ * windows: the maximum of each window, as PyTorch's `max_pool2d`. Each
+ * window's whole gradient goes to the tap its maximum was taken from: the
+ * first maximum in row-major order, or the last NaN (a NaN counts as the
+ * maximum), never shared between ties.
  *
  * @example
  * ```ts
@@ -80,14 +82,18 @@ const WINDOW_DIMS = [4, 5];
  * ```
  */
 export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPoolOptions = {}): Tensor {
-  const g = geometry('maxPool2d', input, kernelSize, options.stride, options.padding, options.dilation);
-  const lowest = isFloating(input.dtype) ? -Infinity : -(2 ** 31);
-  const view = windows('maxPool2d', g.x, g.kernel, g.stride, g.dilation, symmetric(g.padding), lowest);
-  // One copy lays each window out as a contiguous row; the maximum is then
-  // picked by index (argmax along rows, a gather), and backward scatters into
-  // those rows. Reducing the strided view directly walks it element by element.
-  const rows = reshape(view, [...view.shape.slice(0, 4), g.kernel[0]! * g.kernel[1]!]);
-  const out = maxDim(rows, 4).values;
+  const op = 'maxPool2d';
+  const g = geometry(op, input, kernelSize, options.stride, options.padding, options.dilation);
+  const [n, c, h, w] = g.x.shape as [number, number, number, number];
+  const where = convGeometry(op, [h, w], g.kernel, g.stride, g.dilation, symmetric(g.padding));
+  // Each window's maximum is found once (its flat index in the image) and
+  // read by a gather, whose gradient scatters into the image: no copy of
+  // the windows, and nothing walks them again in backward.
+  const indices = apply('maxPoolIndices', [g.x], where);
+  const [oh, ow] = where.outSize as [number, number];
+  // The kernel's indices are inside the image by construction: the gather primitive, without the public op's range check.
+  const picked = apply('gather', [reshape(g.x, [n, c, h * w]), reshape(indices, [n, c, oh * ow])], { dim: 2 });
+  const out = reshape(picked, [n, c, oh, ow]);
   return g.batched ? out : squeeze(out, 0);
 }
 

@@ -114,18 +114,19 @@ export const call = (fn: number, ...args: Code[]): Code => [...cat(...args), 0x1
 export const ret = (...e: Code[]): Code => [...cat(...e), 0x0f];
 
 /**
- * `for (i = start; i < end; i += step) body`, with `end` evaluated before each
- * iteration. The body sits two labels deep (loop, then block).
+ * `for (i = start; i < end; i += step) body`, with `end` (and a `step` given
+ * as code) evaluated at each iteration. The body sits two labels deep (loop, then block).
  *
  * @example
  * ```ts
  * forLoop(3, i32(0), get(0), 1, [set(4, i32Add(get(4), get(3)))]);
  * ```
  */
-export function forLoop(i: number, start: Code, end: Code, step: number, body: Code[]): Code {
+export function forLoop(i: number, start: Code, end: Code, step: number | Code, body: Code[]): Code {
+  const by = typeof step === 'number' ? i32(step) : step;
   return cat(
     set(i, start),
-    block(brIf(0, i32GeS(get(i), end)), loop(...body, set(i, i32Add(get(i), i32(step))), brIf(0, i32LtS(get(i), end)))),
+    block(brIf(0, i32GeS(get(i), end)), loop(...body, set(i, i32Add(get(i), by)), brIf(0, i32LtS(get(i), end)))),
   );
 }
 
@@ -158,10 +159,16 @@ export const i32Eq = op2(0x46);
 export const i32Ne = op2(0x47);
 /** `i32.and`. @example `i32And(get(0), get(1))` */
 export const i32And = op2(0x71);
+/** `i32.or`. @example `i32Or(get(0), get(1))` */
+export const i32Or = op2(0x72);
 /** `select`. @example `select(a, b, cond)` */
 export const select = (a: Code, b: Code, cond: Code): Code => [...a, ...b, ...cond, 0x1b];
 /** `f32.add`. @example `f32Add(a, b)` */
 export const f32Add = op2(0x92);
+/** `f32.gt` (false when either is NaN). @example `f32Gt(get(0), get(1))` */
+export const f32Gt = op2(0x5e);
+/** `f32.ne` (true when either is NaN). @example `f32Ne(get(0), get(0))` */
+export const f32Ne = op2(0x5c);
 /** `f32.mul`. @example `f32Mul(a, b)` */
 export const f32Mul = op2(0x94);
 /** `f64.add`. @example `f64Add(a, b)` */
@@ -177,6 +184,8 @@ export const f32Store = (addr: Code, v: Code, offset = 0): Code => [...addr, ...
 export const f64Load = (addr: Code, offset = 0): Code => [...addr, 0x2b, 3, ...uleb(offset)];
 /** `f64.store`. @example `f64Store(get(0), f64(0))` */
 export const f64Store = (addr: Code, v: Code, offset = 0): Code => [...addr, ...v, 0x39, 3, ...uleb(offset)];
+/** `i32.store`. @example `i32Store(get(0), i32(7))` */
+export const i32Store = (addr: Code, v: Code, offset = 0): Code => [...addr, ...v, 0x36, 2, ...uleb(offset)];
 /** `i32.load` at `addr + offset`. @example `i32Load(get(0), 4)` */
 export const i32Load = (addr: Code, offset = 0): Code => [...addr, 0x28, 2, ...uleb(offset)];
 /** `memory.copy` of `len` bytes (overlapping ranges allowed). @example `memoryCopy(get(0), get(1), i32(64))` */
@@ -209,6 +218,8 @@ export const f32x4Splat4 = (x: number): Code => f32x4Const(x, x, x, x);
 export const i32x4Splat4 = (x: number): Code => [...simd(0x0c), ...new Uint8Array(new Int32Array([x, x, x, x]).buffer)];
 /** `f32x4.splat`. @example `f32x4Splat(get(2))` */
 export const f32x4Splat = v1(0x13);
+/** `i32x4.splat`. @example `i32x4Splat(get(0))` */
+export const i32x4Splat = v1(0x11);
 /** `f32x4.extract_lane`. @example `f32x4ExtractLane(get(0), 3)` */
 export const f32x4ExtractLane = (v: Code, lane: number): Code => [...v, ...simd(0x1f), lane];
 /** `f32x4.add`. @example `f32x4Add(a, b)` */
