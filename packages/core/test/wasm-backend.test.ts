@@ -252,6 +252,10 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       [[5, 7, 11], [1, 2]],
       [[5, 7, 11], [0, 1]],
       [[5, 7, 11], [0, 2]],
+      // Leading and trailing dims at once (a conv bias's gradient), rows shorter and longer than a chunk.
+      [[64, 8, 28, 28], [0, 2, 3]],
+      [[3, 5, 7, 11], [0, 1, 3]],
+      [[2, 3, 20_000], [0, 2]],
       [[64, 64], [0, 1]],
       [[1000], []],
     ];

@@ -62,6 +62,23 @@ export function createWasmSum(
     return out;
   }
 
+  /** float64 sums of `rows` contiguous rows of `len` floats from `src[from]`. */
+  function rowSums(src: Float32Array, from: number, rows: number, len: number): Float64Array {
+    const out = new Float64Array(rows);
+    if (len >= CH) {
+      for (let r = 0; r < rows; r++) out[r] = sumSpan(src, from + r * len, len);
+      return out;
+    }
+    const per = Math.floor(CH / len);
+    for (let r = 0; r < rows; r += per) {
+      const m = Math.min(per, rows - r);
+      rt.f32.set(src.subarray(from + r * len, from + (r + m) * len), buf.a >> 2);
+      sumRows(m, len, buf.a, f64At);
+      out.set(rt.f64.subarray(f64At >> 3, (f64At >> 3) + m), r);
+    }
+    return out;
+  }
+
   return (op, x, axes, outDtype) => {
     if (op === 'sum' && outDtype === 'float64' && x.data instanceof Float64Array) return sum64(x, axes, x.data);
     if (op !== 'sum' || outDtype !== 'float32' || !(x.data instanceof Float32Array)) return null;
@@ -69,27 +86,32 @@ export function createWasmSum(
     for (const s of x.shape) n *= s;
     if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
     const nd = x.shape.length;
-    // Sorted axes that are exactly the last k dims, or exactly the first k.
+    // Sorted axes that are exactly the last k dims, or exactly the first k (or both at once, below).
     const trailing = axes.every((d, i) => d === nd - axes.length + i);
     const leading = axes.every((d, i) => d === i);
     let len = 1;
     for (const d of axes) len *= x.shape[d]!;
     const src = x.data;
     if (trailing) {
-      const rows = n / len;
-      const out = allocateUninit('float32', rows);
-      if (len >= CH) {
-        for (let r = 0; r < rows; r++) out[r] = sumSpan(src, x.offset + r * len, len);
-        return out;
-      }
-      const per = Math.floor(CH / len);
-      for (let r = 0; r < rows; r += per) {
-        const m = Math.min(per, rows - r);
-        rt.f32.set(src.subarray(x.offset + r * len, x.offset + (r + m) * len), buf.a >> 2);
-        sumRows(m, len, buf.a, f64At);
-        const f64 = rt.f64;
-        for (let i = 0; i < m; i++) out[r + i] = f64[(f64At >> 3) + i]!;
-      }
+      const sums = rowSums(src, x.offset, n / len, len);
+      const out = allocateUninit('float32', sums.length);
+      out.set(sums);
+      return out;
+    }
+    // Leading and trailing dims (a conv bias's gradient, [N, C, H, W] over N, H, W):
+    // float64 sums of the trailing rows, then of those over the leading dims.
+    const lead = axes.findIndex((d, i) => d !== i);
+    const tail = axes.slice(lead);
+    if (lead > 0 && tail.every((d, i) => d === nd - tail.length + i)) {
+      let rowLen = 1;
+      for (const d of tail) rowLen *= x.shape[d]!;
+      const sums = rowSums(src, x.offset, n / rowLen, rowLen);
+      const outer = len / rowLen;
+      const kept = sums.length / outer;
+      const acc = new Float64Array(kept);
+      for (let o = 0; o < outer; o++) for (let j = 0; j < kept; j++) acc[j]! += sums[o * kept + j]!;
+      const out = allocateUninit('float32', kept);
+      out.set(acc);
       return out;
     }
     if (leading) {
