@@ -151,6 +151,6 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   // d(AB) = dA·B + A·dB, so Ā = G·Bᵀ and B̄ = Aᵀ·G
   matmul: (g, c) => [c.needs[0] ? g.matmul(c.input(1).mT) : null, c.needs[1] ? c.input(0).mT.matmul(g) : null],
   // The index was checked when the op was called: no second pass over it.
-  gather: (g, c) => [apply('scatterAdd', [zeros(c.shapes[0]!, { dtype: g.dtype }), c.input(1), g], c.params), null],
+  gather: (g, c) => [apply('scatterAdd', [zeros([], { dtype: g.dtype }).expand(c.shapes[0]!), c.input(1), g], c.params), null],
   scatterAdd: (g, c) => [c.needs[0] ? g : null, null, c.needs[2] ? scatteredPart(apply('gather', [g, c.input(1)], c.params), c.shapes[2]!) : null],
 };

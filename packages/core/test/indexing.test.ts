@@ -69,6 +69,19 @@ describe('scatterAdd', () => {
     expect(base.toArray()).toEqual([10, 20]);
   });
 
+  it('adds into a broadcast scalar (filled, not read element by element), and a broadcast row', () => {
+    const r = tensor(2).expand([2, 3]).scatterAdd(1, i32([[0, 0], [2, 1]]), tensor([[1, 2], [3, 4]]));
+    expect(r.toArray()).toEqual([
+      [5, 2, 2],
+      [2, 6, 5],
+    ]);
+    const rows = tensor([1, 2, 3]).expand([2, 3]).scatterAdd(1, i32([[2], [0]]), tensor([[10], [20]]));
+    expect(rows.toArray()).toEqual([
+      [1, 2, 13],
+      [21, 2, 3],
+    ]);
+  });
+
   it('src larger than index: only the indexed part is used', () => {
     const r = zeros([3]).scatterAdd(0, i32([2]), tensor([5, 7, 9]));
     expect(r.toArray()).toEqual([0, 0, 5]);
