@@ -85,12 +85,12 @@ export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPoolOp
   const op = 'maxPool2d';
   const g = geometry(op, input, kernelSize, options.stride, options.padding, options.dilation);
   const [n, c, h, w] = g.x.shape as [number, number, number, number];
-  const where = convGeometry(op, [h, w], g.kernel, g.stride, g.dilation, symmetric(g.padding));
+  const grid = convGeometry(op, [h, w], g.kernel, g.stride, g.dilation, symmetric(g.padding));
   // Each window's maximum is found once (its flat index in the image) and
   // read by a gather, whose gradient scatters into the image: no copy of
   // the windows, and nothing walks them again in backward.
-  const indices = apply('maxPoolIndices', [g.x], where);
-  const [oh, ow] = where.outSize as [number, number];
+  const indices = apply('maxPoolIndices', [g.x], grid);
+  const [oh, ow] = grid.outSize as [number, number];
   // The kernel's indices are inside the image by construction: the gather primitive, without the public op's range check.
   const picked = apply('gather', [reshape(g.x, [n, c, h * w]), reshape(indices, [n, c, oh * ow])], { dim: 2 });
   const out = reshape(picked, [n, c, oh, ow]);

@@ -33,21 +33,23 @@ export function createWasmMaxPool(rt: WasmRuntime, base: number): (x: View, geom
     const [OH, OW] = g.outSize as [number, number];
     const windows = N * C * OH * OW;
     if (!(x.data instanceof Float32Array) || windows < MIN_WINDOWS) return null;
+    const [H, W] = g.size as [number, number];
     const span = viewSpan(x);
-    if (span === null || span.hi - span.lo > 4 * N * C * g.size[0]! * g.size[1]! + 4096) return null;
-    const [, W] = g.size as [number, number];
+    if (span === null || span.hi - span.lo > 4 * N * C * H * W + 4096) return null;
     const [sW, pW, dW] = [g.stride[1]!, g.padBefore[1]!, g.dilation[1]!];
     // Per window row and column the taps inside the image; per kw the windows whose tap kw is inside.
     const kws = new Int32Array(2 * g.kernel[1]!);
     for (let kw = 0; kw < g.kernel[1]!; kw++) kws.set(validRange(W, sW, pW, dW, kw, OW), 2 * kw);
     const tables = [windowTaps(g, 0), windowTaps(g, 1), kws, Int32Array.of(0, sW, 2 * sW, 3 * sW)];
+    // Wasm memory from `base`: the span, the four tables, a row of running maxima, the indices.
     const src = align(base);
+    const at: number[] = [];
     let next = align(src + (span.hi - span.lo) * 4);
-    const [rowsAt, colsAt, kwsAt, lanesAt] = tables.map((t) => {
-      const tableAt = next;
+    for (const t of tables) {
+      at.push(next);
       next = align(next + t.length * 4);
-      return tableAt;
-    }) as [number, number, number, number];
+    }
+    const [rowsAt, colsAt, kwsAt, lanesAt] = at as [number, number, number, number];
     const bestAt = next;
     const dst = align(bestAt + OW * 4);
     try {
@@ -56,7 +58,7 @@ export function createWasmMaxPool(rt: WasmRuntime, base: number): (x: View, geom
       return null;
     }
     rt.f32.set(x.data.subarray(span.lo, span.hi), src >> 2);
-    [rowsAt, colsAt, kwsAt, lanesAt].forEach((tableAt, i) => rt.i32.set(tables[i]!, tableAt >> 2));
+    tables.forEach((t, i) => rt.i32.set(t, at[i]! >> 2));
     const [sn, sc, sh, sw] = x.strides.map((s) => s * 4) as [number, number, number, number];
     const x0 = src + (x.offset - span.lo) * 4;
     kernel(N, C, OH, OW, g.kernel[1]!, x0, sn, sc, sh, sw, W, sW, pW, dW, g.dilation[0]!, rowsAt, colsAt, kwsAt, bestAt, lanesAt, dst);
