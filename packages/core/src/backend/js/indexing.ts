@@ -1,15 +1,9 @@
 import { allocate, type DType, type TypedArray } from '../../dtype.js';
-import { contiguousStrides } from '../../shape.js';
+import { contiguousStrides, numelOf } from '../../shape.js';
 import type { View } from '../backend.js';
 import { copy } from './elementwise.js';
 import { stridedOffsets } from './strided.js';
 import { coalesce, runs } from './strided-rows.js';
-
-function size(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
 
 /** `n` elements of `value` (a fresh or recycled array comes zeroed). */
 function filled(dtype: DType, n: number, value: number): TypedArray {
@@ -65,7 +59,7 @@ export function gather(x: View, dim: number, index: View, outDtype: DType): Type
  */
 export function scatterAdd(x: View, dim: number, index: View, src: View, outDtype: DType): TypedArray {
   // A broadcast scalar (the zeros of gather's gradient) is a fill, not a copy of one element over and over.
-  const out = x.strides.every((st) => st === 0) ? filled(outDtype, size(x.shape), x.data[x.offset]!) : copy(x, outDtype);
+  const out = x.strides.every((st) => st === 0) ? filled(outDtype, numelOf(x.shape), x.data[x.offset]!) : copy(x, outDtype);
   const outView = { strides: contiguousStrides(x.shape), offset: 0 };
   if (index.strides.every((st, d) => st === src.strides[d])) {
     // `src` walks like `index` (the usual case): run by run, as `gather`.

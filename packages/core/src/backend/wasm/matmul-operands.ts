@@ -1,6 +1,6 @@
 import type { View } from '../backend.js';
 import { viewSpan } from './view-span.js';
-import type { WasmRuntime } from './wasm-runtime.js';
+import { align, type WasmRuntime } from './wasm-runtime.js';
 
 /**
  * Where `stageOperands` put a product's operands and result in wasm memory
@@ -49,8 +49,4 @@ export function stageOperands(rt: WasmRuntime, a: View, b: View, dataAt: number,
   mem.set(a.data.subarray(sa.lo, sa.hi), aAt / bytes);
   mem.set(b.data.subarray(sb.lo, sb.hi), bAt / bytes);
   return { a0: aAt + (a.offset - sa.lo) * bytes, b0: bAt + (b.offset - sb.lo) * bytes, c };
-}
-
-function align(bytes: number): number {
-  return Math.ceil(bytes / 64) * 64;
 }

@@ -4,14 +4,12 @@ import { validRange } from '../js/im2col.js';
 import { windowTaps } from '../js/max-pool.js';
 import { maxPoolModuleBytes } from './max-pool-module.js';
 import { viewSpan } from './view-span.js';
-import type { WasmRuntime } from './wasm-runtime.js';
+import { align, type WasmRuntime } from './wasm-runtime.js';
 
 type Fn = (...args: number[]) => void;
 
 /** Below this many windows the staging copy costs more than the reference's loop. */
 const MIN_WINDOWS = 1024;
-
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 /**
  * The float32 max-pooling kernel in wasm: `maxPoolIndices` on any strided

@@ -62,9 +62,9 @@ export function createWasmSum(
     return out;
   }
 
-  /** float64 sums of `rows` contiguous rows of `len` floats from `src[from]`. */
-  function rowSums(src: Float32Array, from: number, rows: number, len: number): Float64Array {
-    const out = new Float64Array(rows);
+  /** Sums (in float64) of the `out.length` contiguous rows of `len` floats from `src[from]`, into `out`. */
+  function rowSums<T extends Float32Array | Float64Array>(src: Float32Array, from: number, len: number, out: T): T {
+    const rows = out.length;
     if (len >= CH) {
       for (let r = 0; r < rows; r++) out[r] = sumSpan(src, from + r * len, len);
       return out;
@@ -93,10 +93,7 @@ export function createWasmSum(
     for (const d of axes) len *= x.shape[d]!;
     const src = x.data;
     if (trailing) {
-      const sums = rowSums(src, x.offset, n / len, len);
-      const out = allocateUninit('float32', sums.length);
-      out.set(sums);
-      return out;
+      return rowSums(src, x.offset, len, allocateUninit('float32', n / len) as Float32Array);
     }
     // Leading and trailing dims (a conv bias's gradient, [N, C, H, W] over N, H, W):
     // float64 sums of the trailing rows, then of those over the leading dims.
@@ -105,7 +102,7 @@ export function createWasmSum(
     if (lead > 0 && tail.every((d, i) => d === nd - tail.length + i)) {
       let rowLen = 1;
       for (const d of tail) rowLen *= x.shape[d]!;
-      const sums = rowSums(src, x.offset, n / rowLen, rowLen);
+      const sums = rowSums(src, x.offset, rowLen, new Float64Array(n / rowLen));
       const outer = len / rowLen;
       const kept = sums.length / outer;
       const acc = new Float64Array(kept);

@@ -1,5 +1,18 @@
 import type { WasmApi, WasmMemory } from './wasm-api.js';
 
+/**
+ * `bytes` rounded up to a cache line (64 bytes): where kernels lay out their
+ * staged operands and tables in wasm memory.
+ *
+ * @example
+ * ```ts
+ * align(100); // 128
+ * ```
+ */
+export function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
 const PAGE = 65536;
 
 /**

@@ -5,14 +5,12 @@ import { validRange } from '../js/im2col.js';
 import { coalesceAnyOrder, runs, type RowLayout } from '../js/strided-rows.js';
 import { stridedModuleBytes } from './strided-module.js';
 import { viewSpan } from './view-span.js';
-import type { WasmRuntime } from './wasm-runtime.js';
+import { align, type WasmRuntime } from './wasm-runtime.js';
 
 type Fn = (...args: number[]) => void;
 
 /** Below this many elements the staging copies cost more than the reference's loop. */
 const MIN_ELEMENTS = 16384;
-
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
 function numel(shape: readonly number[]): number {
   let n = 1;
