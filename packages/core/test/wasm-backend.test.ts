@@ -283,6 +283,12 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     [3, 5, 1000, 7],
     [1, 0, 5, 4],
     [1, 4, 0, 5],
+    // Rows padded to whole tiles (M ragged, N whole tiles), with one block of k and with several.
+    [3, 27, 16, 64],
+    [4, 27, 300, 16],
+    // Computed transposed (N ragged, M whole tiles), then rows padded; one block of k and several.
+    [3, 16, 40, 27],
+    [2, 16, 300, 27],
   ];
 
   it.each(MATMUL)('matmul [%i, %i, %i] · [., ., %i] in every transpose', (B, M, K, N) => {
@@ -328,6 +334,34 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     const d3: View = { ...d0, shape: [3, 40, 50], strides: [0, 50, 1] };
     const e3: View = { ...e, shape: [3, 50, 60], strides: [0, 60, 1] };
     expect(maxDiff(be.matmul(d3, e3, 'float64'), jsBackend.matmul(d3, e3, 'float64'))).toBeLessThanOrEqual(1e-13);
+  });
+
+  it('matmul of thin conv-like products: broadcast weights, padded rows and transposed results match the reference, infinities included', () => {
+    // conv2d's three products on a batch of 3 with 300 positions: W·cols (W broadcast), Wᵀ·G (G broadcast), G·colsᵀ
+    // (over more than one block of k, with a broadcast G too).
+    const [B, O, K, L] = [3, 16, 27, 300];
+    const w = randomF32(O * K, 31);
+    const cols = randomF32(B * K * L, 32);
+    const g = randomF32(B * O * L, 33);
+    // Infinities and a NaN: the padding rows and columns meet them too, and must not leak into the result.
+    cols[7] = Infinity;
+    cols[K * L + 3] = -Infinity;
+    g[5] = NaN;
+    const wv: View = { data: w, shape: [B, O, K], strides: [0, K, 1], offset: 0 };
+    const wt: View = { data: w, shape: [B, K, O], strides: [0, 1, K], offset: 0 };
+    const cv = contiguous(cols, [B, K, L]);
+    const ct: View = { data: cols, shape: [B, L, K], strides: [K * L, 1, L], offset: 0 };
+    const gv = contiguous(g, [B, O, L]);
+    const gb: View = { data: g, shape: [B, O, L], strides: [0, L, 1], offset: 0 };
+    // And broadcast first operands over several blocks of k, and of rows.
+    const hv = contiguous(randomF32(B * L * 64, 34), [B, L, 64]);
+    const tall: View = { data: randomF32(130 * K, 35), shape: [B, 130, K], strides: [0, K, 1], offset: 0 };
+    for (const [a, b] of [[wv, cv], [wt, gv], [wt, gb], [gv, ct], [gb, ct], [gb, hv], [tall, cv]] as const) {
+      const got = be.matmul(a, b, 'float32');
+      const want = jsBackend.matmul(a, b, 'float32');
+      expect(want.some((v) => !Number.isFinite(v))).toBe(true);
+      expectClose(got, want, 1e-4);
+    }
   });
 
   it('matmul of a flipped (negative-stride) operand', () => {

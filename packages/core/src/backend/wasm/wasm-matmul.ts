@@ -25,6 +25,11 @@ export interface Blocking {
 /** Below this many multiply-adds the copies cost more than the JS loop. */
 const MIN_WORK = 4096;
 
+/** Results up to this many elements may be computed transposed (and transposed back in JS). */
+const MAX_FLIPPED = 1 << 16;
+
+type Strides3 = readonly [number, number, number];
+
 /**
  * A batched matmul `[B, M, K] · [B, K, N]` in `element` (float32 unless
  * given) on views of any strides (transposed operands are read by the
@@ -59,6 +64,40 @@ export function createWasmMatmul(
   const packBAt = packAAt + Math.ceil(MC / mr) * mr * KC * bytes;
   const dataAt = packBAt + Math.ceil(NC / nr) * nr * KC * bytes;
 
+  /** Lanes a product of M×N computes, edge tiles padded to whole tiles. */
+  const padded = (m: number, n: number): number => Math.ceil(m / mr) * mr * Math.ceil(n / nr) * nr;
+
+  /**
+   * `C[p] = A[p]·B[p]` for every p < `batch`, C at byte address `c` with
+   * `mp ≥ M` rows per batch (rows past M hold whatever the zero-padded tiles
+   * gave); `a0`/`b0` are byte addresses of element 0, `sa` A's element
+   * strides (batch, row, k) and `sb` B's (batch, k, column).
+   */
+  function multiply(batch: number, M: number, N: number, mp: number, K: number, a0: number, sa: Strides3, b0: number, sb: Strides3, c: number): void {
+    const [sab, sam, sak] = sa;
+    const [sbb, sbk, sbn] = sb;
+    // An operand broadcast over the batch (a conv's weight, a broadcast
+    // gradient) that fits one packed block is the same block for every
+    // batch: packed once.
+    const oneBlock = K <= KC && N <= NC;
+    const bOnce = oneBlock && sbb === 0;
+    const aOnce = oneBlock && sab === 0 && M <= MC;
+    for (let p = 0; p < batch; p++) {
+      for (let jc = 0; jc < N; jc += NC) {
+        const nc = Math.min(NC, N - jc);
+        for (let pc = 0; pc < K; pc += KC) {
+          const kc = Math.min(KC, K - pc);
+          if (p === 0 || !bOnce) packB(nc, kc, b0 + (p * sbb + pc * sbk + jc * sbn) * bytes, sbn, sbk, packBAt);
+          for (let ic = 0; ic < M; ic += MC) {
+            if (p === 0 || !aOnce) packA(Math.min(MC, M - ic), kc, a0 + (p * sab + ic * sam + pc * sak) * bytes, sam, sak, packAAt);
+            // The first block of k stores into C, later ones add to it.
+            macro(Math.min(MC, mp - ic), nc, kc, packAAt, packBAt, c + ((p * mp + ic) * N + jc) * bytes, N * bytes, tileAt, pc === 0 ? 0 : 1);
+          }
+        }
+      }
+    }
+  }
+
   return (a, b, outDtype) => {
     if (outDtype !== element || !(a.data instanceof Arr) || !(b.data instanceof Arr)) return null;
     const [B, M, K] = a.shape as [number, number, number];
@@ -67,28 +106,29 @@ export function createWasmMatmul(
     // An empty sum is zero; otherwise the first block of k stores every element, so nothing is zeroed.
     if (B * M * N === 0 || K === 0) return allocate(element, B * M * N);
     const out = allocateUninit(element, B * M * N);
-    const staged = stageOperands(rt, a, b, dataAt, out.length);
+    // Cᵀ = Bᵀ·Aᵀ when that wastes fewer lanes on edge tiles (a thin product's
+    // ragged N) and the result is small enough to transpose back cheaply.
+    const flip = B * M * N <= MAX_FLIPPED && padded(N, M) < padded(M, N);
+    const [m, n] = flip ? [N, M] : [M, N];
+    // With whole tiles of columns, rows padded to whole tiles make every tile
+    // a full one, stored straight into C (the padding rows are dropped).
+    const mp = n % nr === 0 ? Math.ceil(m / mr) * mr : m;
+    const staged = stageOperands(rt, a, b, dataAt, B * mp * n);
     if (staged === null) return null;
-    const { a0, b0, c: cAt } = staged;
     const [sab, sam, sak] = a.strides as [number, number, number];
     const [sbb, sbk, sbn] = b.strides as [number, number, number];
-    for (let p = 0; p < B; p++) {
-      for (let jc = 0; jc < N; jc += NC) {
-        const nc = Math.min(NC, N - jc);
-        for (let pc = 0; pc < K; pc += KC) {
-          const kc = Math.min(KC, K - pc);
-          packB(nc, kc, b0 + (p * sbb + pc * sbk + jc * sbn) * bytes, sbn, sbk, packBAt);
-          for (let ic = 0; ic < M; ic += MC) {
-            const mc = Math.min(MC, M - ic);
-            packA(mc, kc, a0 + (p * sab + ic * sam + pc * sak) * bytes, sam, sak, packAAt);
-            // The first block of k stores into C, later ones add to it.
-            macro(mc, nc, kc, packAAt, packBAt, cAt + ((p * M + ic) * N + jc) * bytes, N * bytes, tileAt, pc === 0 ? 0 : 1);
-          }
-        }
-      }
-    }
     const mem = element === 'float64' ? rt.f64 : rt.f32;
-    out.set(mem.subarray(cAt / bytes, cAt / bytes + out.length));
+    const c = staged.c / bytes;
+    if (flip) {
+      multiply(B, m, n, mp, K, staged.b0, [sbb, sbn, sbk], staged.a0, [sab, sak, sam], staged.c);
+      for (let p = 0; p < B; p++) {
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[(p * M + i) * N + j] = mem[c + (p * mp + j) * M + i]!;
+      }
+    } else {
+      multiply(B, m, n, mp, K, staged.a0, [sab, sam, sak], staged.b0, [sbb, sbk, sbn], staged.c);
+      if (mp === M) out.set(mem.subarray(c, c + out.length));
+      else for (let p = 0; p < B; p++) out.set(mem.subarray(c + p * mp * N, c + (p * mp + M) * N), p * M * N);
+    }
     return out;
   };
 }
