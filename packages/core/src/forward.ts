@@ -222,6 +222,21 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     const shape = [n, ck / numelOf(geometry.kernel), ...geometry.size];
     return fromData(getBackend().col2im(kernelView(t), geometry, t.dtype), shape, t.dtype);
   },
+  conv2d: ([x, w], { geometry, groups }) => {
+    const dtype = resultType(x!, w!);
+    const shape = [x!.shape[0]!, w!.shape[0]!, ...geometry.outSize];
+    return fromData(getBackend().conv2d(kernelView(x!), kernelView(w!), geometry, groups, dtype), shape, dtype);
+  },
+  conv2dInput: ([g, w], { geometry, groups }) => {
+    const dtype = resultType(g!, w!);
+    const shape = [g!.shape[0]!, w!.shape[1]! * groups, ...geometry.size];
+    return fromData(getBackend().conv2dInput(kernelView(g!), kernelView(w!), geometry, groups, dtype), shape, dtype);
+  },
+  conv2dWeight: ([x, g], { geometry, groups }) => {
+    const dtype = resultType(x!, g!);
+    const shape = [g!.shape[1]!, x!.shape[1]! / groups, ...geometry.kernel];
+    return fromData(getBackend().conv2dWeight(kernelView(x!), kernelView(g!), geometry, groups, dtype), shape, dtype);
+  },
   maxPoolIndices: ([x], geometry) => {
     const t = x!;
     return fromData(getBackend().maxPoolIndices(kernelView(t), geometry), [...t.shape.slice(0, 2), ...geometry.outSize], 'int32');

@@ -29,6 +29,20 @@ export interface WindowsParams {
   readonly length: number;
 }
 
+/**
+ * Parameters of the 2-D convolution primitives: where the windows lie, and
+ * how many groups the channels split into.
+ *
+ * @example
+ * ```ts
+ * const p: ConvParams = { geometry, groups: 1 };
+ * ```
+ */
+export interface ConvParams {
+  readonly geometry: ConvGeometry;
+  readonly groups: number;
+}
+
 type NoParams = undefined;
 
 /**
@@ -56,6 +70,9 @@ export type PrimitiveParams = { [K in UnaryKernel | BinaryKernel]: NoParams } & 
   fold: WindowsParams;
   im2col: ConvGeometry;
   col2im: ConvGeometry;
+  conv2d: ConvParams;
+  conv2dInput: ConvParams;
+  conv2dWeight: ConvParams;
   maxPoolIndices: ConvGeometry;
   cast: { readonly dtype: DType };
   contiguous: NoParams;

@@ -52,11 +52,6 @@ export interface DeferredElements {
  */
 export class Storage {
   version = 0;
-  /**
-   * For scratch storage (see `scratch-storage.ts`): how many live tape nodes
-   * save a tensor over it. -1 for any other storage.
-   */
-  scratchHolders = -1;
   /** Elements in the array (computed or not). */
   readonly length: number;
   private array: TypedArray | null;

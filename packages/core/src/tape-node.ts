@@ -1,6 +1,5 @@
 import type { DType } from './dtype.js';
 import { AutogradError, fmtShape } from './errors.js';
-import { dropScratch, holdScratch, sawScratch } from './scratch-storage.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -83,12 +82,10 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
     for (let i = 0; i < inputs.length; i++) {
       const v = inputs[i]!.version;
       if (v !== 0) (versions ??= new Array<number>(inputs.length).fill(0))[i] = v;
-      holdScratch(inputs[i]!.storage);
     }
     this.versions = versions;
     this.output = out;
     this.outVersion = out.version;
-    holdScratch(out.storage);
   }
 
   get needs(): readonly boolean[] {
@@ -107,7 +104,6 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
     const t = this.live()[i]!;
     const saved = this.versions?.[i] ?? 0;
     if (t.version !== saved) throw this.modified(`input ${i}`, t, saved);
-    sawScratch(t.storage);
     return t;
   }
 
@@ -115,17 +111,13 @@ export class TapeNode<P = unknown> implements RuleContext<P> {
     this.live();
     const out = this.output!;
     if (out.version !== this.outVersion) throw this.modified('output', out, this.outVersion);
-    sawScratch(out.storage);
     return out;
   }
 
   /** Drops the saved values so that their memory can be reclaimed. */
   free(): void {
-    const { inputs, output } = this;
     this.inputs = null;
     this.output = null;
-    if (inputs !== null) for (const t of inputs) dropScratch(t.storage);
-    if (output !== null) dropScratch(output.storage);
   }
 
   private live(): readonly Tensor[] {

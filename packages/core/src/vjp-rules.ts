@@ -144,6 +144,22 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   // and so are im2col and col2im
   im2col: (g, c) => [apply('col2im', [g], c.params)],
   col2im: (g, c) => [apply('im2col', [g], c.params)],
+  // A convolution is bilinear in input and weight, and each gradient is the
+  // adjoint of the convolution in one argument: ⟨g, conv2d(x, w)⟩ =
+  // ⟨conv2dInput(g, w), x⟩ = ⟨conv2dWeight(x, g), w⟩. Differentiating those
+  // identities gives each primitive's rule in terms of the other two.
+  conv2d: (g, c) => [
+    c.needs[0] ? apply('conv2dInput', [g, c.input(1)], c.params) : null,
+    c.needs[1] ? apply('conv2dWeight', [c.input(0), g], c.params) : null,
+  ],
+  conv2dInput: (g, c) => [
+    c.needs[0] ? apply('conv2d', [g, c.input(1)], c.params) : null,
+    c.needs[1] ? apply('conv2dWeight', [g, c.input(0)], c.params) : null,
+  ],
+  conv2dWeight: (g, c) => [
+    c.needs[0] ? apply('conv2dInput', [c.input(1), g], c.params) : null,
+    c.needs[1] ? apply('conv2d', [c.input(0), g], c.params) : null,
+  ],
   maxPoolIndices: nothing,
   cast: (g) => [g],
   contiguous: (g) => [g],

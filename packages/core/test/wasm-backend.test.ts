@@ -460,6 +460,62 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       expect(Array.from(be.col2im(transposed, g, 'float32'))).toEqual(Array.from(jsBackend.col2im(transposed, g, 'float32')));
     }
   });
+  it('conv2d and its input and weight gradients like the reference: groups, padding, strides, dilation, strided views, infinities', () => {
+    /** Equal where the reference is not finite; elsewhere within `tol`. */
+    const expectNear = (got: TypedArray, want: TypedArray, tol: number): void => {
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) {
+        const [g, w] = [got[i]!, want[i]!];
+        const ok = Number.isFinite(w) ? Math.abs(g - w) <= tol : Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w));
+        if (!ok) expect({ i, got: g }).toEqual({ i, got: w });
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }),
+          groups: fc.integer({ min: 1, max: 3 }),
+          cg: fc.integer({ min: 1, max: 3 }),
+          og: fc.integer({ min: 1, max: 6 }),
+          h: fc.integer({ min: 6, max: 18 }),
+          w: fc.integer({ min: 6, max: 18 }),
+          kh: fc.integer({ min: 1, max: 3 }),
+          kw: fc.integer({ min: 1, max: 3 }),
+          sh: fc.integer({ min: 1, max: 2 }),
+          sw: fc.integer({ min: 1, max: 2 }),
+          dh: fc.integer({ min: 1, max: 2 }),
+          dw: fc.integer({ min: 1, max: 2 }),
+          pad: fc.boolean(),
+          layout: fc.integer({ min: 0, max: 3 }),
+          inf: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 1 << 20 }),
+        }),
+        ({ n, groups, cg, og, h, w, kh, kw, sh, sw, dh, dw, pad, layout, inf, seed }) => {
+          const [C, O] = [cg * groups, og * groups];
+          const padBefore = pad ? [kh >> 1, kw >> 1] : [0, 0];
+          const outSize = [0, 1].map((d) => Math.floor(([h, w][d]! + 2 * padBefore[d]! - [dh, dw][d]! * ([kh, kw][d]! - 1) - 1) / [sh, sw][d]!) + 1);
+          const g: ConvGeometry = { kernel: [kh, kw], stride: [sh, sw], dilation: [dh, dw], padBefore, size: [h, w], outSize };
+          const [OH, OW] = outSize as [number, number];
+          const x = randomF32(n * C * h * w, seed);
+          const wt = randomF32(O * cg * kh * kw, seed + 1);
+          const gy = randomF32(n * O * OH * OW, seed + 2);
+          if (inf) [x[seed % x.length], gy[seed % gy.length]] = [Infinity, -Infinity];
+          // Contiguous, or channels last (x and the gradient), and a weight laid out [O, KH, KW, C/G], whose trailing dims do not merge.
+          const xv = layout & 1 ? { data: x, shape: [n, C, h, w], strides: [C * h * w, 1, C * w, C], offset: 0 } : contiguous(x, [n, C, h, w]);
+          const gv = layout & 1 ? { data: gy, shape: [n, O, OH, OW], strides: [O * OH * OW, 1, O * OW, O], offset: 0 } : contiguous(gy, [n, O, OH, OW]);
+          const wv = layout & 2 ? { data: wt, shape: [O, cg, kh, kw], strides: [cg * kh * kw, 1, kw * cg, cg], offset: 0 } : contiguous(wt, [O, cg, kh, kw]);
+          // Each result sums at most `terms` products of two numbers below 2 in size, in another order than the reference.
+          const cases = [
+            [be.conv2d(xv, wv, g, groups, 'float32'), jsBackend.conv2d(xv, wv, g, groups, 'float32'), cg * kh * kw],
+            [be.conv2dInput(gv, wv, g, groups, 'float32'), jsBackend.conv2dInput(gv, wv, g, groups, 'float32'), og * kh * kw],
+            [be.conv2dWeight(xv, gv, g, groups, 'float32'), jsBackend.conv2dWeight(xv, gv, g, groups, 'float32'), n * OH * OW],
+          ] as const;
+          for (const [got, want, terms] of cases) expectNear(got, want, 4e-6 * terms);
+        },
+      ),
+      { seed: 12, numRuns: 60 },
+    );
+  });
   it('max-pool indices like the reference: ties, NaNs, −∞, padding, strides, dilation and strided views', () => {
     // 64 planes keep every geometry above the kernel's minimum of 1024 windows.
     const [N, C] = [8, 8];

@@ -198,6 +198,24 @@ export interface Backend {
    */
   col2im(cols: View, geometry: ConvGeometry, outDtype: DType): TypedArray;
   /**
+   * 2-D convolution (cross-correlation) of `x` `[N, C, H, W]` with `weight`
+   * `[O, C/groups, KH, KW]` over the windows of `geometry`, no bias:
+   * `[N, O, OH, OW]`.
+   */
+  conv2d(x: View, weight: View, geometry: ConvGeometry, groups: number, outDtype: DType): TypedArray;
+  /**
+   * The gradient of `conv2d` with respect to its input: `grad`
+   * `[N, O, OH, OW]` through `weight` back to `[N, C, H, W]` (`H, W` from
+   * `geometry.size`).
+   */
+  conv2dInput(grad: View, weight: View, geometry: ConvGeometry, groups: number, outDtype: DType): TypedArray;
+  /**
+   * The gradient of `conv2d` with respect to its weight: `grad`
+   * `[N, O, OH, OW]` against the windows of `x`, summed over the batch:
+   * `[O, C/groups, KH, KW]`.
+   */
+  conv2dWeight(x: View, grad: View, geometry: ConvGeometry, groups: number, outDtype: DType): TypedArray;
+  /**
    * Where each pooling window of `x` `[N, C, H, W]` has its maximum: int32
    * `[N, C, OH, OW]` flat indices `ih·W + iw` into its image. Taps in the
    * padding are skipped; a tap replaces the running maximum when it is

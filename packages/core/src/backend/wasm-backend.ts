@@ -8,7 +8,8 @@ import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwi
 import { createWasmFusion } from './wasm/wasm-fusion.js';
 import { createWasmInPlace } from './wasm/wasm-in-place.js';
 import { MATMUL_BLOCKING, MATMUL_BLOCKING_F64, MATMUL_TILE, MATMUL_TILE_F64 } from './wasm/matmul-config.js';
-import { createWasmMatmul } from './wasm/wasm-matmul.js';
+import { createWasmConv } from './wasm/wasm-conv.js';
+import { createMatmulBlocks, createWasmMatmul } from './wasm/wasm-matmul.js';
 import { createWasmMaxPool } from './wasm/wasm-max-pool.js';
 import { threadedMatmul } from './num-threads.js';
 import { createWasmSum } from './wasm/wasm-reduce.js';
@@ -48,13 +49,15 @@ export function createWasmBackend(): Backend | null {
     const ew = createWasmElementwise(rt, ex, buffers);
     const ip = createWasmInPlace(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);
-    const mm = createWasmMatmul(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING);
+    const blocks = createMatmulBlocks(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING);
+    const mm = createWasmMatmul(rt, blocks);
     // Kernels run one at a time, so the float64 matmul packs and stages in the same scratch.
-    const mm64 = createWasmMatmul(rt, matmulAt, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64');
+    const mm64 = createWasmMatmul(rt, createMatmulBlocks(rt, matmulAt, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64'));
     const fusion = createWasmFusion(rt, ex, buffers);
     // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch.
     const strided = createWasmStrided(rt, matmulAt);
     const maxPool = createWasmMaxPool(rt, matmulAt);
+    const conv = createWasmConv(rt, blocks, strided.windowRows);
     return {
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
       ...jsBackend,
@@ -63,6 +66,11 @@ export function createWasmBackend(): Backend | null {
       copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsBackend.copy(x, outDtype),
       im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsBackend.im2col(x, geometry, outDtype),
       col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsBackend.col2im(cols, geometry, outDtype),
+      conv2d: (x, w, geometry, groups, outDtype) => conv.conv2d(x, w, geometry, groups, outDtype) ?? jsBackend.conv2d(x, w, geometry, groups, outDtype),
+      conv2dInput: (grad, w, geometry, groups, outDtype) =>
+        conv.conv2dInput(grad, w, geometry, groups, outDtype) ?? jsBackend.conv2dInput(grad, w, geometry, groups, outDtype),
+      conv2dWeight: (x, grad, geometry, groups, outDtype) =>
+        conv.conv2dWeight(x, grad, geometry, groups, outDtype) ?? jsBackend.conv2dWeight(x, grad, geometry, groups, outDtype),
       maxPoolIndices: (x, geometry) => maxPool(x, geometry) ?? jsBackend.maxPoolIndices(x, geometry),
       fold: (x, dim, size, step, dilation, length, outDtype) =>
         strided.fold(x, dim, size, step, dilation, length, outDtype) ?? jsBackend.fold(x, dim, size, step, dilation, length, outDtype),

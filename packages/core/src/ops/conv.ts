@@ -3,7 +3,6 @@ import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { isGradEnabled } from '../grad-mode.js';
 import { apply } from '../record.js';
 import { numelOf } from '../shape.js';
-import { markScratch, releaseIfUnsaved } from '../scratch-storage.js';
 import type { Tensor } from '../tensor.js';
 import { convGeometry } from './im2col.js';
 import { matmul } from './linalg.js';
@@ -45,9 +44,9 @@ function paddingOf(op: string, options: ConvOptions, kernel: readonly number[], 
 
 /**
  * Convolution (strictly, cross-correlation as in PyTorch) over the last `d`
- * dims: the windows of the padded input are laid out as columns (im2col,
- * through the `unfold` view) and multiplied by the weight as one matrix
- * product per group.
+ * dims. 2-D is the `conv2d` primitive; otherwise the windows of the padded
+ * input are laid out as columns (im2col, through the `unfold` view) and
+ * multiplied by the weight as one matrix product per group.
  */
 function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): Tensor {
   const spatial = SPATIAL[d - 1]!;
@@ -79,35 +78,26 @@ function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias:
   const stride = perDim(op, 'stride', options.stride ?? 1, d, 1);
   const dilation = perDim(op, 'dilation', options.dilation ?? 1, d, 1);
   const padding = paddingOf(op, options, kernel, stride, dilation);
-  const k = cg * kernel.reduce((a, b) => a * b, 1);
-  let outSpatial: readonly number[];
-  let im2col: Tensor;
-  let columns: Tensor | null = null;
+  let out: Tensor;
   if (d === 2) {
-    // One primitive, padding included: no padded copy, and its gradient is one overlap-add.
-    const geometry = convGeometry(op, x.shape.slice(2), kernel, stride, dilation, padding);
-    outSpatial = geometry.outSize;
-    columns = apply('im2col', [x], geometry);
-    // Only the nodes that save the columns can reach them: back to the pool
-    // once the last is freed (after backward), or right after the product.
-    markScratch(columns);
-    im2col = reshape(columns, [n, groups, k, numelOf(outSpatial)]);
+    // One primitive: no columns are made, and its gradients are primitives too.
+    out = apply('conv2d', [x, weight], { geometry: convGeometry(op, x.shape.slice(2), kernel, stride, dilation, padding), groups });
   } else {
     const cols = windows(op, x, kernel, stride, dilation, padding);
-    outSpatial = cols.shape.slice(2, 2 + d);
+    const outSpatial = cols.shape.slice(2, 2 + d);
+    const k = cg * kernel.reduce((a, b) => a * b, 1);
+    const l = numelOf(outSpatial);
     // [N, C, O…, K…] → [N, G, C/G, K…, O…] → [N, G, C/G·ΠK, ΠO]: the one copy (im2col)
     const split = reshape(cols, [n, groups, cg, ...outSpatial, ...kernel]);
     const order = [0, 1, 2, ...kernel.map((_, i) => 3 + d + i), ...outSpatial.map((_, i) => 3 + i)];
-    im2col = reshape(permute(split, order), [n, groups, k, numelOf(outSpatial)]);
+    const im2col = reshape(permute(split, order), [n, groups, k, l]);
+    const product =
+      groups === 1
+        ? matmul(reshape(weight, [o, k]), reshape(im2col, [n, k, l]))
+        : matmul(reshape(weight, [groups, o / groups, k]), im2col);
+    out = reshape(product, [n, o, ...outSpatial]);
   }
-  const l = numelOf(outSpatial);
-  const product =
-    groups === 1
-      ? matmul(reshape(weight, [o, k]), reshape(im2col, [n, k, l]))
-      : matmul(reshape(weight, [groups, o / groups, k]), im2col);
-  if (columns !== null) releaseIfUnsaved(columns.storage);
-  const out = reshape(product, [n, o, ...outSpatial]);
-  const withBias = bias === null || bias === undefined ? out : addBias(out, reshape(bias, [o, ...outSpatial.map(() => 1)]));
+  const withBias = bias === null || bias === undefined ? out : addBias(out, reshape(bias, [o, ...kernel.map(() => 1)]));
   return batched ? withBias : squeeze(withBias, 0);
 }
 

@@ -7,7 +7,7 @@ import type { Blocking } from './wasm-matmul.js';
  *
  * @example
  * ```ts
- * createWasmMatmul(rt, base, MATMUL_TILE, MATMUL_BLOCKING);
+ * createMatmulBlocks(rt, base, MATMUL_TILE, MATMUL_BLOCKING);
  * ```
  */
 export const MATMUL_TILE: MicroTile = { mr: 4, nr: 8 };
@@ -28,7 +28,7 @@ export const MATMUL_BLOCKING: Blocking = { mc: 128, kc: 256, nc: 1024 };
  *
  * @example
  * ```ts
- * createWasmMatmul(rt, base, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64');
+ * createMatmulBlocks(rt, base, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64');
  * ```
  */
 export const MATMUL_TILE_F64: MicroTile = { mr: 4, nr: 4 };

@@ -19,6 +19,17 @@ function numel(shape: readonly number[]): number {
 }
 
 /**
+ * im2col (`toImage` false) or col2im between float32 data already in wasm
+ * memory: see `windowRows` in `createWasmStrided`.
+ *
+ * @example
+ * ```ts
+ * windowRows(xAt, [4 * C * H * W, 4 * H * W, 4 * W, 4], geometry, 1, C, false, colsAt);
+ * ```
+ */
+export type WindowRows = (src: number, strides: readonly number[], g: ConvGeometry, n: number, channels: number, toImage: boolean, dst: number) => void;
+
+/**
  * The float32 row kernels in wasm: `im2col` and `col2im` (a convolution's
  * windows laid out as columns, and their overlap-add back in backward), and
  * the strided `copy` and `fold` of the sliding-window views. Each walks the
@@ -43,6 +54,7 @@ export function createWasmStrided(
   col2im(cols: View, geometry: ConvGeometry, outDtype: DType): TypedArray | null;
   copy(x: View, outDtype: DType): TypedArray | null;
   fold(x: View, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray | null;
+  windowRows: WindowRows;
 } {
   const ex = rt.instantiate(stridedModuleBytes());
   const copyRows = ex['copyRows'] as Fn;
@@ -83,26 +95,48 @@ export function createWasmStrided(
   }
 
   /**
-   * im2col and col2im as row copies and row adds: for each kernel column
-   * `kw` in turn, one row per (n, c, kh, oh) whose image row is inside the
-   * image, covering the window columns whose tap is inside too; the rest of
-   * the output stays zero. `toImage` swaps the roles (col2im: rows of columns
-   * added into the image), in the reference's summation order. The rows'
-   * addresses are affine in (n, c, kh, oh): the kernel walks them from the
-   * steps worked out here.
+   * im2col and col2im as row copies and row adds, in wasm memory: for each
+   * kernel column `kw` in turn, one row per (n, c, kh, oh) whose image row is
+   * inside the image, covering the window columns whose tap is inside too;
+   * nothing else is written. `toImage` swaps the roles (col2im: rows of
+   * columns added into the image), in the reference's summation order. The
+   * rows' addresses are affine in (n, c, kh, oh): the kernel walks them from
+   * the steps worked out here. `src` is the byte address of the source's
+   * element 0 and `strides` its byte strides (`[N, C·KH·KW, L]` columns for
+   * col2im, an `[N, C, H, W]` image for im2col); the destination at `dst` is
+   * contiguous, `n` × `channels` images or their columns.
    */
-  function convRows(src: View, g: ConvGeometry, toImage: boolean, outLength: number): TypedArray | null {
-    const span = viewSpan(src);
-    // Staging a span far larger than the elements read (a small slice of a big tensor) would cost more than it saves.
-    if (span === null || span.hi - span.lo > 4 * numel(src.shape) + 4096) return null;
+  function windowRows(src: number, strides: readonly number[], g: ConvGeometry, n: number, channels: number, toImage: boolean, dst: number): void {
     const [KH, KW] = g.kernel as [number, number];
     const [H, W] = g.size as [number, number];
     const [OH, OW] = g.outSize as [number, number];
     const [sh, sw] = g.stride as [number, number];
     const [dh, dw] = g.dilation as [number, number];
     const [ph, pw] = g.padBefore as [number, number];
-    const N = src.shape[0]!;
-    const C = toImage ? src.shape[1]! / (KH * KW) : src.shape[1]!;
+    const [s0, s1, s2, s3 = 0] = strides as [number, number, number, number?];
+    for (let kw = 0; kw < KW; kw++) {
+      const [lo, hi] = validRange(W, sw, pw, dw, kw, OW);
+      if (hi <= lo) continue;
+      // Image column of window `lo`'s tap; its image row is `oh·sh + kh·dh − ph`. Each side of a
+      // call is the byte address of row (0, 0, 0, 0) and the byte steps per n, c, kh and oh.
+      const iw0 = kw * dw - pw + lo * sw;
+      if (toImage) {
+        const from = [src + kw * s1 + lo * s2, s0, KH * KW * s1, KW * s1, OW * s2];
+        const to = [dst + 4 * (iw0 - ph * W), 4 * channels * H * W, 4 * H * W, 4 * dh * W, 4 * sh * W];
+        col2imRows(hi - lo, s2, 4 * sw, n, channels, KH, OH, ...from, ...to, sh, dh, ph, H);
+      } else {
+        const from = [src + iw0 * s3 - ph * s2, s0, s1, dh * s2, sh * s2];
+        const to = [dst + 4 * (kw * OH * OW + lo), 4 * channels * KH * KW * OH * OW, 4 * KH * KW * OH * OW, 4 * KW * OH * OW, 4 * OW];
+        im2colRows(hi - lo, sw * s3, 4, n, channels, KH, OH, ...from, ...to, sh, dh, ph, H);
+      }
+    }
+  }
+
+  /** im2col or col2im of a whole view: staged, written into zeros, copied out. */
+  function convRows(src: View, g: ConvGeometry, toImage: boolean, outLength: number): TypedArray | null {
+    const span = viewSpan(src);
+    // Staging a span far larger than the elements read (a small slice of a big tensor) would cost more than it saves.
+    if (span === null || span.hi - span.lo > 4 * numel(src.shape) + 4096) return null;
     const at = align(base);
     const dst = align(at + (span.hi - span.lo) * 4);
     try {
@@ -112,29 +146,13 @@ export function createWasmStrided(
     }
     rt.f32.set(src.data.subarray(span.lo, span.hi), at >> 2);
     rt.f32.fill(0, dst >> 2, (dst >> 2) + outLength);
-    const src0 = at + (src.offset - span.lo) * 4;
-    // The source's byte strides: [N, C·KH·KW, L] columns for col2im, an [N, C, H, W] image for im2col.
-    const [s0, s1, s2, s3 = 0] = src.strides.map((s) => s * 4) as [number, number, number, number?];
-    for (let kw = 0; kw < KW; kw++) {
-      const [lo, hi] = validRange(W, sw, pw, dw, kw, OW);
-      if (hi <= lo) continue;
-      // Image column of window `lo`'s tap; its image row is `oh·sh + kh·dh − ph`. Each side of a
-      // call is the byte address of row (0, 0, 0, 0) and the byte steps per n, c, kh and oh.
-      const iw0 = kw * dw - pw + lo * sw;
-      if (toImage) {
-        const from = [src0 + kw * s1 + lo * s2, s0, KH * KW * s1, KW * s1, OW * s2];
-        const to = [dst + 4 * (iw0 - ph * W), 4 * C * H * W, 4 * H * W, 4 * dh * W, 4 * sh * W];
-        col2imRows(hi - lo, s2, 4 * sw, N, C, KH, OH, ...from, ...to, sh, dh, ph, H);
-      } else {
-        const from = [src0 + iw0 * s3 - ph * s2, s0, s1, dh * s2, sh * s2];
-        const to = [dst + 4 * (kw * OH * OW + lo), 4 * C * KH * KW * OH * OW, 4 * KH * KW * OH * OW, 4 * KW * OH * OW, 4 * OW];
-        im2colRows(hi - lo, sw * s3, 4, N, C, KH, OH, ...from, ...to, sh, dh, ph, H);
-      }
-    }
+    const channels = toImage ? src.shape[1]! / numel(g.kernel) : src.shape[1]!;
+    windowRows(at + (src.offset - span.lo) * 4, src.strides.map((s) => s * 4), g, src.shape[0]!, channels, toImage, dst);
     return result(dst, outLength);
   }
 
   return {
+    windowRows,
     im2col(x, g, outDtype) {
       const n = x.shape[0]! * x.shape[1]! * numel(g.kernel) * numel(g.outSize);
       if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
