@@ -1,4 +1,5 @@
 import { DTypeError } from './errors.js';
+import { noteFreshBytes } from './malloc-thresholds.js';
 import { markRecyclable, recycledArray } from './storage-recycling.js';
 
 /**
@@ -42,6 +43,12 @@ export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
 function fresh(dtype: DType, n: number): TypedArray {
+  const a = make(dtype, n);
+  noteFreshBytes(a.byteLength);
+  return a;
+}
+
+function make(dtype: DType, n: number): TypedArray {
   switch (dtype) {
     case 'float32':
       return new Float32Array(n);
