@@ -22,10 +22,11 @@ const CHUNK = 16384;
 /**
  * Builds the WebAssembly SIMD backend: matmul (float32 and float64), float32
  * elementwise kernels (out of place, in place, and fused when deferred: see
- * `fusion.ts`), float64 arithmetic, sums, the strided copies of im2col and
- * col2im, and max pooling's window maxima run in generated wasm; everything else (integers, bool, float64 transcendental
- * functions, strided views, small tensors, and any kernel without a SIMD
- * version) is the reference backend's. Returns null where WebAssembly SIMD
+ * `fusion.ts`), float64 arithmetic, sums, 2-D convolution and its
+ * gradients, the strided copies of im2col and col2im, and max pooling's
+ * window maxima run in generated wasm; everything else (integers, bool,
+ * float64 transcendental functions, strided views, small tensors, and any
+ * kernel without a SIMD version) is the reference backend's. Returns null where WebAssembly SIMD
  * is missing or compiling fails (a browser's main thread refuses large
  * synchronous compiles).
  *
@@ -54,7 +55,8 @@ export function createWasmBackend(): Backend | null {
     // Kernels run one at a time, so the float64 matmul packs and stages in the same scratch.
     const mm64 = createWasmMatmul(rt, createMatmulBlocks(rt, matmulAt, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64'));
     const fusion = createWasmFusion(rt, ex, buffers);
-    // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch.
+    // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch
+    // (the convolutions stage theirs after matmul's packing regions, which they use).
     const strided = createWasmStrided(rt, matmulAt);
     const maxPool = createWasmMaxPool(rt, matmulAt);
     const conv = createWasmConv(rt, blocks, strided.windowRows);

@@ -71,7 +71,7 @@ export function createWasmConv(
    * blocks of floats, and copies the spans in; null when a span is far larger
    * than its view or memory cannot grow. The scratch addresses follow.
    */
-  function stage(views: readonly View[], scratch: readonly number[]): { staged: Staged[]; blocks: number[] } | null {
+  function stage(views: readonly View[], scratch: readonly number[]): { staged: Staged[]; scratch: number[] } | null {
     let at = align(blocks.dataAt);
     const staged: Staged[] = [];
     for (const view of views) {
@@ -91,7 +91,7 @@ export function createWasmConv(
       return null;
     }
     for (const s of staged) rt.f32.set(s.data.subarray(s.lo, s.hi), s.at >> 2);
-    return { staged, blocks: scratchAt };
+    return { staged, scratch: scratchAt };
   }
 
   function floatViews(outDtype: DType, ...views: View[]): boolean {
@@ -122,7 +122,7 @@ export function createWasmConv(
       const laid = stage([x, weight], [K * L, N * O * L]);
       if (laid === null) return null;
       const [sx, sw] = laid.staged as [Staged, Staged];
-      const [colsAt, outAt] = laid.blocks as [number, number];
+      const [colsAt, outAt] = laid.scratch as [number, number];
       const sO = weight.strides[0]!;
       for (let n = 0; n < N; n++) {
         for (let gi = 0; gi < groups; gi++) {
@@ -146,7 +146,7 @@ export function createWasmConv(
       const laid = stage([grad, weight], [mp * L, N * C * HW]);
       if (laid === null) return null;
       const [sg, sw] = laid.staged as [Staged, Staged];
-      const [colsAt, dxAt] = laid.blocks as [number, number];
+      const [colsAt, dxAt] = laid.scratch as [number, number];
       const [sO, sgn, sgo] = [weight.strides[0]!, grad.strides[0]!, grad.strides[1]!];
       rt.f32.fill(0, dxAt >> 2, (dxAt >> 2) + N * C * HW);
       for (let n = 0; n < N; n++) {
@@ -173,7 +173,7 @@ export function createWasmConv(
       const laid = stage([x, grad], [K * L, groups * mp * cols]);
       if (laid === null) return null;
       const [sx, sg] = laid.staged as [Staged, Staged];
-      const [colsAt, dwAt] = laid.blocks as [number, number];
+      const [colsAt, dwAt] = laid.scratch as [number, number];
       const [sgn, sgo] = [grad.strides[0]!, grad.strides[1]!];
       for (let n = 0; n < N; n++) {
         for (let gi = 0; gi < groups; gi++) {
