@@ -1,8 +1,9 @@
 // node scripts/browser-check.mjs: loads the built @tapegrad/core in headless
 // Chromium (CHROMIUM, or /usr/bin/chromium) from a cross-origin isolated page,
 // and in a module worker there turns on two matmul threads (workers from Blob
-// URLs), checks that a product is the same on one and two threads and that
-// backward works, then prints what the page and the worker reported.
+// URLs), checks that a product is the same on one and two threads, that
+// backward works, and that a convolution and its gradients match the reference
+// backend's, then prints what the page and the worker reported.
 // Exit code 0 when everything held. Build first (`npx pnpm@10.34.9 build`).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -39,7 +40,21 @@ try {
   const two = JSON.stringify(a.matmul(b).toArray());
   const x = core.randn([8], { requiresGrad: true });
   x.mul(x).sum().backward();
-  postMessage({ backend: core.getBackend().name, threads: core.getNumThreads(), sameOnTwoThreads: one === two, gradOk: x.grad.sub(x.detach().mul(2)).abs().max().item() === 0 });
+  // A convolution's value and gradients, on the wasm kernels and on the reference.
+  const convGrads = () => {
+    const cx = core.randn([4, 3, 16, 16], { generator: new core.Generator(3) }).requiresGrad_();
+    const cw = core.randn([8, 3, 3, 3], { generator: new core.Generator(4) }).requiresGrad_();
+    const y = core.conv2d(cx, cw, null, { padding: 1 });
+    y.square().sum().backward();
+    return [y.detach(), cx.grad, cw.grad];
+  };
+  const fast = convGrads();
+  core.setBackend('js');
+  const reference = convGrads();
+  const backend = core.getBackend().name;
+  core.setBackend('wasm');
+  const convOk = backend === 'js' && fast.every((t, i) => t.sub(reference[i]).abs().max().item() <= 1e-3 * Math.max(1, reference[i].abs().max().item()));
+  postMessage({ backend: core.getBackend().name, threads: core.getNumThreads(), sameOnTwoThreads: one === two, gradOk: x.grad.sub(x.detach().mul(2)).abs().max().item() === 0, convOk });
 } catch (e) {
   postMessage({ error: String(e) });
 }`;
@@ -64,7 +79,7 @@ const server = http.createServer((req, res) => {
       res.end();
       const r = JSON.parse(body);
       const w = r.worker ?? {};
-      const ok = r.error === undefined && r.page?.isolated && r.page.backend === 'wasm' && w.backend === 'wasm' && w.threads === 2 && w.sameOnTwoThreads && w.gradOk;
+      const ok = r.error === undefined && r.page?.isolated && r.page.backend === 'wasm' && w.backend === 'wasm' && w.threads === 2 && w.sameOnTwoThreads && w.gradOk && w.convOk;
       finish(ok ? 0 : 1, JSON.stringify(r));
     });
     return;
