@@ -1,3 +1,4 @@
+import { numelOf } from '../../shape.js';
 import type { View } from '../backend.js';
 
 /**
@@ -20,4 +21,20 @@ export function viewSpan(v: View): { lo: number; hi: number } | null {
     else hi += reach;
   }
   return { lo, hi: hi + 1 };
+}
+
+/**
+ * `viewSpan` of a view worth copying into wasm memory whole: null when it is
+ * empty or reaches far beyond its elements (a small slice of a big tensor),
+ * where staging the span would cost more than the kernel saves.
+ *
+ * @example
+ * ```ts
+ * const span = stageableSpan(x);
+ * if (span === null) return null; // the reference's loop instead
+ * ```
+ */
+export function stageableSpan(v: View): { lo: number; hi: number } | null {
+  const span = viewSpan(v);
+  return span === null || span.hi - span.lo > 4 * numelOf(v.shape) + 4096 ? null : span;
 }

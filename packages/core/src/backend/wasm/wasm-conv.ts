@@ -1,19 +1,14 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
+import { numelOf } from '../../shape.js';
 import type { ConvGeometry, View } from '../backend.js';
 import { convSizes } from '../js/conv2d.js';
-import { viewSpan } from './view-span.js';
+import { stageableSpan } from './view-span.js';
 import type { MatmulBlocks } from './wasm-matmul.js';
 import { align, type WasmRuntime } from './wasm-runtime.js';
 import type { WindowRows } from './wasm-strided.js';
 
 /** Below this many multiply-adds the staging costs more than the reference's loops. */
 const MIN_WORK = 4096;
-
-function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
 
 /**
  * The one element stride of dims `[from, …)` of a view merged into one dim,
@@ -75,8 +70,8 @@ export function createWasmConv(
     let at = align(blocks.dataAt);
     const staged: Staged[] = [];
     for (const view of views) {
-      const span = viewSpan(view)!;
-      if (span.hi - span.lo > 4 * numel(view.shape) + 4096) return null;
+      const span = stageableSpan(view);
+      if (span === null) return null;
       staged.push({ data: view.data, lo: span.lo, hi: span.hi, at, zero: at + (view.offset - span.lo) * 4 });
       at = align(at + (span.hi - span.lo) * 4);
     }
@@ -95,7 +90,7 @@ export function createWasmConv(
   }
 
   function floatViews(outDtype: DType, ...views: View[]): boolean {
-    return outDtype === 'float32' && views.every((v) => v.data instanceof Float32Array && numel(v.shape) > 0);
+    return outDtype === 'float32' && views.every((v) => v.data instanceof Float32Array && numelOf(v.shape) > 0);
   }
 
   function result(at: number, n: number): TypedArray {
@@ -137,7 +132,7 @@ export function createWasmConv(
       const [N, O] = grad.shape as [number, number];
       const C = weight.shape[1]! * groups;
       const { cg, og, k: K, l: L } = convSizes(C, O, g, groups);
-      const HW = numel(g.size);
+      const HW = numelOf(g.size);
       const sK = mergedStride(weight, 1);
       const sL = mergedStride(grad, 2);
       if (!floatViews(outDtype, grad, weight) || sK === null || sL === null || N * O * K * L < MIN_WORK) return null;

@@ -3,7 +3,7 @@ import type { ConvGeometry, View } from '../backend.js';
 import { validRange } from '../js/im2col.js';
 import { windowTaps } from '../js/max-pool.js';
 import { maxPoolModuleBytes } from './max-pool-module.js';
-import { viewSpan } from './view-span.js';
+import { stageableSpan } from './view-span.js';
 import { align, type WasmRuntime } from './wasm-runtime.js';
 
 type Fn = (...args: number[]) => void;
@@ -32,8 +32,8 @@ export function createWasmMaxPool(rt: WasmRuntime, base: number): (x: View, geom
     const windows = N * C * OH * OW;
     if (!(x.data instanceof Float32Array) || windows < MIN_WINDOWS) return null;
     const [H, W] = g.size as [number, number];
-    const span = viewSpan(x);
-    if (span === null || span.hi - span.lo > 4 * N * C * H * W + 4096) return null;
+    const span = stageableSpan(x);
+    if (span === null) return null;
     const [sW, pW, dW] = [g.stride[1]!, g.padBefore[1]!, g.dilation[1]!];
     // Per window row and column the taps inside the image; per kw the windows whose tap kw is inside.
     const kws = new Int32Array(2 * g.kernel[1]!);

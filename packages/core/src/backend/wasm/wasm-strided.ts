@@ -1,22 +1,16 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
-import { contiguousStrides } from '../../shape.js';
+import { contiguousStrides, numelOf } from '../../shape.js';
 import type { ConvGeometry, View } from '../backend.js';
 import { validRange } from '../js/im2col.js';
 import { coalesceAnyOrder, runs, type RowLayout } from '../js/strided-rows.js';
 import { stridedModuleBytes } from './strided-module.js';
-import { viewSpan } from './view-span.js';
+import { stageableSpan } from './view-span.js';
 import { align, type WasmRuntime } from './wasm-runtime.js';
 
 type Fn = (...args: number[]) => void;
 
 /** Below this many elements the staging copies cost more than the reference's loop. */
 const MIN_ELEMENTS = 16384;
-
-function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
 
 /**
  * im2col (`toImage` false) or col2im between float32 data already in wasm
@@ -68,8 +62,8 @@ export function createWasmStrided(
    * output's byte address (still in wasm memory) or null.
    */
   function run(kernel: Fn, x: View, layout: RowLayout, outLength: number, zeroOut: boolean): number | null {
-    const span = viewSpan(x);
-    if (span === null || span.hi - span.lo > 4 * numel(x.shape) + 4096) return null;
+    const span = stageableSpan(x);
+    if (span === null) return null;
     const rows = runs(layout, [x.offset - span.lo, 0]);
     const src = align(base);
     const aAt = align(src + (span.hi - span.lo) * 4);
@@ -134,9 +128,8 @@ export function createWasmStrided(
 
   /** im2col or col2im of a whole view: staged, written into zeros, copied out. */
   function convRows(src: View, g: ConvGeometry, toImage: boolean, outLength: number): TypedArray | null {
-    const span = viewSpan(src);
-    // Staging a span far larger than the elements read (a small slice of a big tensor) would cost more than it saves.
-    if (span === null || span.hi - span.lo > 4 * numel(src.shape) + 4096) return null;
+    const span = stageableSpan(src);
+    if (span === null) return null;
     const at = align(base);
     const dst = align(at + (span.hi - span.lo) * 4);
     try {
@@ -146,7 +139,7 @@ export function createWasmStrided(
     }
     rt.f32.set(src.data.subarray(span.lo, span.hi), at >> 2);
     rt.f32.fill(0, dst >> 2, (dst >> 2) + outLength);
-    const channels = toImage ? src.shape[1]! / numel(g.kernel) : src.shape[1]!;
+    const channels = toImage ? src.shape[1]! / numelOf(g.kernel) : src.shape[1]!;
     windowRows(at + (src.offset - span.lo) * 4, src.strides.map((s) => s * 4), g, src.shape[0]!, channels, toImage, dst);
     return result(dst, outLength);
   }
@@ -154,23 +147,23 @@ export function createWasmStrided(
   return {
     windowRows,
     im2col(x, g, outDtype) {
-      const n = x.shape[0]! * x.shape[1]! * numel(g.kernel) * numel(g.outSize);
+      const n = x.shape[0]! * x.shape[1]! * numelOf(g.kernel) * numelOf(g.outSize);
       if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
       return convRows(x, g, false, n);
     },
     col2im(cols, g, outDtype) {
-      const n = (cols.shape[0]! * cols.shape[1]! * numel(g.size)) / numel(g.kernel);
-      if (outDtype !== 'float32' || !(cols.data instanceof Float32Array) || numel(cols.shape) < MIN_ELEMENTS) return null;
+      const n = (cols.shape[0]! * cols.shape[1]! * numelOf(g.size)) / numelOf(g.kernel);
+      if (outDtype !== 'float32' || !(cols.data instanceof Float32Array) || numelOf(cols.shape) < MIN_ELEMENTS) return null;
       return convRows(cols, g, true, n);
     },
     copy(x, outDtype) {
-      const n = numel(x.shape);
+      const n = numelOf(x.shape);
       if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || n < MIN_ELEMENTS) return null;
       const at = run(copyRows, x, coalesceAnyOrder(x.shape, [x.strides, contiguousStrides(x.shape)]), n, false);
       return at === null ? null : result(at, n);
     },
     fold(x, dim, size, step, dilation, length, outDtype) {
-      if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || numel(x.shape) < MIN_ELEMENTS) return null;
+      if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || numelOf(x.shape) < MIN_ELEMENTS) return null;
       // As the reference: the windows seen as an overlapping view of the output.
       const outShape = x.shape.slice(0, -1);
       outShape[dim] = length;
