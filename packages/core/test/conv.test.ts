@@ -355,6 +355,50 @@ describe('conv1d', () => {
     expect(conv1d(x, tensor([[[1, -1]]]), null, { dilation: 2 }).toArray()).toEqual([[[-2, -2]]]);
   });
 
+  it('matches direct loops over random geometries, padding \'same\' with an even kernel included', () => {
+    // out[n][o][i] = b[o] + Σ_c Σ_j x[n][g·C/G + c][i·s − before + j·d] · w[o][c][j], taps in the padding reading 0.
+    const naive = (x: Tensor, w: Tensor, b: Tensor, s: number, before: number, d: number, groups: number, outLen: number): number[] => {
+      const [n, c, len] = x.shape as [number, number, number];
+      const [o, cg, k] = w.shape as [number, number, number];
+      const out: number[] = [];
+      for (let ni = 0; ni < n; ni++)
+        for (let oi = 0; oi < o; oi++)
+          for (let i = 0; i < outLen; i++) {
+            let acc = b.data[oi]!;
+            const g = Math.floor(oi / (o / groups));
+            for (let ci = 0; ci < cg; ci++)
+              for (let j = 0; j < k; j++) {
+                const at = i * s - before + j * d;
+                if (at >= 0 && at < len) acc += x.data[(ni * c + g * cg + ci) * len + at]! * w.data[(oi * cg + ci) * k + j]!;
+              }
+            out.push(acc);
+          }
+      return out;
+    };
+    const gen = new Generator(SEED + 7);
+    fc.assert(
+      fc.property(
+        fc.record({ groups: fc.integer({ min: 1, max: 2 }), k: fc.integer({ min: 1, max: 4 }), stride: fc.integer({ min: 1, max: 2 }), padding: fc.integer({ min: 0, max: 2 }), dilation: fc.integer({ min: 1, max: 2 }), same: fc.boolean() }),
+        ({ groups, k, stride, padding, dilation, same }) => {
+          // Large enough (batch 4, 40–70 positions, 8 output channels) for the wasm kernels.
+          const len = dilation * (k - 1) + 40 + ((k * 7) % 31);
+          const x = randn([4, 3 * groups, len], { generator: gen });
+          const w = randn([4 * groups, 3, k], { generator: gen });
+          const b = randn([4 * groups], { generator: gen });
+          const s = same ? 1 : stride;
+          const total = dilation * (k - 1);
+          const before = same ? Math.floor(total / 2) : padding;
+          const outLen = same ? len : Math.floor((len + 2 * padding - total - 1) / s) + 1;
+          const got = conv1d(x, w, b, { stride: s, padding: same ? 'same' : padding, dilation, groups });
+          expect(got.shape).toEqual([4, 4 * groups, outLen]);
+          const want = naive(x, w, b, s, before, dilation, groups, outLen);
+          Array.from(got.data).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!))));
+        },
+      ),
+      { seed: SEED, numRuns: 30 },
+    );
+  });
+
   it('has gradients for input, weight and bias', () => {
     const gen = new Generator(SEED + 4);
     fc.assert(

@@ -1,13 +1,12 @@
+import type { ConvGeometry } from '../backend/backend.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { isGradEnabled } from '../grad-mode.js';
 import { apply } from '../record.js';
-import { numelOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { convGeometry } from './im2col.js';
-import { matmul } from './linalg.js';
-import { permute, reshape, squeeze, unsqueeze } from './movement.js';
-import { perDim, symmetric, windows, type Padding, type SizeArg } from './sliding-window.js';
+import { reshape, squeeze, unsqueeze } from './movement.js';
+import { perDim, symmetric, type Padding, type SizeArg } from './sliding-window.js';
 
 /**
  * Options of {@link conv1d} and {@link conv2d}, as PyTorch's: a number
@@ -42,11 +41,21 @@ function paddingOf(op: string, options: ConvOptions, kernel: readonly number[], 
   return symmetric(perDim(op, 'padding', p, d, 0));
 }
 
+/** A 1-D geometry as the 2-D one of images one row high, kernels one tap high. */
+function oneRowHigh(g: ConvGeometry): ConvGeometry {
+  return {
+    kernel: [1, ...g.kernel],
+    stride: [1, ...g.stride],
+    dilation: [1, ...g.dilation],
+    padBefore: [0, ...g.padBefore],
+    size: [1, ...g.size],
+    outSize: [1, ...g.outSize],
+  };
+}
+
 /**
  * Convolution (strictly, cross-correlation as in PyTorch) over the last `d`
- * dims. 2-D is the `conv2d` primitive; otherwise the windows of the padded
- * input are laid out as columns (im2col, through the `unfold` view) and
- * multiplied by the weight as one matrix product per group.
+ * dims (1 or 2): the `conv2d` primitive, whose gradients are primitives too.
  */
 function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): Tensor {
   const spatial = SPATIAL[d - 1]!;
@@ -63,7 +72,6 @@ function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias:
   const x = batched ? input : unsqueeze(input, 0);
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw new IndexError(`${op}: groups must be a positive integer, got ${groups}`);
-  const n = x.shape[0]!;
   const c = x.shape[1]!;
   const o = weight.shape[0]!;
   const cg = weight.shape[1]!;
@@ -78,25 +86,12 @@ function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias:
   const stride = perDim(op, 'stride', options.stride ?? 1, d, 1);
   const dilation = perDim(op, 'dilation', options.dilation ?? 1, d, 1);
   const padding = paddingOf(op, options, kernel, stride, dilation);
-  let out: Tensor;
-  if (d === 2) {
-    // One primitive: no columns are made, and its gradients are primitives too.
-    out = apply('conv2d', [x, weight], { geometry: convGeometry(op, x.shape.slice(2), kernel, stride, dilation, padding), groups });
-  } else {
-    const cols = windows(op, x, kernel, stride, dilation, padding);
-    const outSpatial = cols.shape.slice(2, 2 + d);
-    const k = cg * kernel.reduce((a, b) => a * b, 1);
-    const l = numelOf(outSpatial);
-    // [N, C, O…, K…] → [N, G, C/G, K…, O…] → [N, G, C/G·ΠK, ΠO]: the one copy (im2col)
-    const split = reshape(cols, [n, groups, cg, ...outSpatial, ...kernel]);
-    const order = [0, 1, 2, ...kernel.map((_, i) => 3 + d + i), ...outSpatial.map((_, i) => 3 + i)];
-    const im2col = reshape(permute(split, order), [n, groups, k, l]);
-    const product =
-      groups === 1
-        ? matmul(reshape(weight, [o, k]), reshape(im2col, [n, k, l]))
-        : matmul(reshape(weight, [groups, o / groups, k]), im2col);
-    out = reshape(product, [n, o, ...outSpatial]);
-  }
+  const geometry = convGeometry(op, x.shape.slice(2), kernel, stride, dilation, padding);
+  // A 1-D convolution is a 2-D one over images one row high.
+  const out =
+    d === 2
+      ? apply('conv2d', [x, weight], { geometry, groups })
+      : squeeze(apply('conv2d', [unsqueeze(x, 2), unsqueeze(weight, 2)], { geometry: oneRowHigh(geometry), groups }), 2);
   const withBias = bias === null || bias === undefined ? out : addBias(out, reshape(bias, [o, ...kernel.map(() => 1)]));
   return batched ? withBias : squeeze(withBias, 0);
 }
