@@ -3,7 +3,7 @@ import type { WorkerLike } from '../backend/wasm/worker-like.js';
 
 /**
  * Starts a tapegrad worker on a Node `worker_threads` thread: the `spawn`
- * that {@link setNumThreads} needs in Node. The worker script tapegrad hands
+ * that `setNumThreads` (from `@tapegrad/core`) needs in Node. The worker script tapegrad hands
  * over defines a `start` function and imports nothing, so that the main entry
  * stays free of Node-only APIs; this adds the one Node-specific line, handing
  * the worker's first message to `start`.
