@@ -1,6 +1,6 @@
 import { allocate } from '../dtype.js';
 import type { Backend } from './backend.js';
-import { conv2d, conv2dInput, conv2dWeight } from './js/conv2d.js';
+import { convolutions } from './js/conv2d.js';
 import { assign, binary, copy, unary, where } from './js/elementwise.js';
 import { fold } from './js/fold.js';
 import { col2im, im2col } from './js/im2col.js';
@@ -38,8 +38,6 @@ export const jsBackend: Backend = {
   fold,
   im2col,
   col2im,
-  conv2d,
-  conv2dInput,
-  conv2dWeight,
+  ...convolutions({ copy, im2col, col2im, matmul }),
   maxPoolIndices,
 };

@@ -8,6 +8,7 @@ import { createWasmElementwise, type StreamBuffers } from './wasm/wasm-elementwi
 import { createWasmFusion } from './wasm/wasm-fusion.js';
 import { createWasmInPlace } from './wasm/wasm-in-place.js';
 import { MATMUL_BLOCKING, MATMUL_BLOCKING_F64, MATMUL_TILE, MATMUL_TILE_F64 } from './wasm/matmul-config.js';
+import { convolutions, type ConvKernels } from './js/conv2d.js';
 import { createWasmConv } from './wasm/wasm-conv.js';
 import { createMatmulBlocks, createWasmMatmul } from './wasm/wasm-matmul.js';
 import { createWasmMaxPool } from './wasm/wasm-max-pool.js';
@@ -60,19 +61,28 @@ export function createWasmBackend(): Backend | null {
     const strided = createWasmStrided(rt, matmulAt);
     const maxPool = createWasmMaxPool(rt, matmulAt);
     const conv = createWasmConv(rt, blocks, strided.windowRows);
+    const kernels: ConvKernels = {
+      copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsBackend.copy(x, outDtype),
+      im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsBackend.im2col(x, geometry, outDtype),
+      col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsBackend.col2im(cols, geometry, outDtype),
+      // With setNumThreads(n > 1), large float32 products go to the threaded kernel first.
+      matmul: (a, b, outDtype) =>
+        threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? mm64(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
+    };
+    // What the image-by-image kernels leave (float64, weights whose dims do not
+    // merge) is composed of this backend's im2col, matmul and col2im.
+    const batched = convolutions(kernels);
     return {
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
       ...jsBackend,
       name: 'wasm',
       fusion,
-      copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsBackend.copy(x, outDtype),
-      im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsBackend.im2col(x, geometry, outDtype),
-      col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsBackend.col2im(cols, geometry, outDtype),
-      conv2d: (x, w, geometry, groups, outDtype) => conv.conv2d(x, w, geometry, groups, outDtype) ?? jsBackend.conv2d(x, w, geometry, groups, outDtype),
+      ...kernels,
+      conv2d: (x, w, geometry, groups, outDtype) => conv.conv2d(x, w, geometry, groups, outDtype) ?? batched.conv2d(x, w, geometry, groups, outDtype),
       conv2dInput: (grad, w, geometry, groups, outDtype) =>
-        conv.conv2dInput(grad, w, geometry, groups, outDtype) ?? jsBackend.conv2dInput(grad, w, geometry, groups, outDtype),
+        conv.conv2dInput(grad, w, geometry, groups, outDtype) ?? batched.conv2dInput(grad, w, geometry, groups, outDtype),
       conv2dWeight: (x, grad, geometry, groups, outDtype) =>
-        conv.conv2dWeight(x, grad, geometry, groups, outDtype) ?? jsBackend.conv2dWeight(x, grad, geometry, groups, outDtype),
+        conv.conv2dWeight(x, grad, geometry, groups, outDtype) ?? batched.conv2dWeight(x, grad, geometry, groups, outDtype),
       maxPoolIndices: (x, geometry) => maxPool(x, geometry) ?? jsBackend.maxPoolIndices(x, geometry),
       fold: (x, dim, size, step, dilation, length, outDtype) =>
         strided.fold(x, dim, size, step, dilation, length, outDtype) ?? jsBackend.fold(x, dim, size, step, dilation, length, outDtype),
@@ -91,9 +101,6 @@ export function createWasmBackend(): Backend | null {
         if (!ip.addcInPlace(op, dst, a, b, value)) jsBackend.addcInPlace(op, dst, a, b, value);
       },
       reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsBackend.reduce(op, x, axes, outDtype),
-      // With setNumThreads(n > 1), large float32 products go to the threaded kernel first.
-      matmul: (a, b, outDtype) =>
-        threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? mm64(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
     };
   } catch {
     return null;

@@ -43,13 +43,14 @@ interface Staged {
  * so the columns never exist for the whole batch and are never copied in or
  * out. The input gradient adds each image's columns straight back into its
  * image (the col2im row kernels). Each returns null for what it leaves to the
- * reference: other dtypes, tiny problems, weights or gradients whose trailing
- * dims do not merge into one stride, views that reach far beyond their elements.
+ * caller: other dtypes, tiny problems, weights or gradients whose trailing
+ * dims do not merge into one stride, views that reach far beyond their
+ * elements.
  *
  * @example
  * ```ts
  * const conv = createWasmConv(rt, blocks, strided.windowRows);
- * conv.conv2d(x, w, geometry, 1, 'float32') ?? jsBackend.conv2d(x, w, geometry, 1, 'float32');
+ * conv.conv2d(x, w, geometry, 1, 'float32') ?? batched.conv2d(x, w, geometry, 1, 'float32');
  * ```
  */
 export function createWasmConv(
