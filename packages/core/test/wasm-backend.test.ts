@@ -26,19 +26,34 @@ function contiguous(data: TypedArray, shape: number[], offset = 0): View {
   return { data, shape, strides, offset };
 }
 
-/** Equal within `rel` relative error (absolute below 1), NaN matching NaN, ∞ matching ∞. */
-function expectClose(got: TypedArray, want: TypedArray, rel: number): void {
-  expect(got.constructor).toBe(want.constructor);
+/** Equal where `want` is not finite (NaN matching NaN, ∞ matching ∞); elsewhere within `tolerance(want[i])`. */
+function expectWithin(got: TypedArray, want: TypedArray, tolerance: (w: number) => number): void {
   expect(got.length).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
-    if (Number.isNaN(w) || !Number.isFinite(w)) {
+    if (!Number.isFinite(w)) {
       if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w))) expect({ i, got: g }).toEqual({ i, got: w });
       continue;
     }
-    if (Math.abs(g - w) > rel * Math.max(1, Math.abs(w))) expect({ i, got: g }).toEqual({ i, got: w });
+    if (Math.abs(g - w) > tolerance(w)) expect({ i, got: g }).toEqual({ i, got: w });
   }
+}
+
+/** Equal within `rel` relative error (absolute below 1), NaN matching NaN, ∞ matching ∞, of the same type. */
+function expectClose(got: TypedArray, want: TypedArray, rel: number): void {
+  expect(got.constructor).toBe(want.constructor);
+  expectWithin(got, want, (w) => rel * Math.max(1, Math.abs(w)));
+}
+
+/**
+ * The windows of a 2-D convolution or pooling over `[h, w]`: kernel, stride
+ * and dilation per dim, padded by half the kernel on each side or not at all.
+ */
+function windowGeometry(h: number, w: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pad: boolean): ConvGeometry {
+  const padBefore = pad ? [kh >> 1, kw >> 1] : [0, 0];
+  const outSize = [0, 1].map((d) => Math.floor(([h, w][d]! + 2 * padBefore[d]! - [dh, dw][d]! * ([kh, kw][d]! - 1) - 1) / [sh, sw][d]!) + 1);
+  return { kernel: [kh, kw], stride: [sh, sw], dilation: [dh, dw], padBefore, size: [h, w], outSize };
 }
 
 function maxDiff(a: TypedArray, b: TypedArray): number {
@@ -461,15 +476,6 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     }
   });
   it('conv2d and its input and weight gradients like the reference: groups, padding, strides, dilation, strided views, infinities', () => {
-    /** Equal where the reference is not finite; elsewhere within `tol`. */
-    const expectNear = (got: TypedArray, want: TypedArray, tol: number): void => {
-      expect(got.length).toBe(want.length);
-      for (let i = 0; i < want.length; i++) {
-        const [g, w] = [got[i]!, want[i]!];
-        const ok = Number.isFinite(w) ? Math.abs(g - w) <= tol : Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w));
-        if (!ok) expect({ i, got: g }).toEqual({ i, got: w });
-      }
-    };
     fc.assert(
       fc.property(
         fc.record({
@@ -492,10 +498,8 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
         }),
         ({ n, groups, cg, og, h, w, kh, kw, sh, sw, dh, dw, pad, layout, inf, seed }) => {
           const [C, O] = [cg * groups, og * groups];
-          const padBefore = pad ? [kh >> 1, kw >> 1] : [0, 0];
-          const outSize = [0, 1].map((d) => Math.floor(([h, w][d]! + 2 * padBefore[d]! - [dh, dw][d]! * ([kh, kw][d]! - 1) - 1) / [sh, sw][d]!) + 1);
-          const g: ConvGeometry = { kernel: [kh, kw], stride: [sh, sw], dilation: [dh, dw], padBefore, size: [h, w], outSize };
-          const [OH, OW] = outSize as [number, number];
+          const g = windowGeometry(h, w, kh, kw, sh, sw, dh, dw, pad);
+          const [OH, OW] = g.outSize as [number, number];
           const x = randomF32(n * C * h * w, seed);
           const wt = randomF32(O * cg * kh * kw, seed + 1);
           const gy = randomF32(n * O * OH * OW, seed + 2);
@@ -510,7 +514,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
             [be.conv2dInput(gv, wv, g, groups, 'float32'), jsBackend.conv2dInput(gv, wv, g, groups, 'float32'), og * kh * kw],
             [be.conv2dWeight(xv, gv, g, groups, 'float32'), jsBackend.conv2dWeight(xv, gv, g, groups, 'float32'), n * OH * OW],
           ] as const;
-          for (const [got, want, terms] of cases) expectNear(got, want, 4e-6 * terms);
+          for (const [got, want, terms] of cases) expectWithin(got, want, () => 4e-6 * terms);
         },
       ),
       { seed: 12, numRuns: 60 },
@@ -534,9 +538,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
           seed: fc.integer({ min: 0, max: 1 << 20 }),
         }),
         ({ h, w, kh, kw, sh, sw, dh, dw, pad, seed }) => {
-          const padBefore = pad ? [kh >> 1, kw >> 1] : [0, 0];
-          const outSize = [0, 1].map((d) => Math.floor(([h, w][d]! + 2 * padBefore[d]! - [dh, dw][d]! * ([kh, kw][d]! - 1) - 1) / [sh, sw][d]!) + 1);
-          const g: ConvGeometry = { kernel: [kh, kw], stride: [sh, sw], dilation: [dh, dw], padBefore, size: [h, w], outSize };
+          const g = windowGeometry(h, w, kh, kw, sh, sw, dh, dw, pad);
           // Few distinct values (ties everywhere), some NaNs and −∞.
           const r = rng(seed);
           const x = new Float32Array(N * C * h * w).map(() => {

@@ -91,7 +91,7 @@ export function createWasmConv(
   }
 
   function floatViews(outDtype: DType, ...views: View[]): boolean {
-    return outDtype === 'float32' && views.every((v) => v.data instanceof Float32Array && numelOf(v.shape) > 0);
+    return outDtype === 'float32' && views.every((v) => v.data instanceof Float32Array);
   }
 
   function result(at: number, n: number): TypedArray {
