@@ -1,6 +1,6 @@
 import { DTypeError } from './errors.js';
-import { noteFreshBytes } from './malloc-thresholds.js';
-import { markRecyclable, recycledArray } from './storage-recycling.js';
+import { noteFreshBytes } from './backend/cpu-memory/malloc-thresholds.js';
+import { markRecyclable, recycledArray } from './backend/cpu-memory/storage-recycling.js';
 
 /**
  * The element types a tensor can hold. `float32` is the default.

@@ -1,11 +1,11 @@
-export { Tensor, type TensorLike } from './tensor.js';
+export { Tensor, type TensorLike } from './tensor/tensor.js';
 export type { DType, TypedArray, TypedArrayFor } from './dtype.js';
 export { promoteTypes, isFloating } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
 export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError, fmtShape } from './errors.js';
-export { Generator, manualSeed, defaultGenerator } from './random.js';
-export { configureStoragePool, storagePoolStats, type StoragePoolOptions } from './storage-recycling.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+export { configureStoragePool, storagePoolStats, type StoragePoolOptions } from './backend/cpu-memory/storage-recycling.js';
 export {
   tensor,
   zeros,
@@ -28,7 +28,7 @@ export {
   type TensorOptions,
   type RandomOptions,
   type NestedInput,
-} from './ops/creation.js';
+} from './tensor/creation.js';
 export {
   add,
   sub,
@@ -110,16 +110,17 @@ export { maxPool2d, avgPool2d, type MaxPoolOptions, type AvgPoolOptions } from '
 export { adaptiveAvgPool2d } from './ops/adaptive-avg-pool.js';
 export type { SizeArg } from './ops/sliding-window.js';
 export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './ops/indexing.js';
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, isAnomalyEnabled } from './grad-mode.js';
-export { backward, autogradGrad, type BackwardOptions, type GradOptions } from './backward.js';
-export { grad, valueAndGrad, vjp, jvp, hessian, type ArgnumsOptions } from './functional.js';
-export { customOp, type CustomOpContext, type CustomOpDefinition } from './custom-op.js';
-export { toDot, type DotOptions } from './to-dot.js';
-export type { NestedArray } from './format.js';
-export type { Backend, View, UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel, ConvGeometry, Fusion, FusedExpr } from './backend/backend.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, isAnomalyEnabled } from './autograd/grad-mode.js';
+export { backward, autogradGrad, type BackwardOptions, type GradOptions } from './autograd/backward.js';
+export { grad, valueAndGrad, vjp, jvp, hessian, type ArgnumsOptions } from './autograd/functional.js';
+export { customOp, type CustomOpContext, type CustomOpDefinition } from './autograd/custom-op.js';
+export { toDot, type DotOptions } from './autograd/to-dot.js';
+export type { NestedArray } from './tensor/format.js';
+export type { Backend, View, Fusion, FusedExpr } from './backend/backend.js';
+export type { UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel, ConvGeometry } from './primitives/primitives.js';
 export { getBackend, setBackend, wasmBackend } from './backend/active-backend.js';
-export { createWasmBackend } from './backend/wasm-backend.js';
-export { setNumThreads, getNumThreads, type NumThreadsOptions } from './backend/num-threads.js';
-export type { WorkerLike } from './backend/wasm/worker-like.js';
-export { jsBackend } from './backend/js-backend.js';
-export type { Primitive, PrimitiveParams } from './primitives.js';
+export { createWasmBackend } from './backend/wasm/wasm-backend.js';
+export { setNumThreads, getNumThreads, type NumThreadsOptions } from './backend/wasm/threads/num-threads.js';
+export type { WorkerLike } from './backend/wasm/threads/worker-like.js';
+export { jsBackend } from './backend/js/js-backend.js';
+export type { Primitive, PrimitiveParams } from './primitives/primitives.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumThreads, jsBackend, randn, setNumThreads, wasmBackend, type TypedArray, type View } from '@tapegrad/core';
 import { workerThread } from '@tapegrad/core/node';
-import { threadedMatmul } from '../src/backend/num-threads.js';
+import { threadedMatmul } from '../src/backend/wasm/threads/num-threads.js';
 
 // The threaded wasm matmul against the reference backend, on shapes that are
 // not multiples of the tiles, transposed and broadcast operands; and the

@@ -1,10 +1,10 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { elementwiseModuleBytes } from '../src/backend/wasm/elementwise-module.js';
-import { float64ModuleBytes } from '../src/backend/wasm/float64-module.js';
-import { stridedModuleBytes } from '../src/backend/wasm/strided-module.js';
-import { maxPoolModuleBytes } from '../src/backend/wasm/max-pool-module.js';
-import { matmulModuleBytes } from '../src/backend/wasm/matmul-module.js';
+import { elementwiseModuleBytes } from '../src/backend/wasm/modules/elementwise-module.js';
+import { float64ModuleBytes } from '../src/backend/wasm/modules/float64-module.js';
+import { stridedModuleBytes } from '../src/backend/wasm/modules/strided-module.js';
+import { maxPoolModuleBytes } from '../src/backend/wasm/modules/max-pool-module.js';
+import { matmulModuleBytes } from '../src/backend/wasm/modules/matmul-module.js';
 import { jsBackend, wasmBackend, type BinaryKernel, type ConvGeometry, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
 import { rng } from './seeded-random.js';
 

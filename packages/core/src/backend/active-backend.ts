@@ -1,7 +1,7 @@
 import { TapegradError } from '../errors.js';
 import type { Backend } from './backend.js';
-import { jsBackend } from './js-backend.js';
-import { createWasmBackend } from './wasm-backend.js';
+import { jsBackend } from './js/js-backend.js';
+import { createWasmBackend } from './wasm/wasm-backend.js';
 
 let active: Backend | null = null;
 let wasm: Backend | null | undefined;

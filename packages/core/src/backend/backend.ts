@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '../dtype.js';
+import type { ArgReduceKernel, BinaryKernel, ConvGeometry, ReduceKernel, UnaryKernel } from '../primitives/primitives.js';
 import type { Shape } from '../shape.js';
 
 /**
@@ -14,70 +15,6 @@ export interface View {
   readonly shape: Shape;
   readonly strides: readonly number[];
   readonly offset: number;
-}
-
-/**
- * Elementwise primitives of one operand, by the name they have everywhere in tapegrad.
- *
- * @example
- * ```ts
- * const op: UnaryKernel = 'exp';
- * ```
- */
-export type UnaryKernel =
-  | 'neg' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'sin' | 'cos'
-  | 'tanh' | 'sigmoid' | 'relu' | 'abs' | 'sign' | 'erf' | 'not';
-
-/**
- * Elementwise primitives of two operands.
- *
- * @example
- * ```ts
- * const op: BinaryKernel = 'mul';
- * ```
- */
-export type BinaryKernel =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or';
-
-/**
- * Reductions over a set of axes.
- *
- * @example
- * ```ts
- * const op: ReduceKernel = 'sum';
- * ```
- */
-export type ReduceKernel = 'sum' | 'max' | 'min' | 'prod';
-
-/**
- * Reductions that return the position of an extreme along one axis.
- *
- * @example
- * ```ts
- * const op: ArgReduceKernel = 'argmax';
- * ```
- */
-export type ArgReduceKernel = 'argmax' | 'argmin';
-
-/**
- * Where a 2-D convolution's windows lie in an image of `size` `[H, W]`:
- * `kernel` `[KH, KW]` taps `dilation` apart, one window every `stride`
- * positions, starting `padBefore` positions before the image (padding reads
- * as 0), `outSize` `[OH, OW]` windows along each dim.
- *
- * @example
- * ```ts
- * const g: ConvGeometry = { kernel: [3, 3], stride: [1, 1], dilation: [1, 1], padBefore: [1, 1], size: [32, 32], outSize: [32, 32] };
- * ```
- */
-export interface ConvGeometry {
-  readonly kernel: readonly number[];
-  readonly stride: readonly number[];
-  readonly dilation: readonly number[];
-  readonly padBefore: readonly number[];
-  readonly size: readonly number[];
-  readonly outSize: readonly number[];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { WorkerLike } from '../backend/wasm/worker-like.js';
+import type { WorkerLike } from '../backend/wasm/threads/worker-like.js';
 
 /**
  * Starts a tapegrad worker on a Node `worker_threads` thread: the `spawn`

@@ -1,7 +1,7 @@
 import { isFloating, type DType } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import type { Tensor } from '../tensor.js';
-import { zeros } from './creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { zeros } from '../tensor/creation.js';
 import { matmul } from './linalg.js';
 
 /** `[out, in]` rows that average PyTorch's adaptive windows `[⌊i·in/out⌋, ⌈(i+1)·in/out⌉)`. */

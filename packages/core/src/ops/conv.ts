@@ -1,9 +1,9 @@
-import type { ConvGeometry } from '../backend/backend.js';
+import type { ConvGeometry } from '../primitives/primitives.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import { isGradEnabled } from '../grad-mode.js';
-import { apply } from '../record.js';
-import type { Tensor } from '../tensor.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import { apply } from '../primitives/apply.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { convGeometry } from './im2col.js';
 import { reshape, squeeze, unsqueeze } from './movement.js';
 import { perDim, symmetric, type Padding, type SizeArg } from './sliding-window.js';

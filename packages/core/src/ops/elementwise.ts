@@ -1,10 +1,10 @@
 import { getBackend } from '../backend/active-backend.js';
 import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
-import { apply } from '../record.js';
+import { apply } from '../primitives/apply.js';
 import { shapesEqual } from '../shape.js';
-import { Tensor, type TensorLike } from '../tensor.js';
-import { constant, kernelView, scalar } from './make.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { constant, kernelView, scalar } from '../tensor/make.js';
 
 /**
  * Turns a plain number into a 0-d tensor of the dtype it takes next to `like`

@@ -1,7 +1,7 @@
-import type { ConvGeometry } from '../backend/backend.js';
+import type { ConvGeometry } from '../primitives/primitives.js';
 import { ShapeError, fmtShape } from '../errors.js';
-import { apply } from '../record.js';
-import type { Tensor } from '../tensor.js';
+import { apply } from '../primitives/apply.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { perDim, symmetric, type Padding, type SizeArg } from './sliding-window.js';
 
 /**

@@ -1,8 +1,8 @@
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import { apply } from '../record.js';
+import { apply } from '../primitives/apply.js';
 import { broadcastShapes, normalizeDim, shapesEqual } from '../shape.js';
-import type { Tensor, TensorLike } from '../tensor.js';
-import { arange } from './creation.js';
+import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { arange } from '../tensor/creation.js';
 import { copyData, where } from './elementwise.js';
 import { reshape, expand, unsqueeze } from './movement.js';
 

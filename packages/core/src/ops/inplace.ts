@@ -2,13 +2,13 @@ import { getBackend } from '../backend/active-backend.js';
 import type { View } from '../backend/backend.js';
 import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { resultType } from '../forward.js';
-import { updateFused } from '../fusion.js';
-import { isGradEnabled, noGrad } from '../grad-mode.js';
+import { resultType } from '../primitives/forward.js';
+import { updateFused } from '../backend/cpu-memory/deferral.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
-import { Tensor, type TensorLike } from '../tensor.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { asTensor, clamp, maximum } from './elementwise.js';
-import { broadcastView, kernelView } from './make.js';
+import { broadcastView, kernelView } from '../tensor/make.js';
 
 function recording(self: Tensor, operands: readonly TensorLike[]): boolean {
   return isGradEnabled() && (self.requiresGrad || operands.some((o) => o instanceof Tensor && o.requiresGrad));

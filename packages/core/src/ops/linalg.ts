@@ -1,7 +1,7 @@
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { apply } from '../record.js';
+import { apply } from '../primitives/apply.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { expand, reshape, squeeze, unsqueeze } from './movement.js';
 
 function mismatch(a: Tensor, b: Tensor, why: string): ShapeError {

@@ -1,10 +1,10 @@
 import { IndexError, ShapeError, TapegradError, fmtShape } from '../errors.js';
-import { noGrad } from '../grad-mode.js';
-import { apply } from '../record.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { apply } from '../primitives/apply.js';
 import { checkShape, isContiguous, normalizeDim, normalizeDims, numelOf, shapesEqual, viewStrides } from '../shape.js';
-import type { Tensor } from '../tensor.js';
-import { full } from './creation.js';
-import { viewOf } from './make.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { full } from '../tensor/creation.js';
+import { viewOf } from '../tensor/make.js';
 import { where } from './elementwise.js';
 
 function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {

@@ -1,9 +1,9 @@
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import { noGrad } from '../grad-mode.js';
-import { apply } from '../record.js';
-import type { Tensor } from '../tensor.js';
-import { ones } from './creation.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { apply } from '../primitives/apply.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ones } from '../tensor/creation.js';
 import { convGeometry } from './im2col.js';
 import { reshape, unsqueeze, squeeze } from './movement.js';
 import { perDim, symmetric, windows, type SizeArg } from './sliding-window.js';

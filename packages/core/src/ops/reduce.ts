@@ -1,8 +1,8 @@
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, TapegradError, fmtShape } from '../errors.js';
-import { apply } from '../record.js';
+import { apply } from '../primitives/apply.js';
 import { normalizeDim, normalizeDims } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { where } from './elementwise.js';
 
 /**

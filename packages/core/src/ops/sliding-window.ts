@@ -1,7 +1,7 @@
 import { IndexError, ShapeError, fmtShape } from '../errors.js';
-import { noGrad } from '../grad-mode.js';
-import type { Tensor } from '../tensor.js';
-import { ones } from './creation.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ones } from '../tensor/creation.js';
 import { where } from './elementwise.js';
 import { pad } from './movement.js';
 import { unfold } from './unfold.js';

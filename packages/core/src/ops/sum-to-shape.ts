@@ -1,5 +1,5 @@
 import { shapesEqual, type Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * Sums a broadcast gradient back to the shape of the operand it came from:

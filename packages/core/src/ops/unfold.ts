@@ -1,7 +1,7 @@
 import { IndexError, ShapeError, fmtShape } from '../errors.js';
-import { apply } from '../record.js';
+import { apply } from '../primitives/apply.js';
 import { normalizeDim } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 function checkWindow(op: string, size: number, step: number, dilation: number): void {
   const bad = (v: number): boolean => !Number.isInteger(v) || v < 1;

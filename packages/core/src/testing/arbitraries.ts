@@ -1,8 +1,8 @@
 import * as fc from 'fast-check';
 import type { DType } from '../dtype.js';
 import { allocate } from '../dtype.js';
-import { fromData } from '../ops/make.js';
-import type { Tensor } from '../tensor.js';
+import { fromData } from '../tensor/make.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * Bounds for generated shapes.

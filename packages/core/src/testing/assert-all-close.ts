@@ -1,7 +1,7 @@
 import { TapegradError, fmtShape } from '../errors.js';
-import { tensor } from '../ops/creation.js';
+import { tensor } from '../tensor/creation.js';
 import { shapesEqual } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /**
  * Tolerances of {@link assertAllClose}.

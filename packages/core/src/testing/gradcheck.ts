@@ -1,8 +1,8 @@
-import { autogradGrad } from '../backward.js';
+import { autogradGrad } from '../autograd/backward.js';
 import { TapegradError, fmtShape } from '../errors.js';
-import { enableGrad, noGrad } from '../grad-mode.js';
-import { fromData } from '../ops/make.js';
-import { Tensor } from '../tensor.js';
+import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { fromData } from '../tensor/make.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /**
  * Options of {@link gradcheck} and {@link gradgradcheck}; the defaults are PyTorch's.

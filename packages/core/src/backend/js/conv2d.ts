@@ -1,5 +1,6 @@
 import { allocate, type DType, type TypedArray } from '../../dtype.js';
-import type { Backend, ConvGeometry, View } from '../backend.js';
+import type { Backend, View } from '../backend.js';
+import type { ConvGeometry } from '../../primitives/primitives.js';
 
 // A convolution is a product of each group's weight matrix [O/G, C/G·KH·KW]
 // with the input's columns (im2col). `convolutions` composes kernels along

@@ -1,5 +1,6 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
-import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
+import type { View } from '../backend.js';
+import type { BinaryKernel, UnaryKernel } from '../../primitives/primitives.js';
 import { contiguousStrides, isContiguous } from '../../shape.js';
 import { erf } from './erf.js';
 import { offsetsOrNull } from './strided.js';

@@ -1,5 +1,6 @@
 import { allocate, type DType, type TypedArray } from '../../dtype.js';
-import type { ConvGeometry, View } from '../backend.js';
+import type { View } from '../backend.js';
+import type { ConvGeometry } from '../../primitives/primitives.js';
 
 /**
  * The range of window positions `o` along one dim whose tap `k` falls inside

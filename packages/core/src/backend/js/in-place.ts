@@ -1,5 +1,6 @@
 import { dtypeOfArray } from '../../dtype.js';
-import type { BinaryKernel, UnaryKernel, View } from '../backend.js';
+import type { View } from '../backend.js';
+import type { BinaryKernel, UnaryKernel } from '../../primitives/primitives.js';
 import { binaryFn, unaryFn } from './elementwise.js';
 import { offsetsOrNull } from './strided.js';
 

@@ -1,4 +1,5 @@
-import type { ConvGeometry, View } from '../backend.js';
+import type { View } from '../backend.js';
+import type { ConvGeometry } from '../../primitives/primitives.js';
 
 /**
  * The position of each pooling window's maximum in `x` `[N, C, H, W]`, as

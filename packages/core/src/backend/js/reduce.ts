@@ -1,5 +1,6 @@
 import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
-import type { ArgReduceKernel, ReduceKernel, View } from '../backend.js';
+import type { View } from '../backend.js';
+import type { ArgReduceKernel, ReduceKernel } from '../../primitives/primitives.js';
 import { isContiguous } from '../../shape.js';
 import { stridedOffsets } from './strided.js';
 

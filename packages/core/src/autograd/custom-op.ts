@@ -1,0 +1,113 @@
+import { AutogradError } from '../errors.js';
+import { noGrad } from './grad-mode.js';
+import { record } from './record.js';
+import { outsideAllocationScope } from '../backend/cpu-memory/storage-recycling.js';
+import type { TapeNode } from './tape-node.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * What a custom op's forward and backward share: tensors saved in forward
+ * (checked against in-place modification when read back), and which inputs
+ * need a gradient.
+ *
+ * @example
+ * ```ts
+ * forward(ctx, x) { ctx.save(x); return x.exp(); }
+ * backward(ctx, g) { const [x] = ctx.saved; return [g.mul(x!.exp())]; }
+ * ```
+ */
+export interface CustomOpContext {
+  /** Keeps tensors for backward. */
+  save(...tensors: Tensor[]): void;
+  /** The tensors passed to `save`, as they were then. */
+  readonly saved: readonly Tensor[];
+  /** For each input, whether its gradient is needed. */
+  readonly needsInputGrad: readonly boolean[];
+}
+
+/**
+ * A user-defined differentiable op: forward computes the output (not
+ * recorded), backward returns one gradient per input (or null) written in
+ * tensor ops, so that gradients of gradients work when it is differentiable.
+ *
+ * @example
+ * ```ts
+ * const def: CustomOpDefinition<[Tensor]> = {
+ *   name: 'square',
+ *   forward: (ctx, x) => { ctx.save(x); return x.mul(x); },
+ *   backward: (ctx, g) => [g.mul(ctx.saved[0]!).mul(2)],
+ * };
+ * ```
+ */
+export interface CustomOpDefinition<A extends Tensor[]> {
+  readonly name: string;
+  forward(ctx: CustomOpContext, ...inputs: A): Tensor;
+  backward(ctx: CustomOpContext, grad: Tensor): readonly (Tensor | null)[];
+}
+
+class Context implements CustomOpContext {
+  private kept: Tensor[] = [];
+  node: TapeNode | null = null;
+  constructor(
+    readonly needsInputGrad: readonly boolean[],
+    private readonly nInputs: number,
+  ) {}
+
+  save(...tensors: Tensor[]): void {
+    this.kept.push(...tensors);
+  }
+
+  get saved(): readonly Tensor[] {
+    const node = this.node;
+    if (node === null) return this.kept;
+    return this.kept.map((_, i) => node.input(this.nInputs + i));
+  }
+
+  get savedForRecord(): readonly Tensor[] {
+    return this.kept;
+  }
+}
+
+/**
+ * Turns a forward/backward pair into a function that records on the tape like
+ * any primitive. Check its backward with `gradcheck` from `@tapegrad/core/testing`.
+ *
+ * @example
+ * ```ts
+ * const mySquare = customOp<[Tensor]>({
+ *   name: 'mySquare',
+ *   forward: (ctx, x) => { ctx.save(x); return x.mul(x); },
+ *   backward: (ctx, g) => [g.mul(ctx.saved[0]!).mul(2)],
+ * });
+ * mySquare(tensor([3], { requiresGrad: true })).backward();
+ * ```
+ */
+export function customOp<A extends Tensor[]>(def: CustomOpDefinition<A>): (...inputs: A) => Tensor {
+  return (...inputs: A): Tensor => {
+    const ctx = new Context(
+      inputs.map((t) => t.requiresGrad),
+      inputs.length,
+    );
+    const result = noGrad(() => def.forward(ctx, ...inputs));
+    // An input handed back unchanged must not become the op's output: it would
+    // lose its own place in the graph (a leaf would stop being one).
+    const out = inputs.includes(result) ? result.detach() : result;
+    const node = record(
+      def.name,
+      (g) => {
+        // User code: what it makes may be kept, so backward must not recycle it.
+        const grads = outsideAllocationScope([g], () => def.backward(ctx, g));
+        if (grads.length !== inputs.length) {
+          throw new AutogradError(`${def.name}: backward returned ${grads.length} gradients for ${inputs.length} inputs`);
+        }
+        return grads;
+      },
+      undefined,
+      inputs,
+      out,
+      ctx.savedForRecord,
+    );
+    ctx.node = node;
+    return out;
+  };
+}

@@ -1,0 +1,196 @@
+import { allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
+import { numelOf } from '../../../shape.js';
+import type { View } from '../../backend.js';
+import type { ConvGeometry } from '../../../primitives/primitives.js';
+import { convSizes } from '../../js/conv2d.js';
+import { stageableSpan } from './view-span.js';
+import type { MatmulBlocks } from './wasm-matmul.js';
+import { align, type WasmRuntime } from '../emitter/wasm-runtime.js';
+import type { WindowRows } from './wasm-strided.js';
+
+/** Below this many multiply-adds the staging costs more than the reference's loops. */
+const MIN_WORK = 4096;
+
+/**
+ * The one element stride of dims `[from, …)` of a view merged into one dim,
+ * or null when they do not merge (size-1 dims merge with anything).
+ */
+function mergedStride(v: View, from: number): number | null {
+  let stride: number | null = null;
+  let inner = 1;
+  for (let d = v.shape.length - 1; d >= from; d--) {
+    const n = v.shape[d]!;
+    if (n === 1) continue;
+    if (stride === null) stride = v.strides[d]!;
+    else if (v.strides[d] !== stride * inner) return null;
+    inner *= n;
+  }
+  return stride ?? 1;
+}
+
+/** A view's span `[lo, hi)` staged at byte address `at`, its element 0 at `zero`. */
+interface Staged {
+  readonly data: TypedArray;
+  readonly lo: number;
+  readonly hi: number;
+  readonly at: number;
+  readonly zero: number;
+}
+
+/**
+ * The 2-D convolution primitives in wasm, one image and one group at a
+ * time: each image's columns are laid out in a scratch block that stays in
+ * cache (the im2col row kernels), and multiplied there by the blocked matmul,
+ * so the columns never exist for the whole batch and are never copied in or
+ * out. The input gradient adds each image's columns straight back into its
+ * image (the col2im row kernels). Each returns null for what it leaves to the
+ * caller: other dtypes, tiny problems, weights or gradients whose trailing
+ * dims do not merge into one stride, views that reach far beyond their
+ * elements.
+ *
+ * @example
+ * ```ts
+ * const conv = createWasmConv(rt, blocks, strided.windowRows);
+ * conv.conv2d(x, w, geometry, 1, 'float32') ?? batched.conv2d(x, w, geometry, 1, 'float32');
+ * ```
+ */
+export function createWasmConv(
+  rt: WasmRuntime,
+  blocks: MatmulBlocks,
+  windowRows: WindowRows,
+): {
+  conv2d(x: View, weight: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
+  conv2dInput(grad: View, weight: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
+  conv2dWeight(x: View, grad: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
+} {
+  /**
+   * Lays out the views' spans from the data region on, then `scratch`
+   * blocks of floats, and copies the spans in; null when a span is far larger
+   * than its view or memory cannot grow. The scratch addresses follow.
+   */
+  function stage(views: readonly View[], scratch: readonly number[]): { staged: Staged[]; scratch: number[] } | null {
+    let at = align(blocks.dataAt);
+    const staged: Staged[] = [];
+    for (const view of views) {
+      const span = stageableSpan(view);
+      if (span === null) return null;
+      staged.push({ data: view.data, lo: span.lo, hi: span.hi, at, zero: at + (view.offset - span.lo) * 4 });
+      at = align(at + (span.hi - span.lo) * 4);
+    }
+    const scratchAt: number[] = [];
+    for (const floats of scratch) {
+      scratchAt.push(at);
+      at = align(at + floats * 4);
+    }
+    try {
+      rt.reserve(at);
+    } catch {
+      return null;
+    }
+    for (const s of staged) rt.f32.set(s.data.subarray(s.lo, s.hi), s.at >> 2);
+    return { staged, scratch: scratchAt };
+  }
+
+  function floatViews(outDtype: DType, ...views: View[]): boolean {
+    return outDtype === 'float32' && views.every((v) => v.data instanceof Float32Array);
+  }
+
+  function result(at: number, n: number): TypedArray {
+    const out = allocateUninit('float32', n);
+    out.set(rt.f32.subarray(at >> 2, (at >> 2) + n));
+    return out;
+  }
+
+  /** Image `n`'s columns for group `gi` (`k` rows of `l`), laid out at `colsAt`; `x` is staged as `sx`. */
+  function columns(x: View, sx: Staged, n: number, gi: number, cg: number, g: ConvGeometry, colsAt: number, floats: number): void {
+    // Taps in the padding are skipped by the row kernels: they must read 0.
+    rt.f32.fill(0, colsAt >> 2, (colsAt >> 2) + floats);
+    const [s0, s1] = x.strides as [number, number];
+    windowRows(sx.zero + 4 * (n * s0 + gi * cg * s1), x.strides.map((s) => s * 4), g, 1, cg, false, colsAt);
+  }
+
+  return {
+    conv2d(x, weight, g, groups, outDtype) {
+      const N = x.shape[0]!;
+      const O = weight.shape[0]!;
+      const { cg, og, k: K, l: L } = convSizes(x.shape[1]!, O, g, groups);
+      const sK = mergedStride(weight, 1);
+      if (!floatViews(outDtype, x, weight) || sK === null || N * O * K * L < MIN_WORK) return null;
+      const laid = stage([x, weight], [K * L, N * O * L]);
+      if (laid === null) return null;
+      const [sx, sw] = laid.staged as [Staged, Staged];
+      const [colsAt, outAt] = laid.scratch as [number, number];
+      const sO = weight.strides[0]!;
+      for (let n = 0; n < N; n++) {
+        for (let gi = 0; gi < groups; gi++) {
+          columns(x, sx, n, gi, cg, g, colsAt, K * L);
+          blocks.multiply(1, og, L, og, K, sw.zero + 4 * gi * og * sO, [0, sO, sK], colsAt, [0, L, 1], outAt + 4 * (n * O + gi * og) * L, false);
+        }
+      }
+      return result(outAt, N * O * L);
+    },
+
+    conv2dInput(grad, weight, g, groups, outDtype) {
+      const [N, O] = grad.shape as [number, number];
+      const C = weight.shape[1]! * groups;
+      const { cg, og, k: K, l: L } = convSizes(C, O, g, groups);
+      const HW = numelOf(g.size);
+      const sK = mergedStride(weight, 1);
+      const sL = mergedStride(grad, 2);
+      if (!floatViews(outDtype, grad, weight) || sK === null || sL === null || N * O * K * L < MIN_WORK) return null;
+      // Rows padded to whole tiles: the columns are a scratch block of their own.
+      const mp = blocks.paddedRows(K, L);
+      const laid = stage([grad, weight], [mp * L, N * C * HW]);
+      if (laid === null) return null;
+      const [sg, sw] = laid.staged as [Staged, Staged];
+      const [colsAt, dxAt] = laid.scratch as [number, number];
+      const [sO, sgn, sgo] = [weight.strides[0]!, grad.strides[0]!, grad.strides[1]!];
+      rt.f32.fill(0, dxAt >> 2, (dxAt >> 2) + N * C * HW);
+      for (let n = 0; n < N; n++) {
+        for (let gi = 0; gi < groups; gi++) {
+          // This image's columns Wᵀ·grad, then added back into it.
+          const gyAt = sg.zero + 4 * (n * sgn + gi * og * sgo);
+          blocks.multiply(1, K, L, mp, og, sw.zero + 4 * gi * og * sO, [0, sK, sO], gyAt, [0, sgo, sL], colsAt, false);
+          windowRows(colsAt, [0, 4 * L, 4], g, 1, cg, true, dxAt + 4 * (n * C + gi * cg) * HW);
+        }
+      }
+      return result(dxAt, N * C * HW);
+    },
+
+    conv2dWeight(x, grad, g, groups, outDtype) {
+      const N = x.shape[0]!;
+      const O = grad.shape[1]!;
+      const { cg, og, k: K, l: L } = convSizes(x.shape[1]!, O, g, groups);
+      const sL = mergedStride(grad, 2);
+      if (!floatViews(outDtype, x, grad) || sL === null || N * O * K * L < MIN_WORK) return null;
+      // dW = Σₙ grad·colsᵀ, or its transpose colsᵀ… when that pads less: K×O/G then, transposed back.
+      const flip = blocks.transposedIsCheaper(og, K);
+      const [m, cols] = flip ? [K, og] : [og, K];
+      const mp = blocks.paddedRows(m, cols);
+      const laid = stage([x, grad], [K * L, groups * mp * cols]);
+      if (laid === null) return null;
+      const [sx, sg] = laid.staged as [Staged, Staged];
+      const [colsAt, dwAt] = laid.scratch as [number, number];
+      const [sgn, sgo] = [grad.strides[0]!, grad.strides[1]!];
+      for (let n = 0; n < N; n++) {
+        for (let gi = 0; gi < groups; gi++) {
+          columns(x, sx, n, gi, cg, g, colsAt, K * L);
+          const gyAt = sg.zero + 4 * (n * sgn + gi * og * sgo);
+          const dw = dwAt + 4 * gi * mp * cols;
+          // Later images add to what the first stored.
+          if (flip) blocks.multiply(1, K, og, mp, L, colsAt, [0, L, 1], gyAt, [0, sL, sgo], dw, n > 0);
+          else blocks.multiply(1, og, K, mp, L, gyAt, [0, sgo, sL], colsAt, [0, 1, L], dw, n > 0);
+        }
+      }
+      const out = allocateUninit('float32', O * K);
+      const mem = rt.f32;
+      const at = dwAt >> 2;
+      for (let gi = 0; gi < groups; gi++) {
+        const from = at + gi * mp * cols;
+        if (!flip) out.set(mem.subarray(from, from + og * K), gi * og * K);
+        else for (let o = 0; o < og; o++) for (let k = 0; k < K; k++) out[(gi * og + o) * K + k] = mem[from + k * og + o]!;
+      }
+      return out;
+    },
+  };
+}

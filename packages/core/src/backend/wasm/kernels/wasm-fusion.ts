@@ -1,0 +1,180 @@
+import { allocateUninit } from '../../../dtype.js';
+import type { Fusion, FusedExpr, View } from '../../backend.js';
+import type { BinaryKernel, UnaryKernel } from '../../../primitives/primitives.js';
+import { streamLayout } from './stream-layout.js';
+import { runScalars } from './wasm-elementwise.js';
+import { SIMD_BINARY, SIMD_UNARY } from '../modules/elementwise-module.js';
+import type { StreamBuffers } from './wasm-elementwise.js';
+import type { WasmRuntime } from '../emitter/wasm-runtime.js';
+
+type Fn = (...args: number[]) => void;
+type SumRange = (n: number, src: number) => number;
+
+/**
+ * Elements per slot: the three stream buffers are cut into twelve slots of
+ * 16 KB, so a whole expression's live values (at most a handful of slots for
+ * the trees `fusion.ts` builds) stay in L1/L2 while a block goes through it.
+ */
+const SLOT = 4096;
+
+/** Shorter repeated rows cost more in copies per block than an eager broadcast kernel. */
+const MIN_ROW = 64;
+
+/** One instruction of a compiled expression, run on a block of `len` elements starting at element `s`. */
+type Step = (s: number, len: number) => void;
+
+/** Where a subexpression's value is during a block: a slot's byte address, or a number. */
+type Value = { readonly at: number } | { readonly imm: number };
+
+/**
+ * Fused float32 elementwise evaluation on the streaming kernels: an
+ * expression is compiled into a list of kernel calls over slots (register
+ * allocation on the tree, each result written over one of its inputs), then
+ * run block by block. Every operation is the same SIMD kernel the eager path
+ * calls, so a fused result is bit-identical to running the ops one by one;
+ * only the intermediate arrays (and their page faults) are gone.
+ *
+ * @example
+ * ```ts
+ * const fusion = createWasmFusion(rt, exports, buffers);
+ * fusion.sum(expr, 1_000_000);
+ * ```
+ */
+export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, buf: StreamBuffers): Fusion {
+  const unaryFns = new Map<UnaryKernel, Fn>(SIMD_UNARY.map((op) => [op, ex[op] as Fn]));
+  const binaryFns = new Map<BinaryKernel, { vv: Fn; vs: Fn; sv: Fn }>(
+    SIMD_BINARY.map((op) => [op, { vv: ex[`${op}_vv`] as Fn, vs: ex[`${op}_vs`] as Fn, sv: ex[`${op}_sv`] as Fn }]),
+  );
+  const sumRange = ex['sumRange'] as SumRange;
+  const slots: number[] = [];
+  for (const base of [buf.a, buf.b, buf.out]) for (let k = 0; k * SLOT < buf.chunk; k++) slots.push(base + k * SLOT * 4);
+
+  /** The kernel calls computing `e`, appended to `steps`; `free` holds the unused slots. */
+  function compile(e: FusedExpr, steps: Step[], free: number[]): Value {
+    switch (e.kind) {
+      case 'scalar':
+        return { imm: e.value };
+      case 'input': {
+        const at = take(free);
+        const { data, offset } = e;
+        // A bool array converts to 0/1 floats as it is copied in.
+        steps.push((s, len) => rt.f32.set(data.subarray(offset + s, offset + s + len), at >> 2));
+        return { at };
+      }
+      case 'broadcast': {
+        const at = take(free);
+        steps.push(broadcastLoader(e.view, at));
+        return { at };
+      }
+      case 'unary': {
+        const f = unaryFns.get(e.op)!;
+        const at = inSlot(compile(e.x, steps, free), steps, free);
+        steps.push((_, len) => f(len, at, at));
+        return { at };
+      }
+      case 'binary': {
+        const fns = binaryFns.get(e.op)!;
+        const a = compile(e.a, steps, free);
+        const b = compile(e.b, steps, free);
+        if ('imm' in b) {
+          const at = inSlot(a, steps, free);
+          const v = b.imm;
+          steps.push((_, len) => fns.vs(len, at, v, at));
+          return { at };
+        }
+        if ('imm' in a) {
+          const v = a.imm;
+          const at = b.at;
+          steps.push((_, len) => fns.sv(len, v, at, at));
+          return { at };
+        }
+        const [at, bt] = [a.at, b.at];
+        steps.push((_, len) => fns.vv(len, at, bt, at));
+        free.push(bt);
+        return { at };
+      }
+    }
+  }
+
+  /**
+   * Copies block `[s, s + len)` of a broadcast view into the slot at `at`:
+   * segments of a repeated row, or fills of one value per run.
+   */
+  function broadcastLoader(v: View, at: number): Step {
+    const { data } = v;
+    const layout = streamLayout(v);
+    if (layout?.kind === 'rows') {
+      const row = layout.len;
+      return (s, len) => {
+        const mem = rt.f32;
+        for (let j = s, end = s + len; j < end; ) {
+          const r = j % row;
+          const m = Math.min(row - r, end - j);
+          mem.set(data.subarray(v.offset + r, v.offset + r + m), (at >> 2) + j - s);
+          j += m;
+        }
+      };
+    }
+    const runs = runScalars(v);
+    if (runs === null) throw new Error('fused expression has a leaf the backend cannot read');
+    const { len: run, offsets } = runs;
+    return (s, len) => {
+      const mem = rt.f32;
+      for (let j = s, end = s + len; j < end; ) {
+        const q = Math.floor(j / run);
+        const m = Math.min(run - (j - q * run), end - j);
+        mem.fill(data[offsets[q]!]!, (at >> 2) + j - s, (at >> 2) + j - s + m);
+        j += m;
+      }
+    };
+  }
+
+  /** `v` in a slot: a number is broadcast into a fresh one. */
+  function inSlot(v: Value, steps: Step[], free: number[]): number {
+    if ('at' in v) return v.at;
+    const at = take(free);
+    const value = v.imm;
+    steps.push((_, len) => rt.f32.fill(value, at >> 2, (at >> 2) + len));
+    return at;
+  }
+
+  function take(free: number[]): number {
+    const at = free.pop();
+    // fusion.ts caps expressions far below what twelve slots can hold.
+    if (at === undefined) throw new Error('fused expression needs more slots than the stream buffers hold');
+    return at;
+  }
+
+  /** Runs `e` over `n` elements, handing each block's result (a slot address) to `use`. */
+  function run(e: FusedExpr, n: number, use: (at: number, s: number, len: number) => void): void {
+    const steps: Step[] = [];
+    const free = slots.slice().reverse();
+    const at = inSlot(compile(e, steps, free), steps, free);
+    for (let s = 0; s < n; s += SLOT) {
+      const len = Math.min(SLOT, n - s);
+      for (const step of steps) step(s, len);
+      use(at, s, len);
+    }
+  }
+
+  return {
+    unary: new Set(unaryFns.keys()),
+    binary: new Set(binaryFns.keys()),
+    canRead(v) {
+      const layout = streamLayout(v);
+      return layout === null ? runScalars(v) !== null : layout.kind === 'rows' && layout.len >= MIN_ROW;
+    },
+    evaluate(e, n, into, offset = 0) {
+      const out = into ?? (allocateUninit('float32', n) as Float32Array);
+      run(e, n, (at, s, len) => out.set(rt.f32.subarray(at >> 2, (at >> 2) + len), offset + s));
+      return out;
+    },
+    sum(e, n) {
+      let acc = 0;
+      run(e, n, (at, _, len) => {
+        acc += sumRange(len, at);
+      });
+      return acc;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
+import type { View } from '../../backend.js';
+import type { ReduceKernel } from '../../../primitives/primitives.js';
+import { streamLayout } from './stream-layout.js';
+import type { StreamBuffers } from './wasm-elementwise.js';
+import type { WasmRuntime } from '../emitter/wasm-runtime.js';
+
+type SumRange = (n: number, src: number) => number;
+type Fn = (...args: number[]) => void;
+
+const MIN_ELEMENTS = 256;
+
+/**
+ * Float32 sums of a contiguous tensor over all its dims, its trailing dims
+ * (rows, as in a softmax denominator) or its leading dims (columns, as in a
+ * bias gradient), accumulated in float64 like the reference; null for the rest.
+ * `f64At` is a float64 scratch buffer of `buf.chunk` elements.
+ *
+ * @example
+ * ```ts
+ * const sum = createWasmSum(rt, exports, buffers, f64At);
+ * sum('sum', x, [1], 'float32') ?? jsReduce('sum', x, [1], 'float32');
+ * ```
+ */
+export function createWasmSum(
+  rt: WasmRuntime,
+  ex: Record<string, unknown>,
+  buf: StreamBuffers,
+  f64At: number,
+): (op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType) => TypedArray | null {
+  const sumRange = ex['sumRange'] as SumRange;
+  const sumRows = ex['sumRows'] as Fn;
+  const sumCols = ex['sumCols'] as Fn;
+  const CH = buf.chunk;
+
+  const sumRange64 = ex['sumRange_f64'] as SumRange;
+
+  /** The float64 sum of `len` contiguous elements from `src[from]` (float32 or float64), chunk by chunk. */
+  function sumSpan(src: Float32Array | Float64Array, from: number, len: number): number {
+    const wide = src instanceof Float64Array;
+    const [chunk, shift, f] = wide ? [CH >> 1, 3, sumRange64] : [CH, 2, sumRange];
+    let acc = 0;
+    for (let s = 0; s < len; s += chunk) {
+      const m = Math.min(chunk, len - s);
+      (wide ? rt.f64 : rt.f32).set(src.subarray(from + s, from + s + m), buf.a >> shift);
+      acc += f(m, buf.a);
+    }
+    return acc;
+  }
+
+  /** float64 sums over all dims or trailing dims with long rows; null otherwise. */
+  function sum64(x: View, axes: readonly number[], src: Float64Array): TypedArray | null {
+    let n = 1;
+    for (const s of x.shape) n *= s;
+    if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
+    const nd = x.shape.length;
+    if (!axes.every((d, i) => d === nd - axes.length + i)) return null;
+    let len = 1;
+    for (const d of axes) len *= x.shape[d]!;
+    if (len < MIN_ELEMENTS) return null;
+    const out = allocateUninit('float64', n / len);
+    for (let r = 0; r < out.length; r++) out[r] = sumSpan(src, x.offset + r * len, len);
+    return out;
+  }
+
+  /** Sums (in float64) of the `out.length` contiguous rows of `len` floats from `src[from]`, into `out`. */
+  function rowSums<T extends Float32Array | Float64Array>(src: Float32Array, from: number, len: number, out: T): T {
+    const rows = out.length;
+    if (len >= CH) {
+      for (let r = 0; r < rows; r++) out[r] = sumSpan(src, from + r * len, len);
+      return out;
+    }
+    const per = Math.floor(CH / len);
+    for (let r = 0; r < rows; r += per) {
+      const m = Math.min(per, rows - r);
+      rt.f32.set(src.subarray(from + r * len, from + (r + m) * len), buf.a >> 2);
+      sumRows(m, len, buf.a, f64At);
+      out.set(rt.f64.subarray(f64At >> 3, (f64At >> 3) + m), r);
+    }
+    return out;
+  }
+
+  return (op, x, axes, outDtype) => {
+    if (op === 'sum' && outDtype === 'float64' && x.data instanceof Float64Array) return sum64(x, axes, x.data);
+    if (op !== 'sum' || outDtype !== 'float32' || !(x.data instanceof Float32Array)) return null;
+    let n = 1;
+    for (const s of x.shape) n *= s;
+    if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
+    const nd = x.shape.length;
+    // Sorted axes that are exactly the last k dims, or exactly the first k (or both at once, below).
+    const trailing = axes.every((d, i) => d === nd - axes.length + i);
+    const leading = axes.every((d, i) => d === i);
+    let len = 1;
+    for (const d of axes) len *= x.shape[d]!;
+    const src = x.data;
+    if (trailing) {
+      return rowSums(src, x.offset, len, allocateUninit('float32', n / len) as Float32Array);
+    }
+    // Leading and trailing dims (a conv bias's gradient, [N, C, H, W] over N, H, W):
+    // float64 sums of the trailing rows, then of those over the leading dims.
+    const lead = axes.findIndex((d, i) => d !== i);
+    const tail = axes.slice(lead);
+    if (lead > 0 && tail.every((d, i) => d === nd - tail.length + i)) {
+      let rowLen = 1;
+      for (const d of tail) rowLen *= x.shape[d]!;
+      const sums = rowSums(src, x.offset, rowLen, new Float64Array(n / rowLen));
+      const outer = len / rowLen;
+      const kept = sums.length / outer;
+      const acc = new Float64Array(kept);
+      for (let o = 0; o < outer; o++) for (let j = 0; j < kept; j++) acc[j]! += sums[o * kept + j]!;
+      const out = allocateUninit('float32', kept);
+      out.set(acc);
+      return out;
+    }
+    if (leading) {
+      const cols = n / len;
+      if (cols > CH - 4) return null;
+      const f64 = rt.f64;
+      f64.fill(0, f64At >> 3, (f64At >> 3) + cols + 4);
+      const per = Math.max(1, Math.floor(CH / cols));
+      for (let r = 0; r < len; r += per) {
+        const m = Math.min(per, len - r);
+        rt.f32.set(src.subarray(x.offset + r * cols, x.offset + (r + m) * cols), buf.a >> 2);
+        sumCols(m, cols, buf.a, f64At);
+      }
+      const out = allocateUninit('float32', cols);
+      for (let j = 0; j < cols; j++) out[j] = rt.f64[(f64At >> 3) + j]!;
+      return out;
+    }
+    return null;
+  };
+}

@@ -1,0 +1,108 @@
+import type { Backend } from '../backend.js';
+import { jsBackend } from '../js/js-backend.js';
+import { elementwiseModuleBytes } from './modules/elementwise-module.js';
+import { float64ModuleBytes } from './modules/float64-module.js';
+import { simdSupported } from './emitter/simd-support.js';
+import { wasmApi } from './emitter/wasm-api.js';
+import { createWasmElementwise, type StreamBuffers } from './kernels/wasm-elementwise.js';
+import { createWasmFusion } from './kernels/wasm-fusion.js';
+import { createWasmInPlace } from './kernels/wasm-in-place.js';
+import { MATMUL_BLOCKING, MATMUL_BLOCKING_F64, MATMUL_TILE, MATMUL_TILE_F64 } from './kernels/matmul-config.js';
+import { convolutions, type ConvKernels } from '../js/conv2d.js';
+import { createWasmConv } from './kernels/wasm-conv.js';
+import { createMatmulBlocks, createWasmMatmul } from './kernels/wasm-matmul.js';
+import { createWasmMaxPool } from './kernels/wasm-max-pool.js';
+import { threadedMatmul } from './threads/num-threads.js';
+import { createWasmSum } from './kernels/wasm-reduce.js';
+import { createWasmStrided } from './kernels/wasm-strided.js';
+import { WasmRuntime } from './emitter/wasm-runtime.js';
+import { typedAssign, typedCopy } from './kernels/typed-copy.js';
+
+const CHUNK = 16384;
+
+/**
+ * Builds the WebAssembly SIMD backend: matmul (float32 and float64), float32
+ * elementwise kernels (out of place, in place, and fused when deferred: see
+ * `fusion.ts`), float64 arithmetic, sums, 2-D convolution and its
+ * gradients, the strided copies of im2col and col2im, and max pooling's
+ * window maxima run in generated wasm; everything else (integers, bool,
+ * float64 transcendental functions, strided views, small tensors, and any
+ * kernel without a SIMD version) is the reference backend's. Returns null where WebAssembly SIMD
+ * is missing or compiling fails (a browser's main thread refuses large
+ * synchronous compiles).
+ *
+ * @example
+ * ```ts
+ * const be = createWasmBackend();
+ * if (be !== null) setBackend(be);
+ * ```
+ */
+export function createWasmBackend(): Backend | null {
+  const api = wasmApi();
+  if (api === null || !simdSupported(api)) return null;
+  try {
+    // Layout: [0, 64) unused, three float32 stream buffers, a float64 one, then matmul's.
+    const slot = CHUNK * 4 + 64;
+    const buffers: StreamBuffers = { chunk: CHUNK, a: 64, b: 64 + slot, out: 64 + 2 * slot };
+    const f64At = 64 + 3 * slot;
+    const matmulAt = f64At + CHUNK * 8 + 64;
+    const rt = new WasmRuntime(api, matmulAt + (1 << 20));
+    const ex = Object.assign({}, ...[...elementwiseModuleBytes(), float64ModuleBytes()].map((bytes) => rt.instantiate(bytes))) as Record<string, unknown>;
+    const ew = createWasmElementwise(rt, ex, buffers);
+    const ip = createWasmInPlace(rt, ex, buffers);
+    const sum = createWasmSum(rt, ex, buffers, f64At);
+    const blocks = createMatmulBlocks(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING);
+    const mm = createWasmMatmul(rt, blocks);
+    // Kernels run one at a time, so the float64 matmul packs and stages in the same scratch.
+    const mm64 = createWasmMatmul(rt, createMatmulBlocks(rt, matmulAt, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64'));
+    const fusion = createWasmFusion(rt, ex, buffers);
+    // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch
+    // (the convolutions stage theirs after matmul's packing regions, which they use).
+    const strided = createWasmStrided(rt, matmulAt);
+    const maxPool = createWasmMaxPool(rt, matmulAt);
+    const conv = createWasmConv(rt, blocks, strided.windowRows);
+    const kernels: ConvKernels = {
+      copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsBackend.copy(x, outDtype),
+      im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsBackend.im2col(x, geometry, outDtype),
+      col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsBackend.col2im(cols, geometry, outDtype),
+      // With setNumThreads(n > 1), large float32 products go to the threaded kernel first.
+      matmul: (a, b, outDtype) =>
+        threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? mm64(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
+    };
+    // What the image-by-image kernels leave (float64, weights whose dims do not
+    // merge) is composed of this backend's im2col, matmul and col2im.
+    const batched = convolutions(kernels);
+    return {
+      // Kernels this backend does not accelerate come from the reference, including any the interface gains.
+      ...jsBackend,
+      name: 'wasm',
+      fusion,
+      ...kernels,
+      conv2d: (x, w, geometry, groups, outDtype) => conv.conv2d(x, w, geometry, groups, outDtype) ?? batched.conv2d(x, w, geometry, groups, outDtype),
+      conv2dInput: (grad, w, geometry, groups, outDtype) =>
+        conv.conv2dInput(grad, w, geometry, groups, outDtype) ?? batched.conv2dInput(grad, w, geometry, groups, outDtype),
+      conv2dWeight: (x, grad, geometry, groups, outDtype) =>
+        conv.conv2dWeight(x, grad, geometry, groups, outDtype) ?? batched.conv2dWeight(x, grad, geometry, groups, outDtype),
+      maxPoolIndices: (x, geometry) => maxPool(x, geometry) ?? jsBackend.maxPoolIndices(x, geometry),
+      fold: (x, dim, size, step, dilation, length, outDtype) =>
+        strided.fold(x, dim, size, step, dilation, length, outDtype) ?? jsBackend.fold(x, dim, size, step, dilation, length, outDtype),
+      assign: (dst, src) => {
+        if (!typedAssign(dst, src)) jsBackend.assign(dst, src);
+      },
+      unary: (op, x, outDtype) => ew.unary(op, x, outDtype) ?? jsBackend.unary(op, x, outDtype),
+      binary: (op, a, b, outDtype) => ew.binary(op, a, b, outDtype) ?? jsBackend.binary(op, a, b, outDtype),
+      unaryInPlace: (op, dst) => {
+        if (!ip.unaryInPlace(op, dst)) jsBackend.unaryInPlace(op, dst);
+      },
+      binaryInPlace: (op, dst, src) => {
+        if (!ip.binaryInPlace(op, dst, src)) jsBackend.binaryInPlace(op, dst, src);
+      },
+      addcInPlace: (op, dst, a, b, value) => {
+        if (!ip.addcInPlace(op, dst, a, b, value)) jsBackend.addcInPlace(op, dst, a, b, value);
+      },
+      reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsBackend.reduce(op, x, axes, outDtype),
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,22 @@
+import { forwards } from './forward.js';
+import type { Primitive, PrimitiveParams } from './primitives.js';
+import { record } from '../autograd/record.js';
+import type { VjpRule } from '../autograd/tape-node.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { vjpRules } from './vjp-rules.js';
+
+/**
+ * Runs a primitive and records it: the single path from a user's method to a
+ * kernel and, in backward, to the primitive's rule.
+ *
+ * @example
+ * ```ts
+ * apply('exp', [x], undefined);
+ * ```
+ */
+export function apply<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
+  const out = forwards[prim](inputs, params);
+  const rule = vjpRules[prim];
+  if (rule !== null) record(prim, rule as VjpRule<PrimitiveParams[P]>, params, inputs, out);
+  return out;
+}

@@ -1,0 +1,263 @@
+import { getBackend } from '../backend/active-backend.js';
+import type { BinaryKernel, UnaryKernel } from './primitives.js';
+import { isFloating, promoteTypes, type DType } from '../dtype.js';
+import { deferredBinary, deferredSum, deferredUnary } from '../backend/cpu-memory/deferral.js';
+import { broadcastView, fromData, kernelView, viewOf } from '../tensor/make.js';
+import type { Primitive, PrimitiveParams, ReduceParams } from './primitives.js';
+import { broadcastShapes, contiguousStrides, numelOf, viewStrides, type Shape } from '../shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+type Forward<P> = (inputs: readonly Tensor[], params: P) => Tensor;
+
+const CATEGORY: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
+
+/**
+ * PyTorch's result type of two operands: tensors with dimensions decide the
+ * type unless a 0-d operand is of a higher category (bool < int < float).
+ *
+ * @example
+ * ```ts
+ * resultType(ones([2]), scalar(1, 'float64')); // 'float32'
+ * ```
+ */
+export function resultType(a: Pick<Tensor, 'ndim' | 'dtype'>, b: Pick<Tensor, 'ndim' | 'dtype'>): DType {
+  if ((a.ndim === 0) === (b.ndim === 0)) return promoteTypes(a.dtype, b.dtype);
+  const [dimmed, zero] = a.ndim === 0 ? [b, a] : [a, b];
+  return CATEGORY[zero.dtype] > CATEGORY[dimmed.dtype] ? zero.dtype : dimmed.dtype;
+}
+
+function floatOf(d: DType): DType {
+  return isFloating(d) ? d : 'float32';
+}
+
+const unary =
+  (op: UnaryKernel, outDtype: (d: DType) => DType): Forward<undefined> =>
+  ([x]) => {
+    const t = x!;
+    const dtype = outDtype(t.dtype);
+    return deferredUnary(op, t, dtype) ?? fromData(getBackend().unary(op, kernelView(t), dtype), t.shape);
+  };
+
+const floatUnary = (op: UnaryKernel): Forward<undefined> => unary(op, floatOf);
+const sameUnary = (op: UnaryKernel): Forward<undefined> => unary(op, (d) => d);
+
+const binary =
+  (op: BinaryKernel, outDtype: (a: Tensor, b: Tensor) => DType): Forward<undefined> =>
+  ([a, b]) => {
+    const shape = broadcastShapes(op, a!.shape, b!.shape);
+    const dtype = outDtype(a!, b!);
+    return deferredBinary(op, a!, b!, shape, dtype) ?? fromData(getBackend().binary(op, broadcastView(a!, shape), broadcastView(b!, shape), dtype), shape);
+  };
+
+const arith = (op: BinaryKernel): Forward<undefined> => binary(op, resultType);
+const compare = (op: BinaryKernel): Forward<undefined> => binary(op, () => 'bool');
+
+function keptShape(shape: Shape, { dims, keepdim }: ReduceParams): number[] {
+  const out: number[] = [];
+  shape.forEach((s, d) => {
+    if (!dims.includes(d)) out.push(s);
+    else if (keepdim) out.push(1);
+  });
+  return out;
+}
+
+const reduction =
+  (op: 'sum' | 'prod' | 'max' | 'min'): Forward<ReduceParams> =>
+  ([x], params) => {
+    const t = x!;
+    const dtype = (op === 'sum' || op === 'prod') && !isFloating(t.dtype) ? 'int32' : t.dtype;
+    const whole = op === 'sum' && params.dims.length === t.ndim ? deferredSum(t) : null;
+    if (whole !== null) return fromData(Float32Array.of(whole), keptShape(t.shape, params));
+    return fromData(getBackend().reduce(op, kernelView(t), params.dims, dtype), keptShape(t.shape, params));
+  };
+
+const argReduction =
+  (op: 'argmax' | 'argmin'): Forward<PrimitiveParams['argmax']> =>
+  ([x], { dim, keepdim }) => {
+    const t = x!;
+    return fromData(getBackend().argReduce(op, kernelView(t), dim), keptShape(t.shape, { dims: [dim], keepdim }));
+  };
+
+/** A contiguous copy of `t` in `dtype`. */
+function copyOf(t: Tensor, dtype: DType): Tensor {
+  return fromData(getBackend().copy(kernelView(t), dtype), t.shape, dtype);
+}
+
+/** Strides for a batch of matrices flattened to `[B, rows, cols]`, or null if the batch dims do not merge. */
+function batchStrides(t: Tensor): [number, number, number] | null {
+  const n = t.ndim;
+  const rows = t.strides[n - 2]!;
+  const cols = t.strides[n - 1]!;
+  if (n === 2) return [0, rows, cols];
+  // The batch dims merge when they can be viewed as one dim; size-1 dims may
+  // carry any stride (a narrowed view), so their stride must not be taken.
+  const merged = viewStrides(t.shape.slice(0, n - 2), t.strides.slice(0, n - 2), [numelOf(t.shape.slice(0, n - 2))]);
+  return merged === null ? null : [merged[0]!, rows, cols];
+}
+
+function asBatch(t: Tensor): { data: typeof t.storage.data; shape: Shape; strides: readonly number[]; offset: number } {
+  const n = t.ndim;
+  const shape = [numelOf(t.shape.slice(0, n - 2)), t.shape[n - 2]!, t.shape[n - 1]!];
+  let strides = batchStrides(t);
+  let src = t;
+  if (strides === null) {
+    src = copyOf(t, t.dtype);
+    strides = batchStrides(src)!;
+  }
+  return { data: src.storage.data, shape, strides, offset: src.offset };
+}
+
+/**
+ * Forward implementations of the primitives, keyed by name. Shapes were
+ * checked by the op that called; movement ops return views.
+ */
+export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
+  neg: sameUnary('neg'),
+  exp: floatUnary('exp'),
+  log: floatUnary('log'),
+  log1p: floatUnary('log1p'),
+  expm1: floatUnary('expm1'),
+  sqrt: floatUnary('sqrt'),
+  sin: floatUnary('sin'),
+  cos: floatUnary('cos'),
+  tanh: floatUnary('tanh'),
+  sigmoid: floatUnary('sigmoid'),
+  relu: sameUnary('relu'),
+  abs: sameUnary('abs'),
+  sign: sameUnary('sign'),
+  erf: floatUnary('erf'),
+  not: unary('not', () => 'bool'),
+
+  add: arith('add'),
+  sub: arith('sub'),
+  mul: arith('mul'),
+  div: binary('div', (a, b) => floatOf(resultType(a, b))),
+  pow: arith('pow'),
+  maximum: arith('maximum'),
+  minimum: arith('minimum'),
+  eq: compare('eq'),
+  ne: compare('ne'),
+  lt: compare('lt'),
+  le: compare('le'),
+  gt: compare('gt'),
+  ge: compare('ge'),
+  and: compare('and'),
+  or: compare('or'),
+
+  where: ([c, a, b]) => {
+    const shape = broadcastShapes('where', c!.shape, a!.shape, b!.shape);
+    const be = getBackend();
+    const data = be.where(broadcastView(c!, shape), broadcastView(a!, shape), broadcastView(b!, shape), resultType(a!, b!));
+    return fromData(data, shape);
+  },
+
+  sum: reduction('sum'),
+  prod: reduction('prod'),
+  max: reduction('max'),
+  min: reduction('min'),
+  argmax: argReduction('argmax'),
+  argmin: argReduction('argmin'),
+
+  reshape: ([x], { shape }) => {
+    const strides = viewStrides(x!.shape, x!.strides, shape);
+    if (strides !== null) return viewOf(x!, shape, strides, x!.offset);
+    return viewOf(copyOf(x!, x!.dtype), shape, contiguousStrides(shape), 0);
+  },
+  permute: ([x], { dims }) => {
+    const t = x!;
+    return viewOf(t, dims.map((d) => t.shape[d]!), dims.map((d) => t.strides[d]!), t.offset);
+  },
+  expand: ([x], { shape }) => {
+    const v = broadcastView(x!, shape);
+    return viewOf(x!, shape, v.strides, x!.offset);
+  },
+  slice: ([x], { starts, steps, shape }) => {
+    const t = x!;
+    let offset = t.offset;
+    starts.forEach((s, d) => (offset += s * t.strides[d]!));
+    return viewOf(t, shape, steps.map((st, d) => st * t.strides[d]!), offset);
+  },
+  unslice: ([x], { starts, steps, shape }) => {
+    const t = x!;
+    const be = getBackend();
+    const out = fromData(be.alloc(t.dtype, numelOf(shape)), shape, t.dtype);
+    const strides = out.strides.map((s, d) => s * steps[d]!);
+    let offset = 0;
+    starts.forEach((s, d) => (offset += s * out.strides[d]!));
+    be.assign({ data: out.storage.data, shape: t.shape, strides, offset }, kernelView(t));
+    return out;
+  },
+  cat: (xs, { dim }) => {
+    const first = xs[0]!;
+    const dtype = xs.map((t) => t.dtype).reduce(promoteTypes);
+    const shape = first.shape.slice();
+    shape[dim] = xs.reduce((n, t) => n + t.shape[dim]!, 0);
+    const be = getBackend();
+    const out = fromData(be.alloc(dtype, numelOf(shape)), shape, dtype);
+    let at = 0;
+    for (const t of xs) {
+      be.assign({ data: out.storage.data, shape: t.shape, strides: out.strides, offset: at * out.strides[dim]! }, kernelView(t));
+      at += t.shape[dim]!;
+    }
+    return out;
+  },
+  unfold: ([x], { dim, size, step, dilation, length }) => {
+    const t = x!;
+    const windows = Math.floor((length - dilation * (size - 1) - 1) / step) + 1;
+    const shape = [...t.shape, size];
+    shape[dim] = windows;
+    const strides = [...t.strides, t.strides[dim]! * dilation];
+    strides[dim] = t.strides[dim]! * step;
+    return viewOf(t, shape, strides, t.offset);
+  },
+  im2col: ([x], geometry) => {
+    const t = x!;
+    const [n, c] = t.shape as [number, number];
+    const shape = [n, c * numelOf(geometry.kernel), numelOf(geometry.outSize)];
+    return fromData(getBackend().im2col(kernelView(t), geometry, t.dtype), shape, t.dtype);
+  },
+  col2im: ([x], geometry) => {
+    const t = x!;
+    const [n, ck] = t.shape as [number, number];
+    const shape = [n, ck / numelOf(geometry.kernel), ...geometry.size];
+    return fromData(getBackend().col2im(kernelView(t), geometry, t.dtype), shape, t.dtype);
+  },
+  conv2d: ([x, w], { geometry, groups }) => {
+    const dtype = resultType(x!, w!);
+    const shape = [x!.shape[0]!, w!.shape[0]!, ...geometry.outSize];
+    return fromData(getBackend().conv2d(kernelView(x!), kernelView(w!), geometry, groups, dtype), shape, dtype);
+  },
+  conv2dInput: ([g, w], { geometry, groups }) => {
+    const dtype = resultType(g!, w!);
+    const shape = [g!.shape[0]!, w!.shape[1]! * groups, ...geometry.size];
+    return fromData(getBackend().conv2dInput(kernelView(g!), kernelView(w!), geometry, groups, dtype), shape, dtype);
+  },
+  conv2dWeight: ([x, g], { geometry, groups }) => {
+    const dtype = resultType(x!, g!);
+    const shape = [g!.shape[1]!, x!.shape[1]! / groups, ...geometry.kernel];
+    return fromData(getBackend().conv2dWeight(kernelView(x!), kernelView(g!), geometry, groups, dtype), shape, dtype);
+  },
+  maxPoolIndices: ([x], geometry) => {
+    const t = x!;
+    return fromData(getBackend().maxPoolIndices(kernelView(t), geometry), [...t.shape.slice(0, 2), ...geometry.outSize], 'int32');
+  },
+  fold: ([x], { dim, size, step, dilation, length }) => {
+    const t = x!;
+    const shape = t.shape.slice(0, -1);
+    shape[dim] = length;
+    return fromData(getBackend().fold(kernelView(t), dim, size, step, dilation, length, t.dtype), shape, t.dtype);
+  },
+  cast: ([x], { dtype }) => copyOf(x!, dtype),
+  contiguous: ([x]) => copyOf(x!, x!.dtype),
+
+  matmul: ([a, b]) => {
+    const shape = [...a!.shape.slice(0, -1), b!.shape[b!.ndim - 1]!];
+    return fromData(getBackend().matmul(asBatch(a!), asBatch(b!), resultType(a!, b!)), shape);
+  },
+  gather: ([x, index], { dim }) =>
+    fromData(getBackend().gather(kernelView(x!), dim, kernelView(index!), x!.dtype), index!.shape, x!.dtype),
+  scatterAdd: ([x, index, src], { dim }) => {
+    const dtype = x!.dtype;
+    return fromData(getBackend().scatterAdd(kernelView(x!), dim, kernelView(index!), kernelView(src!), dtype), x!.shape, dtype);
+  },
+};

@@ -1,0 +1,468 @@
+import { isFloating, type DType, type TypedArray } from '../dtype.js';
+import { AutogradError, DTypeError } from '../errors.js';
+import { backward, type BackwardOptions } from '../autograd/backward.js';
+import { formatTensor, toNested, type NestedArray } from './format.js';
+import * as ew from '../ops/elementwise.js';
+import * as idx from '../ops/indexing.js';
+import * as inplace from '../ops/inplace.js';
+import * as la from '../ops/linalg.js';
+import * as mv from '../ops/movement.js';
+import * as red from '../ops/reduce.js';
+import * as win from '../ops/unfold.js';
+import type { Shape } from '../shape.js';
+import type { Storage } from './storage.js';
+import type { GradHook, TapeNode } from '../autograd/tape-node.js';
+
+/**
+ * A tensor or a plain number where an op accepts either.
+ *
+ * @example
+ * ```ts
+ * const scale: TensorLike = 0.5;
+ * x.mul(scale);
+ * ```
+ */
+export type TensorLike = Tensor | number;
+
+/**
+ * An n-dimensional array of one dtype, recorded on the tape when it requires
+ * grad. Views (reshape, permute, slice, expand…) share storage with the
+ * tensor they come from. Memory is the garbage collector's: nothing to dispose.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum();
+ * y.backward();
+ * x.grad?.toArray(); // [[2, 4], [6, 8]]
+ * ```
+ */
+export class Tensor {
+  /** @internal */ readonly storage: Storage;
+  /** Size of each dimension. */
+  readonly shape: Shape;
+  /** Elements to step in storage for one step along each dimension. */
+  readonly strides: readonly number[];
+  /** Position of the first element in storage. */
+  readonly offset: number;
+  /** Element type. */
+  readonly dtype: DType;
+  /** Accumulated gradient of a leaf (or of a non-leaf that called {@link Tensor.retainGrad}). */
+  grad: Tensor | null = null;
+  /** @internal the op that produced this tensor, when recorded. */
+  gradFn: TapeNode | null = null;
+  /** @internal hooks on this leaf's gradient. */
+  hooks: GradHook[] | null = null;
+  /** @internal the tensor whose storage this view shares, if it is a view. */
+  viewBase: Tensor | null = null;
+  private requires = false;
+
+  /** @internal tensors are made by the creation functions ({@link tensor}, {@link zeros}…). */
+  constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number, dtype: DType) {
+    this.storage = storage;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.dtype = dtype;
+  }
+
+  /** Whether gradients flow to this tensor. Only float tensors can require grad. */
+  get requiresGrad(): boolean {
+    return this.requires;
+  }
+
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get numel(): number {
+    let n = 1;
+    for (const s of this.shape) n *= s;
+    return n;
+  }
+
+  /** Whether this tensor is a leaf of the graph (made by the user, not by a recorded op). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** The storage's version counter: how many in-place writes it has had. */
+  get version(): number {
+    return this.storage.version;
+  }
+
+  /** A contiguous copy of the elements as a typed array of this dtype. */
+  get data(): TypedArray {
+    return ew.copyData(this, this.dtype);
+  }
+
+  /**
+   * Sets whether this leaf requires grad, in place; returns this tensor.
+   *
+   * @example
+   * ```ts
+   * const w = randn([3, 2]).requiresGrad_();
+   * ```
+   */
+  requiresGrad_(flag = true): this {
+    if (!this.isLeaf && !flag) {
+      throw new AutogradError('requiresGrad_: can only change requiresGrad of a leaf tensor; use detach() to cut a non-leaf out of the graph');
+    }
+    if (flag && !isFloating(this.dtype)) {
+      throw new DTypeError(`requiresGrad_: only float tensors can require gradients, got ${this.dtype}`);
+    }
+    this.requires = flag;
+    return this;
+  }
+
+  /** @internal marks this tensor as the output of a recorded op. */
+  setGradFn(node: TapeNode): void {
+    this.gradFn = node;
+    this.requires = true;
+  }
+
+  // ---- autodiff -----------------------------------------------------------
+
+  /**
+   * Computes the gradient of this tensor with respect to every leaf that
+   * requires grad, accumulating into their `.grad`. A non-scalar needs the
+   * gradient of some scalar with respect to it.
+   *
+   * @example
+   * ```ts
+   * loss.backward();
+   * y.backward(onesLike(y), { retainGraph: true });
+   * ```
+   */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    backward([this], gradient === undefined ? undefined : [gradient], options);
+  }
+
+  /**
+   * A tensor sharing storage, cut out of the graph (never requires grad).
+   *
+   * @example
+   * ```ts
+   * const target = prediction.detach();
+   * ```
+   */
+  detach(): Tensor {
+    return mv.detach(this);
+  }
+
+  /**
+   * Keeps the gradient of this non-leaf in `.grad` after backward.
+   *
+   * @example
+   * ```ts
+   * const h = x.mul(2); h.retainGrad(); h.sum().backward(); h.grad;
+   * ```
+   */
+  retainGrad(): this {
+    if (this.gradFn === null) return this;
+    this.gradFn.retained = this;
+    return this;
+  }
+
+  /**
+   * Registers a function called with this tensor's gradient during backward;
+   * it may return a replacement. Returns a function that removes the hook.
+   *
+   * @example
+   * ```ts
+   * const remove = w.registerHook((g) => g.clamp(-1, 1));
+   * ```
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | void): () => void {
+    if (!this.requires) throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require grad");
+    const owner: { hooks: GradHook[] | null } = this.gradFn ?? this;
+    (owner.hooks ??= []).push(hook);
+    return () => {
+      const list = owner.hooks;
+      if (list !== null) list.splice(list.indexOf(hook) >>> 0, 1);
+    };
+  }
+
+  // ---- reading ------------------------------------------------------------
+
+  /**
+   * The elements as nested arrays (a number for a 0-d tensor; booleans for bool).
+   *
+   * @example
+   * ```ts
+   * tensor([[1, 2]]).toArray(); // [[1, 2]]
+   * ```
+   */
+  toArray(): NestedArray {
+    return toNested(this);
+  }
+
+  /**
+   * The value of a one-element tensor as a number.
+   *
+   * @example
+   * ```ts
+   * tensor([3]).item(); // 3
+   * ```
+   */
+  item(): number {
+    return ew.item(this);
+  }
+
+  /**
+   * Prints like PyTorch: values (the middle elided for large tensors), and the
+   * dtype, shape and grad information that differ from the defaults.
+   *
+   * @example
+   * ```ts
+   * String(tensor([1.5, 2])); // "tensor([1.5000, 2.0000])"
+   * ```
+   */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- dtype --------------------------------------------------------------
+
+  /**
+   * A copy converted to `dtype` (this tensor itself if it has that dtype already).
+   *
+   * @example
+   * ```ts
+   * tensor([1.7]).to('int32').item(); // 1
+   * ```
+   */
+  to(dtype: DType): Tensor {
+    return ew.cast(this, dtype);
+  }
+  /** Converts to float32. @example `tensor([1]).float()` */
+  float(): Tensor {
+    return ew.cast(this, 'float32');
+  }
+  /** Converts to float64. @example `tensor([1]).double()` */
+  double(): Tensor {
+    return ew.cast(this, 'float64');
+  }
+  /** Converts to int32 (truncating toward zero). @example `tensor([1.5]).int()` */
+  int(): Tensor {
+    return ew.cast(this, 'int32');
+  }
+  /** Converts to bool (non-zero is true). @example `tensor([0, 2]).bool()` */
+  bool(): Tensor {
+    return ew.cast(this, 'bool');
+  }
+  /** A contiguous copy that records on the tape. @example `x.clone()` */
+  clone(): Tensor {
+    return ew.clone(this);
+  }
+
+  // ---- elementwise --------------------------------------------------------
+  /** `this + other`, broadcasting. @example `x.add(1)` */
+  add(other: TensorLike): Tensor { return ew.add(this, other); }
+  /** `this - other`, broadcasting. @example `x.sub(y)` */
+  sub(other: TensorLike): Tensor { return ew.sub(this, other); }
+  /** `this * other`, broadcasting. @example `x.mul(2)` */
+  mul(other: TensorLike): Tensor { return ew.mul(this, other); }
+  /** `this / other` (true division: integers give float). @example `x.div(2)` */
+  div(other: TensorLike): Tensor { return ew.div(this, other); }
+  /** `this ** exponent`. @example `x.pow(2)` */
+  pow(exponent: TensorLike): Tensor { return ew.pow(this, exponent); }
+  /** Elementwise maximum (the gradient is shared at ties). @example `x.maximum(0)` */
+  maximum(other: TensorLike): Tensor { return ew.maximum(this, other); }
+  /** Elementwise minimum. @example `x.minimum(y)` */
+  minimum(other: TensorLike): Tensor { return ew.minimum(this, other); }
+  /** `-this`. @example `x.neg()` */
+  neg(): Tensor { return ew.neg(this); }
+  /** `|this|`. @example `x.abs()` */
+  abs(): Tensor { return ew.abs(this); }
+  /** −1, 0 or 1 by sign. @example `x.sign()` */
+  sign(): Tensor { return ew.sign(this); }
+  /** `e^this`. @example `x.exp()` */
+  exp(): Tensor { return ew.exp(this); }
+  /** Natural logarithm. @example `x.log()` */
+  log(): Tensor { return ew.log(this); }
+  /** `log(1 + this)`, accurate near 0. @example `x.log1p()` */
+  log1p(): Tensor { return ew.log1p(this); }
+  /** `e^this − 1`, accurate near 0. @example `x.expm1()` */
+  expm1(): Tensor { return ew.expm1(this); }
+  /** Square root. @example `x.sqrt()` */
+  sqrt(): Tensor { return ew.sqrt(this); }
+  /** `1 / sqrt(this)`. @example `x.rsqrt()` */
+  rsqrt(): Tensor { return ew.rsqrt(this); }
+  /** `this²`. @example `x.square()` */
+  square(): Tensor { return ew.square(this); }
+  /** `1 / this`. @example `x.reciprocal()` */
+  reciprocal(): Tensor { return ew.reciprocal(this); }
+  /** Sine. @example `x.sin()` */
+  sin(): Tensor { return ew.sin(this); }
+  /** Cosine. @example `x.cos()` */
+  cos(): Tensor { return ew.cos(this); }
+  /** Tangent. @example `x.tan()` */
+  tan(): Tensor { return ew.tan(this); }
+  /** Hyperbolic tangent. @example `x.tanh()` */
+  tanh(): Tensor { return ew.tanh(this); }
+  /** Logistic sigmoid `1 / (1 + e^−x)`, computed without overflow. @example `x.sigmoid()` */
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  /** `max(this, 0)`. @example `x.relu()` */
+  relu(): Tensor { return ew.relu(this); }
+  /** The error function. @example `x.erf()` */
+  erf(): Tensor { return ew.erf(this); }
+  /** Limits values to `[min, max]` (either may be omitted with `undefined`). @example `x.clamp(-1, 1)` */
+  clamp(min?: TensorLike, max?: TensorLike): Tensor { return ew.clamp(this, min, max); }
+  /** `this == other` as bool. @example `x.eq(0)` */
+  eq(other: TensorLike): Tensor { return ew.eq(this, other); }
+  /** `this != other` as bool. @example `x.ne(0)` */
+  ne(other: TensorLike): Tensor { return ew.ne(this, other); }
+  /** `this < other` as bool. @example `x.lt(0)` */
+  lt(other: TensorLike): Tensor { return ew.lt(this, other); }
+  /** `this <= other` as bool. @example `x.le(0)` */
+  le(other: TensorLike): Tensor { return ew.le(this, other); }
+  /** `this > other` as bool. @example `x.gt(0)` */
+  gt(other: TensorLike): Tensor { return ew.gt(this, other); }
+  /** `this >= other` as bool. @example `x.ge(0)` */
+  ge(other: TensorLike): Tensor { return ew.ge(this, other); }
+  /** Logical and (non-zero is true), as bool. @example `a.and(b)` */
+  and(other: TensorLike): Tensor { return ew.and(this, other); }
+  /** Logical or, as bool. @example `a.or(b)` */
+  or(other: TensorLike): Tensor { return ew.or(this, other); }
+  /** Logical not, as bool. @example `mask.not()` */
+  not(): Tensor { return ew.not(this); }
+  /** Whether every element equals `other`'s and the shapes match. @example `a.equal(b)` */
+  equal(other: Tensor): boolean { return ew.equal(this, other); }
+  /** Whether all elements are within `atol + rtol·|other|`. @example `a.allClose(b)` */
+  allClose(other: Tensor, rtol = 1e-5, atol = 1e-8): boolean { return ew.allClose(this, other, rtol, atol); }
+  /** `cond ? this : other`. @example `x.where(x.gt(0), 0)` */
+  where(cond: Tensor, other: TensorLike): Tensor { return ew.where(cond, this, other); }
+  /** Replaces elements where `mask` is true by `value`. @example `scores.maskedFill(mask, -Infinity)` */
+  maskedFill(mask: Tensor, value: TensorLike): Tensor { return idx.maskedFill(this, mask, value); }
+
+  // ---- reductions ---------------------------------------------------------
+  /** Sum over all elements or the given dims. @example `x.sum(1, true)` */
+  sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
+  /** Mean over all elements or the given dims. @example `x.mean(0)` */
+  mean(dim?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  /** Product over all elements or the given dims. @example `x.prod()` */
+  prod(dim?: number | readonly number[], keepdim = false): Tensor { return red.prod(this, dim, keepdim); }
+  /**
+   * Maximum of all elements, or values and indices of the maximum along `dim`.
+   * @example `x.max()`, `const { values, indices } = x.max(1)`
+   */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): red.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.amax(this) : red.maxDim(this, dim, keepdim); }
+  /**
+   * Minimum of all elements, or values and indices of the minimum along `dim`.
+   * @example `x.min()`, `x.min(0).indices`
+   */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): red.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.amin(this) : red.minDim(this, dim, keepdim); }
+  /** Maximum over the given dims (all by default). @example `x.amax([0, 1])` */
+  amax(dim?: number | readonly number[], keepdim = false): Tensor { return red.amax(this, dim, keepdim); }
+  /** Minimum over the given dims (all by default). @example `x.amin(1)` */
+  amin(dim?: number | readonly number[], keepdim = false): Tensor { return red.amin(this, dim, keepdim); }
+  /** Index of the maximum (of the flattened tensor without `dim`). @example `logits.argmax(1)` */
+  argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
+  /** Index of the minimum. @example `x.argmin()` */
+  argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); }
+  /** Variance with Bessel's `correction` (1 by default, as PyTorch). @example `x.var(0, { correction: 0 })` */
+  var(dim?: number | readonly number[], options: red.VarOptions = {}): Tensor { return red.variance(this, dim, options); }
+  /** Standard deviation. @example `x.std()` */
+  std(dim?: number | readonly number[], options: red.VarOptions = {}): Tensor { return red.std(this, dim, options); }
+  /** `log(sum(exp(x)))`, computed without overflow. @example `logits.logsumexp(1)` */
+  logsumexp(dim?: number | readonly number[], keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); }
+  /** The p-norm (2 by default; `Infinity` for the max norm). @example `g.norm()` */
+  norm(p = 2, dim?: number | readonly number[], keepdim = false): Tensor { return red.norm(this, p, dim, keepdim); }
+
+  // ---- movement -----------------------------------------------------------
+  /** Same elements in a new shape (a view when possible; one size may be −1). @example `x.reshape([2, -1])` */
+  reshape(shape: readonly number[]): Tensor { return mv.reshape(this, shape); }
+  /** A view with a new shape; the tensor must be contiguous. @example `x.view([6])` */
+  view(shape: readonly number[]): Tensor { return mv.view(this, shape); }
+  /** Flattens dims `startDim..endDim` into one. @example `x.flatten(1)` */
+  flatten(startDim = 0, endDim = -1): Tensor { return mv.flatten(this, startDim, endDim); }
+  /** A view with dims reordered. @example `x.permute([0, 2, 1])` */
+  permute(dims: readonly number[]): Tensor { return mv.permute(this, dims); }
+  /** A view with two dims swapped. @example `x.transpose(0, 1)` */
+  transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
+  /** The transpose of the last two dims (of a batch of matrices). @example `w.mT` */
+  get mT(): Tensor { return mv.transpose(this, -2, -1); }
+  /** A broadcast view (−1 keeps a size). @example `b.expand([4, 3])` */
+  expand(shape: readonly number[]): Tensor { return mv.expand(this, shape); }
+  /** Broadcasts to `shape`, as `expand`. @example `b.broadcastTo([4, 3])` */
+  broadcastTo(shape: readonly number[]): Tensor { return mv.expand(this, shape); }
+  /** Removes size-1 dims (all, or the given ones). @example `x.squeeze(0)` */
+  squeeze(dim?: number | readonly number[]): Tensor { return mv.squeeze(this, dim); }
+  /** Inserts a size-1 dim at `dim`. @example `x.unsqueeze(0)` */
+  unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
+  /** A view of `start:end:step` along `dim` (negative and out-of-range bounds clamp as in Python). @example `x.slice(1, 0, -1, 2)` */
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor { return mv.slice(this, dim, start, end, step); }
+  /** A view of `length` elements from `start` along `dim`. @example `x.narrow(0, 1, 2)` */
+  narrow(dim: number, start: number, length: number): Tensor { return mv.narrow(this, dim, start, length); }
+  /** The view at `index` along `dim`, which is removed. @example `x.select(0, -1)` */
+  select(dim: number, index: number): Tensor { return mv.select(this, dim, index); }
+  /** This tensor if contiguous, else a contiguous copy. @example `x.mT.contiguous()` */
+  contiguous(): Tensor { return mv.contiguous(this); }
+  /** Whether the elements are laid out row-major without gaps. @example `x.isContiguous()` */
+  isContiguous(): boolean { return mv.isContiguousTensor(this); }
+  /** Splits into pieces of `size` (or of the given sizes) along `dim`. @example `x.split(2, 1)` */
+  split(size: number | readonly number[], dim = 0): Tensor[] { return mv.split(this, size, dim); }
+  /** Splits into `chunks` pieces along `dim`. @example `x.chunk(3)` */
+  chunk(chunks: number, dim = 0): Tensor[] { return mv.chunk(this, chunks, dim); }
+  /** A copy reversed along `dims`. @example `x.flip([0])` */
+  flip(dims: readonly number[]): Tensor { return mv.flip(this, dims); }
+  /** Pads the last dims by `[left, right, top, bottom, …]` with `value`. @example `x.pad([1, 1])` */
+  pad(pads: readonly number[], value = 0): Tensor { return mv.pad(this, pads, value); }
+  /** A view of the sliding windows of `size` along `dim`, one every `step` (a new last dim runs through each window). @example `x.unfold(-1, 3, 1)` */
+  unfold(dim: number, size: number, step: number, dilation = 1): Tensor { return win.unfold(this, dim, size, step, dilation); }
+  /** Tiles the tensor `repeats[i]` times along each dim. @example `x.repeat([2, 1])` */
+  repeat(repeats: readonly number[]): Tensor { return mv.repeat(this, repeats); }
+
+  // ---- linear algebra and indexing -----------------------------------------
+  /** Matrix product with PyTorch's cases (vectors, batches that broadcast). @example `x.matmul(w)` */
+  matmul(other: Tensor): Tensor { return la.matmul(this, other); }
+  /** Inner product of two 1-D tensors. @example `a.dot(b)` */
+  dot(other: Tensor): Tensor { return la.dot(this, other); }
+  /** Outer product of two 1-D tensors. @example `a.outer(b)` */
+  outer(other: Tensor): Tensor { return la.outer(this, other); }
+  /** `out[i][j] = this[i][index[i][j]]` along `dim`. @example `logp.gather(1, target.unsqueeze(1))` */
+  gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
+  /** A copy with `src` added at the positions `index` names along `dim`. @example `zeros([3]).scatterAdd(0, i, v)` */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
+  /** The entries at `index` (1-D int32) along `dim`. @example `table.indexSelect(0, ids)` */
+  indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); }
+
+  // ---- in place (not recorded for leaves; they bump the version counter) ----
+  /** `this += alpha·other` in place. @example `w.add_(g, -0.1)` */
+  add_(other: TensorLike, alpha = 1): this { return inplace.add_(this, other, alpha); }
+  /** `this -= alpha·other` in place. @example `w.sub_(g)` */
+  sub_(other: TensorLike, alpha = 1): this { return inplace.sub_(this, other, alpha); }
+  /** `this *= other` in place. @example `m.mul_(0.9)` */
+  mul_(other: TensorLike): this { return inplace.mul_(this, other); }
+  /** `this /= other` in place. @example `v.div_(2)` */
+  div_(other: TensorLike): this { return inplace.div_(this, other); }
+  /** `this += value·t1·t2` in place. @example `v.addcmul_(g, g, 0.001)` */
+  addcmul_(t1: Tensor, t2: Tensor, value = 1): this { return inplace.addcmul_(this, t1, t2, value); }
+  /** `this += value·t1/t2` in place. @example `w.addcdiv_(m, denom, -lr)` */
+  addcdiv_(t1: Tensor, t2: Tensor, value = 1): this { return inplace.addcdiv_(this, t1, t2, value); }
+  /** `this += weight·(end − this)` in place. @example `avg.lerp_(x, 0.1)` */
+  lerp_(end: TensorLike, weight: number): this { return inplace.lerp_(this, end, weight); }
+  /** Square root in place. @example `v.sqrt_()` */
+  sqrt_(): this { return inplace.sqrt_(this); }
+  /** Clamps in place. @example `g.clamp_(-1, 1)` */
+  clamp_(min?: TensorLike, max?: TensorLike): this { return inplace.clamp_(this, min, max); }
+  /** `max(this, other)` in place. @example `vmax.maximum_(v)` */
+  maximum_(other: TensorLike): this { return inplace.maximum_(this, other); }
+  /** Sets every element to 0. @example `w.grad?.zero_()` */
+  zero_(): this { return inplace.fill_(this, 0); }
+  /** Sets every element to `value`. @example `b.fill_(0.1)` */
+  fill_(value: number): this { return inplace.fill_(this, value); }
+  /** Copies `src` (broadcast to this shape) into this tensor. @example `w.copy_(saved)` */
+  copy_(src: TensorLike): this { return inplace.copy_(this, src); }
+}
