@@ -11,7 +11,7 @@ const c = tg.rand([n], { generator: new tg.Generator(7) });
 const forward = () => tg.noGrad(() => a.mul(b).add(c).exp().mul(0.5).sum().item());
 const both = () => {
   a.mul(b).add(c).exp().mul(0.5).sum().backward();
-  const g = a.grad.storage.data;
+  const g = a.grad.realize();
   a.grad = null;
   return g;
 };

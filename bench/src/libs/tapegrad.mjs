@@ -22,7 +22,7 @@ export function createTapegrad(backend) {
       activate();
       const a = rand([N, N], 1);
       const b = rand([N, N], 2);
-      return () => a.matmul(b).storage.data;
+      return () => a.matmul(b).realize();
     },
     // `pool`: recycle storage through the collector (configureStoragePool), set on every run
     // because the library's other rows alternate with it.
@@ -64,7 +64,7 @@ export function createTapegrad(backend) {
         const s = a.mul(b).add(c).exp().mul(0.5).sum();
         if (!backwardToo) return s.item();
         s.backward();
-        const g = a.grad.storage.data;
+        const g = a.grad.realize();
         a.grad = null;
         return g;
       };
@@ -85,10 +85,10 @@ export function createTapegrad(backend) {
       const x = rand([32, 3, 32, 32], 8).requiresGrad_(backwardToo);
       const w = rand([16, 3, 3, 3], 9).requiresGrad_(backwardToo);
       const b = tg.zeros([16]);
-      if (!backwardToo) return () => tg.conv2d(x, w, b, { padding: 1 }).storage.data;
+      if (!backwardToo) return () => tg.conv2d(x, w, b, { padding: 1 }).realize();
       return () => {
         tg.conv2d(x, w, b, { padding: 1 }).sum().backward();
-        const grads = [x.grad.storage.data, w.grad.storage.data];
+        const grads = [x.grad.realize(), w.grad.realize()];
         x.grad = null;
         w.grad = null;
         return grads;

@@ -1,6 +1,4 @@
 import { DTypeError } from './errors.js';
-import { noteFreshBytes } from './backend/cpu-memory/malloc-thresholds.js';
-import { markRecyclable, recycledArray } from './backend/cpu-memory/storage-recycling.js';
 
 /**
  * The element types a tensor can hold. `float32` is the default.
@@ -37,66 +35,26 @@ export type TypedArrayFor<D extends DType> = {
  */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/**
+ * The typed-array constructor of each dtype: `new ARRAY_TYPES[d](n)` makes
+ * `n` zeroed elements, `new ARRAY_TYPES[d](buffer)` views an ArrayBuffer.
+ *
+ * @example
+ * ```ts
+ * new ARRAY_TYPES.int32(3); // Int32Array [0, 0, 0]
+ * ```
+ */
+export const ARRAY_TYPES: { readonly [D in DType]: { new (n: number): TypedArrayFor<D>; new (buffer: ArrayBuffer): TypedArrayFor<D> } } = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+};
+
 /** All dtypes, in promotion order (a later one wins). */
 export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
-
-function fresh(dtype: DType, n: number): TypedArray {
-  const a = make(dtype, n);
-  noteFreshBytes(a.byteLength);
-  return a;
-}
-
-function make(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(n);
-    case 'float64':
-      return new Float64Array(n);
-    case 'int32':
-      return new Int32Array(n);
-    case 'bool':
-      return new Uint8Array(n);
-  }
-}
-
-/**
- * Allocates zeroed storage for `n` elements of `dtype`. Large arrays may be
- * recycled from dead tensors (zeroed here): writing memory already in use
- * costs no page faults.
- *
- * @example
- * ```ts
- * allocate('float64', 3); // Float64Array [0, 0, 0]
- * ```
- */
-export function allocate(dtype: DType, n: number): TypedArray {
-  const recycled = recycledArray(dtype, n);
-  if (recycled !== undefined) return recycled.fill(0);
-  const a = fresh(dtype, n);
-  markRecyclable(a);
-  return a;
-}
-
-/**
- * Allocates storage for `n` elements of `dtype` whose contents are
- * unspecified, for kernels that write every element: a recycled array is
- * handed over without zeroing it.
- *
- * @example
- * ```ts
- * const out = allocateUninit('float32', n);
- * for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
- * ```
- */
-export function allocateUninit(dtype: DType, n: number): TypedArray {
-  const recycled = recycledArray(dtype, n);
-  if (recycled !== undefined) return recycled;
-  const a = fresh(dtype, n);
-  markRecyclable(a);
-  return a;
-}
 
 /**
  * The dtype whose storage is the given typed array.
@@ -123,6 +81,19 @@ export function dtypeOfArray(a: TypedArray): DType {
  */
 export function isFloating(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
+}
+
+/**
+ * A dtype's category in PyTorch's promotion, lowest first: bool 0, integer 1,
+ * floating 2 (a 0-d operand of a higher category decides a result's type).
+ *
+ * @example
+ * ```ts
+ * dtypeCategory('float64'); // 2
+ * ```
+ */
+export function dtypeCategory(d: DType): number {
+  return Math.min(RANK[d], 2);
 }
 
 /**

@@ -64,6 +64,19 @@ export class AutogradError extends TapegradError {
 }
 
 /**
+ * A tensor is on the wrong device for what was asked: operands of one op on
+ * different devices, or a synchronous read of memory only readable asynchronously.
+ *
+ * @example
+ * ```ts
+ * // DeviceError: add: the operands are on different devices (cpu and webgpu); move one with .to()
+ * ```
+ */
+export class DeviceError extends TapegradError {
+  override name = 'DeviceError';
+}
+
+/**
  * Formats a shape as `[2, 3]` for error messages.
  *
  * @example

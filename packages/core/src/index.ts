@@ -3,9 +3,9 @@ export type { DType, TypedArray, TypedArrayFor } from './dtype.js';
 export { promoteTypes, isFloating } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
-export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError, fmtShape } from './errors.js';
+export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError, DeviceError, fmtShape } from './errors.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
-export { configureStoragePool, storagePoolStats, type StoragePoolOptions } from './backend/cpu-memory/storage-recycling.js';
+export { configureStoragePool, storagePoolStats, type StoragePoolOptions } from './backend/cpu/storage-recycling.js';
 export {
   tensor,
   zeros,
@@ -116,7 +116,7 @@ export { grad, valueAndGrad, vjp, jvp, hessian, type ArgnumsOptions } from './au
 export { customOp, type CustomOpContext, type CustomOpDefinition } from './autograd/custom-op.js';
 export { toDot, type DotOptions } from './autograd/to-dot.js';
 export type { NestedArray } from './tensor/format.js';
-export type { Backend, View, Fusion, FusedExpr } from './backend/backend.js';
+export type { Backend, Kernels, View } from './backend/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel, ConvGeometry } from './primitives/primitives.js';
 export { getBackend, setBackend, wasmBackend } from './backend/active-backend.js';
 export { createWasmBackend } from './backend/wasm/wasm-backend.js';

@@ -11,8 +11,9 @@ import {
   type Tensor,
 } from '@tapegrad/core';
 import { rng } from './seeded-random.js';
+import type { CpuBuffer } from '../src/backend/cpu/cpu-buffer.js';
 
-// Deferred elementwise chains (fusion.ts) on the wasm backend, the one with
+// Deferred elementwise chains (backend/cpu/deferral.ts) on the wasm backend, the one with
 // `fusion`: results against the reference backend running the same ops one
 // by one, and against values worked out here; what may write into a storage
 // a deferred result still reads; views, backward, double backward.
@@ -26,7 +27,9 @@ function uniform(n: number, seed: number, lo = -2, hi = 2): Float32Array {
 }
 
 const flat = (t: Tensor): Float32Array => Float32Array.from(t.reshape([-1]).toArray() as number[]);
-const deferred = (t: Tensor): boolean => t.storage.deferred !== null;
+/** The CPU buffer under a tensor: this file tests the CPU backends' own memory. */
+const bufferOf = (t: Tensor): CpuBuffer => t.storage.buffer as CpuBuffer;
+const deferred = (t: Tensor): boolean => bufferOf(t).deferred !== null;
 
 function expectClose(got: Float32Array, want: ArrayLike<number>, rel: number): void {
   expect(got.length).toBe(want.length);
@@ -148,9 +151,9 @@ describe.skipIf(wasm === null)('deferred elementwise chains on the wasm backend'
     const xv = uniform(64 * 256, 101);
     const bv = uniform(256, 102);
     const x = tensor(xv).reshape([64, 256]);
-    const array = x.storage.data;
+    const array = bufferOf(x).data;
     noGrad(() => x.add_(tensor(bv)));
-    expect(x.storage.data).toBe(array);
+    expect(bufferOf(x).data).toBe(array);
     expectClose(flat(x), Array.from(xv, (v, i) => Math.fround(v + bv[i % 256]!)), 0);
     const img = tensor(uniform(4 * 8 * 256, 103)).reshape([4, 8, 16, 16]);
     const before = flat(img);
@@ -179,16 +182,16 @@ describe.skipIf(wasm === null)('deferred elementwise chains on the wasm backend'
     const doubled = x.mul(2);
     const plusOne = x.add(1);
     expect(deferred(doubled)).toBe(true);
-    const before = x.storage.data;
+    const before = bufferOf(x).data;
     noGrad(() => x.add_(100));
     // Copy-on-write: x moved to a new array, and the readers were not computed.
-    expect(x.storage.data).not.toBe(before);
+    expect(bufferOf(x).data).not.toBe(before);
     expect(deferred(doubled)).toBe(true);
     expectClose(flat(doubled), Array.from(xv, (v) => 2 * v), 1e-6);
     // With no reader left, a write goes into the array itself.
-    const now = x.storage.data;
+    const now = bufferOf(x).data;
     noGrad(() => x.mul_(1));
-    expect(x.storage.data).toBe(now);
+    expect(bufferOf(x).data).toBe(now);
     const y = x.mul(3);
     noGrad(() => x.zero_());
     expectClose(flat(y), Array.from(xv, (v) => 3 * (v + 100)), 1e-6);

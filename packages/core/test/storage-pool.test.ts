@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { configureStoragePool, rand, storagePoolStats } from '@tapegrad/core';
-import { allocate, allocateUninit } from '../src/dtype.js';
-import { StoragePool } from '../src/backend/cpu-memory/storage-pool.js';
+import { allocate, allocateUninit } from '../src/backend/cpu/allocate.js';
+import { StoragePool } from '../src/backend/cpu/storage-pool.js';
 
 // The pool's policy as a pure unit: buffers go in by explicit release, so
 // nothing here depends on when the garbage collector runs.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsBackend, type View } from '@tapegrad/core';
+import { jsKernels } from '../src/backend/js/js-kernels.js';
+import type { ArrayView as View } from '../src/backend/cpu/cpu-kernels.js';
 import { coalesce, coalesceAnyOrder, rowOffsets } from '../src/backend/js/strided-rows.js';
 
 // The run-by-run walk that strided copies, overlap-adds and broadcast
@@ -69,12 +70,12 @@ describe('strided rows', () => {
 
   it('drive copy, broadcast arithmetic and overlap-add to the element-by-element results', () => {
     for (const v of views) {
-      expect(Array.from(jsBackend.copy(v, 'float32'))).toEqual(offsetsOf(v));
+      expect(Array.from(jsKernels.copy(v, 'float32'))).toEqual(offsetsOf(v));
       const ones: View = { data: new Float32Array([1]), shape: v.shape, strides: v.shape.map(() => 0), offset: 0 };
-      expect(Array.from(jsBackend.binary('add', v, ones, 'float32'))).toEqual(offsetsOf(v).map((o) => o + 1));
+      expect(Array.from(jsKernels.binary('add', v, ones, 'float32'))).toEqual(offsetsOf(v).map((o) => o + 1));
     }
     // fold of all-ones windows (3 wide, step 1) over 6 positions counts the windows covering each.
     const windows: View = { data: new Float32Array(12).fill(1), shape: [4, 3], strides: [3, 1], offset: 0 };
-    expect(Array.from(jsBackend.fold(windows, 0, 3, 1, 1, 6, 'float32'))).toEqual([1, 2, 3, 3, 2, 1]);
+    expect(Array.from(jsKernels.fold(windows, 0, 3, 1, 1, 6, 'float32'))).toEqual([1, 2, 3, 3, 2, 1]);
   });
 });

@@ -5,14 +5,17 @@ import { float64ModuleBytes } from '../src/backend/wasm/modules/float64-module.j
 import { stridedModuleBytes } from '../src/backend/wasm/modules/strided-module.js';
 import { maxPoolModuleBytes } from '../src/backend/wasm/modules/max-pool-module.js';
 import { matmulModuleBytes } from '../src/backend/wasm/modules/matmul-module.js';
-import { jsBackend, wasmBackend, type BinaryKernel, type ConvGeometry, type TypedArray, type UnaryKernel, type View } from '@tapegrad/core';
+import { type BinaryKernel, type ConvGeometry, type TypedArray, type UnaryKernel } from '@tapegrad/core';
+import { jsKernels } from '../src/backend/js/js-kernels.js';
+import { createWasmBackend, createWasmKernels } from '../src/backend/wasm/wasm-backend.js';
+import type { ArrayView as View } from '../src/backend/cpu/cpu-kernels.js';
 import { rng } from './seeded-random.js';
 
 // Every kernel of the wasm backend against the reference backend, on the
 // layouts it accelerates (contiguous, scalar, broadcast rows), the ones it
 // hands back (strided, float64), and sizes that are not multiples of the SIMD
 // width, the chunk or the matmul tiles.
-const wasm = wasmBackend();
+const wasm = createWasmKernels()?.kernels ?? null;
 
 function randomF32(n: number, seed: number, scale = 4): Float32Array {
   const r = rng(seed);
@@ -70,8 +73,9 @@ const BINARY: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'
 describe.skipIf(wasm === null)('wasm backend against the reference', () => {
   const be = wasm!;
 
-  it('is named and differs from the reference', () => {
-    expect(be.name).toBe('wasm');
+  it('is the backend tapegrad builds on this engine, and differs from the reference', () => {
+    expect(createWasmBackend()?.name).toBe('wasm');
+    expect(be.matmul).not.toBe(jsKernels.matmul);
   });
 
   it('keeps every module under the 4 KB browsers compile synchronously', () => {
@@ -83,7 +87,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       const x = randomF32(n + 3, n, op === 'exp' || op === 'sigmoid' ? 60 : 8);
       const v = contiguous(x, [n], 3);
       // exp and sigmoid are polynomial approximations: a few float32 ulps.
-      expectClose(be.unary(op, v, 'float32'), jsBackend.unary(op, v, 'float32'), 1e-6);
+      expectClose(be.unary(op, v, 'float32'), jsKernels.unary(op, v, 'float32'), 1e-6);
     }
   });
 
@@ -93,7 +97,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     x.set(xs);
     const v = contiguous(x, [512]);
     const got = be.unary('exp', v, 'float32');
-    const want = jsBackend.unary('exp', v, 'float32');
+    const want = jsKernels.unary('exp', v, 'float32');
     for (let i = 0; i < xs.length; i++) {
       const w = want[i]!;
       if (w !== 0 && Math.abs(w) < 1.2e-38) expect(Math.abs(got[i]! - w)).toBeLessThanOrEqual(4 * 1.4e-45);
@@ -108,7 +112,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     x.set(xs);
     const v = contiguous(x, [512]);
     const got = be.unary('tanh', v, 'float32');
-    const want = jsBackend.unary('tanh', v, 'float32');
+    const want = jsKernels.unary('tanh', v, 'float32');
     for (let i = 0; i < xs.length; i++) {
       const [g, w] = [got[i]!, want[i]!];
       if (Number.isNaN(w)) expect(g).toBeNaN();
@@ -124,7 +128,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     x.set(xs);
     const v = contiguous(x, [512]);
     const got = be.unary('log', v, 'float32');
-    const want = jsBackend.unary('log', v, 'float32');
+    const want = jsKernels.unary('log', v, 'float32');
     for (let i = 0; i < xs.length; i++) {
       const [g, w] = [got[i]!, want[i]!];
       if (Number.isNaN(w)) expect(g).toBeNaN();
@@ -137,7 +141,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     const x = new Float32Array(300).fill(NaN);
     x[1] = -0;
     const v = contiguous(x, [300]);
-    expect(Array.from(be.unary('relu', v, 'float32').slice(0, 3))).toEqual(Array.from(jsBackend.unary('relu', v, 'float32').slice(0, 3)));
+    expect(Array.from(be.unary('relu', v, 'float32').slice(0, 3))).toEqual(Array.from(jsKernels.unary('relu', v, 'float32').slice(0, 3)));
   });
 
   it.each(BINARY)('binary %s: contiguous, scalar on either side, broadcast rows', (op) => {
@@ -152,7 +156,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       ];
       for (const [x, y] of cases) {
         const out = COMPARE.includes(op) ? 'bool' : 'float32';
-        expectClose(be.binary(op, x, y, out), jsBackend.binary(op, x, y, out), 0);
+        expectClose(be.binary(op, x, y, out), jsKernels.binary(op, x, y, out), 0);
       }
     }
     for (const [rows, cols] of [[7, 33], [300, 512], [3, 20_000], [1, 257], [2, 16384]] as const) {
@@ -161,8 +165,8 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       const x = contiguous(a, [rows, cols]);
       const y: View = { data: bias, shape: [rows, cols], strides: [0, 1], offset: 1 };
       const out = COMPARE.includes(op) ? 'bool' : 'float32';
-      expectClose(be.binary(op, x, y, out), jsBackend.binary(op, x, y, out), 0);
-      expectClose(be.binary(op, y, x, out), jsBackend.binary(op, y, x, out), 0);
+      expectClose(be.binary(op, x, y, out), jsKernels.binary(op, x, y, out), 0);
+      expectClose(be.binary(op, y, x, out), jsKernels.binary(op, y, x, out), 0);
     }
   });
 
@@ -177,10 +181,10 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     for (const op of COMPARE.slice(0, 6)) {
       const x = contiguous(a, [1000]);
       const y = contiguous(b, [1000]);
-      expectClose(be.binary(op, x, y, 'bool'), jsBackend.binary(op, x, y, 'bool'), 0);
+      expectClose(be.binary(op, x, y, 'bool'), jsKernels.binary(op, x, y, 'bool'), 0);
       const s: View = { data: b, shape: [1000], strides: [0], offset: 1 };
-      expectClose(be.binary(op, x, s, 'bool'), jsBackend.binary(op, x, s, 'bool'), 0);
-      expectClose(be.binary(op, s, x, 'bool'), jsBackend.binary(op, s, x, 'bool'), 0);
+      expectClose(be.binary(op, x, s, 'bool'), jsKernels.binary(op, x, s, 'bool'), 0);
+      expectClose(be.binary(op, s, x, 'bool'), jsKernels.binary(op, s, x, 'bool'), 0);
     }
   });
 
@@ -190,10 +194,10 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     f[4] = -0.5;
     const sources: View[] = [contiguous(f, [777]), contiguous(Float64Array.from(f), [777]), contiguous(Uint8Array.from(f, (v) => (v > 0 ? 1 : 0)), [777]), contiguous(Int32Array.from(f, (v) => v | 0), [777])];
     for (const v of sources) {
-      for (const d of ['float32', 'float64', 'int32', 'bool'] as const) expectClose(be.copy(v, d), jsBackend.copy(v, d), 0);
+      for (const d of ['float32', 'float64', 'int32', 'bool'] as const) expectClose(be.copy(v, d), jsKernels.copy(v, d), 0);
     }
     const t: View = { data: f, shape: [21, 37], strides: [1, 21], offset: 0 };
-    expectClose(be.copy(t, 'float32'), jsBackend.copy(t, 'float32'), 0);
+    expectClose(be.copy(t, 'float32'), jsKernels.copy(t, 'float32'), 0);
   });
 
   it('assign: contiguous, scalar and strided destinations', () => {
@@ -211,18 +215,18 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       [contiguous(base, [20, 30]), { data: src, shape: [20, 30], strides: [0, 1], offset: 3 }],
       [contiguous(base, [600]), contiguous(Float64Array.from(src), [600])],
     ];
-    for (const [dst, s] of cases) expectClose(run(be, dst, s), run(jsBackend, dst, s), 0);
+    for (const [dst, s] of cases) expectClose(run(be, dst, s), run(jsKernels, dst, s), 0);
   });
 
   it('binary on strided (transposed) views and float64 falls back correctly', () => {
     const a = randomF32(600, 1);
     const t: View = { data: a, shape: [20, 30], strides: [1, 20], offset: 0 };
     const c = contiguous(randomF32(600, 2), [20, 30]);
-    expectClose(be.binary('add', t, c, 'float32'), jsBackend.binary('add', t, c, 'float32'), 0);
+    expectClose(be.binary('add', t, c, 'float32'), jsKernels.binary('add', t, c, 'float32'), 0);
     const d = Float64Array.from(a);
     const v = contiguous(d, [600]);
-    expectClose(be.binary('mul', v, v, 'float64'), jsBackend.binary('mul', v, v, 'float64'), 0);
-    expectClose(be.unary('exp', v, 'float64'), jsBackend.unary('exp', v, 'float64'), 0);
+    expectClose(be.binary('mul', v, v, 'float64'), jsKernels.binary('mul', v, v, 'float64'), 0);
+    expectClose(be.unary('exp', v, 'float64'), jsKernels.unary('exp', v, 'float64'), 0);
   });
 
   it('binary with one element per run of trailing dims (a per-channel bias), either side', () => {
@@ -234,11 +238,11 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     const odd: View = { data: ch, shape: [2, 3, 9, 10], strides: [0, 2, 0, 0], offset: 1 };
     for (const op of ['add', 'sub', 'mul', 'div', 'maximum'] as const) {
       for (const b of [bias, odd]) {
-        expectClose(be.binary(op, x, b, 'float32'), jsBackend.binary(op, x, b, 'float32'), 0);
-        expectClose(be.binary(op, b, x, 'float32'), jsBackend.binary(op, b, x, 'float32'), 0);
+        expectClose(be.binary(op, x, b, 'float32'), jsKernels.binary(op, x, b, 'float32'), 0);
+        expectClose(be.binary(op, b, x, 'float32'), jsKernels.binary(op, b, x, 'float32'), 0);
       }
     }
-    expectClose(be.binary('gt', x, bias, 'bool'), jsBackend.binary('gt', x, bias, 'bool'), 0);
+    expectClose(be.binary('gt', x, bias, 'bool'), jsKernels.binary('gt', x, bias, 'bool'), 0);
   });
 
   it('float32 arithmetic with a bool operand (a ReLU mask) matches the reference, either side and broadcast', () => {
@@ -247,8 +251,8 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     const row: View = { data: mask.data, shape: [10, 100], strides: [0, 1], offset: 0 };
     for (const op of ['mul', 'add', 'sub', 'maximum'] as const) {
       for (const m of [mask, row]) {
-        expectClose(be.binary(op, x, m, 'float32'), jsBackend.binary(op, x, m, 'float32'), 0);
-        expectClose(be.binary(op, m, x, 'float32'), jsBackend.binary(op, m, x, 'float32'), 0);
+        expectClose(be.binary(op, x, m, 'float32'), jsKernels.binary(op, x, m, 'float32'), 0);
+        expectClose(be.binary(op, m, x, 'float32'), jsKernels.binary(op, m, x, 'float32'), 0);
       }
     }
     // −x·0 keeps its sign, as in the reference.
@@ -277,11 +281,11 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     for (const [shape, axes] of cases) {
       const n = shape.reduce((p, s) => p * s, 1);
       const v = contiguous(randomF32(n, n), shape);
-      expectClose(be.reduce('sum', v, axes, 'float32'), jsBackend.reduce('sum', v, axes, 'float32'), 1e-6);
-      expectClose(be.reduce('max', v, axes, 'float32'), jsBackend.reduce('max', v, axes, 'float32'), 0);
+      expectClose(be.reduce('sum', v, axes, 'float32'), jsKernels.reduce('sum', v, axes, 'float32'), 1e-6);
+      expectClose(be.reduce('max', v, axes, 'float32'), jsKernels.reduce('max', v, axes, 'float32'), 0);
     }
     const empty = contiguous(new Float32Array(0), [0, 4]);
-    expectClose(be.reduce('sum', empty, [0], 'float32'), jsBackend.reduce('sum', empty, [0], 'float32'), 0);
+    expectClose(be.reduce('sum', empty, [0], 'float32'), jsKernels.reduce('sum', empty, [0], 'float32'), 0);
   });
 
   const MATMUL: [number, number, number, number][] = [
@@ -316,7 +320,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     for (const av of layouts(a, M, K, 1)) {
       for (const bv of layouts(b, K, N, 2)) {
         const got = be.matmul(av, bv, 'float32');
-        const want = jsBackend.matmul(av, bv, 'float32');
+        const want = jsKernels.matmul(av, bv, 'float32');
         // Sums of K products in a different order: relative to the sum of |terms|.
         expect(got.length).toBe(want.length);
         expect(maxDiff(got, want)).toBeLessThanOrEqual(2e-6 * Math.max(1, K));
@@ -328,7 +332,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       for (const bv of layouts(b, K, N, 2).map(wide)) {
         const got = be.matmul(av, bv, 'float64');
         expect(got).toBeInstanceOf(Float64Array);
-        expect(maxDiff(got, jsBackend.matmul(av, bv, 'float64'))).toBeLessThanOrEqual(1e-14 * Math.max(1, K));
+        expect(maxDiff(got, jsKernels.matmul(av, bv, 'float64'))).toBeLessThanOrEqual(1e-14 * Math.max(1, K));
       }
     }
   });
@@ -339,16 +343,16 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     const av = contiguous(a, [3, 40, 50]);
     const wv: View = { data: w, shape: [3, 50, 60], strides: [0, 60, 1], offset: 0 };
     const got = be.matmul(av, wv, 'float32');
-    const want = jsBackend.matmul(av, wv, 'float32');
+    const want = jsKernels.matmul(av, wv, 'float32');
     expect(maxDiff(got, want)).toBeLessThanOrEqual(1e-4);
     const d = contiguous(Float64Array.from(a), [3, 40, 50]);
     const e = contiguous(Float64Array.from(w), [1, 50, 60]);
     const d0: View = { ...d, shape: [1, 40, 50] };
-    expect(maxDiff(be.matmul(d0, e, 'float64'), jsBackend.matmul(d0, e, 'float64'))).toBeLessThanOrEqual(1e-13);
+    expect(maxDiff(be.matmul(d0, e, 'float64'), jsKernels.matmul(d0, e, 'float64'))).toBeLessThanOrEqual(1e-13);
     // Both operands broadcast over a batch of 3 from one matrix each.
     const d3: View = { ...d0, shape: [3, 40, 50], strides: [0, 50, 1] };
     const e3: View = { ...e, shape: [3, 50, 60], strides: [0, 60, 1] };
-    expect(maxDiff(be.matmul(d3, e3, 'float64'), jsBackend.matmul(d3, e3, 'float64'))).toBeLessThanOrEqual(1e-13);
+    expect(maxDiff(be.matmul(d3, e3, 'float64'), jsKernels.matmul(d3, e3, 'float64'))).toBeLessThanOrEqual(1e-13);
   });
 
   it('matmul of thin conv-like products: broadcast weights, padded rows and transposed results match the reference, infinities included', () => {
@@ -373,7 +377,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     const tall: View = { data: randomF32(130 * K, 35), shape: [B, 130, K], strides: [0, K, 1], offset: 0 };
     for (const [a, b] of [[wv, cv], [wt, gv], [wt, gb], [gv, ct], [gb, ct], [gb, hv], [tall, cv]] as const) {
       const got = be.matmul(a, b, 'float32');
-      const want = jsBackend.matmul(a, b, 'float32');
+      const want = jsKernels.matmul(a, b, 'float32');
       expect(want.some((v) => !Number.isFinite(v))).toBe(true);
       expectClose(got, want, 1e-4);
     }
@@ -385,7 +389,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     const av: View = { data: a, shape: [1, 64, 80], strides: [0, -80, 1], offset: 63 * 80 };
     const bv = contiguous(b, [1, 80, 70]);
     const got = be.matmul(av, bv, 'float32');
-    const want = jsBackend.matmul(av, bv, 'float32');
+    const want = jsKernels.matmul(av, bv, 'float32');
     expect(maxDiff(got, want)).toBeLessThanOrEqual(1e-4);
   });
   it('copies im2col layouts, flipped and offset views bit for bit like the reference', () => {
@@ -399,7 +403,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     ];
     for (const v of views) {
       const got = be.copy(v, 'float32');
-      expect(Array.from(got)).toEqual(Array.from(jsBackend.copy(v, 'float32')));
+      expect(Array.from(got)).toEqual(Array.from(jsKernels.copy(v, 'float32')));
     }
   });
 
@@ -414,7 +418,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     ];
     for (const [v, dim, size, step, dilation, length] of cases) {
       const got = be.fold(v, dim, size, step, dilation, length, 'float32');
-      expect(Array.from(got)).toEqual(Array.from(jsBackend.fold(v, dim, size, step, dilation, length, 'float32')));
+      expect(Array.from(got)).toEqual(Array.from(jsKernels.fold(v, dim, size, step, dilation, length, 'float32')));
     }
   });
   it('float64 arithmetic, neg/abs/sqrt/relu and sums: bit for bit like the reference (sums to rounding)', () => {
@@ -430,7 +434,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const) {
         for (const [x, y] of [[av, bv], [av, scalar], [scalar, av], ...(grid ? [[grid.a, grid.b]] : [])] as [View, View][]) {
           const got = be.binary(op, x, y, 'float64');
-          const want = jsBackend.binary(op, x, y, 'float64');
+          const want = jsKernels.binary(op, x, y, 'float64');
           expect(got).toBeInstanceOf(Float64Array);
           // maximum/minimum of +0 and −0 may pick either zero, as the float32 kernels do.
           const same = op === 'maximum' || op === 'minimum' ? (p: number, q: number) => p === q || Object.is(p, q) : Object.is;
@@ -439,7 +443,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       }
       for (const op of ['neg', 'abs', 'sqrt', 'relu'] as const) {
         const got = be.unary(op, av, 'float64');
-        const want = jsBackend.unary(op, av, 'float64');
+        const want = jsKernels.unary(op, av, 'float64');
         for (let i = 0; i < n; i++) if (!Object.is(got[i], want[i])) expect({ op, i, got: got[i] }).toEqual({ op, i, got: want[i] });
       }
       const finite = Float64Array.from(a, (v) => (Number.isFinite(v) ? v : 1));
@@ -465,14 +469,14 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
         { data: x, shape: [3, 3, H, W], strides: [2 * 3 * H * W, H * W, W, 1], offset: 3 * H * W + 5 }, // every other image, from inside the storage
         { data: x, shape: [8, 3, H, W], strides: [3 * H * W, H * W, -W, -1], offset: H * W - 1 }, // flipped rows and columns
       ];
-      for (const v of views) expect(Array.from(be.im2col(v, g, 'float32'))).toEqual(Array.from(jsBackend.im2col(v, g, 'float32')));
+      for (const v of views) expect(Array.from(be.im2col(v, g, 'float32'))).toEqual(Array.from(jsKernels.im2col(v, g, 'float32')));
       const taps = g.kernel[0]! * g.kernel[1]!;
       const L = g.outSize[0]! * g.outSize[1]!;
       const cols = randomF32(8 * 3 * taps * L, L);
       const cv = contiguous(cols, [8, 3 * taps, L]);
-      expect(Array.from(be.col2im(cv, g, 'float32'))).toEqual(Array.from(jsBackend.col2im(cv, g, 'float32')));
+      expect(Array.from(be.col2im(cv, g, 'float32'))).toEqual(Array.from(jsKernels.col2im(cv, g, 'float32')));
       const transposed: View = { data: cols, shape: [8, 3 * taps, L], strides: [3 * taps * L, 1, 3 * taps], offset: 0 };
-      expect(Array.from(be.col2im(transposed, g, 'float32'))).toEqual(Array.from(jsBackend.col2im(transposed, g, 'float32')));
+      expect(Array.from(be.col2im(transposed, g, 'float32'))).toEqual(Array.from(jsKernels.col2im(transposed, g, 'float32')));
     }
   });
   it('conv2d and its input and weight gradients like the reference: groups, padding, strides, dilation, strided views, infinities', () => {
@@ -510,9 +514,9 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
           const wv = layout & 2 ? { data: wt, shape: [O, cg, kh, kw], strides: [cg * kh * kw, 1, kw * cg, cg], offset: 0 } : contiguous(wt, [O, cg, kh, kw]);
           // Each result sums at most `terms` products of two numbers below 2 in size, in another order than the reference.
           const cases = [
-            [be.conv2d(xv, wv, g, groups, 'float32'), jsBackend.conv2d(xv, wv, g, groups, 'float32'), cg * kh * kw],
-            [be.conv2dInput(gv, wv, g, groups, 'float32'), jsBackend.conv2dInput(gv, wv, g, groups, 'float32'), og * kh * kw],
-            [be.conv2dWeight(xv, gv, g, groups, 'float32'), jsBackend.conv2dWeight(xv, gv, g, groups, 'float32'), n * OH * OW],
+            [be.conv2d(xv, wv, g, groups, 'float32'), jsKernels.conv2d(xv, wv, g, groups, 'float32'), cg * kh * kw],
+            [be.conv2dInput(gv, wv, g, groups, 'float32'), jsKernels.conv2dInput(gv, wv, g, groups, 'float32'), og * kh * kw],
+            [be.conv2dWeight(xv, gv, g, groups, 'float32'), jsKernels.conv2dWeight(xv, gv, g, groups, 'float32'), n * OH * OW],
           ] as const;
           for (const [got, want, terms] of cases) expectWithin(got, want, () => 4e-6 * terms);
         },
@@ -550,7 +554,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
             { data: x, shape: [N, C, h, w], strides: [C * h * w, 1, C * w, C], offset: 0 }, // channels last
             { data: x, shape: [N, C, h, w], strides: [C * h * w, h * w, -w, -1], offset: h * w - 1 }, // flipped
           ];
-          for (const v of views) expect(Array.from(be.maxPoolIndices(v, g))).toEqual(Array.from(jsBackend.maxPoolIndices(v, g)));
+          for (const v of views) expect(Array.from(be.maxPoolIndices(v, g))).toEqual(Array.from(jsKernels.maxPoolIndices(v, g)));
         },
       ),
       { seed: 11, numRuns: 40 },

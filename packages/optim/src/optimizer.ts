@@ -206,7 +206,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
           if (setToNone) p.grad = null;
           else {
             // A gradient made with createGraph is part of a graph; cut it out first.
-            if (p.grad.gradFn !== null) p.grad = p.grad.detach();
+            if (!p.grad.isLeaf) p.grad = p.grad.detach();
             p.grad.zero_();
           }
         }

@@ -2,11 +2,11 @@ import { BackwardMemory } from './backward-memory.js';
 import { isFloating } from '../dtype.js';
 import { AutogradError, fmtShape } from '../errors.js';
 import { enableGrad, noGrad } from './grad-mode.js';
-import { onesLike } from '../tensor/creation.js';
+import { onesLike, zerosLike } from '../tensor/creation.js';
 import { firstNonFinite } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/sum-to-shape.js';
 import { shapesEqual } from '../shape.js';
-import { outsideAllocationScope } from '../backend/cpu-memory/storage-recycling.js';
+import { outsidePass } from './backward-memory.js';
 import type { Edge, GradHook, TapeNode } from './tape-node.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -31,7 +31,7 @@ type Sink = { kind: 'accumulate' } | { kind: 'capture'; leaves: Map<Tensor, Tens
 /** Hooks are user code: what they see or make may be kept, so it leaves the engine's tracking. */
 function runHooks(hooks: readonly GradHook[] | null, g: Tensor): Tensor {
   if (hooks === null) return g;
-  return outsideAllocationScope([g], () => {
+  return outsidePass([g], () => {
     for (const h of hooks) g = h(g) ?? g;
     return g;
   });
@@ -323,7 +323,7 @@ export function autogradGrad(
   return inputs.map((t, i) => {
     const g = t.gradFn === null ? leaves.get(t) : nodes.get(t.gradFn);
     if (g !== null && g !== undefined) return g;
-    if (options.allowUnused) return onesLike(t).mul(0);
+    if (options.allowUnused) return zerosLike(t);
     throw new AutogradError(`grad: input ${i} (shape ${fmtShape(t.shape)}) was not used to compute the outputs; pass { allowUnused: true } to get zeros`);
   });
 }

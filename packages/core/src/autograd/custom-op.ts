@@ -1,7 +1,7 @@
 import { AutogradError } from '../errors.js';
 import { noGrad } from './grad-mode.js';
 import { record } from './record.js';
-import { outsideAllocationScope } from '../backend/cpu-memory/storage-recycling.js';
+import { outsidePass } from './backward-memory.js';
 import type { TapeNode } from './tape-node.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -96,7 +96,7 @@ export function customOp<A extends Tensor[]>(def: CustomOpDefinition<A>): (...in
       def.name,
       (g) => {
         // User code: what it makes may be kept, so backward must not recycle it.
-        const grads = outsideAllocationScope([g], () => def.backward(ctx, g));
+        const grads = outsidePass([g], () => def.backward(ctx, g));
         if (grads.length !== inputs.length) {
           throw new AutogradError(`${def.name}: backward returned ${grads.length} gradients for ${inputs.length} inputs`);
         }

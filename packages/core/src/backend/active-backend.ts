@@ -37,8 +37,9 @@ export function getBackend(): Backend {
 /**
  * Switches the backend that runs kernels from now on: a backend object, or
  * `'js'` / `'wasm'` for the built-in ones (`'wasm'` throws where WebAssembly
- * SIMD is missing). Tensors keep their storage, which every CPU backend reads
- * as typed arrays.
+ * SIMD is missing). Tensors keep their storage: the CPU backends share their
+ * buffers, and a tensor on another backend's device must be moved before an op
+ * on the new backend can read it.
  *
  * @example
  * ```ts
@@ -47,6 +48,12 @@ export function getBackend(): Backend {
  * ```
  */
 export function setBackend(backend: Backend | 'js' | 'wasm'): void {
+  if (typeof backend === 'string' && backend !== 'js' && backend !== 'wasm') {
+    throw new TapegradError(`setBackend: unknown backend '${String(backend)}'; the built-in ones are 'js' and 'wasm'${wasmBackend() === null ? " ('wasm' needs WebAssembly SIMD, which this engine lacks)" : ''}, or pass a Backend object`);
+  }
+  if (typeof backend !== 'string' && (typeof backend !== 'object' || backend === null || typeof backend.upload !== 'function' || typeof backend.device !== 'string')) {
+    throw new TapegradError(`setBackend: expected 'js', 'wasm' or a Backend object, got ${backend === null ? 'null' : typeof backend}`);
+  }
   if (backend === 'js') active = jsBackend;
   else if (backend === 'wasm') {
     const be = wasmBackend();

@@ -1,19 +1,18 @@
-import { isFloating, type DType } from '../dtype.js';
+import { ARRAY_TYPES, isFloating, type DType } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { zeros } from '../tensor/creation.js';
+import { fromArray } from '../tensor/make.js';
 import { matmul } from './linalg.js';
 
 /** `[out, in]` rows that average PyTorch's adaptive windows `[⌊i·in/out⌋, ⌈(i+1)·in/out⌉)`. */
 function averagingMatrix(inSize: number, outSize: number, dtype: DType): Tensor {
-  const m = zeros([outSize, inSize], { dtype });
-  const data = m.storage.data;
+  const data = new ARRAY_TYPES[dtype](outSize * inSize);
   for (let i = 0; i < outSize; i++) {
     const start = Math.floor((i * inSize) / outSize);
     const end = Math.ceil(((i + 1) * inSize) / outSize);
     for (let j = start; j < end; j++) data[i * inSize + j] = 1 / (end - start);
   }
-  return m;
+  return fromArray(data, [outSize, inSize], dtype);
 }
 
 /**

@@ -168,9 +168,38 @@ export function clone(x: Tensor): Tensor {
   return apply('contiguous', [x], undefined);
 }
 
-/** @internal contiguous copy of the elements. */
+/**
+ * A contiguous copy of the elements in `dtype`, as a typed array the caller
+ * owns. Synchronous: throws where the tensor's device is read asynchronously.
+ *
+ * @example
+ * ```ts
+ * copyData(x, 'float64');
+ * ```
+ */
 export function copyData(x: Tensor, dtype: DType): TypedArray {
-  return getBackend().copy(kernelView(x), dtype);
+  // The tensor's own backend reads it, whichever backend is active.
+  const be = x.storage.backend;
+  return be.read(be.copy(kernelView(x), dtype));
+}
+
+/**
+ * A contiguous copy of the elements in `dtype`, once every kernel that
+ * computes them has run: works on every device.
+ *
+ * @example
+ * ```ts
+ * await copyDataAsync(x, 'float32');
+ * ```
+ */
+export function copyDataAsync(x: Tensor, dtype: DType): Promise<TypedArray> {
+  const be = x.storage.backend;
+  return be.readAsync(be.copy(kernelView(x), dtype));
+}
+
+/** Throws unless `x` has exactly one element (for `item` and `itemAsync`). */
+export function checkOneElement(op: string, x: Tensor): void {
+  if (x.numel !== 1) throw new ShapeError(`${op}: only a tensor with one element can be converted to a number, got shape ${fmtShape(x.shape)}`);
 }
 
 /**
@@ -182,8 +211,8 @@ export function copyData(x: Tensor, dtype: DType): TypedArray {
  * ```
  */
 export function item(x: Tensor): number {
-  if (x.numel !== 1) throw new ShapeError(`item: only a tensor with one element can be converted to a number, got shape ${fmtShape(x.shape)}`);
-  return x.storage.data[x.offset]!;
+  checkOneElement('item', x);
+  return copyData(x, x.dtype)[0]!;
 }
 
 /**

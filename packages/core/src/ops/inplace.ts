@@ -1,17 +1,25 @@
-import { getBackend } from '../backend/active-backend.js';
-import type { View } from '../backend/backend.js';
+import type { Backend, View } from '../backend/backend.js';
 import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { resultType } from '../primitives/forward.js';
-import { updateFused } from '../backend/cpu-memory/deferral.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { asTensor, clamp, maximum } from './elementwise.js';
-import { broadcastView, kernelView } from '../tensor/make.js';
+import { backendFor, broadcastView, constant, kernelView } from '../tensor/make.js';
 
 function recording(self: Tensor, operands: readonly TensorLike[]): boolean {
   return isGradEnabled() && (self.requiresGrad || operands.some((o) => o instanceof Tensor && o.requiresGrad));
+}
+
+/** Throws unless a result of `shape` and `dtype` can be written into `self` (it broadcasts to self's shape, and no float goes into an integer tensor). */
+function checkWritable(op: string, self: Tensor, { shape, dtype }: { readonly shape: Shape; readonly dtype: DType }): void {
+  if (!shapesEqual(broadcastShapes(op, self.shape, shape), self.shape)) {
+    throw new ShapeError(`${op}: the result has shape ${fmtShape(shape)}, which does not broadcast to the tensor's shape ${fmtShape(self.shape)}`);
+  }
+  if (isFloating(dtype) && !isFloating(self.dtype)) {
+    throw new DTypeError(`${op}: the result type ${dtype} cannot be written into a ${self.dtype} tensor`);
+  }
 }
 
 /**
@@ -31,15 +39,8 @@ function writeInto<T extends Tensor>(op: string, self: T, operands: readonly Ten
     throw new AutogradError(`${op}: in-place modification of a view (shape ${fmtShape(self.shape)}) of a tensor that requires grad is not supported while recording; clone() the view first`);
   }
   const result = record ? compute() : noGrad(compute);
-  if (!shapesEqual(broadcastShapes(op, self.shape, result.shape), self.shape)) {
-    throw new ShapeError(`${op}: the result has shape ${fmtShape(result.shape)}, which does not broadcast to the tensor's shape ${fmtShape(self.shape)}`);
-  }
-  if (isFloating(result.dtype) && !isFloating(self.dtype)) {
-    throw new DTypeError(`${op}: the result type ${result.dtype} cannot be written into a ${self.dtype} tensor`);
-  }
-  const src = broadcastView(result, self.shape);
-  self.storage.prepareWrite();
-  getBackend().assign(kernelView(self), src);
+  checkWritable(op, self, result);
+  backendFor(op, [self, result]).assign(kernelView(self), broadcastView(result, self.shape));
   self.storage.version++;
   if (record && result.gradFn !== null) self.setGradFn(result.gradFn);
   return self;
@@ -60,28 +61,17 @@ const floatOf = (t: Typed): Typed => (isFloating(t.dtype) ? t : { ndim: t.ndim, 
 
 const shapeOf = (v: TensorLike): Shape => (v instanceof Tensor ? v.shape : []);
 
-// One-element scratch per dtype and operand slot: a plain-number operand is
-// read by the kernels through these (stride 0 everywhere) instead of a 0-d
-// tensor. Kernels run synchronously, so a slot is free again when they return.
-const SCRATCH: { readonly [D in DType]: TypedArray } = {
-  float32: new Float32Array(2),
-  float64: new Float64Array(2),
-  int32: new Int32Array(2),
-  bool: new Uint8Array(2),
-};
 const zeroStrides: number[][] = [];
 
 /** A view of `value` in `dtype` (rounded or truncated as storing it would) broadcast to `shape`. */
-function scalarView(value: number, dtype: DType, shape: Shape, slot: 0 | 1): View {
-  const data = SCRATCH[dtype];
-  data[slot] = dtype === 'bool' ? (value ? 1 : 0) : value;
+function scalarView(value: number, dtype: DType, shape: Shape): View {
   const strides = (zeroStrides[shape.length] ??= new Array<number>(shape.length).fill(0));
-  return { data, shape, strides, offset: slot };
+  return { buffer: constant(value, dtype).storage.buffer, shape, strides, offset: 0 };
 }
 
 /** What a kernel reads of an operand broadcast to `self`'s shape. */
-function operandView(v: TensorLike, self: Tensor, slot: 0 | 1): View {
-  return v instanceof Tensor ? broadcastView(v, self.shape) : scalarView(v as number, scalarDtype(v as number, self.dtype), self.shape, slot);
+function operandView(v: TensorLike, self: Tensor): View {
+  return v instanceof Tensor ? broadcastView(v, self.shape) : scalarView(v as number, scalarDtype(v as number, self.dtype), self.shape);
 }
 
 /**
@@ -118,7 +108,7 @@ function aliases(self: Tensor, v: TensorLike): boolean {
 interface Plan {
   readonly shape: Shape;
   readonly dtype: DType;
-  readonly run: (dst: View) => void;
+  readonly run: (be: Backend, dst: View) => void;
 }
 
 /**
@@ -136,15 +126,9 @@ function update<T extends Tensor>(op: string, self: T, operands: readonly Tensor
     distinctPositions(self.shape, self.strides);
   const p = direct ? plan() : null;
   if (p === null) return writeInto(op, self, operands, compute);
-  if (!shapesEqual(broadcastShapes(op, self.shape, p.shape), self.shape)) {
-    throw new ShapeError(`${op}: the result has shape ${fmtShape(p.shape)}, which does not broadcast to the tensor's shape ${fmtShape(self.shape)}`);
-  }
-  if (isFloating(p.dtype) && !isFloating(self.dtype)) {
-    throw new DTypeError(`${op}: the result type ${p.dtype} cannot be written into a ${self.dtype} tensor`);
-  }
+  checkWritable(op, self, p);
   if (operands.some((o) => aliases(self, o))) return writeInto(op, self, operands, compute);
-  self.storage.prepareWrite();
-  p.run(kernelView(self));
+  p.run(backendFor(op, [self, ...operands.filter((o): o is Tensor => o instanceof Tensor)]), kernelView(self));
   self.storage.version++;
   return self;
 }
@@ -159,11 +143,10 @@ function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | '
   return {
     shape: broadcastShapes(name, self.shape, shapeOf(other)),
     dtype,
-    run: (dst) => {
-      if (alpha === 1 && other instanceof Tensor && updateFused(name, dst, other)) return;
-      const src = operandView(other, self, 0);
-      if (alpha === 1) getBackend().binaryInPlace(name, dst, src);
-      else getBackend().addcInPlace('mul', dst, src, scalarView(1, 'float64', self.shape, 1), sign * alpha);
+    run: (be, dst) => {
+      const src = operandView(other, self);
+      if (alpha === 1) be.binaryInPlace(name, dst, src);
+      else be.addcInPlace('mul', dst, src, scalarView(1, 'float64', self.shape), sign * alpha);
     },
   };
 }
@@ -183,8 +166,8 @@ export function mul_<T extends Tensor>(self: T, other: TensorLike): T {
   return update('mul_', self, [other], () => self.mul(other), () => ({
     shape: broadcastShapes('mul', self.shape, shapeOf(other)),
     dtype: promote(self, typeOf(other, self)).dtype,
-    run: (dst) => {
-      if (!(other instanceof Tensor && updateFused('mul', dst, other))) getBackend().binaryInPlace('mul', dst, operandView(other, self, 0));
+    run: (be, dst) => {
+      be.binaryInPlace('mul', dst, operandView(other, self));
     },
   }));
 }
@@ -194,8 +177,8 @@ export function div_<T extends Tensor>(self: T, other: TensorLike): T {
   return update('div_', self, [other], () => self.div(other), () => ({
     shape: broadcastShapes('div', self.shape, shapeOf(other)),
     dtype: floatOf(promote(self, typeOf(other, self))).dtype,
-    run: (dst) => {
-      if (!(other instanceof Tensor && updateFused('div', dst, other))) getBackend().binaryInPlace('div', dst, operandView(other, self, 0));
+    run: (be, dst) => {
+      be.binaryInPlace('div', dst, operandView(other, self));
     },
   }));
 }
@@ -206,7 +189,7 @@ function planAddc(self: Tensor, t1: Tensor, t2: Tensor, value: number, op: 'mul'
   return {
     shape: broadcastShapes('add', self.shape, broadcastShapes(op, t1.shape, t2.shape)),
     dtype: promote(self, promote(product, typeOf(value, product))).dtype,
-    run: (dst) => getBackend().addcInPlace(op, dst, broadcastView(t1, self.shape), broadcastView(t2, self.shape), value),
+    run: (be, dst) => be.addcInPlace(op, dst, broadcastView(t1, self.shape), broadcastView(t2, self.shape), value),
   };
 }
 
@@ -228,7 +211,7 @@ export function lerp_<T extends Tensor>(self: T, end: TensorLike, weight: number
       shape: broadcastShapes('add', self.shape, broadcastShapes('sub', shapeOf(end), self.shape)),
       dtype: promote(self, promote(diff, typeOf(weight, diff))).dtype,
       // self is its own second operand: each element is read before it is written.
-      run: (dst) => getBackend().addcInPlace('sub', dst, operandView(end, self, 0), dst, weight),
+      run: (be, dst) => be.addcInPlace('sub', dst, operandView(end, self), dst, weight),
     };
   });
 }
@@ -238,7 +221,7 @@ export function sqrt_<T extends Tensor>(self: T): T {
   return update('sqrt_', self, [], () => self.sqrt(), () => ({
     shape: self.shape,
     dtype: floatOf(self).dtype,
-    run: (dst) => getBackend().unaryInPlace('sqrt', dst),
+    run: (be, dst) => be.unaryInPlace('sqrt', dst),
   }));
 }
 
@@ -253,9 +236,9 @@ export function clamp_<T extends Tensor>(self: T, min?: TensorLike, max?: Tensor
     return {
       shape: self.shape,
       dtype: self.dtype,
-      run: (dst) => {
-        if (min !== undefined) getBackend().binaryInPlace('maximum', dst, scalarView(min as number, self.dtype, self.shape, 0));
-        if (max !== undefined) getBackend().binaryInPlace('minimum', dst, scalarView(max as number, self.dtype, self.shape, 1));
+      run: (be, dst) => {
+        if (min !== undefined) be.binaryInPlace('maximum', dst, scalarView(min as number, self.dtype, self.shape));
+        if (max !== undefined) be.binaryInPlace('minimum', dst, scalarView(max as number, self.dtype, self.shape));
       },
     };
   });
@@ -266,7 +249,7 @@ export function maximum_<T extends Tensor>(self: T, other: TensorLike): T {
   return update('maximum_', self, [other], () => maximum(self, other), () => ({
     shape: broadcastShapes('maximum', self.shape, shapeOf(other)),
     dtype: promote(self, typeOf(other, self)).dtype,
-    run: (dst) => getBackend().binaryInPlace('maximum', dst, operandView(other, self, 0)),
+    run: (be, dst) => be.binaryInPlace('maximum', dst, operandView(other, self)),
   }));
 }
 
@@ -275,7 +258,7 @@ export function fill_<T extends Tensor>(self: T, value: number): T {
   return update('fill_', self, [], () => asTensor(value, self), () => ({
     shape: self.shape,
     dtype: typeOf(value, self).dtype,
-    run: (dst) => getBackend().assign(dst, scalarView(value, self.dtype, self.shape, 0)),
+    run: (be, dst) => be.assign(dst, scalarView(value, self.dtype, self.shape)),
   }));
 }
 
@@ -288,7 +271,7 @@ export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
   return update('copy_', self, [src], compute, () => ({
     shape: shapeOf(src),
     dtype: self.dtype,
-    run: (dst) =>
-      getBackend().assign(dst, src instanceof Tensor ? broadcastView(src, self.shape) : scalarView(src as number, self.dtype, self.shape, 0)),
+    run: (be, dst) =>
+      be.assign(dst, src instanceof Tensor ? broadcastView(src, self.shape) : scalarView(src as number, self.dtype, self.shape)),
   }));
 }

@@ -1,3 +1,5 @@
+import { noteResult } from '../autograd/backward-memory.js';
+import { backendFor } from '../tensor/make.js';
 import { forwards } from './forward.js';
 import type { Primitive, PrimitiveParams } from './primitives.js';
 import { record } from '../autograd/record.js';
@@ -15,7 +17,9 @@ import { vjpRules } from './vjp-rules.js';
  * ```
  */
 export function apply<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
+  backendFor(prim, inputs);
   const out = forwards[prim](inputs, params);
+  noteResult(out, inputs);
   const rule = vjpRules[prim];
   if (rule !== null) record(prim, rule as VjpRule<PrimitiveParams[P]>, params, inputs, out);
   return out;

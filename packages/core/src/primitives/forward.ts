@@ -1,15 +1,13 @@
 import { getBackend } from '../backend/active-backend.js';
+import type { Backend, View } from '../backend/backend.js';
 import type { BinaryKernel, UnaryKernel } from './primitives.js';
-import { isFloating, promoteTypes, type DType } from '../dtype.js';
-import { deferredBinary, deferredSum, deferredUnary } from '../backend/cpu-memory/deferral.js';
-import { broadcastView, fromData, kernelView, viewOf } from '../tensor/make.js';
+import { dtypeCategory, isFloating, promoteTypes, type DType } from '../dtype.js';
+import { broadcastView, fromBuffer, kernelView, viewOf } from '../tensor/make.js';
 import type { Primitive, PrimitiveParams, ReduceParams } from './primitives.js';
 import { broadcastShapes, contiguousStrides, numelOf, viewStrides, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 type Forward<P> = (inputs: readonly Tensor[], params: P) => Tensor;
-
-const CATEGORY: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
 
 /**
  * PyTorch's result type of two operands: tensors with dimensions decide the
@@ -23,7 +21,13 @@ const CATEGORY: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64
 export function resultType(a: Pick<Tensor, 'ndim' | 'dtype'>, b: Pick<Tensor, 'ndim' | 'dtype'>): DType {
   if ((a.ndim === 0) === (b.ndim === 0)) return promoteTypes(a.dtype, b.dtype);
   const [dimmed, zero] = a.ndim === 0 ? [b, a] : [a, b];
-  return CATEGORY[zero.dtype] > CATEGORY[dimmed.dtype] ? zero.dtype : dimmed.dtype;
+  return dtypeCategory(zero.dtype) > dtypeCategory(dimmed.dtype) ? zero.dtype : dimmed.dtype;
+}
+
+/** A contiguous tensor of `shape` and `dtype` over what `kernel` returns on the active backend. */
+function result(shape: Shape, dtype: DType, kernel: (be: Backend) => unknown): Tensor {
+  const be = getBackend();
+  return fromBuffer(be, kernel(be), shape, dtype);
 }
 
 function floatOf(d: DType): DType {
@@ -35,7 +39,7 @@ const unary =
   ([x]) => {
     const t = x!;
     const dtype = outDtype(t.dtype);
-    return deferredUnary(op, t, dtype) ?? fromData(getBackend().unary(op, kernelView(t), dtype), t.shape);
+    return result(t.shape, dtype, (be) => be.unary(op, kernelView(t), dtype));
   };
 
 const floatUnary = (op: UnaryKernel): Forward<undefined> => unary(op, floatOf);
@@ -46,7 +50,7 @@ const binary =
   ([a, b]) => {
     const shape = broadcastShapes(op, a!.shape, b!.shape);
     const dtype = outDtype(a!, b!);
-    return deferredBinary(op, a!, b!, shape, dtype) ?? fromData(getBackend().binary(op, broadcastView(a!, shape), broadcastView(b!, shape), dtype), shape);
+    return result(shape, dtype, (be) => be.binary(op, broadcastView(a!, shape), broadcastView(b!, shape), dtype));
   };
 
 const arith = (op: BinaryKernel): Forward<undefined> => binary(op, resultType);
@@ -66,21 +70,19 @@ const reduction =
   ([x], params) => {
     const t = x!;
     const dtype = (op === 'sum' || op === 'prod') && !isFloating(t.dtype) ? 'int32' : t.dtype;
-    const whole = op === 'sum' && params.dims.length === t.ndim ? deferredSum(t) : null;
-    if (whole !== null) return fromData(Float32Array.of(whole), keptShape(t.shape, params));
-    return fromData(getBackend().reduce(op, kernelView(t), params.dims, dtype), keptShape(t.shape, params));
+    return result(keptShape(t.shape, params), dtype, (be) => be.reduce(op, kernelView(t), params.dims, dtype));
   };
 
 const argReduction =
   (op: 'argmax' | 'argmin'): Forward<PrimitiveParams['argmax']> =>
   ([x], { dim, keepdim }) => {
     const t = x!;
-    return fromData(getBackend().argReduce(op, kernelView(t), dim), keptShape(t.shape, { dims: [dim], keepdim }));
+    return result(keptShape(t.shape, { dims: [dim], keepdim }), 'int32', (be) => be.argReduce(op, kernelView(t), dim));
   };
 
 /** A contiguous copy of `t` in `dtype`. */
 function copyOf(t: Tensor, dtype: DType): Tensor {
-  return fromData(getBackend().copy(kernelView(t), dtype), t.shape, dtype);
+  return result(t.shape, dtype, (be) => be.copy(kernelView(t), dtype));
 }
 
 /** Strides for a batch of matrices flattened to `[B, rows, cols]`, or null if the batch dims do not merge. */
@@ -95,7 +97,7 @@ function batchStrides(t: Tensor): [number, number, number] | null {
   return merged === null ? null : [merged[0]!, rows, cols];
 }
 
-function asBatch(t: Tensor): { data: typeof t.storage.data; shape: Shape; strides: readonly number[]; offset: number } {
+function asBatch(t: Tensor): View {
   const n = t.ndim;
   const shape = [numelOf(t.shape.slice(0, n - 2)), t.shape[n - 2]!, t.shape[n - 1]!];
   let strides = batchStrides(t);
@@ -104,7 +106,7 @@ function asBatch(t: Tensor): { data: typeof t.storage.data; shape: Shape; stride
     src = copyOf(t, t.dtype);
     strides = batchStrides(src)!;
   }
-  return { data: src.storage.data, shape, strides, offset: src.offset };
+  return { buffer: src.storage.buffer, shape, strides, offset: src.offset };
 }
 
 /**
@@ -146,9 +148,8 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
 
   where: ([c, a, b]) => {
     const shape = broadcastShapes('where', c!.shape, a!.shape, b!.shape);
-    const be = getBackend();
-    const data = be.where(broadcastView(c!, shape), broadcastView(a!, shape), broadcastView(b!, shape), resultType(a!, b!));
-    return fromData(data, shape);
+    const dtype = resultType(a!, b!);
+    return result(shape, dtype, (be) => be.where(broadcastView(c!, shape), broadcastView(a!, shape), broadcastView(b!, shape), dtype));
   },
 
   sum: reduction('sum'),
@@ -180,11 +181,11 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
   unslice: ([x], { starts, steps, shape }) => {
     const t = x!;
     const be = getBackend();
-    const out = fromData(be.alloc(t.dtype, numelOf(shape)), shape, t.dtype);
+    const out = fromBuffer(be, be.alloc(t.dtype, numelOf(shape)), shape, t.dtype);
     const strides = out.strides.map((s, d) => s * steps[d]!);
     let offset = 0;
     starts.forEach((s, d) => (offset += s * out.strides[d]!));
-    be.assign({ data: out.storage.data, shape: t.shape, strides, offset }, kernelView(t));
+    be.assign({ buffer: out.storage.buffer, shape: t.shape, strides, offset }, kernelView(t));
     return out;
   },
   cat: (xs, { dim }) => {
@@ -193,10 +194,10 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     const shape = first.shape.slice();
     shape[dim] = xs.reduce((n, t) => n + t.shape[dim]!, 0);
     const be = getBackend();
-    const out = fromData(be.alloc(dtype, numelOf(shape)), shape, dtype);
+    const out = fromBuffer(be, be.alloc(dtype, numelOf(shape)), shape, dtype);
     let at = 0;
     for (const t of xs) {
-      be.assign({ data: out.storage.data, shape: t.shape, strides: out.strides, offset: at * out.strides[dim]! }, kernelView(t));
+      be.assign({ buffer: out.storage.buffer, shape: t.shape, strides: out.strides, offset: at * out.strides[dim]! }, kernelView(t));
       at += t.shape[dim]!;
     }
     return out;
@@ -214,50 +215,51 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     const t = x!;
     const [n, c] = t.shape as [number, number];
     const shape = [n, c * numelOf(geometry.kernel), numelOf(geometry.outSize)];
-    return fromData(getBackend().im2col(kernelView(t), geometry, t.dtype), shape, t.dtype);
+    return result(shape, t.dtype, (be) => be.im2col(kernelView(t), geometry, t.dtype));
   },
   col2im: ([x], geometry) => {
     const t = x!;
     const [n, ck] = t.shape as [number, number];
     const shape = [n, ck / numelOf(geometry.kernel), ...geometry.size];
-    return fromData(getBackend().col2im(kernelView(t), geometry, t.dtype), shape, t.dtype);
+    return result(shape, t.dtype, (be) => be.col2im(kernelView(t), geometry, t.dtype));
   },
   conv2d: ([x, w], { geometry, groups }) => {
     const dtype = resultType(x!, w!);
     const shape = [x!.shape[0]!, w!.shape[0]!, ...geometry.outSize];
-    return fromData(getBackend().conv2d(kernelView(x!), kernelView(w!), geometry, groups, dtype), shape, dtype);
+    return result(shape, dtype, (be) => be.conv2d(kernelView(x!), kernelView(w!), geometry, groups, dtype));
   },
   conv2dInput: ([g, w], { geometry, groups }) => {
     const dtype = resultType(g!, w!);
     const shape = [g!.shape[0]!, w!.shape[1]! * groups, ...geometry.size];
-    return fromData(getBackend().conv2dInput(kernelView(g!), kernelView(w!), geometry, groups, dtype), shape, dtype);
+    return result(shape, dtype, (be) => be.conv2dInput(kernelView(g!), kernelView(w!), geometry, groups, dtype));
   },
   conv2dWeight: ([x, g], { geometry, groups }) => {
     const dtype = resultType(x!, g!);
     const shape = [g!.shape[1]!, x!.shape[1]! / groups, ...geometry.kernel];
-    return fromData(getBackend().conv2dWeight(kernelView(x!), kernelView(g!), geometry, groups, dtype), shape, dtype);
+    return result(shape, dtype, (be) => be.conv2dWeight(kernelView(x!), kernelView(g!), geometry, groups, dtype));
   },
   maxPoolIndices: ([x], geometry) => {
     const t = x!;
-    return fromData(getBackend().maxPoolIndices(kernelView(t), geometry), [...t.shape.slice(0, 2), ...geometry.outSize], 'int32');
+    return result([...t.shape.slice(0, 2), ...geometry.outSize], 'int32', (be) => be.maxPoolIndices(kernelView(t), geometry));
   },
   fold: ([x], { dim, size, step, dilation, length }) => {
     const t = x!;
     const shape = t.shape.slice(0, -1);
     shape[dim] = length;
-    return fromData(getBackend().fold(kernelView(t), dim, size, step, dilation, length, t.dtype), shape, t.dtype);
+    return result(shape, t.dtype, (be) => be.fold(kernelView(t), dim, size, step, dilation, length, t.dtype));
   },
   cast: ([x], { dtype }) => copyOf(x!, dtype),
   contiguous: ([x]) => copyOf(x!, x!.dtype),
 
   matmul: ([a, b]) => {
     const shape = [...a!.shape.slice(0, -1), b!.shape[b!.ndim - 1]!];
-    return fromData(getBackend().matmul(asBatch(a!), asBatch(b!), resultType(a!, b!)), shape);
+    const dtype = resultType(a!, b!);
+    return result(shape, dtype, (be) => be.matmul(asBatch(a!), asBatch(b!), dtype));
   },
   gather: ([x, index], { dim }) =>
-    fromData(getBackend().gather(kernelView(x!), dim, kernelView(index!), x!.dtype), index!.shape, x!.dtype),
+    result(index!.shape, x!.dtype, (be) => be.gather(kernelView(x!), dim, kernelView(index!), x!.dtype)),
   scatterAdd: ([x, index, src], { dim }) => {
     const dtype = x!.dtype;
-    return fromData(getBackend().scatterAdd(kernelView(x!), dim, kernelView(index!), kernelView(src!), dtype), x!.shape, dtype);
+    return result(x!.shape, dtype, (be) => be.scatterAdd(kernelView(x!), dim, kernelView(index!), kernelView(src!), dtype));
   },
 };

@@ -1,9 +1,10 @@
-import { allocate, assertDType, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
+import { ARRAY_TYPES, assertDType, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { checkShape, numelOf, type Shape } from '../shape.js';
 import type { Tensor } from './tensor.js';
-import { fromData } from './make.js';
+import { getBackend } from '../backend/active-backend.js';
+import { fromArray, fromBuffer } from './make.js';
 
 /**
  * Options for creating a tensor.
@@ -91,11 +92,11 @@ export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { r
       throw new ShapeError(`tensor: shape ${fmtShape(shape)} holds ${numelOf(shape)} elements but the typed array has ${data.length}`);
     }
     const dtype = opts.dtype ?? dtypeOfArray(data);
-    const out = allocate(dtype, data.length);
+    const out = new ARRAY_TYPES[dtype](data.length);
     // bool storage holds 0 or 1 only: the kernels compare and print it as such.
     if (dtype === 'bool') for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
     else for (let i = 0; i < data.length; i++) out[i] = data[i]!;
-    return finish(fromData(out, shape, dtype), opts);
+    return finish(fromArray(out, shape, dtype), opts);
   }
   const shape = inferShape(data);
   const flat: (number | boolean)[] = [];
@@ -108,9 +109,9 @@ export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { r
     if (typeof v !== 'number' && typeof v !== 'boolean') throw new DTypeError(`tensor: elements must be numbers or booleans, got ${typeof v}`);
   }
   const dtype = opts.dtype ?? (isBool ? 'bool' : 'float32');
-  const out = allocate(dtype, flat.length);
+  const out = new ARRAY_TYPES[dtype](flat.length);
   for (let i = 0; i < flat.length; i++) out[i] = dtype === 'bool' ? (flat[i] ? 1 : 0) : Number(flat[i]);
-  return finish(fromData(out, opts.shape !== undefined ? [...opts.shape] : shape, dtype), opts);
+  return finish(fromArray(out, opts.shape !== undefined ? [...opts.shape] : shape, dtype), opts);
 }
 
 /**
@@ -129,9 +130,13 @@ export function full(shape: Shape, value: number, opts: TensorOptions = {}): Ten
 function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
   checkShape(op, shape);
   const dtype = opts.dtype ?? 'float32';
-  const data = allocate(dtype, numelOf(shape));
-  if (value !== 0) data.fill(dtype === 'bool' ? Number(Boolean(value)) : value);
-  return finish(fromData(data, shape.slice(), dtype), opts);
+  if (value === 0) {
+    const be = getBackend();
+    return finish(fromBuffer(be, be.alloc(dtype, numelOf(shape)), shape.slice(), dtype), opts);
+  }
+  const data = new ARRAY_TYPES[dtype](numelOf(shape));
+  data.fill(dtype === 'bool' ? Number(Boolean(value)) : value);
+  return finish(fromArray(data, shape.slice(), dtype), opts);
 }
 
 /**
@@ -221,9 +226,9 @@ export function arange(...args: (number | TensorOptions | undefined)[]): Tensor 
   if ((end - start) / step < 0) throw new TapegradError(`arange: the range [${start}, ${end}) is empty for step ${step}`);
   const n = Math.ceil((end - start) / step);
   const dtype = opts.dtype ?? 'float32';
-  const data = allocate(dtype, n);
+  const data = new ARRAY_TYPES[dtype](n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return finish(fromData(data, [n], dtype), opts);
+  return finish(fromArray(data, [n], dtype), opts);
 }
 
 /**
@@ -237,10 +242,10 @@ export function arange(...args: (number | TensorOptions | undefined)[]): Tensor 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new TapegradError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ?? 'float32';
-  const data = allocate(dtype, steps);
+  const data = new ARRAY_TYPES[dtype](steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) data[i] = i === steps - 1 && steps > 1 ? end : start + i * delta;
-  return finish(fromData(data, [steps], dtype), opts);
+  return finish(fromArray(data, [steps], dtype), opts);
 }
 
 /**
@@ -254,18 +259,18 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
   checkShape('eye', [n, m]);
   const dtype = opts.dtype ?? 'float32';
-  const data = allocate(dtype, n * m);
+  const data = new ARRAY_TYPES[dtype](n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return finish(fromData(data, [n, m], dtype), opts);
+  return finish(fromArray(data, [n, m], dtype), opts);
 }
 
 function randomFill(op: string, shape: Shape, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
   checkShape(op, shape);
   const dtype = opts.dtype ?? 'float32';
   const g = opts.generator ?? defaultGenerator;
-  const data = allocate(dtype, numelOf(shape));
+  const data = new ARRAY_TYPES[dtype](numelOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = draw(g);
-  return finish(fromData(data, shape.slice(), dtype), opts);
+  return finish(fromArray(data, shape.slice(), dtype), opts);
 }
 
 /**
@@ -334,5 +339,5 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
     data[i] = data[j]!;
     data[j] = t;
   }
-  return fromData(data, [n], 'int32');
+  return fromArray(data, [n], 'int32');
 }

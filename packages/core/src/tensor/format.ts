@@ -13,13 +13,16 @@ export type NestedArray = number | boolean | NestedArray[];
 
 /** @internal nested arrays of a tensor's elements. */
 export function toNested(t: Tensor): NestedArray {
-  const data = copyData(t, t.dtype);
-  const isBool = t.dtype === 'bool';
+  return nestedOf(copyData(t, t.dtype), t.shape, t.dtype === 'bool');
+}
+
+/** @internal nested arrays of row-major elements of `shape` (0/1 as booleans for bool). */
+export function nestedOf(data: ArrayLike<number>, shape: readonly number[], isBool: boolean): NestedArray {
   const build = (dim: number, at: number): NestedArray => {
-    if (dim === t.ndim) return isBool ? data[at] === 1 : data[at]!;
-    const size = t.shape[dim]!;
+    if (dim === shape.length) return isBool ? data[at] === 1 : data[at]!;
+    const size = shape[dim]!;
     let step = 1;
-    for (let d = dim + 1; d < t.ndim; d++) step *= t.shape[d]!;
+    for (let d = dim + 1; d < shape.length; d++) step *= shape[d]!;
     const out: NestedArray[] = [];
     for (let i = 0; i < size; i++) out.push(build(dim + 1, at + i * step));
     return out;

@@ -1,19 +1,38 @@
-import type { View } from '../backend/backend.js';
-import { allocate, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
+import { getBackend } from '../backend/active-backend.js';
+import type { Backend, View } from '../backend/backend.js';
+import { ARRAY_TYPES, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
+import { DeviceError } from '../errors.js';
 import { shapesEqual, tensorStrides, type Shape } from '../shape.js';
 import { Storage } from './storage.js';
 import { Tensor } from './tensor.js';
 
 /**
- * A contiguous tensor over freshly computed data (no copy).
+ * A contiguous tensor over a buffer `be` just made (a kernel's result).
  *
  * @example
  * ```ts
- * fromData(new Float32Array([1, 2]), [2]);
+ * fromBuffer(be, be.unary('exp', kernelView(x), 'float32'), x.shape, 'float32');
  * ```
  */
-export function fromData(data: TypedArray, shape: Shape, dtype: DType = dtypeOfArray(data)): Tensor {
-  return new Tensor(new Storage(data), shape, tensorStrides(shape), 0, dtype);
+export function fromBuffer(be: Backend, buffer: unknown, shape: Shape, dtype: DType): Tensor {
+  const strides = tensorStrides(shape);
+  let n = 1;
+  for (const s of shape) n *= s;
+  return new Tensor(new Storage(be, buffer, n), shape, strides, 0, dtype);
+}
+
+/**
+ * A contiguous tensor holding `data` on the active backend. The array is
+ * handed over to the backend: the caller must not use it afterwards.
+ *
+ * @example
+ * ```ts
+ * fromArray(new Float32Array([1, 2]), [2]);
+ * ```
+ */
+export function fromArray(data: TypedArray, shape: Shape, dtype: DType = dtypeOfArray(data)): Tensor {
+  const be = getBackend();
+  return fromBuffer(be, be.upload(data), shape, dtype);
 }
 
 /**
@@ -39,7 +58,7 @@ export function viewOf(t: Tensor, shape: Shape, strides: readonly number[], offs
  * ```
  */
 export function kernelView(t: Tensor): View {
-  return { data: t.storage.data, shape: t.shape, strides: t.strides, offset: t.offset };
+  return { buffer: t.storage.buffer, shape: t.shape, strides: t.strides, offset: t.offset };
 }
 
 /**
@@ -58,16 +77,37 @@ export function broadcastView(t: Tensor, shape: Shape): View {
     const own = t.shape[i - lead]!;
     return own === 1 && s !== 1 ? 0 : t.strides[i - lead]!;
   });
-  return { data: t.storage.data, shape, strides, offset: t.offset };
+  return { buffer: t.storage.buffer, shape, strides, offset: t.offset };
+}
+
+/**
+ * The backend that runs `op` on `operands`: the active one, whose device
+ * every operand must be on (backends of one device share buffers).
+ *
+ * @example
+ * ```ts
+ * const be = backendFor('add', [a, b]);
+ * ```
+ */
+export function backendFor(op: string, operands: readonly Tensor[]): Backend {
+  const be = getBackend();
+  for (const t of operands) {
+    const device = t.storage.backend.device;
+    if (device !== be.device) {
+      throw new DeviceError(`${op}: a tensor of shape [${t.shape.join(', ')}] is on device '${device}', but the active backend '${be.name}' runs on '${be.device}'; move it with .to() or switch backends`);
+    }
+  }
+  return be;
 }
 
 // 0-d constants are immutable once made (no user holds them to write into),
-// so the most recent ones are shared: ops with plain-number operands are common.
+// so the most recent ones are shared, per backend: ops with plain-number
+// operands are common.
 const SCALAR_CACHE_SIZE = 256;
-const scalarCache: Record<DType, Map<number, Tensor>> = { float32: new Map(), float64: new Map(), int32: new Map(), bool: new Map() };
+const scalarCaches = new WeakMap<Backend, Record<DType, Map<number, Tensor>>>();
 
 /**
- * A shared 0-d tensor holding `value`, for a plain-number operand.
+ * A shared 0-d tensor on the active backend holding `value`, for a plain-number operand.
  *
  * @example
  * ```ts
@@ -75,7 +115,13 @@ const scalarCache: Record<DType, Map<number, Tensor>> = { float32: new Map(), fl
  * ```
  */
 export function constant(value: number, dtype: DType): Tensor {
-  const cache = scalarCache[dtype];
+  const be = getBackend();
+  let caches = scalarCaches.get(be);
+  if (caches === undefined) {
+    caches = { float32: new Map(), float64: new Map(), int32: new Map(), bool: new Map() };
+    scalarCaches.set(be, caches);
+  }
+  const cache = caches[dtype];
   let t = cache.get(value);
   if (t === undefined || Object.is(value, -0) || Number.isNaN(value)) {
     t = scalar(value, dtype);
@@ -86,7 +132,7 @@ export function constant(value: number, dtype: DType): Tensor {
 }
 
 /**
- * A 0-d tensor holding `value`.
+ * A 0-d tensor on the active backend holding `value`.
  *
  * @example
  * ```ts
@@ -94,7 +140,7 @@ export function constant(value: number, dtype: DType): Tensor {
  * ```
  */
 export function scalar(value: number, dtype: DType): Tensor {
-  const data = allocate(dtype, 1);
+  const data = new ARRAY_TYPES[dtype](1);
   data[0] = dtype === 'bool' ? (value ? 1 : 0) : value;
-  return fromData(data, [], dtype);
+  return fromArray(data, [], dtype);
 }

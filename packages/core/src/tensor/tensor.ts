@@ -1,7 +1,7 @@
 import { isFloating, type DType, type TypedArray } from '../dtype.js';
 import { AutogradError, DTypeError } from '../errors.js';
 import { backward, type BackwardOptions } from '../autograd/backward.js';
-import { formatTensor, toNested, type NestedArray } from './format.js';
+import { formatTensor, nestedOf, toNested, type NestedArray } from './format.js';
 import * as ew from '../ops/elementwise.js';
 import * as idx from '../ops/indexing.js';
 import * as inplace from '../ops/inplace.js';
@@ -97,9 +97,44 @@ export class Tensor {
     return this.storage.version;
   }
 
-  /** A contiguous copy of the elements as a typed array of this dtype. */
+  /**
+   * A contiguous copy of the elements as a typed array of this dtype, read
+   * synchronously (CPU tensors; see {@link Tensor.dataAsync} for every device).
+   */
   get data(): TypedArray {
     return ew.copyData(this, this.dtype);
+  }
+
+  /**
+   * A contiguous copy of the elements as a typed array of this dtype, once
+   * every kernel computing them has run. Works on every device; on the CPU
+   * it resolves at once.
+   *
+   * @example
+   * ```ts
+   * const values = await logits.dataAsync();
+   * ```
+   */
+  dataAsync(): Promise<TypedArray> {
+    return ew.copyDataAsync(this, this.dtype);
+  }
+
+  /**
+   * Runs now whatever work on this tensor's elements is still pending (a
+   * deferred elementwise chain on the CPU), without reading them; returns
+   * this tensor. Reads realize by themselves: this is for timing a step, or
+   * for computing a value before its inputs change.
+   *
+   * @example
+   * ```ts
+   * const t0 = performance.now();
+   * model.forward(x).realize();
+   * const ms = performance.now() - t0;
+   * ```
+   */
+  realize(): this {
+    this.storage.backend.realize(this.storage.buffer);
+    return this;
   }
 
   /**
@@ -213,6 +248,31 @@ export class Tensor {
    */
   item(): number {
     return ew.item(this);
+  }
+
+  /**
+   * The value of a one-element tensor as a number, read asynchronously (every device).
+   *
+   * @example
+   * ```ts
+   * const loss = await lossTensor.itemAsync();
+   * ```
+   */
+  async itemAsync(): Promise<number> {
+    ew.checkOneElement('itemAsync', this);
+    return (await this.dataAsync())[0]!;
+  }
+
+  /**
+   * The elements as nested arrays, read asynchronously (every device).
+   *
+   * @example
+   * ```ts
+   * await tensor([[1, 2]]).toArrayAsync(); // [[1, 2]]
+   * ```
+   */
+  async toArrayAsync(): Promise<NestedArray> {
+    return nestedOf(await this.dataAsync(), this.shape, this.dtype === 'bool');
   }
 
   /**

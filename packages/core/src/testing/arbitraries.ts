@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import type { DType } from '../dtype.js';
-import { allocate } from '../dtype.js';
-import { fromData } from '../tensor/make.js';
+import { fromArray } from '../tensor/make.js';
+import { ARRAY_TYPES } from '../dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -94,9 +94,9 @@ export function tensors(c: TensorConstraints = {}): fc.Arbitrary<Tensor> {
   return shapeArb.chain((shape) => {
     const n = shape.reduce((a, b) => a * b, 1);
     return fc.array(value, { minLength: n, maxLength: n }).map((values) => {
-      const data = allocate(dtype, n);
+      const data = new ARRAY_TYPES[dtype](n);
       values.forEach((v, i) => (data[i] = v));
-      const t = fromData(data, shape, dtype);
+      const t = fromArray(data, shape, dtype);
       return c.requiresGrad ? t.requiresGrad_(true) : t;
     });
   });

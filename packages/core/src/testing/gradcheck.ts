@@ -1,7 +1,7 @@
 import { autogradGrad } from '../autograd/backward.js';
 import { TapegradError, fmtShape } from '../errors.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
-import { fromData } from '../tensor/make.js';
+import { fromArray } from '../tensor/make.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -73,7 +73,7 @@ function leafCopies(inputs: readonly Tensor[]): Tensor[] {
     if (t.dtype !== 'float64') {
       throw new GradcheckError(`gradcheck: input ${i} requires grad but is ${t.dtype}; finite differences need float64 (use .double())`);
     }
-    return fromData(t.data, t.shape.slice(), 'float64').requiresGrad_(true);
+    return fromArray(t.data, t.shape.slice(), 'float64').requiresGrad_(true);
   });
 }
 
@@ -89,16 +89,18 @@ function numericalJacobian(fn: Fn, inputs: readonly Tensor[], eps: number): Floa
       const m = out.numel;
       const n = x.requiresGrad ? x.numel : 0;
       const jac = new Float64Array(m * n);
-      // Perturbed in place below: deferred results that read x keep their own copy.
-      if (n > 0) x.storage.prepareWrite();
-      const data = x.storage.data;
+      // Perturbed one element at a time, in place and unrecorded, through the
+      // backend (deferred results that read x keep their own values).
+      const flat = noGrad(() => (n > 0 ? x.reshape([n]) : x));
+      const original = n > 0 ? (x.data as Float64Array) : new Float64Array(0);
+      const set = (j: number, v: number): void => void noGrad(() => flat.narrow(0, j, 1).fill_(v));
       for (let j = 0; j < n; j++) {
-        const orig = data[j]!;
-        data[j] = orig + eps;
+        const orig = original[j]!;
+        set(j, orig + eps);
         const plus = flatValues(noGrad(() => outputsOf(fn, inputs))[o]!);
-        data[j] = orig - eps;
+        set(j, orig - eps);
         const minus = flatValues(noGrad(() => outputsOf(fn, inputs))[o]!);
-        data[j] = orig;
+        set(j, orig);
         for (let k = 0; k < m; k++) jac[k * n + j] = (plus[k]! - minus[k]!) / (2 * eps);
       }
       return jac;
@@ -117,7 +119,7 @@ function analyticalJacobian(fn: Fn, inputs: readonly Tensor[]): Float64Array[][]
     for (let k = 0; k < m; k++) {
       const onehot = new Float64Array(m);
       onehot[k] = 1;
-      const g = fromData(onehot, out.shape.slice(), 'float64').to(out.dtype);
+      const g = fromArray(onehot, out.shape.slice(), 'float64').to(out.dtype);
       const grads = autogradGrad([out], diff, [g], { retainGraph: true, allowUnused: true });
       let d = 0;
       inputs.forEach((x, i) => {
@@ -205,7 +207,7 @@ function checkZeroGrad(fn: Fn, leaves: readonly Tensor[], failures: string[]): v
   const diff = leaves.filter((t) => t.requiresGrad);
   const outs = enableGrad(() => outputsOf(fn, leaves)).filter((t) => t.requiresGrad);
   if (outs.length === 0) return;
-  const zerosOut = outs.map((t) => fromData(new Float64Array(t.numel), t.shape.slice(), 'float64').to(t.dtype));
+  const zerosOut = outs.map((t) => fromArray(new Float64Array(t.numel), t.shape.slice(), 'float64').to(t.dtype));
   const grads = autogradGrad(outs, diff, zerosOut, { allowUnused: true });
   grads.forEach((g, i) => {
     const v = flatValues(g);
@@ -227,7 +229,7 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: Gradch
   const leaves = leafCopies(inputs);
   const outs = enableGrad(() => outputsOf(fn, leaves));
   const gradOutputs = (options.gradOutputs ?? outs.map((o, k) => seededNormal(o.shape, k))).map((g) =>
-    fromData(g.to('float64').data, g.shape.slice(), 'float64').requiresGrad_(true),
+    fromArray(g.to('float64').data, g.shape.slice(), 'float64').requiresGrad_(true),
   );
   const nIn = leaves.length;
   const diffIdx = leaves.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
@@ -253,5 +255,5 @@ function seededNormal(shape: readonly number[], seed: number): Tensor {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     data[i] = (s / 2 ** 32) * 2 - 1;
   }
-  return fromData(data, shape.slice(), 'float64');
+  return fromArray(data, shape.slice(), 'float64');
 }

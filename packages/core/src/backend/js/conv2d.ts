@@ -1,5 +1,6 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
-import type { Backend, View } from '../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { allocate } from '../cpu/allocate.js';
+import type { ArrayView, CpuKernels } from '../cpu/cpu-kernels.js';
 import type { ConvGeometry } from '../../primitives/primitives.js';
 
 // A convolution is a product of each group's weight matrix [O/G, C/G·KH·KW]
@@ -36,7 +37,7 @@ export function convSizes(c: number, o: number, g: ConvGeometry, groups: number)
   return { cg, og: o / groups, k: cg * g.kernel.reduce((a, b) => a * b, 1), l: g.outSize.reduce((a, b) => a * b, 1) };
 }
 
-function strided(data: TypedArray, shape: readonly number[], strides: readonly number[], offset: number): View {
+function strided(data: TypedArray, shape: readonly number[], strides: readonly number[], offset: number): ArrayView {
   return { data, shape, strides, offset };
 }
 
@@ -45,10 +46,10 @@ function strided(data: TypedArray, shape: readonly number[], strides: readonly n
  *
  * @example
  * ```ts
- * const kernels: ConvKernels = jsBackend;
+ * const kernels: ConvKernels = jsKernels;
  * ```
  */
-export type ConvKernels = Pick<Backend, 'copy' | 'im2col' | 'col2im' | 'matmul'>;
+export type ConvKernels = Pick<CpuKernels, 'copy' | 'im2col' | 'col2im' | 'matmul'>;
 
 /**
  * `conv2d`, `conv2dInput` and `conv2dWeight` composed of the `im2col`,
@@ -58,11 +59,11 @@ export type ConvKernels = Pick<Backend, 'copy' | 'im2col' | 'col2im' | 'matmul'>
  *
  * @example
  * ```ts
- * const { conv2d } = convolutions(jsBackend);
+ * const { conv2d } = convolutions(jsKernels);
  * conv2d(xView, wView, geometry, 1, 'float32');
  * ```
  */
-export function convolutions(kernels: ConvKernels): Pick<Backend, 'conv2d' | 'conv2dInput' | 'conv2dWeight'> {
+export function convolutions(kernels: ConvKernels): Pick<CpuKernels, 'conv2d' | 'conv2dInput' | 'conv2dWeight'> {
   /**
    * 2-D convolution (cross-correlation) of `x` `[N, C, H, W]` with `weight`
    * `[O, C/groups, KH, KW]`: `[N, O, OH, OW]`, no bias.
@@ -72,7 +73,7 @@ export function convolutions(kernels: ConvKernels): Pick<Backend, 'conv2d' | 'co
    * conv2d(xView, wView, geometry, 1, 'float32');
    * ```
    */
-  function conv2d(x: View, weight: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray {
+  function conv2d(x: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray {
     const n = x.shape[0]!;
     const o = weight.shape[0]!;
     const { og, k, l } = convSizes(x.shape[1]!, o, g, groups);
@@ -99,7 +100,7 @@ export function convolutions(kernels: ConvKernels): Pick<Backend, 'conv2d' | 'co
    * conv2dInput(gradView, wView, geometry, 1, 'float32');
    * ```
    */
-  function conv2dInput(grad: View, weight: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray {
+  function conv2dInput(grad: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray {
     const [n, o] = grad.shape as [number, number];
     const { og, k, l } = convSizes(weight.shape[1]! * groups, o, g, groups);
     const w = kernels.copy(weight, outDtype);
@@ -124,7 +125,7 @@ export function convolutions(kernels: ConvKernels): Pick<Backend, 'conv2d' | 'co
    * conv2dWeight(xView, gradView, geometry, 1, 'float32');
    * ```
    */
-  function conv2dWeight(x: View, grad: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray {
+  function conv2dWeight(x: ArrayView, grad: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray {
     const n = x.shape[0]!;
     const o = grad.shape[1]!;
     const { og, k, l } = convSizes(x.shape[1]!, o, g, groups);

@@ -1,5 +1,6 @@
-import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
-import type { View } from '../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { allocateUninit } from '../cpu/allocate.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 import type { BinaryKernel, UnaryKernel } from '../../primitives/primitives.js';
 import { contiguousStrides, isContiguous } from '../../shape.js';
 import { erf } from './erf.js';
@@ -46,6 +47,26 @@ const BINARY: Record<BinaryKernel, Fn2> = {
   or: (a, b) => (a || b ? 1 : 0),
 };
 
+/**
+ * The one-operand kernels, in the table's order.
+ *
+ * @example
+ * ```ts
+ * UNARY_KERNELS.includes('exp'); // true
+ * ```
+ */
+export const UNARY_KERNELS = Object.keys(UNARY) as readonly UnaryKernel[];
+
+/**
+ * The two-operand kernels, in the table's order.
+ *
+ * @example
+ * ```ts
+ * BINARY_KERNELS.includes('mul'); // true
+ * ```
+ */
+export const BINARY_KERNELS = Object.keys(BINARY) as readonly BinaryKernel[];
+
 /** Ops whose results are already 0 or 1. */
 const LOGICAL = new Set<string>(['not', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
 
@@ -78,13 +99,13 @@ export function binaryFn(op: BinaryKernel, outDtype: DType): (a: number, b: numb
   return outDtype === 'bool' && !LOGICAL.has(op) ? (a, b) => (f(a, b) ? 1 : 0) : f;
 }
 
-function size(v: View): number {
+function size(v: ArrayView): number {
   let n = 1;
   for (const s of v.shape) n *= s;
   return n;
 }
 
-function isScalarLike(v: View): boolean {
+function isScalarLike(v: ArrayView): boolean {
   return v.strides.every((s) => s === 0);
 }
 
@@ -96,7 +117,7 @@ function isScalarLike(v: View): boolean {
  * unary('exp', view, 'float32');
  * ```
  */
-export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
+export function unary(op: UnaryKernel, x: ArrayView, outDtype: DType): TypedArray {
   const f = unaryFn(op, outDtype);
   const n = size(x);
   const out = allocateUninit(outDtype, n);
@@ -123,7 +144,7 @@ export function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray {
  * binary('add', a, b, 'float32');
  * ```
  */
-export function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray {
+export function binary(op: BinaryKernel, a: ArrayView, b: ArrayView, outDtype: DType): TypedArray {
   const f = binaryFn(op, outDtype);
   const n = size(a);
   const out = allocateUninit(outDtype, n);
@@ -160,7 +181,7 @@ export function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): Typ
   return out;
 }
 
-function read(v: View): (i: number) => number {
+function read(v: ArrayView): (i: number) => number {
   const d = v.data;
   const offs = offsetsOrNull(v);
   const o = v.offset;
@@ -175,7 +196,7 @@ function read(v: View): (i: number) => number {
  * where(c, a, b, 'float32');
  * ```
  */
-export function where(cond: View, a: View, b: View, outDtype: DType): TypedArray {
+export function where(cond: ArrayView, a: ArrayView, b: ArrayView, outDtype: DType): TypedArray {
   const n = size(cond);
   const out = allocateUninit(outDtype, n);
   const rc = read(cond);
@@ -193,7 +214,7 @@ export function where(cond: View, a: View, b: View, outDtype: DType): TypedArray
  * copy(view, 'float64');
  * ```
  */
-export function copy(x: View, outDtype: DType): TypedArray {
+export function copy(x: ArrayView, outDtype: DType): TypedArray {
   const n = size(x);
   const out = allocateUninit(outDtype, n);
   const d = x.data;
@@ -225,7 +246,7 @@ export function copy(x: View, outDtype: DType): TypedArray {
  * assign(dstView, srcView);
  * ```
  */
-export function assign(dst: View, src: View): void {
+export function assign(dst: ArrayView, src: ArrayView): void {
   const dd = dst.data;
   const sd = src.data;
   const bool = dd instanceof Uint8Array;

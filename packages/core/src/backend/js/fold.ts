@@ -1,6 +1,7 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { allocate } from '../cpu/allocate.js';
 import { contiguousStrides } from '../../shape.js';
-import type { View } from '../backend.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 import { coalesceAnyOrder, runs } from './strided-rows.js';
 
 /**
@@ -12,7 +13,7 @@ import { coalesceAnyOrder, runs } from './strided-rows.js';
  * fold(windows, 2, 3, 1, 1, 8, 'float32'); // [N, C, 6, 3] → [N, C, 8]
  * ```
  */
-export function fold(x: View, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray {
+export function fold(x: ArrayView, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray {
   const outShape = x.shape.slice(0, -1);
   outShape[dim] = length;
   const outStrides = contiguousStrides(outShape);

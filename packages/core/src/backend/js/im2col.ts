@@ -1,5 +1,6 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
-import type { View } from '../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { allocate } from '../cpu/allocate.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 import type { ConvGeometry } from '../../primitives/primitives.js';
 
 /**
@@ -28,7 +29,7 @@ export function validRange(size: number, stride: number, pad: number, dilation: 
  * im2col(xView, geometry, 'float32'); // [N, C·KH·KW, OH·OW]
  * ```
  */
-export function im2col(x: View, g: ConvGeometry, outDtype: DType): TypedArray {
+export function im2col(x: ArrayView, g: ConvGeometry, outDtype: DType): TypedArray {
   const [N, C] = x.shape as [number, number];
   const [H, W] = g.size as [number, number];
   const [KH, KW] = g.kernel as [number, number];
@@ -67,7 +68,7 @@ export function im2col(x: View, g: ConvGeometry, outDtype: DType): TypedArray {
  * col2im(colsView, geometry, 'float32'); // [N, C, H, W]
  * ```
  */
-export function col2im(cols: View, g: ConvGeometry, outDtype: DType): TypedArray {
+export function col2im(cols: ArrayView, g: ConvGeometry, outDtype: DType): TypedArray {
   const [KH, KW] = g.kernel as [number, number];
   const [N, CK] = cols.shape as [number, number];
   const C = CK / (KH * KW);

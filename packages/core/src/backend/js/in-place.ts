@@ -1,5 +1,5 @@
 import { dtypeOfArray } from '../../dtype.js';
-import type { View } from '../backend.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 import type { BinaryKernel, UnaryKernel } from '../../primitives/primitives.js';
 import { binaryFn, unaryFn } from './elementwise.js';
 import { offsetsOrNull } from './strided.js';
@@ -15,12 +15,12 @@ interface Walk {
   readonly step: number;
 }
 
-function walk(v: View): Walk {
+function walk(v: ArrayView): Walk {
   if (v.strides.every((s) => s === 0)) return { offs: null, base: v.offset, step: 0 };
   return { offs: offsetsOrNull(v), base: v.offset, step: 1 };
 }
 
-function size(v: View): number {
+function size(v: ArrayView): number {
   let n = 1;
   for (const s of v.shape) n *= s;
   return n;
@@ -34,7 +34,7 @@ function size(v: View): number {
  * unaryInPlace('sqrt', view);
  * ```
  */
-export function unaryInPlace(op: UnaryKernel, dst: View): void {
+export function unaryInPlace(op: UnaryKernel, dst: ArrayView): void {
   const f = unaryFn(op, dtypeOfArray(dst.data));
   const n = size(dst);
   const d = dst.data;
@@ -51,7 +51,7 @@ export function unaryInPlace(op: UnaryKernel, dst: View): void {
  * binaryInPlace('mul', paramView, scalarView);
  * ```
  */
-export function binaryInPlace(op: BinaryKernel, dst: View, src: View): void {
+export function binaryInPlace(op: BinaryKernel, dst: ArrayView, src: ArrayView): void {
   const f = binaryFn(op, dtypeOfArray(dst.data));
   const n = size(dst);
   const d = dst.data;
@@ -79,7 +79,7 @@ export function binaryInPlace(op: BinaryKernel, dst: View, src: View): void {
  * addcInPlace('mul', expAvgSq, grad, grad, 1 - beta2);
  * ```
  */
-export function addcInPlace(op: BinaryKernel, dst: View, a: View, b: View, value: number): void {
+export function addcInPlace(op: BinaryKernel, dst: ArrayView, a: ArrayView, b: ArrayView, value: number): void {
   const f = binaryFn(op, 'float64');
   // Bool storage keeps 0/1; other types take the sum as an assignment would.
   const g = binaryFn('add', dtypeOfArray(dst.data));

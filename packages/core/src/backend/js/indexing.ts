@@ -1,6 +1,7 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { allocate } from '../cpu/allocate.js';
 import { contiguousStrides, numelOf } from '../../shape.js';
-import type { View } from '../backend.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 import { copy } from './elementwise.js';
 import { stridedOffsets } from './strided.js';
 import { coalesce, runs } from './strided-rows.js';
@@ -21,7 +22,7 @@ function offsetsWithout(v: { strides: readonly number[]; offset: number }, shape
  * The runs of `index`'s positions (see `runs`): their starts in `target`
  * with `dim` pinned to 0 (`a`), and in `index` (`b`).
  */
-function indexRuns(target: { strides: readonly number[]; offset: number }, index: View, dim: number): ReturnType<typeof runs> {
+function indexRuns(target: { strides: readonly number[]; offset: number }, index: ArrayView, dim: number): ReturnType<typeof runs> {
   const pinned = target.strides.map((st, d) => (d === dim ? 0 : st));
   return runs(coalesce(index.shape, [pinned, index.strides]), [target.offset, index.offset]);
 }
@@ -35,7 +36,7 @@ function indexRuns(target: { strides: readonly number[]; offset: number }, index
  * gather(x, 1, index, 'float32');
  * ```
  */
-export function gather(x: View, dim: number, index: View, outDtype: DType): TypedArray {
+export function gather(x: ArrayView, dim: number, index: ArrayView, outDtype: DType): TypedArray {
   const out = copy({ ...index, data: index.data }, outDtype);
   const s = x.strides[dim]!;
   const xd = x.data;
@@ -57,7 +58,7 @@ export function gather(x: View, dim: number, index: View, outDtype: DType): Type
  * scatterAdd(x, 0, index, src, 'float32');
  * ```
  */
-export function scatterAdd(x: View, dim: number, index: View, src: View, outDtype: DType): TypedArray {
+export function scatterAdd(x: ArrayView, dim: number, index: ArrayView, src: ArrayView, outDtype: DType): TypedArray {
   // A broadcast scalar (the zeros of gather's gradient) is a fill, not a copy of one element over and over.
   const out = x.strides.every((st) => st === 0) ? filled(outDtype, numelOf(x.shape), x.data[x.offset]!) : copy(x, outDtype);
   const outView = { strides: contiguousStrides(x.shape), offset: 0 };

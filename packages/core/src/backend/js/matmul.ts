@@ -1,5 +1,6 @@
-import { allocate, type DType, type TypedArray } from '../../dtype.js';
-import type { View } from '../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { allocate } from '../cpu/allocate.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 
 /**
  * Batched matrix product `[B, M, K] · [B, K, N]` on views of any strides.
@@ -13,7 +14,7 @@ import type { View } from '../backend.js';
  * matmul(a3d, b3d, 'float32');
  * ```
  */
-export function matmul(a: View, b: View, outDtype: DType): TypedArray {
+export function matmul(a: ArrayView, b: ArrayView, outDtype: DType): TypedArray {
   const [B, M, K] = a.shape as [number, number, number];
   const N = b.shape[2]!;
   const out = allocate(outDtype, B * M * N);

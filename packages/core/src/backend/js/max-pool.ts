@@ -1,4 +1,4 @@
-import type { View } from '../backend.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 import type { ConvGeometry } from '../../primitives/primitives.js';
 
 /**
@@ -13,7 +13,7 @@ import type { ConvGeometry } from '../../primitives/primitives.js';
  * maxPoolIndices(xView, geometry); // Int32Array of N·C·OH·OW indices
  * ```
  */
-export function maxPoolIndices(x: View, g: ConvGeometry): Int32Array {
+export function maxPoolIndices(x: ArrayView, g: ConvGeometry): Int32Array {
   const [N, C] = x.shape as [number, number];
   const W = g.size[1]!;
   const [OH, OW] = g.outSize as [number, number];

@@ -1,5 +1,6 @@
-import { allocateUninit, type DType, type TypedArray } from '../../dtype.js';
-import type { View } from '../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { allocateUninit } from '../cpu/allocate.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 import type { ArgReduceKernel, ReduceKernel } from '../../primitives/primitives.js';
 import { isContiguous } from '../../shape.js';
 import { stridedOffsets } from './strided.js';
@@ -11,7 +12,7 @@ import { stridedOffsets } from './strided.js';
  * loss's sum) needs no table: `offs` is then null and the element is at
  * `offset + o·inner + i`.
  */
-function reducedLayout(x: View, axes: readonly number[]): { outN: number; inner: number; offs: Int32Array | null } {
+function reducedLayout(x: ArrayView, axes: readonly number[]): { outN: number; inner: number; offs: Int32Array | null } {
   const nd = x.shape.length;
   if (isContiguous(x.shape, x.strides) && axes.every((d, i) => d === nd - axes.length + i)) {
     let inner = 1;
@@ -37,7 +38,7 @@ function reducedLayout(x: View, axes: readonly number[]): { outN: number; inner:
  * elements contiguous in `data` from `start`: the view's own storage when
  * the layout needs no table, otherwise a row gathered into a scratch array.
  */
-function forEachRow(x: View, layout: ReturnType<typeof reducedLayout>, each: (o: number, data: ArrayLike<number>, start: number) => void): void {
+function forEachRow(x: ArrayView, layout: ReturnType<typeof reducedLayout>, each: (o: number, data: ArrayLike<number>, start: number) => void): void {
   const { outN, inner, offs } = layout;
   if (offs === null) {
     for (let o = 0; o < outN; o++) each(o, x.data, x.offset + o * inner);
@@ -91,7 +92,7 @@ const START: Record<ReduceKernel, number> = { sum: 0, prod: 1, max: -Infinity, m
  * reduce('sum', view, [1], 'float32');
  * ```
  */
-export function reduce(op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType): TypedArray {
+export function reduce(op: ReduceKernel, x: ArrayView, axes: readonly number[], outDtype: DType): TypedArray {
   const linear = reduceInOrder(op, x, axes, outDtype);
   if (linear !== null) return linear;
   const layout = reducedLayout(x, axes);
@@ -121,7 +122,7 @@ function combine(op: ReduceKernel, acc: number, v: number): number {
  * Each result meets its elements in the same order as the general path, so
  * the sums are the same to the bit. Null for other layouts.
  */
-function reduceInOrder(op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType): TypedArray | null {
+function reduceInOrder(op: ReduceKernel, x: ArrayView, axes: readonly number[], outDtype: DType): TypedArray | null {
   const nd = x.shape.length;
   if (nd < 2 || !isContiguous(x.shape, x.strides) || axes.every((d, i) => d === nd - axes.length + i)) return null;
   // The stride of each dim in the output (0 where reduced).
@@ -179,7 +180,7 @@ function argRow(op: ArgReduceKernel, d: ArrayLike<number>, start: number, n: num
  * argReduce('argmax', view, 1);
  * ```
  */
-export function argReduce(op: ArgReduceKernel, x: View, axis: number): Int32Array {
+export function argReduce(op: ArgReduceKernel, x: ArrayView, axis: number): Int32Array {
   const layout = reducedLayout(x, [axis]);
   const out = new Int32Array(layout.outN);
   forEachRow(x, layout, (o, d, start) => (out[o] = argRow(op, d, start, layout.inner)));

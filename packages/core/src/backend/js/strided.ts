@@ -1,5 +1,5 @@
 import { isContiguous, type Shape } from '../../shape.js';
-import type { View } from '../backend.js';
+import type { ArrayView } from '../cpu/cpu-kernels.js';
 
 /**
  * Storage offsets of every element of a view, in row-major order. Kernels use
@@ -49,6 +49,6 @@ export function stridedOffsets(shape: Shape, strides: readonly number[], offset:
  * offsetsOrNull(view) ?? 'contiguous';
  * ```
  */
-export function offsetsOrNull(v: View): Int32Array | null {
+export function offsetsOrNull(v: ArrayView): Int32Array | null {
   return isContiguous(v.shape, v.strides) ? null : stridedOffsets(v.shape, v.strides, v.offset);
 }

@@ -1,5 +1,8 @@
 import type { Backend } from '../backend.js';
-import { jsBackend } from '../js/js-backend.js';
+import { cpuBackend } from '../cpu/cpu-backend.js';
+import type { CpuKernels } from '../cpu/cpu-kernels.js';
+import type { Fusion } from '../cpu/fusion.js';
+import { jsKernels } from '../js/js-kernels.js';
 import { elementwiseModuleBytes } from './modules/elementwise-module.js';
 import { float64ModuleBytes } from './modules/float64-module.js';
 import { simdSupported } from './emitter/simd-support.js';
@@ -21,23 +24,23 @@ import { typedAssign, typedCopy } from './kernels/typed-copy.js';
 const CHUNK = 16384;
 
 /**
- * Builds the WebAssembly SIMD backend: matmul (float32 and float64), float32
+ * Builds the WebAssembly SIMD kernels: matmul (float32 and float64), float32
  * elementwise kernels (out of place, in place, and fused when deferred: see
- * `fusion.ts`), float64 arithmetic, sums, 2-D convolution and its
+ * `cpu/deferral.ts`), float64 arithmetic, sums, 2-D convolution and its
  * gradients, the strided copies of im2col and col2im, and max pooling's
  * window maxima run in generated wasm; everything else (integers, bool,
  * float64 transcendental functions, strided views, small tensors, and any
- * kernel without a SIMD version) is the reference backend's. Returns null where WebAssembly SIMD
+ * kernel without a SIMD version) are the reference kernels. Returns null where WebAssembly SIMD
  * is missing or compiling fails (a browser's main thread refuses large
  * synchronous compiles).
  *
  * @example
  * ```ts
- * const be = createWasmBackend();
- * if (be !== null) setBackend(be);
+ * const wasm = createWasmKernels();
+ * wasm?.kernels.matmul(a, b, 'float32');
  * ```
  */
-export function createWasmBackend(): Backend | null {
+export function createWasmKernels(): { readonly kernels: CpuKernels; readonly fusion: Fusion } | null {
   const api = wasmApi();
   if (api === null || !simdSupported(api)) return null;
   try {
@@ -62,47 +65,63 @@ export function createWasmBackend(): Backend | null {
     const maxPool = createWasmMaxPool(rt, matmulAt);
     const conv = createWasmConv(rt, blocks, strided.windowRows);
     const kernels: ConvKernels = {
-      copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsBackend.copy(x, outDtype),
-      im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsBackend.im2col(x, geometry, outDtype),
-      col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsBackend.col2im(cols, geometry, outDtype),
+      copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsKernels.copy(x, outDtype),
+      im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsKernels.im2col(x, geometry, outDtype),
+      col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsKernels.col2im(cols, geometry, outDtype),
       // With setNumThreads(n > 1), large float32 products go to the threaded kernel first.
       matmul: (a, b, outDtype) =>
-        threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? mm64(a, b, outDtype) ?? jsBackend.matmul(a, b, outDtype),
+        threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? mm64(a, b, outDtype) ?? jsKernels.matmul(a, b, outDtype),
     };
     // What the image-by-image kernels leave (float64, weights whose dims do not
     // merge) is composed of this backend's im2col, matmul and col2im.
     const batched = convolutions(kernels);
-    return {
+    const all: CpuKernels = {
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
-      ...jsBackend,
-      name: 'wasm',
-      fusion,
+      ...jsKernels,
       ...kernels,
       conv2d: (x, w, geometry, groups, outDtype) => conv.conv2d(x, w, geometry, groups, outDtype) ?? batched.conv2d(x, w, geometry, groups, outDtype),
       conv2dInput: (grad, w, geometry, groups, outDtype) =>
         conv.conv2dInput(grad, w, geometry, groups, outDtype) ?? batched.conv2dInput(grad, w, geometry, groups, outDtype),
       conv2dWeight: (x, grad, geometry, groups, outDtype) =>
         conv.conv2dWeight(x, grad, geometry, groups, outDtype) ?? batched.conv2dWeight(x, grad, geometry, groups, outDtype),
-      maxPoolIndices: (x, geometry) => maxPool(x, geometry) ?? jsBackend.maxPoolIndices(x, geometry),
+      maxPoolIndices: (x, geometry) => maxPool(x, geometry) ?? jsKernels.maxPoolIndices(x, geometry),
       fold: (x, dim, size, step, dilation, length, outDtype) =>
-        strided.fold(x, dim, size, step, dilation, length, outDtype) ?? jsBackend.fold(x, dim, size, step, dilation, length, outDtype),
+        strided.fold(x, dim, size, step, dilation, length, outDtype) ?? jsKernels.fold(x, dim, size, step, dilation, length, outDtype),
       assign: (dst, src) => {
-        if (!typedAssign(dst, src)) jsBackend.assign(dst, src);
+        if (!typedAssign(dst, src)) jsKernels.assign(dst, src);
       },
-      unary: (op, x, outDtype) => ew.unary(op, x, outDtype) ?? jsBackend.unary(op, x, outDtype),
-      binary: (op, a, b, outDtype) => ew.binary(op, a, b, outDtype) ?? jsBackend.binary(op, a, b, outDtype),
+      unary: (op, x, outDtype) => ew.unary(op, x, outDtype) ?? jsKernels.unary(op, x, outDtype),
+      binary: (op, a, b, outDtype) => ew.binary(op, a, b, outDtype) ?? jsKernels.binary(op, a, b, outDtype),
       unaryInPlace: (op, dst) => {
-        if (!ip.unaryInPlace(op, dst)) jsBackend.unaryInPlace(op, dst);
+        if (!ip.unaryInPlace(op, dst)) jsKernels.unaryInPlace(op, dst);
       },
       binaryInPlace: (op, dst, src) => {
-        if (!ip.binaryInPlace(op, dst, src)) jsBackend.binaryInPlace(op, dst, src);
+        if (!ip.binaryInPlace(op, dst, src)) jsKernels.binaryInPlace(op, dst, src);
       },
       addcInPlace: (op, dst, a, b, value) => {
-        if (!ip.addcInPlace(op, dst, a, b, value)) jsBackend.addcInPlace(op, dst, a, b, value);
+        if (!ip.addcInPlace(op, dst, a, b, value)) jsKernels.addcInPlace(op, dst, a, b, value);
       },
-      reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsBackend.reduce(op, x, axes, outDtype),
+      reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsKernels.reduce(op, x, axes, outDtype),
     };
+    return { kernels: all, fusion };
+    return { kernels: all, fusion };
   } catch {
     return null;
   }
+}
+
+/**
+ * Builds the WebAssembly SIMD backend: the CPU backend over the WebAssembly
+ * kernels (see {@link createWasmKernels}). Returns null where WebAssembly
+ * SIMD is missing or compiling fails.
+ *
+ * @example
+ * ```ts
+ * const be = createWasmBackend();
+ * if (be !== null) setBackend(be);
+ * ```
+ */
+export function createWasmBackend(): Backend | null {
+  const wasm = createWasmKernels();
+  return wasm === null ? null : cpuBackend('wasm', wasm.kernels, wasm.fusion);
 }

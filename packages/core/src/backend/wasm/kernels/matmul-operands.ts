@@ -1,4 +1,4 @@
-import type { View } from '../../backend.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import { viewSpan } from './view-span.js';
 import { align, type WasmRuntime } from '../emitter/wasm-runtime.js';
 
@@ -31,7 +31,7 @@ export interface StagedOperands {
  * const at = stageOperands(rt, a, b, dataAt, M * N);
  * ```
  */
-export function stageOperands(rt: WasmRuntime, a: View, b: View, dataAt: number, outLength: number): StagedOperands | null {
+export function stageOperands(rt: WasmRuntime, a: ArrayView, b: ArrayView, dataAt: number, outLength: number): StagedOperands | null {
   const wide = a.data instanceof Float64Array;
   const bytes = wide ? 8 : 4;
   const sa = viewSpan(a)!;

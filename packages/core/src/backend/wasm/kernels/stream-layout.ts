@@ -1,4 +1,4 @@
-import type { View } from '../../backend.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 
 /**
  * How a kernel can stream a (broadcast) view in row-major order:
@@ -23,7 +23,7 @@ export type StreamLayout = { readonly kind: 'contiguous' } | { readonly kind: 's
  * streamLayout(view)?.kind; // 'contiguous'
  * ```
  */
-export function streamLayout(v: View): StreamLayout | null {
+export function streamLayout(v: ArrayView): StreamLayout | null {
   let len = 1;
   let d = v.shape.length - 1;
   // The innermost run of dims laid out contiguously (size-1 dims have any stride).

@@ -1,8 +1,9 @@
-import { allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
-import type { View } from '../../backend.js';
+import type { DType, TypedArray } from '../../../dtype.js';
+import { allocateUninit } from '../../cpu/allocate.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import { streamLayout } from './stream-layout.js';
 
-function numel(v: View): number {
+function numel(v: ArrayView): number {
   let n = 1;
   for (const s of v.shape) n *= s;
   return n;
@@ -19,7 +20,7 @@ function numel(v: View): number {
  * typedCopy(maskView, 'float32') ?? jsBackend.copy(maskView, 'float32');
  * ```
  */
-export function typedCopy(x: View, outDtype: DType): TypedArray | null {
+export function typedCopy(x: ArrayView, outDtype: DType): TypedArray | null {
   if (outDtype === 'bool' || streamLayout(x)?.kind !== 'contiguous') return null;
   const n = numel(x);
   const out = allocateUninit(outDtype, n);
@@ -37,7 +38,7 @@ export function typedCopy(x: View, outDtype: DType): TypedArray | null {
  * if (!typedAssign(dst, src)) jsBackend.assign(dst, src);
  * ```
  */
-export function typedAssign(dst: View, src: View): boolean {
+export function typedAssign(dst: ArrayView, src: ArrayView): boolean {
   if (dst.data.constructor !== src.data.constructor || streamLayout(dst)?.kind !== 'contiguous') return false;
   const n = numel(dst);
   const layout = streamLayout(src);

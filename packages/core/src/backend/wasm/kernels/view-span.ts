@@ -1,5 +1,5 @@
 import { numelOf } from '../../../shape.js';
-import type { View } from '../../backend.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 
 /**
  * The range of storage elements `[lo, hi)` a view touches (strides may be
@@ -10,7 +10,7 @@ import type { View } from '../../backend.js';
  * viewSpan({ data, shape: [2, 3], strides: [1, 2], offset: 0 }); // { lo: 0, hi: 6 }
  * ```
  */
-export function viewSpan(v: View): { lo: number; hi: number } | null {
+export function viewSpan(v: ArrayView): { lo: number; hi: number } | null {
   let lo = v.offset;
   let hi = v.offset;
   for (let d = 0; d < v.shape.length; d++) {
@@ -34,7 +34,7 @@ export function viewSpan(v: View): { lo: number; hi: number } | null {
  * if (span === null) return null; // the reference's loop instead
  * ```
  */
-export function stageableSpan(v: View): { lo: number; hi: number } | null {
+export function stageableSpan(v: ArrayView): { lo: number; hi: number } | null {
   const span = viewSpan(v);
   return span === null || span.hi - span.lo > 4 * numelOf(v.shape) + 4096 ? null : span;
 }

@@ -1,6 +1,7 @@
-import { allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
+import type { DType, TypedArray } from '../../../dtype.js';
+import { allocateUninit } from '../../cpu/allocate.js';
 import { numelOf } from '../../../shape.js';
-import type { View } from '../../backend.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import type { ConvGeometry } from '../../../primitives/primitives.js';
 import { convSizes } from '../../js/conv2d.js';
 import { stageableSpan } from './view-span.js';
@@ -15,7 +16,7 @@ const MIN_WORK = 4096;
  * The one element stride of dims `[from, …)` of a view merged into one dim,
  * or null when they do not merge (size-1 dims merge with anything).
  */
-function mergedStride(v: View, from: number): number | null {
+function mergedStride(v: ArrayView, from: number): number | null {
   let stride: number | null = null;
   let inner = 1;
   for (let d = v.shape.length - 1; d >= from; d--) {
@@ -59,16 +60,16 @@ export function createWasmConv(
   blocks: MatmulBlocks,
   windowRows: WindowRows,
 ): {
-  conv2d(x: View, weight: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
-  conv2dInput(grad: View, weight: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
-  conv2dWeight(x: View, grad: View, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
+  conv2d(x: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
+  conv2dInput(grad: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
+  conv2dWeight(x: ArrayView, grad: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
 } {
   /**
    * Lays out the views' spans from the data region on, then `scratch`
    * blocks of floats, and copies the spans in; null when a span is far larger
    * than its view or memory cannot grow. The scratch addresses follow.
    */
-  function stage(views: readonly View[], scratch: readonly number[]): { staged: Staged[]; scratch: number[] } | null {
+  function stage(views: readonly ArrayView[], scratch: readonly number[]): { staged: Staged[]; scratch: number[] } | null {
     let at = align(blocks.dataAt);
     const staged: Staged[] = [];
     for (const view of views) {
@@ -91,7 +92,7 @@ export function createWasmConv(
     return { staged, scratch: scratchAt };
   }
 
-  function floatViews(outDtype: DType, ...views: View[]): boolean {
+  function floatViews(outDtype: DType, ...views: ArrayView[]): boolean {
     return outDtype === 'float32' && views.every((v) => v.data instanceof Float32Array);
   }
 
@@ -102,7 +103,7 @@ export function createWasmConv(
   }
 
   /** Image `n`'s columns for group `gi` (`k` rows of `l`), laid out at `colsAt`; `x` is staged as `sx`. */
-  function columns(x: View, sx: Staged, n: number, gi: number, cg: number, g: ConvGeometry, colsAt: number, floats: number): void {
+  function columns(x: ArrayView, sx: Staged, n: number, gi: number, cg: number, g: ConvGeometry, colsAt: number, floats: number): void {
     // Taps in the padding are skipped by the row kernels: they must read 0.
     rt.f32.fill(0, colsAt >> 2, (colsAt >> 2) + floats);
     const [s0, s1] = x.strides as [number, number];

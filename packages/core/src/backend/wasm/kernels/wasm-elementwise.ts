@@ -1,5 +1,6 @@
-import { allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
-import type { View } from '../../backend.js';
+import type { DType, TypedArray } from '../../../dtype.js';
+import { allocateUninit } from '../../cpu/allocate.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import type { BinaryKernel, UnaryKernel } from '../../../primitives/primitives.js';
 import { coalesce, runs } from '../../js/strided-rows.js';
 import { SIMD_BINARY, SIMD_COMPARE, SIMD_UNARY } from '../modules/elementwise-module.js';
@@ -30,7 +31,7 @@ export interface StreamBuffers {
 /** Below this many elements the call and copies cost more than the JS loop. */
 const MIN_ELEMENTS = 256;
 
-function numel(v: View): number {
+function numel(v: ArrayView): number {
   let n = 1;
   for (const s of v.shape) n *= s;
   return n;
@@ -71,8 +72,8 @@ export function createWasmElementwise(
   ex: Record<string, unknown>,
   buf: StreamBuffers,
 ): {
-  unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray | null;
-  binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null;
+  unary(op: UnaryKernel, x: ArrayView, outDtype: DType): TypedArray | null;
+  binary(op: BinaryKernel, a: ArrayView, b: ArrayView, outDtype: DType): TypedArray | null;
 } {
   const f32: Lane = { mem: () => rt.f32, shift: 2, chunk: buf.chunk };
   const f64: Lane = { mem: () => rt.f64, shift: 3, chunk: buf.chunk >> 1 };
@@ -90,7 +91,7 @@ export function createWasmElementwise(
   ]);
   const binary64Fns = new Map<string, BinaryFns>(SIMD64_BINARY.map((op) => [op, fnsOf(op, '_f64', 'float64')]));
 
-  function unary(op: UnaryKernel, x: View, outDtype: DType): TypedArray | null {
+  function unary(op: UnaryKernel, x: ArrayView, outDtype: DType): TypedArray | null {
     const n = numel(x);
     const wide = outDtype === 'float64';
     if (n < MIN_ELEMENTS || !(wide ? x.data instanceof Float64Array : outDtype === 'float32' && x.data instanceof Float32Array)) return null;
@@ -110,7 +111,7 @@ export function createWasmElementwise(
     return out;
   }
 
-  function binary(op: BinaryKernel, a: View, b: View, outDtype: DType): TypedArray | null {
+  function binary(op: BinaryKernel, a: ArrayView, b: ArrayView, outDtype: DType): TypedArray | null {
     if (numel(a) < MIN_ELEMENTS) return null;
     if (outDtype === 'float64') {
       const fns = binary64Fns.get(op);
@@ -126,7 +127,7 @@ export function createWasmElementwise(
     return streamBinary(fns, f32, a, b);
   }
 
-  function streamBinary(fns: BinaryFns, lane: Lane, a: View, b: View): TypedArray | null {
+  function streamBinary(fns: BinaryFns, lane: Lane, a: ArrayView, b: ArrayView): TypedArray | null {
     const n = numel(a);
     const outDtype = fns.out;
     const la = streamLayout(a);
@@ -155,7 +156,7 @@ export function createWasmElementwise(
       const mem = lane.mem();
       for (let r = 0; r < step; r += rowLen) mem.set(v.data.subarray(v.offset, v.offset + rowLen), (at >> shift) + r);
     }
-    const feed = (v: View, layout: StreamLayout, at: number, s: number, len: number): void => {
+    const feed = (v: ArrayView, layout: StreamLayout, at: number, s: number, len: number): void => {
       if (layout.kind === 'contiguous') lane.mem().set(v.data.subarray(v.offset + s, v.offset + s + len), at >> shift);
       else if (layout.kind === 'rows' && layout.len >= CH) {
         const o = v.offset + (s % layout.len);
@@ -185,7 +186,7 @@ export function createWasmElementwise(
    * per-channel bias or scale over [N, C, H, W]): one scalar kernel call per
    * run and chunk. `swapped` when `s` is the first operand.
    */
-  function perRun(f: Fn, lane: Lane, v: View, s: View, outDtype: DType, swapped: boolean): TypedArray | null {
+  function perRun(f: Fn, lane: Lane, v: ArrayView, s: ArrayView, outDtype: DType, swapped: boolean): TypedArray | null {
     const runs = runScalars(s);
     if (runs === null) return null;
     const n = numel(v);
@@ -214,7 +215,7 @@ export function createWasmElementwise(
 }
 
 /** Whether `v` can be streamed into float32 buffers for a kernel with output `out`. */
-function streamsAsFloat(v: View, out: DType): boolean {
+function streamsAsFloat(v: ArrayView, out: DType): boolean {
   return v.data instanceof Float32Array || (out === 'float32' && v.data instanceof Uint8Array);
 }
 
@@ -231,7 +232,7 @@ const MIN_RUN = 64;
  * runScalars({ data, shape: [2, 3, 8, 8], strides: [0, 1, 0, 0], offset: 0 }); // { len: 64, offsets: [0, 1, 2, 0, 1, 2] }
  * ```
  */
-export function runScalars(v: View): { len: number; offsets: Int32Array } | null {
+export function runScalars(v: ArrayView): { len: number; offsets: Int32Array } | null {
   let d = v.shape.length;
   let len = 1;
   while (d > 0 && (v.strides[d - 1] === 0 || v.shape[d - 1] === 1)) len *= v.shape[--d]!;

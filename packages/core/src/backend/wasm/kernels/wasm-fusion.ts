@@ -1,5 +1,6 @@
-import { allocateUninit } from '../../../dtype.js';
-import type { Fusion, FusedExpr, View } from '../../backend.js';
+import { allocateUninit } from '../../cpu/allocate.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
+import { slotsNeeded, type Fusion, type FusedExpr } from '../../cpu/fusion.js';
 import type { BinaryKernel, UnaryKernel } from '../../../primitives/primitives.js';
 import { streamLayout } from './stream-layout.js';
 import { runScalars } from './wasm-elementwise.js';
@@ -13,7 +14,7 @@ type SumRange = (n: number, src: number) => number;
 /**
  * Elements per slot: the three stream buffers are cut into twelve slots of
  * 16 KB, so a whole expression's live values (at most a handful of slots for
- * the trees `fusion.ts` builds) stay in L1/L2 while a block goes through it.
+ * the trees `deferral.ts` builds) stay in L1/L2 while a block goes through it.
  */
 const SLOT = 4096;
 
@@ -74,8 +75,15 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
       }
       case 'binary': {
         const fns = binaryFns.get(e.op)!;
-        const a = compile(e.a, steps, free);
-        const b = compile(e.b, steps, free);
+        // The needier operand first: a right-deep chain then holds two slots, not its depth.
+        let a: Value, b: Value;
+        if (slotsNeeded(e.b) > slotsNeeded(e.a)) {
+          b = compile(e.b, steps, free);
+          a = compile(e.a, steps, free);
+        } else {
+          a = compile(e.a, steps, free);
+          b = compile(e.b, steps, free);
+        }
         if ('imm' in b) {
           const at = inSlot(a, steps, free);
           const v = b.imm;
@@ -100,7 +108,7 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
    * Copies block `[s, s + len)` of a broadcast view into the slot at `at`:
    * segments of a repeated row, or fills of one value per run.
    */
-  function broadcastLoader(v: View, at: number): Step {
+  function broadcastLoader(v: ArrayView, at: number): Step {
     const { data } = v;
     const layout = streamLayout(v);
     if (layout?.kind === 'rows') {
@@ -140,7 +148,7 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
 
   function take(free: number[]): number {
     const at = free.pop();
-    // fusion.ts caps expressions far below what twelve slots can hold.
+    // deferral.ts never builds an expression that needs more than `slots`.
     if (at === undefined) throw new Error('fused expression needs more slots than the stream buffers hold');
     return at;
   }
@@ -158,6 +166,7 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
   }
 
   return {
+    slots: slots.length,
     unary: new Set(unaryFns.keys()),
     binary: new Set(binaryFns.keys()),
     canRead(v) {

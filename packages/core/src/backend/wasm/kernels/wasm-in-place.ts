@@ -1,4 +1,4 @@
-import type { View } from '../../backend.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import type { BinaryKernel, UnaryKernel } from '../../../primitives/primitives.js';
 import { SIMD_ADDC, SIMD_BINARY, SIMD_UNARY } from '../modules/elementwise-module.js';
 import { streamLayout } from './stream-layout.js';
@@ -10,14 +10,14 @@ type Fn = (...args: number[]) => void;
 /** Below this many elements the call and copies cost more than the JS loop. */
 const MIN_ELEMENTS = 256;
 
-function numel(v: View): number {
+function numel(v: ArrayView): number {
   let n = 1;
   for (const s of v.shape) n *= s;
   return n;
 }
 
 /** How an operand streams: a contiguous float32 run, or one value (of any type) everywhere; null for anything else. */
-function operand(v: View): 'vector' | 'scalar' | null {
+function operand(v: ArrayView): 'vector' | 'scalar' | null {
   const layout = streamLayout(v)?.kind;
   if (layout === 'scalar') return 'scalar';
   return layout === 'contiguous' && v.data instanceof Float32Array ? 'vector' : null;
@@ -42,9 +42,9 @@ export function createWasmInPlace(
   ex: Record<string, unknown>,
   buf: StreamBuffers,
 ): {
-  unaryInPlace(op: UnaryKernel, dst: View): boolean;
-  binaryInPlace(op: BinaryKernel, dst: View, src: View): boolean;
-  addcInPlace(op: BinaryKernel, dst: View, a: View, b: View, value: number): boolean;
+  unaryInPlace(op: UnaryKernel, dst: ArrayView): boolean;
+  binaryInPlace(op: BinaryKernel, dst: ArrayView, src: ArrayView): boolean;
+  addcInPlace(op: BinaryKernel, dst: ArrayView, a: ArrayView, b: ArrayView, value: number): boolean;
 } {
   const unaryFns = new Map<string, Fn>(SIMD_UNARY.map((op) => [op, ex[op] as Fn]));
   const binaryFns = new Map<string, { vv: Fn; vs: Fn }>(SIMD_BINARY.map((op) => [op, { vv: ex[`${op}_vv`] as Fn, vs: ex[`${op}_vs`] as Fn }]));
@@ -52,20 +52,20 @@ export function createWasmInPlace(
   const CH = buf.chunk;
 
   /** Whether `dst` is a contiguous float32 run long enough to pay for the copies. */
-  const accepts = (dst: View): dst is View & { data: Float32Array } =>
+  const accepts = (dst: ArrayView): dst is ArrayView & { data: Float32Array } =>
     dst.data instanceof Float32Array && numel(dst) >= MIN_ELEMENTS && streamLayout(dst)?.kind === 'contiguous';
 
   /** Copies `len` elements of a vector operand, from element `s`, into the buffer at byte `at`. */
-  const feed = (v: View, s: number, len: number, at: number): void => {
+  const feed = (v: ArrayView, s: number, len: number, at: number): void => {
     rt.f32.set(v.data.subarray(v.offset + s, v.offset + s + len), at >> 2);
   };
 
   /** Copies `len` results from the buffer at byte `at` back into `dst` from element `s`. */
-  const drain = (dst: View & { data: Float32Array }, s: number, len: number, at: number): void => {
+  const drain = (dst: ArrayView & { data: Float32Array }, s: number, len: number, at: number): void => {
     dst.data.set(rt.f32.subarray(at >> 2, (at >> 2) + len), dst.offset + s);
   };
 
-  function unaryInPlace(op: UnaryKernel, dst: View): boolean {
+  function unaryInPlace(op: UnaryKernel, dst: ArrayView): boolean {
     const f = unaryFns.get(op);
     if (f === undefined || !accepts(dst)) return false;
     const n = numel(dst);
@@ -78,7 +78,7 @@ export function createWasmInPlace(
     return true;
   }
 
-  function binaryInPlace(op: BinaryKernel, dst: View, src: View): boolean {
+  function binaryInPlace(op: BinaryKernel, dst: ArrayView, src: ArrayView): boolean {
     const fns = binaryFns.get(op);
     const kind = operand(src);
     if (fns === undefined || kind === null || !accepts(dst)) return false;
@@ -96,7 +96,7 @@ export function createWasmInPlace(
     return true;
   }
 
-  function addcInPlace(op: BinaryKernel, dst: View, a: View, b: View, value: number): boolean {
+  function addcInPlace(op: BinaryKernel, dst: ArrayView, a: ArrayView, b: ArrayView, value: number): boolean {
     const fns = addcFns.get(op);
     const kb = operand(b);
     if (fns === undefined || operand(a) !== 'vector' || kb === null || !accepts(dst)) return false;

@@ -1,5 +1,6 @@
-import { allocate, allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
-import type { View } from '../../backend.js';
+import type { DType, TypedArray } from '../../../dtype.js';
+import { allocate, allocateUninit } from '../../cpu/allocate.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import { matmulModuleBytes, type MatmulElement, type MicroTile } from '../modules/matmul-module.js';
 import { stageOperands } from './matmul-operands.js';
 import type { WasmRuntime } from '../emitter/wasm-runtime.js';
@@ -137,7 +138,7 @@ export function createMatmulBlocks(rt: WasmRuntime, base: number, tile: MicroTil
  * matmul(a, b, 'float32') ?? jsMatmul(a, b, 'float32');
  * ```
  */
-export function createWasmMatmul(rt: WasmRuntime, blocks: MatmulBlocks): (a: View, b: View, outDtype: DType) => TypedArray | null {
+export function createWasmMatmul(rt: WasmRuntime, blocks: MatmulBlocks): (a: ArrayView, b: ArrayView, outDtype: DType) => TypedArray | null {
   const { element } = blocks;
   const bytes = element === 'float64' ? 8 : 4;
   const Arr = element === 'float64' ? Float64Array : Float32Array;

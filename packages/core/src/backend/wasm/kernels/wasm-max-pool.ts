@@ -1,5 +1,5 @@
-import { allocateUninit } from '../../../dtype.js';
-import type { View } from '../../backend.js';
+import { allocateUninit } from '../../cpu/allocate.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import type { ConvGeometry } from '../../../primitives/primitives.js';
 import { validRange } from '../../js/im2col.js';
 import { windowTaps } from '../../js/max-pool.js';
@@ -25,7 +25,7 @@ const MIN_WINDOWS = 1024;
  * pool(xView, geometry) ?? jsBackend.maxPoolIndices(xView, geometry);
  * ```
  */
-export function createWasmMaxPool(rt: WasmRuntime, base: number): (x: View, geometry: ConvGeometry) => Int32Array | null {
+export function createWasmMaxPool(rt: WasmRuntime, base: number): (x: ArrayView, geometry: ConvGeometry) => Int32Array | null {
   const kernel = rt.instantiate(maxPoolModuleBytes())['maxPoolIndices'] as Fn;
   return (x, g) => {
     const [N, C] = x.shape as [number, number];

@@ -1,5 +1,6 @@
-import { allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
-import type { View } from '../../backend.js';
+import type { DType, TypedArray } from '../../../dtype.js';
+import { allocateUninit } from '../../cpu/allocate.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import type { ReduceKernel } from '../../../primitives/primitives.js';
 import { streamLayout } from './stream-layout.js';
 import type { StreamBuffers } from './wasm-elementwise.js';
@@ -27,7 +28,7 @@ export function createWasmSum(
   ex: Record<string, unknown>,
   buf: StreamBuffers,
   f64At: number,
-): (op: ReduceKernel, x: View, axes: readonly number[], outDtype: DType) => TypedArray | null {
+): (op: ReduceKernel, x: ArrayView, axes: readonly number[], outDtype: DType) => TypedArray | null {
   const sumRange = ex['sumRange'] as SumRange;
   const sumRows = ex['sumRows'] as Fn;
   const sumCols = ex['sumCols'] as Fn;
@@ -49,7 +50,7 @@ export function createWasmSum(
   }
 
   /** float64 sums over all dims or trailing dims with long rows; null otherwise. */
-  function sum64(x: View, axes: readonly number[], src: Float64Array): TypedArray | null {
+  function sum64(x: ArrayView, axes: readonly number[], src: Float64Array): TypedArray | null {
     let n = 1;
     for (const s of x.shape) n *= s;
     if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;

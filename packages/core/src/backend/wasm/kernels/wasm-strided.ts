@@ -1,6 +1,7 @@
-import { allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
+import type { DType, TypedArray } from '../../../dtype.js';
+import { allocateUninit } from '../../cpu/allocate.js';
 import { contiguousStrides, numelOf } from '../../../shape.js';
-import type { View } from '../../backend.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import type { ConvGeometry } from '../../../primitives/primitives.js';
 import { validRange } from '../../js/im2col.js';
 import { coalesceAnyOrder, runs, type RowLayout } from '../../js/strided-rows.js';
@@ -45,10 +46,10 @@ export function createWasmStrided(
   rt: WasmRuntime,
   base: number,
 ): {
-  im2col(x: View, geometry: ConvGeometry, outDtype: DType): TypedArray | null;
-  col2im(cols: View, geometry: ConvGeometry, outDtype: DType): TypedArray | null;
-  copy(x: View, outDtype: DType): TypedArray | null;
-  fold(x: View, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray | null;
+  im2col(x: ArrayView, geometry: ConvGeometry, outDtype: DType): TypedArray | null;
+  col2im(cols: ArrayView, geometry: ConvGeometry, outDtype: DType): TypedArray | null;
+  copy(x: ArrayView, outDtype: DType): TypedArray | null;
+  fold(x: ArrayView, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray | null;
   windowRows: WindowRows;
 } {
   const ex = rt.instantiate(stridedModuleBytes());
@@ -62,7 +63,7 @@ export function createWasmStrided(
    * into an output of `outLength` elements), runs `kernel`, and returns the
    * output's byte address (still in wasm memory) or null.
    */
-  function run(kernel: Fn, x: View, layout: RowLayout, outLength: number, zeroOut: boolean): number | null {
+  function run(kernel: Fn, x: ArrayView, layout: RowLayout, outLength: number, zeroOut: boolean): number | null {
     const span = stageableSpan(x);
     if (span === null) return null;
     const rows = runs(layout, [x.offset - span.lo, 0]);
@@ -128,7 +129,7 @@ export function createWasmStrided(
   }
 
   /** im2col or col2im of a whole view: staged, written into zeros, copied out. */
-  function convRows(src: View, g: ConvGeometry, toImage: boolean, outLength: number): TypedArray | null {
+  function convRows(src: ArrayView, g: ConvGeometry, toImage: boolean, outLength: number): TypedArray | null {
     const span = stageableSpan(src);
     if (span === null) return null;
     const at = align(base);

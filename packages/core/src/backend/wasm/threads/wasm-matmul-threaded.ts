@@ -1,5 +1,6 @@
-import { allocateUninit, type DType, type TypedArray } from '../../../dtype.js';
-import type { View } from '../../backend.js';
+import type { DType, TypedArray } from '../../../dtype.js';
+import { allocateUninit } from '../../cpu/allocate.js';
+import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import { matmulModuleBytes, type MicroTile } from '../modules/matmul-module.js';
 import { CONTROL_BYTES } from './thread-control.js';
 import { startThreadPool } from './thread-pool.js';
@@ -43,7 +44,7 @@ export interface ThreadedMatmul {
   /** True once every worker is ready for tasks. */
   ready(): boolean;
   /** The product, or null where one thread does as well (small products). */
-  matmul(a: View, b: View, outDtype: DType): TypedArray | null;
+  matmul(a: ArrayView, b: ArrayView, outDtype: DType): TypedArray | null;
   stop(): void;
 }
 
@@ -85,7 +86,7 @@ export function createThreadedMatmul(
   const packB = ex['packB'] as Fn;
   const pool = startThreadPool(rt, module, control, (w) => [packAAt(w), tileAt(w)], threads, spawn);
 
-  const matmul = (a: View, b: View, outDtype: DType): TypedArray | null => {
+  const matmul = (a: ArrayView, b: ArrayView, outDtype: DType): TypedArray | null => {
     if (outDtype !== 'float32' || !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;

@@ -23,6 +23,21 @@ const LARGE_BYTES = 1 << 18;
 let primed = false;
 
 /**
+ * Turns the priming off (or back on, for an allocator not primed yet): for
+ * measuring what it gains, or where a process must not reserve address space.
+ *
+ * @example
+ * ```ts
+ * setMallocPriming(false);
+ * ```
+ */
+export function setMallocPriming(on: boolean): void {
+  enabled = on;
+}
+
+let enabled = true;
+
+/**
  * Called with the size of every array the allocator makes fresh; the first
  * large one primes the C allocator's thresholds (see above).
  *
@@ -32,7 +47,7 @@ let primed = false;
  * ```
  */
 export function noteFreshBytes(bytes: number): void {
-  if (primed || bytes < LARGE_BYTES) return;
+  if (primed || !enabled || bytes < LARGE_BYTES) return;
   primed = true;
   try {
     primer = new ArrayBuffer(PRIMER_BYTES);

@@ -1,4 +1,4 @@
-import type { DType, TypedArray } from '../../dtype.js';
+import { ARRAY_TYPES, type DType, type TypedArray } from '../../dtype.js';
 
 /**
  * Limits of a {@link StoragePool}.
@@ -29,19 +29,6 @@ const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1
  */
 export function byteSize(dtype: DType, n: number): number {
   return n * BYTES[dtype];
-}
-
-function arrayOver(dtype: DType, buffer: ArrayBuffer): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(buffer);
-    case 'float64':
-      return new Float64Array(buffer);
-    case 'int32':
-      return new Int32Array(buffer);
-    case 'bool':
-      return new Uint8Array(buffer);
-  }
 }
 
 /**
@@ -93,7 +80,7 @@ export class StoragePool {
       if (b.byteLength === bytes) {
         this.buffers.splice(i, 1);
         this.held -= bytes;
-        return arrayOver(dtype, b);
+        return new ARRAY_TYPES[dtype](b);
       }
     }
     return undefined;

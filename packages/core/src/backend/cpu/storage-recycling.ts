@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from '../../dtype.js';
-import type { Storage } from '../../tensor/storage.js';
+import type { CpuBuffer } from './cpu-buffer.js';
+import { setMallocPriming } from './malloc-thresholds.js';
 import { StoragePool, type StoragePoolLimits } from './storage-pool.js';
 
 /**
@@ -25,6 +26,13 @@ export interface StoragePoolOptions {
    * This bounds the memory a loop that never yields can hold on to.
    */
   readonly maxPendingBytes?: number;
+  /**
+   * Whether the first large array primes glibc's malloc thresholds so that
+   * freed arrays stay mapped and the next step reuses their pages (on by
+   * default; see docs/performance.md). Off, each large fresh array may
+   * fault its pages in again.
+   */
+  readonly primeMalloc?: boolean;
 }
 
 const MIB = 1 << 20;
@@ -32,123 +40,54 @@ let limits: StoragePoolLimits = { maxBytes: 64 * MIB, maxPerSize: 16, minBytes: 
 let pool = new StoragePool(limits);
 let maxPending = 64 * MIB;
 // Collector-driven recycling is off by default: see docs/performance.md for
-// when it pays and what it costs. Storage the engine knows is dead (see
-// `AllocationScope`) is pooled either way.
+// when it pays and what it costs. Buffers the engine knows are dead
+// (`releaseBuffers`) are pooled either way.
 let enabled = false;
 
 // Bytes of storage registered with the collector whose callback has not run yet.
 let pending = 0;
-// Arrays the allocator made and nobody has wrapped in a Storage yet: only these
+// Arrays the allocator made and nobody has wrapped in a buffer yet: only these
 // may be recycled, since nothing outside tapegrad can hold a reference to them.
 const unclaimed = new WeakSet<TypedArray>();
 
 /**
- * The large storage made while a scope is open: the backward pass opens one
- * so that it can hand the gradients and temporaries it made, once it knows
- * nobody can reach them, straight back to the pool, with no help from the
- * collector and so also inside a loop that never yields.
+ * Hands the arrays of buffers nobody can reach any more to the pool at
+ * once: the engine knows they are dead (a backward pass's temporaries). The
+ * deferred ones go first: forgetting their expressions frees the arrays they
+ * read, which may then be pooled in turn. Arrays that were handed out, or
+ * that a deferred result may still read, are left to the collector.
  *
  * @example
  * ```ts
- * const scope = openAllocationScope();
- * try {
- *   // ... make tensors ...
- * } finally {
- *   closeAllocationScope(scope);
- * }
+ * releaseBuffers([deadBuffer]);
  * ```
  */
-export interface AllocationScope {
-  /** Called with every Storage over an array the allocator made for it. */
-  readonly onCreate: (storage: Storage) => void;
-  /** Called with the Storage of every tensor handed to user code: it may be kept. */
-  readonly onEscape: (storage: Storage) => void;
-}
-
-let scope: AllocationScope | null = null;
-
-/**
- * Makes `s` the scope that sees new storage, until {@link closeAllocationScope}.
- *
- * @example
- * ```ts
- * const previous = openAllocationScope({ onCreate: (st) => made.add(st), onEscape: (st) => kept.add(st) });
- * ```
- */
-export function openAllocationScope(s: AllocationScope): AllocationScope | null {
-  const previous = scope;
-  scope = s;
-  return previous;
-}
-
-/**
- * Restores the scope that was open before {@link openAllocationScope}.
- *
- * @example
- * ```ts
- * closeAllocationScope(previous);
- * ```
- */
-export function closeAllocationScope(previous: AllocationScope | null): void {
-  scope = previous;
-}
-
-/**
- * Whether a backward pass's allocation scope is open: its own derivative
- * rules are running, not user code (hooks and custom ops' backward run with
- * no scope, and so does a backward that records itself).
- *
- * @example
- * ```ts
- * const ownRule = allocationScopeOpen(); // false in a hook
- * ```
- */
-export function allocationScopeOpen(): boolean {
-  return scope !== null;
-}
-
-/**
- * Runs user code (a hook, a custom op's backward) that is given the tensors
- * `seen`: both those and whatever `f` makes may be kept by it, so the open
- * scope is told they escape, and `f` runs with no scope open.
- *
- * @example
- * ```ts
- * const g2 = outsideAllocationScope([g], () => hook(g));
- * ```
- */
-export function outsideAllocationScope<T>(seen: readonly { readonly storage: Storage }[], f: () => T): T {
-  const previous = scope;
-  if (previous !== null) for (const t of seen) previous.onEscape(t.storage);
-  scope = null;
-  try {
-    return f();
-  } finally {
-    scope = previous;
+export function releaseBuffers(buffers: readonly CpuBuffer[]): void {
+  for (const b of buffers) if (!b.isComputed) b.abandon();
+  for (const b of buffers) {
+    if (!b.isComputed) continue;
+    const array = b.data;
+    if (registry !== null && registry.unregister(b)) pending -= array.byteLength;
+    if (!b.exposed && !hasDeferredReaders(array)) pool.release(array);
   }
 }
 
 /**
- * Hands the array of a Storage nobody can reach any more to the pool at
- * once. Only for Storage an {@link AllocationScope} saw being made, and only
- * once its owner knows that no tensor over it will be read again.
+ * Stops the collector from recycling a buffer's array: it was handed out
+ * (read), and whoever holds it may outlive the buffer.
  *
  * @example
  * ```ts
- * releaseStorage(deadStorage);
+ * exposeBuffer(buffer);
  * ```
  */
-export function releaseStorage(storage: Storage): void {
-  if (!storage.isComputed) {
-    storage.abandon();
-    return;
-  }
-  if (registry !== null && registry.unregister(storage)) pending -= storage.data.byteLength;
-  // A deferred result still to be computed from this array: the collector will free it.
-  if (!hasDeferredReaders(storage.data)) pool.release(storage.data);
+export function exposeBuffer(buffer: CpuBuffer): void {
+  if (buffer.exposed) return;
+  buffer.exposed = true;
+  if (buffer.isComputed && registry !== null && registry.unregister(buffer)) pending -= buffer.data.byteLength;
 }
 
-// The held value is the array itself; the Storage is the target, and is the
+// The held value is the array itself; the buffer is the target, and is the
 // only holder of the array, so when it is collected the array is unreachable
 // except through this callback. The registry and the pool are read at call
 // time, so reconfiguring replaces where released arrays go.
@@ -156,7 +95,7 @@ const registry =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry<TypedArray>((array) => {
         pending -= array.byteLength;
-        // Deferred results hold the arrays they read, not their Storage.
+        // Deferred results hold the arrays they read, not their buffers.
         if (enabled && !hasDeferredReaders(array)) pool.release(array);
       })
     : null;
@@ -179,7 +118,7 @@ export function recycledArray(dtype: DType, n: number): TypedArray | undefined {
 }
 
 /**
- * Marks an array the allocator just made as recyclable once the Storage that
+ * Marks an array the allocator just made as recyclable once the buffer that
  * will wrap it dies.
  *
  * @example
@@ -193,28 +132,25 @@ export function markRecyclable(array: TypedArray): void {
 }
 
 /**
- * Asks the collector to hand `array` to the pool once `storage` is
- * unreachable, if the allocator made the array, no other Storage has claimed
- * it, and the pending budget allows. `notifyScope` is false when a deferred
- * Storage computes its array: the open scope (if any) saw the Storage when
- * it was made, and one opened since did not make it.
+ * Asks the collector to hand `array` to the pool once `buffer` is
+ * unreachable, if the allocator made the array, no other buffer has claimed
+ * it, and the pending budget allows.
  *
  * @example
  * ```ts
- * watchStorage(storage, storage.data);
+ * watchBuffer(buffer, buffer.data);
  * ```
  */
-export function watchStorage(storage: Storage, array: TypedArray, notifyScope = true): void {
+export function watchBuffer(buffer: CpuBuffer, array: TypedArray): void {
   if (!unclaimed.delete(array)) return;
-  if (notifyScope) scope?.onCreate(storage);
   if (registry === null || !enabled || pending + array.byteLength > maxPending) return;
   pending += array.byteLength;
-  // The Storage is also the unregister token, for `releaseStorage`.
-  registry.register(storage, array, storage);
+  // The buffer is also the unregister token, for `releaseBuffers`.
+  registry.register(buffer, array, buffer);
 }
 
 // How many deferred results (not computed yet) read each array. Keyed by the
-// array, not its Storage: an in-place write gives the Storage a copy to write
+// array, not its buffer: an in-place write gives the buffer a copy to write
 // into instead of computing its readers (copy-on-write), and the readers keep
 // the array they were made from. A reader that dies uncomputed never gives its
 // count back; its array is then left to the collector rather than pooled.
@@ -225,7 +161,7 @@ const readers = new WeakMap<TypedArray, number>();
  *
  * @example
  * ```ts
- * addDeferredReader(x.storage.data);
+ * addDeferredReader(x.data);
  * ```
  */
 export function addDeferredReader(array: TypedArray): void {
@@ -237,7 +173,7 @@ export function addDeferredReader(array: TypedArray): void {
  *
  * @example
  * ```ts
- * dropDeferredReader(x.storage.data);
+ * dropDeferredReader(x.data);
  * ```
  */
 export function dropDeferredReader(array: TypedArray): void {
@@ -253,7 +189,7 @@ export function dropDeferredReader(array: TypedArray): void {
  *
  * @example
  * ```ts
- * hasDeferredReaders(x.storage.data);
+ * hasDeferredReaders(x.data);
  * ```
  */
 export function hasDeferredReaders(array: TypedArray): boolean {
@@ -261,33 +197,18 @@ export function hasDeferredReaders(array: TypedArray): boolean {
 }
 
 /**
- * After copy-on-write gave `storage` the array `replacement` in place of
+ * After copy-on-write gave `buffer` the array `replacement` in place of
  * `previous` (which deferred results still read): the collector now watches
  * the new array, and the old one is never pooled.
  *
  * @example
  * ```ts
- * rewatchStorage(storage, old, copy);
+ * rewatchBuffer(buffer, old, copy);
  * ```
  */
-export function rewatchStorage(storage: Storage, previous: TypedArray, replacement: TypedArray): void {
-  if (registry !== null && registry.unregister(storage)) pending -= previous.byteLength;
-  watchStorage(storage, replacement, false);
-}
-
-/**
- * Tells the open allocation scope about a deferred Storage (one whose array
- * is computed on first read) as it is made, as it would be told about a
- * computed one of the same size: the scope then counts its holders from the
- * start and may release it, which forgets its expression if it never ran.
- *
- * @example
- * ```ts
- * watchDeferredStorage(storage);
- * ```
- */
-export function watchDeferredStorage(storage: Storage): void {
-  if (storage.length * 4 >= limits.minBytes) scope?.onCreate(storage);
+export function rewatchBuffer(buffer: CpuBuffer, previous: TypedArray, replacement: TypedArray): void {
+  if (registry !== null && registry.unregister(buffer)) pending -= previous.byteLength;
+  watchBuffer(buffer, replacement);
 }
 
 /**
@@ -309,6 +230,7 @@ export function watchDeferredStorage(storage: Storage): void {
 export function configureStoragePool(options: StoragePoolOptions): void {
   if (options.recycleCollected !== undefined) enabled = options.recycleCollected && registry !== null;
   if (options.maxPendingBytes !== undefined) maxPending = options.maxPendingBytes;
+  if (options.primeMalloc !== undefined) setMallocPriming(options.primeMalloc);
   if (options.maxBytes !== undefined) {
     limits = { ...limits, maxBytes: options.maxBytes };
     pool = new StoragePool(limits);
