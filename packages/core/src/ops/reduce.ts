@@ -142,9 +142,17 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
   return centered.square().sum(dims, options.keepdim ?? false).div(Math.max(0, n - correction));
 }
 
-/** Standard deviation, `√var`. @example `std(x)` */
+/**
+ * Standard deviation, `√var`, with gradient 0 (not 0/0 = NaN) where the
+ * variance is 0, as PyTorch's.
+ *
+ * @example
+ * ```ts
+ * std(x);
+ * ```
+ */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
-  return variance(x, dim, options).sqrt();
+  return rootAwayFromZero(variance(x, dim, options), (t) => t.sqrt());
 }
 
 /**
