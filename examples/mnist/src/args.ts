@@ -39,8 +39,31 @@ Options:
 
 function positiveInt(name: string, text: string | undefined, min: number): number | string | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < min) return `--${name} expects an integer ≥ ${min}, got '${text}'`;
+  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) {
+    return `--${name} expects a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got '${text}'`;
+  }
   return Number(text);
+}
+
+/** The flags that take a value. */
+const VALUED = new Set(['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps']);
+
+/**
+ * `--epochs -1` as `--epochs=-1`: parseArgs would take `-1` for a flag and
+ * answer with a message about an ambiguous argument; this way the value is
+ * checked, and refused, as a value.
+ */
+function attachNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (VALUED.has(a) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /**
@@ -51,7 +74,7 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
   let values;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args: attachNegativeValues(argv),
       strict: true,
       allowPositionals: false,
       options: {

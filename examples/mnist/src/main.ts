@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadModule, loadSafetensors, saveModule } from '@tapegrad/nn';
 import { parseDemoArgs, USAGE, type DemoOptions } from './args.js';
@@ -73,6 +73,32 @@ function evaluate(options: DemoOptions, path: string, io: DemoIO): DemoResult {
 }
 
 /**
+ * Why the demo cannot write into `dir`, or null when it can: the folder is
+ * made if missing, and a probe file written and removed.
+ */
+function checkOutDir(dir: string): string | null {
+  try {
+    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) return 'exists and is not a directory; expected a directory to write report.html and the weights into';
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, `.write-check-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+    return null;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return `cannot write there (${code ?? (e as Error).message}); expected a directory the demo may create and write`;
+  }
+}
+
+/** Writes a temporary file beside `path`, then renames it: a reader never sees half a file. */
+function writeAtomically(path: string, data: string | Uint8Array): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, path);
+}
+
+/**
  * Runs the demo with command-line arguments `argv`; never calls
  * `process.exit`, so that it can run inside a test.
  */
@@ -89,6 +115,12 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
     return { code: 0 };
   }
   if (options.eval !== undefined) return evaluate(options, resolve(userDir(), options.eval), io);
+  // Checked before training, so that a bad --out fails in a second, not after the run.
+  const outProblem = checkOutDir(options.out);
+  if (outProblem !== null) {
+    io.stderr.write(`error: --out ${shown(options.out)}: ${outProblem}\nRun with --help to see the options.\n`);
+    return { code: 2 };
+  }
 
   const started = performance.now();
   const { train: trainSet, test } = loadMnist();
@@ -112,7 +144,7 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
 
   mkdirSync(options.out, { recursive: true });
   const weightsPath = join(options.out, `mnist-${options.model}.safetensors`);
-  writeFileSync(weightsPath, saveModule(model, { model: options.model, testAccuracy: String(testAccuracy) }));
+  writeAtomically(weightsPath, saveModule(model, { model: options.model, testAccuracy: String(testAccuracy) }));
   const misclassified = [];
   for (let i = 0; i < test.length && misclassified.length < 60; i++) {
     if (predictions[i] !== test.labels[i]) {
@@ -120,7 +152,7 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
     }
   }
   const reportPath = join(options.out, 'report.html');
-  writeFileSync(
+  writeAtomically(
     reportPath,
     renderReport({
       title: `tapegrad · MNIST ${options.model}`,

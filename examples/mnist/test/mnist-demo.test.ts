@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,38 @@ describe('the demo command line', () => {
     expect(runDemo(['--', '--help'], io, 'unused').code).toBe(0);
     const text = io.out.join('');
     for (const flag of ['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps']) expect(text).toContain(flag);
+  });
+
+  it.each([
+    [['--epochs', '99999999999999999999'], "--epochs expects a whole number from 1 to 9007199254740991, got '99999999999999999999'"],
+    [['--epochs', '-1'], "--epochs expects a whole number from 1 to 9007199254740991, got '-1'"],
+    [['--seed', '-5'], "--seed expects a whole number from 0 to"],
+    [['--steps', '1e3'], "--steps expects a whole number from 1 to"],
+  ])('%j is refused with code 2, naming the accepted values', (argv, message) => {
+    const io = capture();
+    expect(runDemo(argv, io, 'unused').code).toBe(2);
+    expect(io.err.join('')).toContain(message);
+  });
+
+  it('an --out that is a file, or under one, fails with code 2 before any training', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    for (const out of [file, join(file, 'below')]) {
+      const io = capture();
+      const started = performance.now();
+      expect(runDemo(['--steps', '1', '--out', out], io, 'unused').code).toBe(2);
+      expect(performance.now() - started).toBeLessThan(2000); // nothing was trained or loaded
+      const err = io.err.join('');
+      expect(err).toContain('--out');
+      expect(err).toMatch(/not a directory|cannot write/);
+      expect(err).not.toContain('MNIST:');
+    }
+  });
+
+  it('writes its outputs through temporary files that it renames (none left behind)', () => {
+    const out = join(dir, 'atomic');
+    expect(runDemo(['--steps', '1', '--out', out], capture(), 'unused').code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['mnist-mlp.safetensors', 'report.html']);
   });
 
   it('--eval of a missing file fails with code 1', () => {

@@ -135,5 +135,6 @@ export function scalarDtype(value: number, dtype: DType): DType {
  * ```
  */
 export function assertDType(d: string, op: string): asserts d is DType {
-  if (!(d in RANK)) throw new DTypeError(`${op}: unknown dtype '${d}', expected one of ${DTYPES.join(', ')}`);
+  // Own keys only: `in` would also accept 'toString' or 'constructor'.
+  if (typeof d !== 'string' || !Object.hasOwn(RANK, d)) throw new DTypeError(`${op}: unknown dtype '${d}', expected one of ${DTYPES.join(', ')}`);
 }

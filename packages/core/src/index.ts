@@ -2,7 +2,7 @@ export { Tensor, type TensorLike } from './tensor/tensor.js';
 export type { DType, TypedArray, TypedArrayFor } from './dtype.js';
 export { promoteTypes, isFloating } from './dtype.js';
 export type { Shape } from './shape.js';
-export { broadcastShapes } from './shape.js';
+export { broadcastShapes, normalizeDim } from './shape.js';
 export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError, DeviceError, fmtShape } from './errors.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { configureStoragePool, storagePoolStats, type StoragePoolOptions } from './backend/cpu/storage-recycling.js';
@@ -28,6 +28,7 @@ export {
   type TensorOptions,
   type RandomOptions,
   type NestedInput,
+  type SmallIntArray,
 } from './tensor/creation.js';
 export {
   add,

@@ -1,3 +1,4 @@
+import type { StateSpec } from './state-spec.js';
 import { fullLike, type Tensor } from '@tapegrad/core';
 import { checkBoolean, checkNonNegative } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
@@ -94,6 +95,10 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
     checkNonNegative('Adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue);
     checkNonNegative('Adagrad', 'eps', o.eps);
     checkBoolean('Adagrad', 'maximize', o.maximize);
+  }
+
+  protected override stateSpec(): StateSpec {
+    return { step: { kind: 'count' }, sum: { kind: 'tensor', nonNegative: true } };
   }
 
   protected initState(): AdagradState {

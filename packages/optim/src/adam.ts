@@ -1,3 +1,4 @@
+import type { StateSpec } from './state-spec.js';
 import { zerosLike, type Tensor } from '@tapegrad/core';
 import { checkBetas, checkBoolean, checkNonNegative } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
@@ -35,6 +36,9 @@ export interface AdamOptions {
  * ```
  */
 export type AdamState = { step: number; expAvg?: Tensor; expAvgSq?: Tensor; maxExpAvgSq?: Tensor };
+
+/** What a saved Adam or AdamW state may hold: the second moments are square-rooted, so ≥ 0. */
+export const ADAM_STATE: StateSpec = { step: { kind: 'count' }, expAvg: { kind: 'tensor' }, expAvgSq: { kind: 'tensor', nonNegative: true }, maxExpAvgSq: { kind: 'tensor', nonNegative: true } };
 
 /**
  * What {@link adamStep} reads: Adam's options and whether weight decay is
@@ -144,6 +148,10 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
 
   protected validateOptions(o: Readonly<AdamOptions>): void {
     validateAdamOptions('Adam', o);
+  }
+
+  protected override stateSpec(): StateSpec {
+    return ADAM_STATE;
   }
 
   protected initState(): AdamState {

@@ -1,5 +1,6 @@
+import type { StateSpec } from './state-spec.js';
 import type { Tensor } from '@tapegrad/core';
-import { adamStep, validateAdamOptions, type AdamOptions, type AdamState } from './adam.js';
+import { ADAM_STATE, adamStep, validateAdamOptions, type AdamOptions, type AdamState } from './adam.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 /**
@@ -65,6 +66,10 @@ export class AdamW extends Optimizer<AdamWOptions, AdamWState> {
 
   protected validateOptions(o: Readonly<AdamWOptions>): void {
     validateAdamOptions('AdamW', o);
+  }
+
+  protected override stateSpec(): StateSpec {
+    return ADAM_STATE;
   }
 
   protected initState(): AdamWState {

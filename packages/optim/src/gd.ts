@@ -1,3 +1,4 @@
+import type { StateSpec } from './state-spec.js';
 import type { Tensor } from '@tapegrad/core';
 import { checkNonNegative } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
@@ -57,6 +58,10 @@ export class GD extends Optimizer<GDOptions, GDState> {
 
   protected validateOptions(o: Readonly<GDOptions>): void {
     checkNonNegative('GD', 'lr', o.lr);
+  }
+
+  protected override stateSpec(): StateSpec {
+    return {};
   }
 
   protected initState(): GDState {

@@ -1,5 +1,6 @@
 export { OptimError } from './optim-error.js';
 export type { SerializedTensor } from './serialized-tensor.js';
+export type { StateField, StateSpec } from './state-spec.js';
 export {
   Optimizer,
   type BaseOptions,

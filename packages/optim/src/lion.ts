@@ -1,3 +1,4 @@
+import type { StateSpec } from './state-spec.js';
 import { zerosLike, type Tensor } from '@tapegrad/core';
 import { checkBetas, checkBoolean, checkNonNegative } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
@@ -83,6 +84,10 @@ export class Lion extends Optimizer<LionOptions, LionState> {
     checkBetas('Lion', o.betas);
     checkNonNegative('Lion', 'weightDecay', o.weightDecay);
     checkBoolean('Lion', 'maximize', o.maximize);
+  }
+
+  protected override stateSpec(): StateSpec {
+    return { expAvg: { kind: 'tensor' } };
   }
 
   protected initState(): LionState {

@@ -112,6 +112,19 @@ export abstract class LRScheduler {
    * const saved = JSON.stringify(sched.stateDict());
    * ```
    */
+  /**
+   * Every problem that keeps `dict` from loading, one per entry (empty when
+   * it loads): {@link LRScheduler.loadStateDict} checks it all before changing anything.
+   *
+   * @example
+   * ```ts
+   * sched.checkStateDict({ lastEpoch: -5, baseLrs: [0.1], lastLr: [0.1] }); // ['lastEpoch must be …']
+   * ```
+   */
+  checkStateDict(dict: SchedulerStateDict): string[] {
+    return checkSchedulerState(dict, this.optimizer.paramGroups.length);
+  }
+
   stateDict(): SchedulerStateDict {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr] };
   }
@@ -128,17 +141,8 @@ export abstract class LRScheduler {
    * ```
    */
   loadStateDict(dict: SchedulerStateDict): void {
-    const who = `${this.schedulerName}.loadStateDict`;
-    const { lastEpoch, baseLrs, lastLr } = dict;
-    if (typeof lastEpoch !== 'number' || !isNumberList(baseLrs) || !isNumberList(lastLr)) {
-      throw new OptimError(`${who}: expected { lastEpoch: number, baseLrs: number[], lastLr: number[] } as stateDict() returns`);
-    }
-    if (baseLrs.length !== this.optimizer.paramGroups.length) {
-      throw new OptimError(`${who}: the saved state has ${baseLrs.length} base learning rates but the optimizer has ${this.optimizer.paramGroups.length} groups`);
-    }
-    if (lastLr.length !== baseLrs.length) {
-      throw new OptimError(`${who}: the saved state has ${baseLrs.length} base learning rates but ${lastLr.length} last learning rates`);
-    }
+    throwIfInvalid(`${this.schedulerName}.loadStateDict`, this.checkStateDict(dict));
+    const { lastEpoch, baseLrs, lastLr } = dict as { lastEpoch: number; baseLrs: number[]; lastLr: number[] };
     this.lastEpoch = lastEpoch;
     this.baseLrs = [...baseLrs];
     this.lastLr = [...lastLr];
@@ -146,8 +150,37 @@ export abstract class LRScheduler {
   }
 }
 
-function isNumberList(v: unknown): v is readonly number[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'number');
+/**
+ * Checks a saved state without loading it: every problem, one per line
+ * (empty when it can be loaded).
+ */
+function checkSchedulerState(dict: unknown, groups: number): string[] {
+  if (typeof dict !== 'object' || dict === null) return ['expected { lastEpoch: number, baseLrs: number[], lastLr: number[] } as stateDict() returns'];
+  const { lastEpoch, baseLrs, lastLr } = dict as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof lastEpoch !== 'number' || !Number.isSafeInteger(lastEpoch) || lastEpoch < -1) problems.push(`lastEpoch must be an integer ≥ −1, got ${String(lastEpoch)}`);
+  for (const [name, list] of [['baseLrs', baseLrs], ['lastLr', lastLr]] as const) {
+    if (!Array.isArray(list)) problems.push(`${name} must be a list of ${groups} learning rates, got ${typeof list}`);
+    else {
+      if (list.length !== groups) problems.push(`${name} has ${list.length} learning rates but the optimizer has ${groups} groups`);
+      list.forEach((v: unknown, i) => {
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`${name}[${i}] must be a finite learning rate ≥ 0, got ${String(v)}`);
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Throws one OptimError listing every problem of a saved state, if any.
+ *
+ * @example
+ * ```ts
+ * throwIfInvalid('StepLR.loadStateDict', ['lastEpoch must be an integer ≥ −1, got -5']);
+ * ```
+ */
+export function throwIfInvalid(who: string, problems: readonly string[]): void {
+  if (problems.length > 0) throw new OptimError(`${who}: the saved state is invalid, nothing was loaded:\n  - ${problems.join('\n  - ')}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DTypeError, ShapeError, Tensor, enableGrad, noGrad, fmtShape } from '@tapegrad/core';
 import { OptimError } from './optim-error.js';
-import { deserializeTensor, isSerializedTensor, serializeTensor, type SerializedTensor } from './serialized-tensor.js';
+import { serializeTensor, type SerializedTensor } from './serialized-tensor.js';
+import { describe, restoreParamState, type StateSpec } from './state-spec.js';
 
 /**
  * What every optimizer's options have: a learning rate.
@@ -317,38 +318,60 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     if (dict.paramGroups.length !== this.paramGroups.length) {
       throw new OptimError(`${who}: the saved state has ${dict.paramGroups.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
     }
+    // Everything is checked, and every problem collected, before anything is
+    // changed: a rejected state leaves the optimizer as it was.
+    const problems: string[] = [];
+    const savedIndex = new Map<number, Tensor>();
     const newOptions = dict.paramGroups.map((saved, gi) => {
       const group = this.paramGroups[gi]!;
-      if (!Array.isArray(saved.params) || saved.params.length !== group.params.length) {
-        throw new OptimError(`${who}: saved parameter group ${gi} has ${Array.isArray(saved.params) ? saved.params.length : 'no'} parameters but the optimizer's group ${gi} has ${group.params.length}`);
+      if (typeof saved !== 'object' || saved === null || !Array.isArray(saved.params) || saved.params.length !== group.params.length) {
+        const n = typeof saved === 'object' && saved !== null && Array.isArray(saved.params) ? saved.params.length : 'no';
+        problems.push(`paramGroups[${gi}] has ${n} parameters but the optimizer's group ${gi} has ${group.params.length}`);
+        return null;
       }
+      saved.params.forEach((id: unknown, k: number) => {
+        if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) problems.push(`paramGroups[${gi}].params[${k}] must be a parameter index, got ${describe(id)}`);
+        else if (savedIndex.has(id)) problems.push(`paramGroups[${gi}].params[${k}]: parameter index ${id} appears twice`);
+        else savedIndex.set(id, group.params[k]!);
+      });
       const { params: _omit, ...options } = saved;
-      const merged = { ...this.defaults, ...options } as unknown as O;
-      this.validateOptions(merged);
+      try {
+        this.validateOptions({ ...this.defaults, ...options } as unknown as O);
+      } catch (e) {
+        problems.push(`paramGroups[${gi}]: ${e instanceof Error ? e.message : String(e)}`);
+      }
       return options;
     });
-    const params = this.allParams();
-    const savedIndex = new Map<number, Tensor>();
-    dict.paramGroups.forEach((saved, gi) => (saved.params as readonly number[]).forEach((id: number, k: number) => savedIndex.set(id, this.paramGroups[gi]!.params[k]!)));
     const restored = new Map<Tensor, S>();
     for (const [key, entry] of Object.entries(dict.state)) {
-      const p = savedIndex.get(Number(key));
-      if (p === undefined) throw new OptimError(`${who}: the saved state names parameter ${key}, which no saved group holds (${params.length} parameters)`);
-      const s: Record<string, number | Tensor> = {};
-      for (const [k, v] of Object.entries(entry)) {
-        if (typeof v === 'number') s[k] = v;
-        else if (isSerializedTensor(v)) {
-          const t = deserializeTensor(v, who);
-          if (t.shape.length !== p.shape.length || t.shape.some((d, j) => d !== p.shape[j])) {
-            throw new OptimError(`${who}: the saved '${k}' of parameter ${key} has shape ${fmtShape(t.shape)} but the parameter has shape ${fmtShape(p.shape)}`);
-          }
-          s[k] = t;
-        } else throw new OptimError(`${who}: the saved '${k}' of parameter ${key} is neither a number nor a serialized tensor`);
+      const p = /^\d+$/.test(key) ? savedIndex.get(Number(key)) : undefined;
+      if (p === undefined) {
+        problems.push(`state['${key}'] names no parameter of the saved groups (${savedIndex.size} parameters)`);
+        continue;
       }
-      restored.set(p, s as S);
+      const s = restoreParamState(this.stateSpec(), entry, p, `state['${key}']`, who, problems);
+      if (s !== null) restored.set(p, s as S);
+    }
+    if (problems.length > 0) {
+      throw new OptimError(`${who}: the saved state is invalid, nothing was loaded:\n  - ${problems.join('\n  - ')}`);
     }
     newOptions.forEach((options, gi) => Object.assign(this.paramGroups[gi]!, options));
     this.state.clear();
     for (const [p, s] of restored) this.state.set(p, s);
+  }
+
+  /**
+   * The fields of this algorithm's per-parameter state and what each may
+   * hold, as data: what {@link Optimizer.loadStateDict} checks a saved state
+   * against. `null` (the default, for optimizers defined elsewhere) accepts
+   * any field holding a finite number or a finite tensor like the parameter.
+   *
+   * @example
+   * ```ts
+   * protected override stateSpec(): StateSpec { return { momentumBuffer: { kind: 'tensor' } }; }
+   * ```
+   */
+  protected stateSpec(): StateSpec | null {
+    return null;
   }
 }

@@ -1,6 +1,6 @@
 import { Tensor } from '@tapegrad/core';
 import { checkChoice, checkInteger, checkNonNegative } from './check.js';
-import { perGroup, type SchedulerStateDict } from './lr-scheduler.js';
+import { perGroup, throwIfInvalid, type SchedulerStateDict } from './lr-scheduler.js';
 import { OptimError } from './optim-error.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -217,6 +217,17 @@ export class ReduceLROnPlateau {
     ) {
       throw new OptimError('ReduceLROnPlateau.loadStateDict: expected { lastEpoch, best, numBadEpochs, cooldownCounter, lastLr } as stateDict() returns');
     }
+    const problems: string[] = [];
+    for (const [name, v, min] of [['lastEpoch', lastEpoch, 0], ['numBadEpochs', numBadEpochs, 0], ['cooldownCounter', cooldownCounter, 0]] as const) {
+      if (!Number.isSafeInteger(v) || v < min) problems.push(`${name} must be an integer ≥ ${min}, got ${v}`);
+    }
+    if (typeof best === 'number' && Number.isNaN(best)) problems.push('best must be a number or null, got NaN');
+    const groups = this.optimizer.paramGroups.length;
+    if (lastLr.length !== groups) problems.push(`lastLr has ${lastLr.length} learning rates but the optimizer has ${groups} groups`);
+    lastLr.forEach((v, i) => {
+      if (!Number.isFinite(v) || v < 0) problems.push(`lastLr[${i}] must be a finite learning rate ≥ 0, got ${v}`);
+    });
+    throwIfInvalid('ReduceLROnPlateau.loadStateDict', problems);
     this.lastEpoch = lastEpoch;
     this.best = best ?? (this.mode === 'min' ? Infinity : -Infinity);
     this.numBadEpochs = numBadEpochs;

@@ -1,3 +1,4 @@
+import type { StateSpec } from './state-spec.js';
 import { zerosLike, type Tensor } from '@tapegrad/core';
 import { checkBoolean, checkInRange, checkNonNegative } from './check.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
@@ -119,6 +120,10 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     checkNonNegative('RMSprop', 'momentum', o.momentum);
     checkBoolean('RMSprop', 'centered', o.centered);
     checkBoolean('RMSprop', 'maximize', o.maximize);
+  }
+
+  protected override stateSpec(): StateSpec {
+    return { step: { kind: 'count' }, squareAvg: { kind: 'tensor', nonNegative: true }, gradAvg: { kind: 'tensor' }, momentumBuffer: { kind: 'tensor' } };
   }
 
   protected initState(): RMSpropState {

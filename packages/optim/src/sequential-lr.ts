@@ -1,5 +1,5 @@
 import { checkInteger } from './check.js';
-import { LRScheduler, type SchedulerStateDict } from './lr-scheduler.js';
+import { LRScheduler, throwIfInvalid, type SchedulerStateDict } from './lr-scheduler.js';
 import { OptimError } from './optim-error.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -93,6 +93,14 @@ export class SequentialLR extends LRScheduler {
    * const saved = JSON.stringify(sched.stateDict());
    * ```
    */
+  override checkStateDict(dict: SchedulerStateDict): string[] {
+    const problems = super.checkStateDict(dict);
+    const subs = typeof dict === 'object' && dict !== null ? dict['schedulers'] : undefined;
+    if (!Array.isArray(subs) || subs.length !== this.schedulers.length) return [...problems, `schedulers must hold the saved states of ${this.schedulers.length} schedulers`];
+    this.schedulers.forEach((s, i) => problems.push(...s.checkStateDict(subs[i] as SchedulerStateDict).map((p) => `schedulers[${i}].${p}`)));
+    return problems;
+  }
+
   override stateDict(): SchedulerStateDict {
     return { ...super.stateDict(), schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
@@ -106,10 +114,8 @@ export class SequentialLR extends LRScheduler {
    * ```
    */
   override loadStateDict(dict: SchedulerStateDict): void {
-    const subs = dict['schedulers'];
-    if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {
-      throw new OptimError(`SequentialLR.loadStateDict: expected the saved states of ${this.schedulers.length} schedulers`);
-    }
+    throwIfInvalid('SequentialLR.loadStateDict', this.checkStateDict(dict));
+    const subs = dict['schedulers'] as readonly SchedulerStateDict[];
     this.schedulers.forEach((s, i) => s.loadStateDict(subs[i] as SchedulerStateDict));
     super.loadStateDict(dict); // last, so that the groups' lr are the active scheduler's
   }

@@ -1,3 +1,4 @@
+import type { StateSpec } from './state-spec.js';
 import { Tensor } from '@tapegrad/core';
 import { checkBoolean, checkNonNegative } from './check.js';
 import { OptimError } from './optim-error.js';
@@ -108,6 +109,10 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
       throw new OptimError(`SGD: Nesterov momentum requires momentum > 0 and dampening = 0, got momentum = ${o.momentum} and dampening = ${o.dampening}`);
     }
+  }
+
+  protected override stateSpec(): StateSpec {
+    return { momentumBuffer: { kind: 'tensor' } };
   }
 
   protected initState(): SGDState {

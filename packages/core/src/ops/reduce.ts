@@ -66,18 +66,26 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return sum(x, dims, keepdim).div(count(x, dims));
 }
 
+/**
+ * The `max` or `min` primitive over dims, its errors under `op`, the name of
+ * the function the user called (`amax`, `max`, `norm`…).
+ *
+ * @internal
+ */
+export function extreme(op: string, primitive: 'max' | 'min', x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  const dims = dimsOf(op, x, dim);
+  nonEmpty(op, x, dims);
+  return apply(primitive, [x], { dims, keepdim });
+}
+
 /** Maximum over dims (all by default). @example `amax(x, 1)` */
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = dimsOf('max', x, dim);
-  nonEmpty('max', x, dims);
-  return apply('max', [x], { dims, keepdim });
+  return extreme('amax', 'max', x, dim, keepdim);
 }
 
 /** Minimum over dims (all by default). @example `amin(x, 1)` */
 export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = dimsOf('min', x, dim);
-  nonEmpty('min', x, dims);
-  return apply('min', [x], { dims, keepdim });
+  return extreme('amin', 'min', x, dim, keepdim);
 }
 
 function arg(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
@@ -134,17 +142,29 @@ export function minDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
  * ```
  */
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
-  if (!isFloating(x.dtype)) throw new DTypeError(`var: input must be a float tensor, got ${x.dtype}`);
-  const dims = dimsOf('var', x, dim);
+  return varianceAs('var', x, dim, options);
+}
+
+function varianceAs(op: string, x: Tensor, dim: Dims, options: VarOptions): Tensor {
+  if (!isFloating(x.dtype)) throw new DTypeError(`${op}: input must be a float tensor, got ${x.dtype}`);
+  const dims = dimsOf(op, x, dim);
   const correction = options.correction ?? 1;
   const n = count(x, dims);
   const centered = x.sub(x.mean(dims, true));
   return centered.square().sum(dims, options.keepdim ?? false).div(Math.max(0, n - correction));
 }
 
-/** Standard deviation, `√var`. @example `std(x)` */
+/**
+ * Standard deviation, `√var`, with gradient 0 (not 0/0 = NaN) where the
+ * variance is 0, as PyTorch's.
+ *
+ * @example
+ * ```ts
+ * std(x);
+ * ```
+ */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
-  return variance(x, dim, options).sqrt();
+  return rootAwayFromZero(varianceAs('std', x, dim, options), (t) => t.sqrt());
 }
 
 /**
@@ -157,9 +177,11 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
  */
 export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = dimsOf('logsumexp', x, dim);
+  // The log of an empty sum is −∞, as in PyTorch (and amax would refuse it).
+  if (count(x, dims) === 0) return x.sum(dims, keepdim).add(-Infinity);
   // NOTE: subtract the max so that exp never overflows; an infinite max is
   // replaced by 0 so that inf − inf does not make NaN.
-  const m = amax(x.detach(), dims, true);
+  const m = extreme('logsumexp', 'max', x.detach(), dims, true);
   const safe = where(m.abs().eq(Infinity), 0, m);
   const out = x.sub(safe).exp().sum(dims, true).log().add(safe);
   return keepdim ? out : out.squeeze(dims);
@@ -177,7 +199,7 @@ export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
   if (!isFloating(x.dtype)) throw new DTypeError(`norm: input must be a float tensor, got ${x.dtype}`);
   if (!(p > 0)) throw new TapegradError(`norm: p must be positive, got ${p}`);
   const dims = dimsOf('norm', x, dim);
-  if (p === Infinity) return amax(x.abs(), dims, keepdim);
+  if (p === Infinity) return extreme('norm', 'max', x.abs(), dims, keepdim);
   if (p === 1) return x.abs().sum(dims, keepdim);
   if (p === 2) return rootAwayFromZero(x.square().sum(dims, keepdim), (t) => t.sqrt());
   return rootAwayFromZero(x.abs().pow(p).sum(dims, keepdim), (t) => t.pow(1 / p));

@@ -62,8 +62,8 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
     const s = c.out();
     return [g.mul(s.mul(s.neg().add(1)))]; // d σ = σ(1 − σ)
   },
-  // d relu = 1 where x > 0, that is where relu(x) > 0 (NaN and −0 give 0 in
-  // both): the mask is read off the output, which the next op has computed
+  // d relu = 1 where x > 0, that is where relu(x) > 0 (−0 gives 0 in both,
+  // and a NaN input a NaN output whose gradient is 0): the mask is read off the output, which the next op has computed
   // already, rather than the input, which may be a deferred bias add that
   // nothing else computes. The bool mask multiplies directly (promoted to g's
   // type), one pass and one fresh array fewer than casting it first.

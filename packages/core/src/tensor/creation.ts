@@ -1,10 +1,9 @@
-import { ARRAY_TYPES, assertDType, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
+import { ARRAY_TYPES, DTYPES, assertDType, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { checkShape, numelOf, type Shape } from '../shape.js';
 import type { Tensor } from './tensor.js';
-import { getBackend } from '../backend/active-backend.js';
-import { fromArray, fromBuffer } from './make.js';
+import { fromArray } from './make.js';
 
 /**
  * Options for creating a tensor.
@@ -40,6 +39,51 @@ export interface RandomOptions extends TensorOptions {
  * ```
  */
 export type NestedInput = number | boolean | readonly NestedInput[];
+
+/**
+ * Typed arrays `tensor` accepts besides the storage types: their values fit
+ * int32 exactly, so they become int32 tensors.
+ *
+ * @example
+ * ```ts
+ * tensor(new Int16Array([5, -3, 0])).dtype; // 'int32'
+ * ```
+ */
+export type SmallIntArray = Int8Array | Int16Array | Uint16Array | Uint8ClampedArray;
+
+/** The dtype a typed array becomes, or an error naming it and what tapegrad has. */
+function dtypeOfInput(data: ArrayBufferView): DType {
+  if (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array) {
+    return dtypeOfArray(data);
+  }
+  if (data instanceof Int8Array || data instanceof Int16Array || data instanceof Uint16Array || data instanceof Uint8ClampedArray) return 'int32';
+  const name = data.constructor.name;
+  throw new DTypeError(
+    `tensor: a ${name} has no tapegrad dtype (tapegrad has ${DTYPES.join(', ')}); pass a Float32Array, Float64Array, Int32Array, ` +
+      `Uint8Array (bool) or Int8/Int16/Uint16/Uint8Clamped (read as int32)` +
+      (name === 'Uint32Array' ? ', or convert to Float64Array, which holds every uint32 exactly' : ''),
+  );
+}
+
+/** Largest element count a creation function allocates: what a typed array and the wasm heap can index. */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Storage for `n` elements of `dtype` for `op`: a count beyond what a typed
+ * array can hold, or memory the engine refuses, is a ShapeError naming the
+ * op, the shape and the count rather than the engine's RangeError.
+ */
+function allocateFor(op: string, dtype: DType, shape: Shape): TypedArray {
+  const n = numelOf(shape);
+  const what = `${op}: shape ${fmtShape(shape)} has ${n.toLocaleString('en-US')} elements`;
+  if (n > MAX_ELEMENTS) throw new ShapeError(`${what}, more than the ${MAX_ELEMENTS.toLocaleString('en-US')} a tensor can hold`);
+  try {
+    return new ARRAY_TYPES[dtype](n);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ShapeError(`${what} of ${dtype}: could not allocate them (${e.message})`);
+    throw e;
+  }
+}
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
   if (opts.requiresGrad) t.requiresGrad_(true);
@@ -82,7 +126,7 @@ function flatten(data: NestedInput, shape: readonly number[], out: (number | boo
  * tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2] });
  * ```
  */
-export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { readonly shape?: Shape } = {}): Tensor {
+export function tensor(data: NestedInput | TypedArray | SmallIntArray, opts: TensorOptions & { readonly shape?: Shape } = {}): Tensor {
   if (opts.dtype !== undefined) assertDType(opts.dtype, 'tensor');
   if (ArrayBuffer.isView(data)) {
     // A copy: the caller may reuse its array, and a tensor's shape never changes.
@@ -91,8 +135,9 @@ export function tensor(data: NestedInput | TypedArray, opts: TensorOptions & { r
     if (numelOf(shape) !== data.length) {
       throw new ShapeError(`tensor: shape ${fmtShape(shape)} holds ${numelOf(shape)} elements but the typed array has ${data.length}`);
     }
-    const dtype = opts.dtype ?? dtypeOfArray(data);
-    const out = new ARRAY_TYPES[dtype](data.length);
+    const dtype = opts.dtype ?? dtypeOfInput(data);
+    if (opts.dtype !== undefined) dtypeOfInput(data);
+    const out = allocateFor('tensor', dtype, shape);
     // bool storage holds 0 or 1 only: the kernels compare and print it as such.
     if (dtype === 'bool') for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
     else for (let i = 0; i < data.length; i++) out[i] = data[i]!;
@@ -130,12 +175,8 @@ export function full(shape: Shape, value: number, opts: TensorOptions = {}): Ten
 function filled(op: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
   checkShape(op, shape);
   const dtype = opts.dtype ?? 'float32';
-  if (value === 0) {
-    const be = getBackend();
-    return finish(fromBuffer(be, be.alloc(dtype, numelOf(shape)), shape.slice(), dtype), opts);
-  }
-  const data = new ARRAY_TYPES[dtype](numelOf(shape));
-  data.fill(dtype === 'bool' ? Number(Boolean(value)) : value);
+  const data = allocateFor(op, dtype, shape);
+  if (value !== 0) data.fill(dtype === 'bool' ? Number(Boolean(value)) : value);
   return finish(fromArray(data, shape.slice(), dtype), opts);
 }
 
@@ -226,7 +267,7 @@ export function arange(...args: (number | TensorOptions | undefined)[]): Tensor 
   if ((end - start) / step < 0) throw new TapegradError(`arange: the range [${start}, ${end}) is empty for step ${step}`);
   const n = Math.ceil((end - start) / step);
   const dtype = opts.dtype ?? 'float32';
-  const data = new ARRAY_TYPES[dtype](n);
+  const data = allocateFor('arange', dtype, [n]);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return finish(fromArray(data, [n], dtype), opts);
 }
@@ -242,7 +283,7 @@ export function arange(...args: (number | TensorOptions | undefined)[]): Tensor 
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new TapegradError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ?? 'float32';
-  const data = new ARRAY_TYPES[dtype](steps);
+  const data = allocateFor('linspace', dtype, [steps]);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) data[i] = i === steps - 1 && steps > 1 ? end : start + i * delta;
   return finish(fromArray(data, [steps], dtype), opts);
@@ -259,7 +300,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
   checkShape('eye', [n, m]);
   const dtype = opts.dtype ?? 'float32';
-  const data = new ARRAY_TYPES[dtype](n * m);
+  const data = allocateFor('eye', dtype, [n, m]);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return finish(fromArray(data, [n, m], dtype), opts);
 }
@@ -268,7 +309,7 @@ function randomFill(op: string, shape: Shape, opts: RandomOptions, draw: (g: Gen
   checkShape(op, shape);
   const dtype = opts.dtype ?? 'float32';
   const g = opts.generator ?? defaultGenerator;
-  const data = new ARRAY_TYPES[dtype](numelOf(shape));
+  const data = allocateFor(op, dtype, shape);
   for (let i = 0; i < data.length; i++) data[i] = draw(g);
   return finish(fromArray(data, shape.slice(), dtype), opts);
 }
@@ -331,7 +372,7 @@ export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   checkShape('randperm', [n]);
   const g = opts.generator ?? defaultGenerator;
-  const data = new Int32Array(n);
+  const data = allocateFor('randperm', 'int32', [n]);
   for (let i = 0; i < n; i++) data[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = g.nextInt(0, i + 1);

@@ -415,14 +415,14 @@ export class Tensor {
    */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): red.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.amax(this) : red.maxDim(this, dim, keepdim); }
+  max(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.extreme('max', 'max', this, undefined, false) : red.maxDim(this, dim, keepdim); }
   /**
    * Minimum of all elements, or values and indices of the minimum along `dim`.
    * @example `x.min()`, `x.min(0).indices`
    */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): red.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.amin(this) : red.minDim(this, dim, keepdim); }
+  min(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.extreme('min', 'min', this, undefined, false) : red.minDim(this, dim, keepdim); }
   /** Maximum over the given dims (all by default). @example `x.amax([0, 1])` */
   amax(dim?: number | readonly number[], keepdim = false): Tensor { return red.amax(this, dim, keepdim); }
   /** Minimum over the given dims (all by default). @example `x.amin(1)` */

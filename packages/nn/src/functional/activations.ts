@@ -1,4 +1,4 @@
-import { DTypeError, TapegradError, type Tensor } from '@tapegrad/core';
+import { DTypeError, TapegradError, where, type Tensor } from '@tapegrad/core';
 
 function checkFloat(op: string, x: Tensor): void {
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: input must be a float tensor, got ${x.dtype}`);
@@ -56,9 +56,11 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
   checkFloat('elu', x);
-  // NOTE: exp of the clamped input, so that the branch `where` discards cannot
-  // overflow to inf and turn its zero gradient into 0·inf = NaN.
-  return x.where(x.gt(0), x.minimum(0).expm1().mul(alpha));
+  // NOTE: the branch `where` discards is fed 0 rather than x ("double where"),
+  // so that it cannot overflow to inf and turn its zero gradient into
+  // 0·inf = NaN; at x = 0 the slope is alpha·e⁰ = alpha, as PyTorch's.
+  const positive = x.gt(0);
+  return x.where(positive, where(positive, 0, x).expm1().mul(alpha));
 }
 
 /**
@@ -146,7 +148,8 @@ export function tanh(x: Tensor): Tensor {
 }
 
 /**
- * Clamps to `[minVal, maxVal]`; the gradient is zero outside.
+ * Clamps to `[minVal, maxVal]`; the gradient is 1 strictly inside and 0 from
+ * the bounds outward (PyTorch's choice; `clamp` passes it at the bounds).
  *
  * @example
  * ```ts
@@ -156,5 +159,7 @@ export function tanh(x: Tensor): Tensor {
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   checkFloat('hardtanh', x);
   if (!(maxVal >= minVal)) throw new TapegradError(`hardtanh: maxVal (${maxVal}) must not be below minVal (${minVal})`);
-  return x.clamp(minVal, maxVal);
+  const inside = x.gt(minVal).and(x.lt(maxVal));
+  // The clamped value, detached, outside (NaN stays NaN, with gradient 0).
+  return x.where(inside, x.clamp(minVal, maxVal).detach());
 }

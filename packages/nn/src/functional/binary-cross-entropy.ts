@@ -1,4 +1,4 @@
-import { DTypeError, TapegradError, type Tensor } from '@tapegrad/core';
+import { DTypeError, TapegradError, customOp, type Tensor } from '@tapegrad/core';
 import { log1pExp } from './activations.js';
 import { checkSameShape, isFloatTensor, reduce, type Reduction } from './reduction.js';
 
@@ -29,6 +29,36 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
   readonly posWeight?: Tensor | undefined;
 }
 
+const BCE_EPS = 1e-12;
+
+// NOTE: log(0) = −inf would make 0·(−inf) = NaN; PyTorch clamps each log at −100.
+const clampedLogs = (p: Tensor): [Tensor, Tensor] => [p.log().clamp(-100), p.neg().add(1).log().clamp(-100)];
+
+/**
+ * The per-element loss with PyTorch's gradient: `g·(p − y)/max((1 − p)·p, 1e-12)`
+ * for the input (finite at p = 0 and 1, where the clamped logs are flat, and
+ * not 0·∞ through a saturated sigmoid), and `g·(log(1 − p) − log p)`, logs
+ * clamped, for the target.
+ */
+const elementwiseBce = customOp<[Tensor, Tensor]>({
+  name: 'binaryCrossEntropy',
+  forward: (ctx, p, y) => {
+    ctx.save(p, y);
+    const [logP, log1mP] = clampedLogs(p);
+    return y.mul(logP).add(y.neg().add(1).mul(log1mP)).neg();
+  },
+  backward: (ctx, g) => {
+    const [p, y] = ctx.saved as [Tensor, Tensor];
+    const dp = ctx.needsInputGrad[0] ? g.mul(p.sub(y)).div(p.neg().add(1).mul(p).clamp(BCE_EPS)) : null;
+    let dy: Tensor | null = null;
+    if (ctx.needsInputGrad[1]) {
+      const [logP, log1mP] = clampedLogs(p.detach());
+      dy = g.mul(log1mP.sub(logP));
+    }
+    return [dp, dy];
+  },
+});
+
 function check(op: string, input: Tensor, target: Tensor): void {
   if (!isFloatTensor(input)) throw new DTypeError(`${op}: input must be a float tensor, got ${input.dtype}`);
   if (!isFloatTensor(target)) throw new DTypeError(`${op}: target must be a float tensor of values in [0, 1], got ${target.dtype}`);
@@ -38,7 +68,8 @@ function check(op: string, input: Tensor, target: Tensor): void {
 /**
  * Binary cross-entropy of probabilities: `−w·(y·log x + (1−y)·log(1−x))`,
  * with each log clamped at −100 as PyTorch, so that x = 0 or 1 gives a finite
- * loss. Input values must lie in [0, 1]; prefer
+ * loss, and PyTorch's gradient `(x − y)/max((1 − x)·x, 1e-12)`, finite there
+ * too (and for a saturated `sigmoid` feeding it). Input values must lie in [0, 1]; prefer
  * {@link binaryCrossEntropyWithLogits}, which is stable for any logits.
  *
  * @example
@@ -54,10 +85,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
     const v = values[i]!;
     if (!(v >= 0 && v <= 1)) throw new TapegradError(`${op}: input values must be probabilities in [0, 1], found ${v} at position ${i} (use binaryCrossEntropyWithLogits on logits)`);
   }
-  // NOTE: log(0) = −inf would make 0·(−inf) = NaN; PyTorch clamps each log at −100.
-  const logX = input.log().clamp(-100);
-  const log1mX = input.neg().add(1).log().clamp(-100);
-  let loss = target.mul(logX).add(target.neg().add(1).mul(log1mX)).neg();
+  let loss = elementwiseBce(input, target);
   if (options.weight !== undefined) loss = loss.mul(options.weight);
   return reduce(op, loss, options.reduction ?? 'mean');
 }

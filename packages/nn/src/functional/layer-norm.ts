@@ -8,6 +8,11 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * `eps`), then multiplied by `weight` and shifted by `bias` when given
  * (both of shape `normalizedShape`).
  *
+ * A float32 input is normalised with float64 statistics: any finite input
+ * (up to float32's largest, 3.4e38) gives the correctly scaled result and
+ * a finite gradient, where float32 statistics would overflow (Σx² past
+ * 3.4e38 for |x| ≳ 1e19) and silently give 0.
+ *
  * @example
  * ```ts
  * layerNorm(tensor([[1, 2, 3]]), [3]); // ≈ [[-1.2247, 0, 1.2247]]
@@ -26,9 +31,10 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     }
   }
   const dims = shape.map((_, i) => x.ndim - k + i);
-  const mean = x.mean(dims, true);
-  const variance = x.var(dims, { correction: 0, keepdim: true });
-  let y = x.sub(mean).mul(variance.add(eps).rsqrt());
+  const wide = x.dtype === 'float32' ? x.double() : x;
+  const mean = wide.mean(dims, true);
+  const variance = wide.var(dims, { correction: 0, keepdim: true });
+  let y = wide.sub(mean).mul(variance.add(eps).rsqrt()).to(x.dtype);
   if (weight !== null && weight !== undefined) y = y.mul(weight);
   if (bias !== null && bias !== undefined) y = y.add(bias);
   return y;

@@ -1,4 +1,4 @@
-import { DTypeError, TapegradError, type Tensor } from '@tapegrad/core';
+import { DTypeError, TapegradError, where, type Tensor } from '@tapegrad/core';
 import { checkSameShape, isFloatTensor, reduce, type Reduction } from './reduction.js';
 
 /**
@@ -58,7 +58,10 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: ReductionOp
   if (!(beta >= 0)) throw new TapegradError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
   const d = difference('smoothL1Loss', input, target);
   const a = d.abs();
-  const loss = beta === 0 ? a : d.square().mul(0.5 / beta).where(a.lt(beta), a.sub(0.5 * beta));
+  // NOTE: the quadratic branch sees 0 where it is not taken ("double where"):
+  // d² of an infinite d would turn the zero gradient `where` gives it into NaN.
+  const near = a.lt(beta);
+  const loss = beta === 0 ? a : where(near, d, 0).square().mul(0.5 / beta).where(near, a.sub(0.5 * beta));
   return reduce('smoothL1Loss', loss, options.reduction ?? 'mean');
 }
 
@@ -76,6 +79,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: ReductionOptio
   if (!(delta > 0)) throw new TapegradError(`huberLoss: delta must be positive, got ${delta}`);
   const d = difference('huberLoss', input, target);
   const a = d.abs();
-  const loss = d.square().mul(0.5).where(a.le(delta), a.sub(0.5 * delta).mul(delta));
+  const near = a.le(delta); // NOTE: double where, as in smoothL1Loss
+  const loss = where(near, d, 0).square().mul(0.5).where(near, a.sub(0.5 * delta).mul(delta));
   return reduce('huberLoss', loss, options.reduction ?? 'mean');
 }

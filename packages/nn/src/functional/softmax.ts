@@ -1,7 +1,10 @@
-import { DTypeError, type Tensor } from '@tapegrad/core';
+import { DTypeError, normalizeDim, type Tensor } from '@tapegrad/core';
 
-function checkFloat(op: string, x: Tensor): void {
+/** Checks dtype and dim under the name the user called; an empty input has an empty result. */
+function check(op: string, x: Tensor, dim: number): boolean {
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: input must be a float tensor, got ${x.dtype}`);
+  normalizeDim(op, dim, x.ndim);
+  return x.numel > 0;
 }
 
 /**
@@ -14,7 +17,7 @@ function checkFloat(op: string, x: Tensor): void {
  * ```
  */
 export function softmax(x: Tensor, dim: number): Tensor {
-  checkFloat('softmax', x);
+  if (!check('softmax', x, dim)) return x.clone();
   // NOTE: subtract the (detached) max along dim so that exp never overflows;
   // softmax is shift-invariant, so the value and the gradient are unchanged.
   const m = x.detach().amax(dim, true);
@@ -33,7 +36,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
  * ```
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  checkFloat('logSoftmax', x);
+  if (!check('logSoftmax', x, dim)) return x.clone();
   // NOTE: log(softmax(x)) would be log(0) = −inf for logits far below the max.
   // Shift by the detached max first, z = x − max, and return z − log Σ exp(z):
   // exp never overflows, and z is exact where x − logsumexp(x) would round

@@ -16,7 +16,10 @@ export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 
 
 /**
  * What {@link loadSafetensors} returns: tensors by name, and the header's
- * `__metadata__` (string to string; empty if absent).
+ * `__metadata__` (string to string; empty if absent). Both are objects
+ * without a prototype, so that any name in a file (`__proto__`,
+ * `constructor`, `toString`…) is an ordinary key: read them with
+ * `Object.hasOwn`, `Object.keys` or indexing, not `in`.
  *
  * @example
  * ```ts
@@ -69,6 +72,12 @@ function utf8(): Utf8 {
 
 const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
+// NOTE: names come from files and from users: '__proto__', 'constructor' or
+// 'toString' are ordinary tensor names there. Everything keyed by them is a
+// prototype-less object (a `{}` would turn `o['__proto__'] = t` into a
+// prototype change, and `'toString' in o` into true), looked up with hasOwn.
+const dictionary = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 /**
  * Serialises tensors (and optional string metadata) in the safetensors format:
  * an 8-byte little-endian header length N, N bytes of JSON header (padded with
@@ -82,12 +91,14 @@ const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
  * ```
  */
 export function saveSafetensors(tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
-  const header: Record<string, unknown> = {};
+  const header = dictionary<unknown>();
   if (metadata !== undefined) {
+    const meta = dictionary<string>();
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new SafetensorsError(`saveSafetensors: metadata value of '${k}' must be a string, got ${typeof v}`);
+      meta[k] = v;
     }
-    header['__metadata__'] = { ...metadata };
+    header['__metadata__'] = meta;
   }
   const entries = Object.entries(tensors);
   let offset = 0;
@@ -146,7 +157,7 @@ function parseEntry(name: string, v: unknown, dataLength: number): Entry {
   const where = `loadSafetensors: tensor '${name}'`;
   if (!isObject(v)) throw new SafetensorsError(`${where}: header entry must be an object with dtype, shape and data_offsets`);
   const dtype = v['dtype'];
-  if (typeof dtype !== 'string' || !(dtype in READ)) {
+  if (typeof dtype !== 'string' || !Object.hasOwn(READ, dtype)) {
     throw new SafetensorsError(`${where}: unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(READ).join(', ')})`);
   }
   const shape = v['shape'];
@@ -283,7 +294,7 @@ export function loadSafetensors(bytes: Uint8Array): SafetensorsContents {
   }
   if (!isObject(header)) throw new SafetensorsError('loadSafetensors: the header must be a JSON object');
   const dataLength = bytes.length - 8 - n;
-  const metadata: Record<string, string> = {};
+  const metadata = dictionary<string>();
   const entries: Entry[] = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') {
@@ -304,7 +315,7 @@ export function loadSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (expected !== dataLength) {
     throw new SafetensorsError(`loadSafetensors: the tensors cover ${expected} data bytes but ${dataLength} follow the header (trailing bytes or a corrupt header)`);
   }
-  const tensors: Record<string, Tensor> = {};
+  const tensors = dictionary<Tensor>();
   for (const e of entries) tensors[e.name] = readData(view, 8 + n, e);
   return { tensors, metadata };
 }

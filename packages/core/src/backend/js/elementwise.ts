@@ -22,7 +22,7 @@ const UNARY: Record<UnaryKernel, Fn1> = {
   tanh: Math.tanh,
   // NOTE: two branches so that exp never overflows.
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x < 0 ? 0 : x), // NaN stays NaN, as PyTorch's
   abs: Math.abs,
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
   erf,

@@ -293,8 +293,8 @@ function unaryKernel(op: SimdUnary): WasmFunction {
     neg: f32x4Neg(load),
     abs: f32x4Abs(load),
     sqrt: f32x4Sqrt(load),
-    // pmax(0, x) = 0 < x ? x : 0, so NaN and −0 give 0, as `x > 0 ? x : 0` does.
-    relu: f32x4Pmax(zero, load),
+    // pmax(x, 0) = x < 0 ? 0 : x, so NaN stays NaN, as the reference's `x < 0 ? 0 : x`.
+    relu: f32x4Pmax(load, zero),
     exp: [...set(v, load), ...expSimd(v, t, u)],
     // 1 / (1 + e⁻ˣ) is accurate in float32 on both sides: e⁻ˣ = ∞ gives 0.
     sigmoid: [...set(v, f32x4Neg(load)), ...f32x4Div(one, f32x4Add(one, [...expSimd(v, t, u)]))],

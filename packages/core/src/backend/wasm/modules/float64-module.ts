@@ -85,8 +85,8 @@ function unaryKernel(op: Simd64Unary): WasmFunction {
     neg: f64x2Neg(load),
     abs: f64x2Abs(load),
     sqrt: f64x2Sqrt(load),
-    // pmax(0, x) = 0 < x ? x : 0: NaN and −0 give 0, as the reference's `x > 0 ? x : 0`.
-    relu: f64x2Pmax(f64x2Zero(), load),
+    // pmax(x, 0) = x < 0 ? 0 : x: NaN stays NaN, as the reference's `x < 0 ? 0 : x`.
+    relu: f64x2Pmax(load, f64x2Zero()),
   };
   const body = vectors(n, i, [v128Store(i32Add(get(out), get(i)), value[op])]);
   return { name: `${op}_f64`, params: ['i32', 'i32', 'i32'], results: [], locals: ['i32'], body };
