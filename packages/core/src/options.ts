@@ -98,6 +98,8 @@ export const optionRules = {
   oneOf: (...choices: readonly string[]): OptionRule => rule(`one of ${choices.map((c) => `'${c}'`).join(', ')}`, (v) => typeof v === 'string' && choices.includes(v)),
   /** Either rule. */
   either: (a: OptionRule, b: OptionRule): OptionRule => rule(`${a.expected} or ${b.expected}`, (v) => a.test(v) || b.test(v)),
+  /** What `rule` accepts, or `null`. */
+  nullable: (inner: OptionRule): OptionRule => rule(`${inner.expected} or null`, (v) => v === null || inner.test(v)),
   /** A pair of numbers each passing `each`. */
   pair: (each: OptionRule): OptionRule => rule(`a pair [a, b] of ${each.expected.replace(/^an? /, '')}s`, (v) => Array.isArray(v) && v.length === 2 && v.every(each.test)),
 } as const;

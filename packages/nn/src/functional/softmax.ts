@@ -1,3 +1,4 @@
+import { rejectOptionsObject } from '@tapegrad/core';
 import { DTypeError, type Tensor } from '@tapegrad/core';
 
 function checkFloat(op: string, x: Tensor): void {
@@ -14,6 +15,7 @@ function checkFloat(op: string, x: Tensor): void {
  * ```
  */
 export function softmax(x: Tensor, dim: number): Tensor {
+  rejectOptionsObject('softmax', 'dim', dim, 'softmax(x, dim)');
   checkFloat('softmax', x);
   // NOTE: subtract the (detached) max along dim so that exp never overflows;
   // softmax is shift-invariant, so the value and the gradient are unchanged.
@@ -33,6 +35,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
  * ```
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  rejectOptionsObject('logSoftmax', 'dim', dim, 'logSoftmax(x, dim)');
   checkFloat('logSoftmax', x);
   // NOTE: log(softmax(x)) would be log(0) = −inf for logits far below the max.
   // Shift by the detached max first, z = x − max, and return z − log Σ exp(z):
