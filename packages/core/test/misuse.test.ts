@@ -12,6 +12,7 @@ import {
   col2im,
   conv1d,
   conv2d,
+  customOp,
   grad,
   im2col,
   linspace,
@@ -83,8 +84,18 @@ const optionRows: Row[] = [
   { name: 'to toString', call: () => x().to('toString' as never), error: DTypeError, contains: ['to', "'toString'"] },
 ];
 
+const badGradient = (g: (x: Tensor) => unknown) =>
+  customOp<[Tensor]>({ name: 'myOp', forward: (_ctx, x) => x.mul(2), backward: (ctx, gr) => [g(gr) as Tensor] });
+
+// Custom ops: each gradient their backward returns is checked, naming the op and the input.
+const customOpRows: Row[] = [
+  { name: 'customOp int32 gradient', call: () => badGradient((g) => g.to('int32'))(randn([3]).requiresGrad_()).sum().backward(), error: AutogradError, contains: ['myOp', 'int32', 'input 0', 'float'] },
+  { name: 'customOp wrong shape', call: () => badGradient(() => ones([4]))(randn([3]).requiresGrad_()).sum().backward(), error: AutogradError, contains: ['myOp', 'shape [4]', 'input 0 of shape [3]'] },
+  { name: 'customOp non-tensor', call: () => badGradient(() => 1)(randn([3]).requiresGrad_()).sum().backward(), error: AutogradError, contains: ['myOp', 'number', 'input 0'] },
+];
+
 describe('misuse', () => {
-  it.each([...optionRows].map((r) => [r.name, r] as const))('%s', (_name, row) => {
+  it.each([...optionRows, ...customOpRows].map((r) => [r.name, r] as const))('%s', (_name, row) => {
     let caught: unknown;
     try {
       row.call();
@@ -117,5 +128,35 @@ describe('option values that are undefined count as absent', () => {
   it('keeps the default', () => {
     expect(x().var(0, { correction: undefined } as never).shape).toEqual([3]);
     expect(zeros([2], { dtype: undefined } as never).dtype).toBe('float32');
+  });
+});
+
+describe('custom op gradients that fit', () => {
+  it('accepts a broadcast gradient (summed back) and null', () => {
+    const x = randn([3]).requiresGrad_();
+    const op = customOp<[Tensor]>({ name: 'bcast', forward: (_c, t) => t.mul(2), backward: (_c, g) => [g.expand([2, 3]).mul(0.5)] });
+    op(x).sum().backward();
+    assertAllClose(x.grad!, [1, 1, 1]);
+  });
+});
+
+describe('printing and identity', () => {
+  const inspect = Symbol.for('nodejs.util.inspect.custom');
+  const deno = Symbol.for('Deno.customInspect');
+  it('prints in Node and Deno REPLs as toString does', () => {
+    const t = tensor([1.5, 2]);
+    const viaNode = (t as unknown as Record<symbol, () => string>)[inspect]!.call(t);
+    const viaDeno = (t as unknown as Record<symbol, () => string>)[deno]!.call(t);
+    expect(viaNode).toBe(t.toString());
+    expect(viaDeno).toBe(t.toString());
+  });
+  it('toJSON gives dtype, shape and data', () => {
+    expect(JSON.parse(JSON.stringify(tensor([[1, 2]], { dtype: 'int32' })))).toEqual({ dtype: 'int32', shape: [1, 2], data: [[1, 2]] });
+  });
+  it('a tensor of another copy of core is named as such', () => {
+    const foreign = { [Symbol.for('tapegrad.tensor')]: true, shape: [3], dtype: 'float32' };
+    expect(() => ones([3]).add(foreign as never)).toThrow(/another copy of @tapegrad\/core/);
+    expect(() => ones([3]).mul(foreign as never)).toThrow(TapegradError);
+    expect((tensor([1]) as unknown as Record<symbol, unknown>)[Symbol.for('tapegrad.tensor')]).toBe(true);
   });
 });
