@@ -1,4 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { DeviceError, configureStoragePool, getBackend, setBackend, setNumThreads, type Backend } from '@tapegrad/core';
+
+/** Runs `make` with the active backend relabelled as another device, so its result lives there. */
+function onToyDevice<T>(make: () => T): T {
+  const previous = getBackend();
+  setBackend({ ...previous, name: 'toy', device: 'toy' } as Backend);
+  try {
+    return make();
+  } finally {
+    setBackend(previous);
+  }
+}
 import { AutogradError, DTypeError, IndexError, OptionError, TapegradError, arange, autogradGrad, avgPool2d, backward, col2im, conv1d, conv2d, customOp, grad, im2col, linspace, maxPool2d, ones, rand, randn, randperm, std, tensor, toDot, valueAndGrad, zeros, zerosLike, type Tensor, ShapeError, empty, eye, full, randint } from '@tapegrad/core';
 import { assertAllClose, gradcheck, gradgradcheck } from '@tapegrad/core/testing';
 
@@ -65,8 +77,18 @@ const customOpRows: Row[] = [
   { name: 'customOp non-tensor', call: () => badGradient(() => 1)(randn([3]).requiresGrad_()).sum().backward(), error: AutogradError, contains: ['myOp', 'number', 'input 0'] },
 ];
 
+/** The backend's settings and choice. */
+const backendRows: Row[] = [
+  { name: 'setBackend unknown name', call: () => setBackend('cuda' as never), error: TapegradError, contains: ['setBackend', "'cuda'", "'js'", "'wasm'"] },
+  { name: 'setBackend not a backend', call: () => setBackend({ name: 'x' } as never), error: TapegradError, contains: ['setBackend', 'Backend object'] },
+  { name: 'configureStoragePool unknown key', call: () => configureStoragePool({ max_bytes: 1 } as never), error: OptionError, contains: ['configureStoragePool', 'max_bytes', 'maxBytes'] },
+  { name: 'configureStoragePool bad value', call: () => configureStoragePool({ maxBytes: -1 }), error: OptionError, contains: ['configureStoragePool', 'maxBytes', '>= 0'] },
+  { name: 'setNumThreads unknown key', call: () => setNumThreads({ thread: 2 } as never), error: OptionError, contains: ['setNumThreads', 'thread', 'threads'] },
+  { name: 'an op on a tensor of another device', call: () => onToyDevice(() => ones([2])).add(1), error: DeviceError, contains: ['add', "device 'toy'", "'cpu'"] },
+];
+
 describe('misuse', () => {
-  it.each([...optionRows, ...customOpRows].map((r) => [r.name, r] as const))('%s', (_name, row) => {
+  it.each([...optionRows, ...customOpRows, ...backendRows].map((r) => [r.name, r] as const))('%s', (_name, row) => {
     let caught: unknown;
     try {
       row.call();
