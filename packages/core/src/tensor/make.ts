@@ -17,7 +17,9 @@ export function fromData(data: TypedArray, shape: Shape, dtype: DType = dtypeOfA
 }
 
 /**
- * A view of `t`'s storage with another layout.
+ * A tensor over `t`'s storage with another layout. It is not yet a view for
+ * autograd: `apply` makes the output of a view primitive one (it knows how to
+ * take the view again); `detach` leaves its alias out of the graph.
  *
  * @example
  * ```ts
@@ -25,9 +27,7 @@ export function fromData(data: TypedArray, shape: Shape, dtype: DType = dtypeOfA
  * ```
  */
 export function viewOf(t: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  const view = new Tensor(t.storage, shape, strides, offset, t.dtype);
-  view.viewBase = t.viewBase ?? t;
-  return view;
+  return new Tensor(t.storage, shape, strides, offset, t.dtype);
 }
 
 /**
