@@ -22,6 +22,8 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts'],
     setupFiles: ['./vitest.setup.ts'],
     pool: 'forks',
+    // globalThis.gc for the tests that force collections (random-programs.test.ts)
+    execArgv: ['--expose-gc'],
     maxWorkers: 2,
     testTimeout: 60_000,
     // The whole suite runs twice: on the backend tapegrad picks (WebAssembly

@@ -36,7 +36,9 @@ export function fromArray(data: TypedArray, shape: Shape, dtype: DType = dtypeOf
 }
 
 /**
- * A view of `t`'s storage with another layout.
+ * A tensor over `t`'s storage with another layout. It is not yet a view for
+ * autograd: `apply` makes the output of a view primitive one (it knows how to
+ * take the view again); `detach` leaves its alias out of the graph.
  *
  * @example
  * ```ts
@@ -44,9 +46,7 @@ export function fromArray(data: TypedArray, shape: Shape, dtype: DType = dtypeOf
  * ```
  */
 export function viewOf(t: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  const view = new Tensor(t.storage, shape, strides, offset, t.dtype);
-  view.viewBase = t.viewBase ?? t;
-  return view;
+  return new Tensor(t.storage, shape, strides, offset, t.dtype);
 }
 
 /**

@@ -13,6 +13,7 @@ import * as win from '../ops/unfold.js';
 import type { Shape } from '../shape.js';
 import type { Storage } from './storage.js';
 import type { GradHook, TapeNode } from '../autograd/tape-node.js';
+import { replayedGradFn, type ViewInfo } from '../autograd/views.js';
 
 /**
  * A tensor or a plain number where an op accepts either.
@@ -50,12 +51,11 @@ export class Tensor {
   readonly dtype: DType;
   /** Accumulated gradient of a leaf (or of a non-leaf that called {@link Tensor.retainGrad}). */
   grad: Tensor | null = null;
-  /** @internal the op that produced this tensor, when recorded. */
-  gradFn: TapeNode | null = null;
   /** @internal hooks on this leaf's gradient. */
   hooks: GradHook[] | null = null;
-  /** @internal the tensor whose storage this view shares, if it is a view. */
-  viewBase: Tensor | null = null;
+  /** @internal how this tensor was taken from the tensor whose storage it shares, if it is a differentiable view. */
+  viewInfo: ViewInfo | null = null;
+  private node: TapeNode | null = null;
   private requires = false;
 
   /** @internal tensors are made by the creation functions ({@link tensor}, {@link zeros}…). */
@@ -69,7 +69,26 @@ export class Tensor {
 
   /** Whether gradients flow to this tensor. Only float tensors can require grad. */
   get requiresGrad(): boolean {
-    return this.requires;
+    // A view's history follows its base's: it requires grad once its base's history reaches it.
+    return this.viewInfo === null ? this.requires : this.gradFn !== null || this.requires;
+  }
+
+  /**
+   * @internal the op that produced this tensor, when recorded. A view whose
+   * storage was written in place since its op was recorded (through itself,
+   * its base or another view of it) gets a new one, its view taken again from
+   * its base's current history.
+   */
+  get gradFn(): TapeNode | null {
+    const view = this.viewInfo;
+    if (view !== null && view.version !== this.storage.version) {
+      const node = replayedGradFn(this, view, this.node);
+      if (node !== this.node) {
+        this.node = node;
+        this.requires = node !== null;
+      }
+    }
+    return this.node;
   }
 
   set requiresGrad(flag: boolean) {
@@ -159,8 +178,9 @@ export class Tensor {
 
   /** @internal marks this tensor as the output of a recorded op. */
   setGradFn(node: TapeNode): void {
-    this.gradFn = node;
+    this.node = node;
     this.requires = true;
+    if (this.viewInfo !== null) this.viewInfo.version = this.storage.version;
   }
 
   // ---- autodiff -----------------------------------------------------------
