@@ -18,8 +18,7 @@ import { vjpRules } from './vjp-rules.js';
  * ```
  */
 export function apply<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
-  backendFor(prim, inputs);
-  const out = forwards[prim](inputs, params);
+  const out = forwards[prim](backendFor(prim, inputs), inputs, params);
   noteResult(out, inputs);
   const rule = vjpRules[prim];
   if (rule !== null) record(prim, rule as VjpRule<PrimitiveParams[P]>, params, inputs, out);
