@@ -8,6 +8,7 @@ const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@tapegrad\/core\/testing\/arbitraries$/, replacement: src('./packages/core/src/testing/arbitraries.ts') },
       { find: /^@tapegrad\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@tapegrad\/core\/node$/, replacement: src('./packages/core/src/node/index.ts') },
       { find: /^@tapegrad\/core$/, replacement: src('./packages/core/src/index.ts') },

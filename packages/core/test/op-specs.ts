@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { cat, type Tensor, tensor, where } from '@tapegrad/core';
-import { broadcastableShapes, shapes, tensors } from '@tapegrad/core/testing';
+import { broadcastableShapes, shapes, tensors } from '@tapegrad/core/testing/arbitraries';
 
 /**
  * Ops described as data: how many inputs, their domain, their shapes. Every

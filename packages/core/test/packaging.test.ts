@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,24 +19,63 @@ function manifest(pkg: string): Record<string, unknown> & { exports: Record<stri
 }
 
 describe('built packages, loaded as a user would', () => {
-  it('core trains a step in ESM and CommonJS, and core/testing shares its Tensor class', () => {
+  it('core trains a step in ESM and CommonJS, and core/testing and its arbitraries share its Tensor class', () => {
     const program = (load: string) => `
       ${load}
       const x = core.tensor([[1, 2], [3, 4]], { requiresGrad: true });
       x.matmul(x).sum().backward();
       const ok = testing.gradcheck((t) => t.tanh().sum(), [core.randn([3], { dtype: 'float64' }).requiresGrad_()]).ok;
-      console.log(JSON.stringify({ grad: x.grad.toArray(), ok, same: testing.tensors !== undefined }));
+      const [drawn] = fc.sample(arbitraries.tensors({ shape: [2] }), { numRuns: 1, seed: 1 });
+      console.log(JSON.stringify({ grad: x.grad.toArray(), ok, same: drawn instanceof core.Tensor }));
     `;
     const esm = runNode([
       '--input-type=module',
       '-e',
-      program(`const core = await import('@tapegrad/core'); const testing = await import('@tapegrad/core/testing');`),
+      program(
+        `const core = await import('@tapegrad/core'); const testing = await import('@tapegrad/core/testing');` +
+          ` const arbitraries = await import('@tapegrad/core/testing/arbitraries'); const fc = await import('fast-check');`,
+      ),
     ]);
-    const cjs = runNode(['-e', program(`const core = require('@tapegrad/core'); const testing = require('@tapegrad/core/testing');`)]);
+    const cjs = runNode([
+      '-e',
+      program(
+        `const core = require('@tapegrad/core'); const testing = require('@tapegrad/core/testing');` +
+          ` const arbitraries = require('@tapegrad/core/testing/arbitraries'); const fc = require('fast-check');`,
+      ),
+    ]);
     // d/dX sum(X·X) = G·Xᵀ + Xᵀ·G with G = ones: row sums of X (3, 7) across, plus column sums (4, 6) down.
     const expected = { grad: [[7, 11], [9, 13]], ok: true, same: true };
     expect(JSON.parse(esm)).toEqual(expected);
     expect(JSON.parse(cjs)).toEqual(expected);
+  });
+
+  it('@tapegrad/core/testing runs gradcheck and assertAllClose where fast-check cannot be resolved', () => {
+    // A copy (not a link: Node would follow it back into the workspace, where
+    // fast-check is installed) of the package in a bare project.
+    const dir = mkdtempSync(join(tmpdir(), 'tapegrad-no-fast-check-'));
+    const pkg = join(dir, 'node_modules', '@tapegrad', 'core');
+    cpSync(join(root, 'packages/core/package.json'), join(pkg, 'package.json'));
+    cpSync(join(root, 'packages/core/dist'), join(pkg, 'dist'), { recursive: true });
+    const program = (load: string) => `
+      ${load}
+      let fastCheck = true;
+      try { require.resolve('fast-check'); } catch { fastCheck = false; }
+      const x = core.randn([2, 3], { dtype: 'float64' }).requiresGrad_();
+      const ok = testing.gradcheck((t) => t.sin().mul(t).sum(), [x]).ok && testing.gradgradcheck((t) => t.tanh(), [x]).ok;
+      testing.assertAllClose(x.mul(2), x.add(x));
+      console.log(JSON.stringify({ fastCheck, ok }));
+    `;
+    const run = (args: string[]): unknown =>
+      JSON.parse(execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } }));
+    const esm = run([
+      '--input-type=module',
+      '-e',
+      program(`import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/'); const core = await import('@tapegrad/core'); const testing = await import('@tapegrad/core/testing');`),
+    ]);
+    const cjs = run(['-e', program(`const core = require('@tapegrad/core'); const testing = require('@tapegrad/core/testing');`)]);
+    rmSync(dir, { recursive: true, force: true });
+    expect(esm).toEqual({ fastCheck: false, ok: true });
+    expect(cjs).toEqual({ fastCheck: false, ok: true });
   });
 
   it('@tapegrad/nn/node saves and loads a model file in ESM and CommonJS', () => {
