@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 // These tests load the built packages through Node itself, by package name,
@@ -124,6 +125,46 @@ describe('built packages, loaded as a user would', () => {
       const esmNames = runNode(['--input-type=module', '-e', `console.log(Object.keys(await import('@tapegrad/${pkg}')).length)`]);
       expect(Number(names)).toBeGreaterThan(0);
       expect(Number(esmNames)).toBe(Number(names));
+    });
+
+    it(`@tapegrad/${pkg} is ready to publish: public, Node >= 20, with its repository, homepage, bugs and keywords`, () => {
+      const m = manifest(pkg);
+      expect(m.license).toBe('MIT');
+      expect(m.engines).toEqual({ node: '>=20' });
+      expect(m.publishConfig).toEqual({ access: 'public' });
+      expect(m.repository).toMatchObject({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/.+\.git$/), directory: `packages/${pkg}` });
+      expect(m.homepage).toMatch(/^https:\/\//);
+      expect(m.bugs).toMatchObject({ url: expect.stringMatching(/^https:\/\//) });
+      expect(m.keywords).toEqual(expect.arrayContaining(['typescript']));
+      expect(m.files).toEqual(['dist', 'README.md']);
+    });
+
+    it(`@tapegrad/${pkg}: every entry's types resolve under moduleResolution node10, node16 and bundler`, () => {
+      // node10 ignores the exports map: typesVersions is what finds a subpath's types there.
+      const m = manifest(pkg);
+      const from = join(root, 'consumer.ts');
+      for (const [subpath, entry] of Object.entries(m.exports)) {
+        const specifier = `@tapegrad/${pkg}${subpath.slice(1)}`;
+        const { ESNext, CommonJS } = ts.ModuleKind;
+        for (const [kind, moduleResolution, module, mode, expected] of [
+          ['node10', ts.ModuleResolutionKind.Node10, CommonJS, undefined, entry.import.types],
+          ['node16 import', ts.ModuleResolutionKind.Node16, ts.ModuleKind.Node16, ESNext, entry.import.types],
+          ['node16 require', ts.ModuleResolutionKind.Node16, ts.ModuleKind.Node16, CommonJS, entry.require.types],
+          ['bundler', ts.ModuleResolutionKind.Bundler, ESNext, undefined, entry.import.types],
+        ] as const) {
+          const resolved = ts.resolveModuleName(specifier, from, { moduleResolution, module }, ts.sys, undefined, undefined, mode).resolvedModule?.resolvedFileName;
+          expect(resolved, `${specifier} under ${kind}`).toBe(join(root, 'packages', pkg, expected));
+        }
+      }
+    });
+
+    it(`@tapegrad/${pkg}: npm pack lists its README and every file its manifest names`, () => {
+      const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(root, 'packages', pkg), encoding: 'utf8' });
+      const packed = new Set((JSON.parse(out) as [{ files: { path: string }[] }])[0].files.map((f) => f.path));
+      const m = manifest(pkg) as ReturnType<typeof manifest> & { main: string; module: string; types: string };
+      const named = [m.main, m.module, m.types, ...Object.values(m.exports).flatMap((e) => [e.import.types, e.import.default, e.require.types, e.require.default])];
+      for (const file of ['README.md', 'package.json', ...named.map((f) => f.replace(/^\.\//, ''))]) expect(packed, file).toContain(file);
+      expect([...packed].filter((f) => !f.startsWith('dist/') && f !== 'README.md' && f !== 'package.json')).toEqual([]);
     });
 
     it(`@tapegrad/${pkg} ships no Node-only API (outside its ./node entry) and does not bundle another package`, () => {
