@@ -20,6 +20,17 @@ try {
   // Older builds have no thread control; Node's lack of Workers keeps it single-threaded anyway.
 }
 
+// NOTE: a typed array must never be the value a tf.tidy callback returns:
+// tidy walks its result for tensors to keep, key by key (for…in) into a Set,
+// which for W5's 524,288-float output costs hundreds of milliseconds, more
+// than the convolution. Tensors leave tidy; their data is read outside it.
+function take(tensors) {
+  const list = Array.isArray(tensors) ? tensors : [tensors];
+  const data = list.map((t) => t.dataSync());
+  tf.dispose(list);
+  return data;
+}
+
 function rand(shape, seed) {
   return tf.randomNormal(shape, 0, 0.1, 'float32', seed);
 }
@@ -76,8 +87,7 @@ export async function createTfjs(backend) {
       const c = tf.randomUniform([n], 0, 1, 'float32', 7);
       const f = (a) => tf.sum(tf.mul(tf.exp(tf.add(tf.mul(a, b), c)), 0.5));
       const g = tf.grad(f);
-      return () =>
-        tf.tidy(() => (backwardToo ? g(a) : f(a)).dataSync());
+      return () => take(tf.tidy(() => (backwardToo ? g(a) : f(a))));
     },
     w4(ops) {
       const x = tf.tensor1d([0.1, 0.2, 0.3, 0.4]);
@@ -86,7 +96,7 @@ export async function createTfjs(backend) {
         for (let i = 0; i < ops; i++) h = i % 5 === 4 ? tf.tanh(h) : i % 2 ? tf.mul(h, 0.999) : tf.add(h, 0.001);
         return tf.sum(h);
       });
-      return () => tf.tidy(() => g(x).dataSync());
+      return () => take(tf.tidy(() => g(x)));
     },
     w5(backwardToo = false) {
       // NCHW input, as tapegrad's; tfjs wants NHWC, so the input is laid out that way up front.
@@ -94,9 +104,9 @@ export async function createTfjs(backend) {
       const w = rand([3, 3, 3, 16], 9);
       const b = tf.zeros([16]);
       const f = (x, w) => tf.add(tf.conv2d(x, w, 1, 'same'), b);
-      if (!backwardToo) return () => tf.tidy(() => f(x, w).dataSync());
+      if (!backwardToo) return () => take(tf.tidy(() => f(x, w)));
       const g = tf.grads((x, w) => tf.sum(f(x, w)));
-      return () => tf.tidy(() => g([x, w]).map((t) => t.dataSync()));
+      return () => take(tf.tidy(() => g([x, w])));
     },
   };
 }
