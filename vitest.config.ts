@@ -20,7 +20,7 @@ export default defineConfig({
   test: {
     // .ci/run asks for a JSON report, from which it prints its closing summary line.
     reporters: process.env.TAPEGRAD_TEST_REPORT ? ['default', ['json', { outputFile: process.env.TAPEGRAD_TEST_REPORT }]] : ['default'],
-    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/test/**/*.test.ts'],
     setupFiles: ['./vitest.setup.ts'],
     pool: 'forks',
     // globalThis.gc for the tests that force collections (random-programs.test.ts)
