@@ -9,7 +9,7 @@
 // makes its package stale. --dry-run prints the stale packages and builds
 // nothing; --root points at another checkout (for tests).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,9 +49,11 @@ if (stale.length === 0) {
 } else {
   process.stderr.write(`build: ${stale.map((p) => `packages/${p.name} (${p.why})`).join(', ')}\n`);
   if (!dryRun) {
-    // Under `pnpm <script>`, npm_execpath is pnpm itself; otherwise the pnpm on PATH.
+    // Under `pnpm <script>`, npm_execpath is pnpm itself; otherwise the pnpm the
+    // repository names in packageManager, through npx (a fresh machine has no pnpm on PATH).
     const pnpm = process.env.npm_execpath;
-    const run = pnpm !== undefined && /\.[cm]?js$/.test(pnpm) ? [process.execPath, [pnpm, 'build']] : ['pnpm', ['build']];
+    const manager = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager ?? 'pnpm';
+    const run = pnpm !== undefined && /pnpm/.test(pnpm) && /\.[cm]?js$/.test(pnpm) ? [process.execPath, [pnpm, 'build']] : ['npx', ['--yes', manager, 'build']];
     const result = spawnSync(run[0], run[1], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
     process.exit(result.status ?? 1);
   }
