@@ -76,12 +76,13 @@ const MAX_ELEMENTS = 2 ** 31 - 1;
  */
 function allocateFor(op: string, dtype: DType, shape: Shape): TypedArray {
   const n = numelOf(shape);
-  const what = `${op}: shape ${fmtShape(shape)} has ${n.toLocaleString('en-US')} elements`;
-  if (n > MAX_ELEMENTS) throw new ShapeError(`${what}, more than the ${MAX_ELEMENTS.toLocaleString('en-US')} a tensor can hold`);
+  // NOTE: the message is built only when it is thrown: toLocaleString costs tens of microseconds.
+  const what = (): string => `${op}: shape ${fmtShape(shape)} has ${n.toLocaleString('en-US')} elements`;
+  if (n > MAX_ELEMENTS) throw new ShapeError(`${what()}, more than the ${MAX_ELEMENTS.toLocaleString('en-US')} a tensor can hold`);
   try {
     return new ARRAY_TYPES[dtype](n);
   } catch (e) {
-    if (e instanceof RangeError) throw new ShapeError(`${what} of ${dtype}: could not allocate them (${e.message})`);
+    if (e instanceof RangeError) throw new ShapeError(`${what()} of ${dtype}: could not allocate them (${e.message})`);
     throw e;
   }
 }
