@@ -68,3 +68,24 @@ describe('prod', () => {
     expect(two.grad?.toArray()).toEqual([[0, 0, 0], [8, 4, 2]]);
   });
 });
+
+describe('maximum and minimum', () => {
+  // PyTorch: self gets g unless it loses (self < other for maximum), other
+  // likewise, ties split g in half; a NaN loses nothing, so both get g.
+  const cases: [number, number, number, number, number, number][] = [
+    // a, b, d max / d a, d max / d b, d min / d a, d min / d b
+    [2, 1, 1, 0, 0, 1],
+    [1, 2, 0, 1, 1, 0],
+    [3, 3, 0.5, 0.5, 0.5, 0.5],
+    [Number.NaN, 1, 1, 1, 1, 1],
+    [1, Number.NaN, 1, 1, 1, 1],
+  ];
+  it.each(cases)('at a=%d, b=%d', (av, bv, maxA, maxB, minA, minB) => {
+    for (const [op, da, db] of [['maximum', maxA, maxB], ['minimum', minA, minB]] as const) {
+      const a = tensor([av], { dtype: 'float64', requiresGrad: true });
+      const b = tensor([bv], { dtype: 'float64', requiresGrad: true });
+      a[op](b).sum().backward();
+      expect([op, a.grad!.item(), b.grad!.item()]).toEqual([op, da, db]);
+    }
+  });
+});

@@ -25,13 +25,18 @@ function extremeRule(g: Tensor, c: Ctx<'max'>): [Tensor] {
   return [keepDims(g, x.shape, c.params).mul(mask).div(count)];
 }
 
-/** d maximum: g where a wins, half of g at ties (as PyTorch). */
-function pickRule(wins: (a: Tensor, b: Tensor) => Tensor) {
+/**
+ * d maximum: g to an operand unless it loses, half of g to each at ties (as
+ * PyTorch). A NaN loses no comparison, so where either operand is NaN both
+ * get the whole g, as in PyTorch.
+ */
+function pickRule(loses: (a: Tensor, b: Tensor) => Tensor) {
   return (g: Tensor, c: Ctx<'maximum'>): [Tensor | null, Tensor | null] => {
     const a = c.input(0);
     const b = c.input(1);
-    const share = where(a.eq(b), 0.5, wins(a, b).to(g.dtype));
-    return [c.needs[0] ? g.mul(share) : null, c.needs[1] ? g.mul(share.neg().add(1)) : null];
+    const tie = a.eq(b);
+    const share = (l: Tensor): Tensor => where(tie, 0.5, l.not().to(g.dtype));
+    return [c.needs[0] ? g.mul(share(loses(a, b))) : null, c.needs[1] ? g.mul(share(loses(b, a))) : null];
   };
 }
 
@@ -88,8 +93,8 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
     const db = c.needs[1] ? where(a.eq(0).and(b.ge(0)), 0, g.mul(c.out()).mul(a.log())) : null;
     return [da, db];
   },
-  maximum: pickRule((a, b) => a.gt(b)),
-  minimum: pickRule((a, b) => a.lt(b)),
+  maximum: pickRule((a, b) => a.lt(b)),
+  minimum: pickRule((a, b) => a.gt(b)),
   eq: nothing,
   ne: nothing,
   lt: nothing,
