@@ -110,6 +110,23 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     }
   });
 
+  it('erf at its edges and across the line: ±0 kept, ±1 beyond 4, NaN kept, within 3e-7 of the reference', () => {
+    const xs = [0, -0, NaN, Infinity, -Infinity, 1e-30, -1e-30, 1e-8, 3.9, 4, 4.5, -6, 1e4];
+    for (let k = 0; k < 400; k++) xs.push((k - 200) * 0.0231); // −4.6 … 4.6
+    const x = new Float32Array(512);
+    x.set(xs);
+    const v = contiguous(x, [512]);
+    const got = be.unary('erf', v, 'float32');
+    const want = jsKernels.unary('erf', v, 'float32');
+    for (let i = 0; i < xs.length; i++) {
+      const [x0, g, w] = [xs[i]!, got[i]!, want[i]!];
+      if (Number.isNaN(x0)) expect(g).toBeNaN();
+      else if (x0 === 0 || Math.abs(x0) >= 4) expect([x0, g]).toEqual([x0, w]); // toEqual tells −0 from 0
+      // 3e-7 near ±1; relative to |erf x| ≈ 1.13·|x| near 0.
+      else expect(Math.abs(g - w)).toBeLessThanOrEqual(3e-7 * Math.min(1, 4 * Math.abs(w)));
+    }
+  });
+
   it('tanh at its edges and across both of its forms, to a few ulps relative', () => {
     const xs = [0, -0, NaN, Infinity, -Infinity, 1e-30, -1e-30, 1e-8, -3e-5, 0.1, 0.6249, -0.6249, 0.625, 0.6251, -0.7, 1, 2.5, -5, 9, 10, 44, -100];
     for (let k = 0; k < 200; k++) xs.push((k - 100) * 0.013); // −1.3 … 1.3, across the switch at 0.625

@@ -11,7 +11,8 @@ const SQRT_PI = 1.7724538509055159;
  * ```
  */
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return x;
+  // NaN, and ±0 with its sign (erf is odd: erf(−0) = −0, as in C and PyTorch).
+  if (Number.isNaN(x) || x === 0) return x;
   const a = Math.abs(x);
   if (a >= 6) return Math.sign(x);
   let r: number;

@@ -1,3 +1,4 @@
+import { erfSimd } from './erf-simd.js';
 import { expSimd } from './exp-simd.js';
 import {
   block,
@@ -73,7 +74,7 @@ export type SimdBinary = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
  * const op: SimdUnary = 'exp';
  * ```
  */
-export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'exp' | 'sigmoid' | 'tanh' | 'log';
+export type SimdUnary = 'neg' | 'abs' | 'sqrt' | 'relu' | 'exp' | 'sigmoid' | 'tanh' | 'log' | 'erf';
 
 /**
  * The float32 comparisons the wasm backend runs, with bool (one byte) output.
@@ -106,7 +107,7 @@ export const SIMD_ADDC: readonly SimdAddc[] = ['mul', 'div', 'sub'];
 /** The binary kernels, as a list (for lookups by name). */
 export const SIMD_BINARY: readonly SimdBinary[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 /** The unary kernels, as a list. */
-export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh', 'log'];
+export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh', 'log', 'erf'];
 
 const BIN: Record<SimdBinary, (a: Code, b: Code) => Code> = {
   add: f32x4Add,
@@ -300,6 +301,7 @@ function unaryKernel(op: SimdUnary): WasmFunction {
     sigmoid: [...set(v, f32x4Neg(load)), ...f32x4Div(one, f32x4Add(one, [...expSimd(v, t, u)]))],
     tanh: tanhSimd(load, v, t, u, w, s, m),
     log: logSimd(load, v, t, u, w, s, m),
+    erf: [...set(v, load), ...erfSimd(v, t)],
   };
   const body = vectors(n, i, [v128Store(i32Add(get(out), get(i)), value[op])]);
   const locals: ValType[] = ['i32', ...Array<ValType>(op === 'tanh' || op === 'log' ? 6 : 3).fill('v128')];
