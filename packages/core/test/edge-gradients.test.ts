@@ -89,3 +89,20 @@ describe('maximum and minimum', () => {
     }
   });
 });
+
+describe('clamp', () => {
+  // PyTorch: the gradient passes where min ≤ x ≤ max (bounds included); a NaN stays NaN with gradient 0.
+  it.each([
+    [Number.NaN, Number.NaN, 0],
+    [-1, -0.5, 0],
+    [-0.5, -0.5, 1],
+    [0.2, 0.2, 1],
+    [0.7, 0.7, 1],
+    [3, 0.7, 0],
+  ])('at %d is %d with gradient %d', (xv, value, grad) => {
+    const x = tensor([xv], { dtype: 'float64', requiresGrad: true });
+    const y = x.clamp(-0.5, 0.7);
+    y.sum().backward();
+    expect([y.item(), x.grad!.item()]).toEqual([value, grad]);
+  });
+});

@@ -137,10 +137,19 @@ export function tan(x: Tensor): Tensor {
  */
 export function clamp(x: Tensor, min?: TensorLike, max?: TensorLike): Tensor {
   if (min === undefined && max === undefined) throw new TapegradError('clamp: at least one of min and max must be given');
-  let out = x;
-  if (min !== undefined) out = where(lt(out, min), asTensor(min, x).to(x.dtype), out);
-  if (max !== undefined) out = where(gt(out, max), asTensor(max, x).to(x.dtype), out);
-  return out;
+  // NOTE: x passes its gradient only where min ≤ x ≤ max, as in PyTorch: a
+  // NaN input stays NaN (no comparison holds) and gets no gradient.
+  let out = x.detach();
+  let inside: Tensor | null = null;
+  if (min !== undefined) {
+    out = where(lt(x, min), asTensor(min, x).to(x.dtype), out);
+    inside = ge(x, min);
+  }
+  if (max !== undefined) {
+    out = where(gt(out, max), asTensor(max, x).to(x.dtype), out);
+    inside = inside === null ? le(x, max) : and(inside, le(x, max));
+  }
+  return where(inside!, x, out);
 }
 
 /**
