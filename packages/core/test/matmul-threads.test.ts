@@ -3,7 +3,8 @@ import { getNumThreads, randn, setNumThreads, type TypedArray } from '@tapegrad/
 import { jsKernels } from '../src/backend/js/js-kernels.js';
 import { createWasmKernels } from '../src/backend/wasm/wasm-backend.js';
 import type { ArrayView as View } from '../src/backend/cpu/cpu-kernels.js';
-import { workerThread } from '@tapegrad/core/node';
+import { useAllCores, workerThread } from '@tapegrad/core/node';
+import { availableParallelism } from 'node:os';
 import { threadedMatmul } from '../src/backend/wasm/threads/num-threads.js';
 
 // The threaded wasm matmul against the reference backend, on shapes that are
@@ -153,5 +154,19 @@ describe.skipIf(wasm === null)('matmul on two threads', () => {
     await setNumThreads(2);
     expect(getNumThreads()).toBe(2);
     expect(sameBits(be.matmul(av!, bv!, 'float32'), onTwo)).toBe(true);
+  });
+});
+
+// Last: it leaves a spawn function remembered, which the configuration tests above must not see.
+describe('useAllCores', () => {
+  it('runs on every core the process may use, then back to one thread', async () => {
+    const n = await useAllCores();
+    expect(n).toBe(availableParallelism());
+    expect(getNumThreads()).toBe(n);
+    const a = randn([300, 200]);
+    const b = randn([200, 100]);
+    const got = a.matmul(b).data;
+    await setNumThreads(1);
+    expect(Array.from(a.matmul(b).data)).toEqual(Array.from(got));
   });
 });

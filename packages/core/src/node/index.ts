@@ -1,1 +1,2 @@
 export { workerThread } from './worker-thread.js';
+export { useAllCores } from './all-cores.js';
