@@ -84,6 +84,7 @@ const backendRows: Row[] = [
   { name: 'configureStoragePool unknown key', call: () => configureStoragePool({ max_bytes: 1 } as never), error: OptionError, contains: ['configureStoragePool', 'max_bytes', 'maxBytes'] },
   { name: 'configureStoragePool bad value', call: () => configureStoragePool({ maxBytes: -1 }), error: OptionError, contains: ['configureStoragePool', 'maxBytes', '>= 0'] },
   { name: 'setNumThreads unknown key', call: () => setNumThreads({ thread: 2 } as never), error: OptionError, contains: ['setNumThreads', 'thread', 'threads'] },
+  { name: 'matmul with a tensor of another copy of core', call: () => ones([2, 2]).matmul({ [Symbol.for('tapegrad.tensor')]: true, shape: [2, 2], dtype: 'float32', ndim: 2 } as never), error: TapegradError, contains: ['another copy of @tapegrad/core'] },
   { name: 'an op on a tensor of another device', call: () => onToyDevice(() => ones([2])).add(1), error: DeviceError, contains: ['add', "device 'toy'", "'cpu'"] },
 ];
 

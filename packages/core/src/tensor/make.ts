@@ -1,7 +1,8 @@
 import { getBackend } from '../backend/active-backend.js';
 import type { Backend, View } from '../backend/backend.js';
 import { ARRAY_TYPES, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
-import { DeviceError } from '../errors.js';
+import { DeviceError, TapegradError } from '../errors.js';
+import { foreignTensorMessage, hasTensorBrand } from './brand.js';
 import { shapesEqual, tensorStrides, type Shape } from '../shape.js';
 import { Storage } from './storage.js';
 import { Tensor } from './tensor.js';
@@ -91,7 +92,9 @@ export function broadcastView(t: Tensor, shape: Shape): View {
  */
 export function backendFor(op: string, operands: readonly Tensor[]): Backend {
   const be = getBackend();
-  for (const t of operands) {
+  for (let i = 0; i < operands.length; i++) {
+    const t = operands[i]!;
+    if (!(t instanceof Tensor)) throw new TapegradError(hasTensorBrand(t) ? foreignTensorMessage(op, `operand ${i}`) : `${op}: operand ${i} is not a tensor`);
     const device = t.storage.backend.device;
     if (device !== be.device) {
       throw new DeviceError(`${op}: a tensor of shape [${t.shape.join(', ')}] is on device '${device}', but the active backend '${be.name}' runs on '${be.device}'; move it with .to() or switch backends`);
