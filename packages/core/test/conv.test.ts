@@ -18,7 +18,6 @@ import {
   ones,
   randn,
   configureStoragePool,
-  storagePoolStats,
   tensor,
   unfold,
   Generator,
