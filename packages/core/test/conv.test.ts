@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ShapeError,
   IndexError,
-  Tensor,
+  type Tensor,
   adaptiveAvgPool2d,
   arange,
   cat,

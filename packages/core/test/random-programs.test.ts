@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Tensor, autogradGrad, broadcastShapes, configureStoragePool, tensor, type DType } from '@tapegrad/core';
+import { type Tensor, autogradGrad, broadcastShapes, configureStoragePool, tensor, type DType } from '@tapegrad/core';
 import { rng } from './seeded-random.js';
 
 // Seeded differential random programs: views (taken before or after in-place

@@ -5,7 +5,7 @@ import { float64ModuleBytes } from '../src/backend/wasm/modules/float64-module.j
 import { stridedModuleBytes } from '../src/backend/wasm/modules/strided-module.js';
 import { maxPoolModuleBytes } from '../src/backend/wasm/modules/max-pool-module.js';
 import { matmulModuleBytes } from '../src/backend/wasm/modules/matmul-module.js';
-import { type BinaryKernel, type ConvGeometry, type TypedArray, type UnaryKernel } from '@tapegrad/core';
+import type { BinaryKernel, ConvGeometry, TypedArray, UnaryKernel } from '@tapegrad/core';
 import { jsKernels } from '../src/backend/js/js-kernels.js';
 import { BINARY_KERNELS } from '../src/backend/js/elementwise.js';
 import { createWasmBackend, createWasmKernels } from '../src/backend/wasm/wasm-backend.js';
