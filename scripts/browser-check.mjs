@@ -4,15 +4,19 @@
 // URLs), checks that a product is the same on one and two threads, that
 // backward works, and that a convolution and its gradients match the reference
 // backend's, then prints what the page and the worker reported.
+// Then it opens examples/browser (served with the headers and the
+// Content-Security-Policy that docs/browser.md asks for) and waits for its
+// worker to train the model to the end.
 // Exit code 0 when everything held. Build first (`npx pnpm@10.34.9 build`).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dist = fileURLToPath(new URL('../packages/core/dist/', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = path.join(root, 'packages/core/dist/');
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   console.error(`no Chromium at ${chromium}: set CHROMIUM to a Chromium or Chrome binary`);
@@ -60,40 +64,85 @@ try {
 }`;
 
 const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+// What docs/browser.md asks a server to send with the example.
+const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:";
+// A same-origin frame around the example, which reads the state the example shows.
+const examplePage = `<!doctype html><iframe src="/examples/browser/index.html"></iframe><script type="module">
+  const frame = document.querySelector('iframe');
+  const poll = setInterval(() => {
+    const status = frame.contentDocument?.getElementById('status');
+    const state = status?.dataset.state;
+    if (state !== 'done' && state !== 'error') return;
+    clearInterval(poll);
+    fetch('/result', { method: 'POST', body: JSON.stringify({ example: JSON.parse(status.dataset.result) }) });
+  }, 100);
+</script>`;
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+
 let browser = null;
-const finish = (code, message) => {
-  console.log(message);
-  browser?.kill();
-  server.close();
-  process.exit(code);
-};
+let waiting = null;
 const server = http.createServer((req, res) => {
-  const send = (type, body) => {
-    res.writeHead(200, { ...isolated, 'Content-Type': type });
+  const send = (type, body, extra = {}) => {
+    res.writeHead(200, { ...isolated, ...extra, 'Content-Type': type });
     res.end(body);
   };
-  if (req.url === '/result') {
+  const url = new URL(req.url, 'http://localhost');
+  if (url.pathname === '/result') {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       res.end();
-      const r = JSON.parse(body);
-      const w = r.worker ?? {};
-      const ok = r.error === undefined && r.page?.isolated && r.page.backend === 'wasm' && w.backend === 'wasm' && w.threads === 2 && w.sameOnTwoThreads && w.gradOk && w.convOk;
-      finish(ok ? 0 : 1, JSON.stringify(r));
+      waiting?.(JSON.parse(body));
     });
     return;
   }
-  if (req.url === '/') return send('text/html', page);
-  if (req.url === '/worker.js') return send('text/javascript', worker);
-  const file = req.url.startsWith('/core/') ? path.join(dist, path.basename(req.url)) : '';
-  if (file !== '' && existsSync(file)) return send('text/javascript', readFileSync(file));
+  if (url.pathname === '/') return send('text/html', page);
+  if (url.pathname === '/worker.js') return send('text/javascript', worker);
+  if (url.pathname === '/example') return send('text/html', examplePage);
+  if (url.pathname.startsWith('/core/')) {
+    const file = path.join(dist, path.basename(url.pathname));
+    if (existsSync(file)) return send('text/javascript', readFileSync(file));
+  }
+  // The example and the built core, from the repository, as a static server would.
+  const file = path.join(root, path.normalize(url.pathname));
+  const allowed = file.startsWith(path.join(root, 'examples/browser/')) || file.startsWith(dist);
+  if (allowed && existsSync(file) && types[path.extname(file)] !== undefined) {
+    return send(types[path.extname(file)], readFileSync(file), { 'Content-Security-Policy': csp });
+  }
   res.writeHead(404);
   res.end();
 });
-server.listen(0, () => {
-  const url = `http://localhost:${server.address().port}/`;
-  const profile = mkdtempSync(path.join(tmpdir(), 'tapegrad-chromium-'));
-  browser = spawn(chromium, ['--headless=new', '--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, url], { stdio: 'ignore' });
+
+/** Opens `pathname` in a fresh headless Chromium; resolves with what it posts to /result. */
+function visit(pathname, seconds) {
+  return new Promise((resolve) => {
+    const profile = mkdtempSync(path.join(tmpdir(), 'tapegrad-chromium-'));
+    const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+    const timer = setTimeout(() => done({ error: `no result from the browser within ${seconds} s` }), seconds * 1000);
+    const done = (r) => {
+      clearTimeout(timer);
+      waiting = null;
+      // Chromium's helper processes share its process group: end them all, then remove the profile.
+      browser.once('exit', () => {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+        resolve(r);
+      });
+      process.kill(-browser.pid, 'SIGTERM');
+    };
+    waiting = done;
+    browser = spawn(chromium, [...flags, `--user-data-dir=${profile}`, `http://localhost:${server.address().port}${pathname}`], { stdio: 'ignore', detached: true });
+  });
+}
+
+server.listen(0, async () => {
+  const r = await visit('/', 60);
+  const w = r.worker ?? {};
+  const coreOk = r.error === undefined && r.page?.isolated && r.page.backend === 'wasm' && w.backend === 'wasm' && w.threads === 2 && w.sameOnTwoThreads && w.gradOk && w.convOk;
+  console.log(`${coreOk ? 'ok  ' : 'FAIL'} core in a page and a worker: ${JSON.stringify(r)}`);
+  const e = await visit('/example', 120);
+  const x = e.example ?? {};
+  const exampleOk = e.error === undefined && x.type === 'done' && x.backend === 'wasm' && x.isolated && x.threads >= 1 && x.accuracy >= 0.9;
+  console.log(`${exampleOk ? 'ok  ' : 'FAIL'} examples/browser trains in its worker: ${JSON.stringify(e)}`);
+  server.close();
+  process.exit(coreOk && exampleOk ? 0 : 1);
 });
-setTimeout(() => finish(1, 'no result from the browser within 60 s'), 60_000);

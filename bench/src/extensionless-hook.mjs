@@ -11,6 +11,5 @@ export async function resolve(specifier, context, next) {
     } catch {
       return next(`${specifier}/index.js`, context);
     }
-    throw e;
   }
 }

@@ -90,7 +90,7 @@ function ratio(r) {
   const b = bestPeer(r);
   if (b === null) return '';
   // > 1 means tapegrad is better, whatever the unit.
-  const of = (t) => (r.higherIsBetter ? t / b.value : b.value / t).toFixed(2) + '×';
+  const of = (t) => `${(r.higherIsBetter ? t / b.value : b.value / t).toFixed(2)}×`;
   const one = r.result.tapegrad?.value;
   const two = r.result['tapegrad-2t']?.value;
   if (one === undefined) return '';
@@ -110,7 +110,7 @@ function printRow(r) {
     const x = r.result[o];
     return (x === undefined ? '-' : x.value !== undefined ? fmt(x.value) : errorCell(x.error)).padStart(12);
   });
-  console.log([`${r.workload} ${r.label}`.padEnd(34), r.unit.padEnd(9), ...cells, '  ' + ratio(r)].join(''));
+  console.log([`${r.workload} ${r.label}`.padEnd(34), r.unit.padEnd(9), ...cells, `  ${ratio(r)}`].join(''));
 }
 
 // W1: square matmul.
@@ -210,6 +210,6 @@ mkdirSync(outDir, { recursive: true });
 const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavg: os.loadavg() };
 writeFileSync(
   path.join(outDir, 'latest.json'),
-  JSON.stringify({ date: new Date().toISOString(), machine, quick, rows: rows.map((r) => ({ ...r, ratio: ratio(r) })) }, null, 2) + '\n',
+  `${JSON.stringify({ date: new Date().toISOString(), machine, quick, rows: rows.map((r) => ({ ...r, ratio: ratio(r) })) }, null, 2)}\n`,
 );
 console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; written to bench/results/latest.json`);

@@ -22,7 +22,7 @@ interface Block {
 }
 
 /** The runnable blocks of one markdown file, with `continued` blocks merged into the block before. */
-export function extractBlocks(file: string, markdown: string): Block[] {
+function extractBlocks(file: string, markdown: string): Block[] {
   const blocks: Block[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -1,5 +1,5 @@
 import { DTYPES } from './dtype.js';
-import { DTypeError, OptionError, TapegradError } from './errors.js';
+import { DTypeError, OptionError, type TapegradError } from './errors.js';
 import { hasTensorBrand } from './tensor/brand.js';
 
 /**
@@ -172,7 +172,7 @@ export function checkOptions(fn: string, options: unknown, rules: OptionRules, e
     throw new ErrorClass(`${fn}: expected an options object { ${accepted.map((k) => `${k}?`).join(', ')} }, got ${show(options)}`);
   }
   for (const key of Object.keys(options)) {
-    const r = Object.prototype.hasOwnProperty.call(rules, key) ? rules[key] : undefined;
+    const r = Object.hasOwn(rules, key) ? rules[key] : undefined;
     if (r === undefined) {
       const hint = extra.hints?.[key];
       const near = closestKey(key, accepted);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ShapeError,
   IndexError,
-  Tensor,
+  type Tensor,
   adaptiveAvgPool2d,
   arange,
   cat,
@@ -18,7 +18,6 @@ import {
   ones,
   randn,
   configureStoragePool,
-  storagePoolStats,
   tensor,
   unfold,
   Generator,

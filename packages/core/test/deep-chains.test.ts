@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor, tensor } from '@tapegrad/core';
+import { type Tensor, tensor } from '@tapegrad/core';
 import { rng } from './seeded-random.js';
 
 // Float32 elementwise results of 4096 elements and more are deferred and fused

@@ -68,7 +68,7 @@ const optionRows: Row[] = [
 ];
 
 const badGradient = (g: (x: Tensor) => unknown) =>
-  customOp<[Tensor]>({ name: 'myOp', forward: (_ctx, x) => x.mul(2), backward: (ctx, gr) => [g(gr) as Tensor] });
+  customOp<[Tensor]>({ name: 'myOp', forward: (_ctx, x) => x.mul(2), backward: (_ctx, gr) => [g(gr) as Tensor] });
 
 // Custom ops: each gradient their backward returns is checked, naming the op and the input.
 const customOpRows: Row[] = [

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Tensor, autogradGrad, broadcastShapes, configureStoragePool, tensor, type DType } from '@tapegrad/core';
+import { type Tensor, autogradGrad, broadcastShapes, configureStoragePool, tensor, type DType } from '@tapegrad/core';
 import { rng } from './seeded-random.js';
 
 // Seeded differential random programs: views (taken before or after in-place
@@ -369,7 +369,7 @@ async function differences(prog: Program): Promise<string | null> {
   );
 }
 
-function reproduction(prog: Program, lines: readonly string[], problem: string): string {
+function reproduction(lines: readonly string[], problem: string): string {
   return [
     `A random program differs (${problem}). Shrunk reproduction:`,
     '  // import { rng } from \'./seeded-random.js\'; dtype float32 or float64',
@@ -402,7 +402,7 @@ describe('random programs of views, broadcasts, in-place writes, fused chains an
       const problem = (await differences(prog).catch((e: unknown) => `it threw ${String(e)}`)) ?? 'not again';
       const lines: string[] = [];
       await run(prog, 'float64', 'held', undefined, lines).catch((e: unknown) => lines.push(`// throws here: ${String(e)}`));
-      expect.fail(`${reproduction(prog, lines, problem)}\n(fast-check seed ${SEED}, path ${result.counterexamplePath})`);
+      expect.fail(`${reproduction(lines, problem)}\n(fast-check seed ${SEED}, path ${result.counterexamplePath})`);
     }
   }, 120_000);
 });

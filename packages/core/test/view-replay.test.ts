@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AutogradError, Tensor, arange, autogradGrad, noGrad, ones, tensor, zeros } from '@tapegrad/core';
+import { AutogradError, type Tensor, arange, autogradGrad, noGrad, ones, tensor, zeros } from '@tapegrad/core';
 
 const leaf = (v: number[]) => tensor(v, { dtype: 'float64', requiresGrad: true });
 /** A [3, 4] float64 leaf with distinct, non-zero values. */

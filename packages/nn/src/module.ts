@@ -475,7 +475,7 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
     const extra = this.extraRepr();
     const name = this.constructor.name;
     if (kids.length === 0) return `${name}(${extra})`;
-    const inner = indent + '  ';
+    const inner = `${indent}  `;
     const lines = [`${name}(`];
     if (extra !== '') lines.push(inner + extra);
     for (const [n, c] of kids) lines.push(`${inner}(${n}): ${c.#repr(inner)}`);

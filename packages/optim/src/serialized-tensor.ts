@@ -1,4 +1,4 @@
-import { tensor, Tensor, type DType, fmtShape } from '@tapegrad/core';
+import { tensor, type Tensor, type DType, fmtShape } from '@tapegrad/core';
 import { OptimError } from './optim-error.js';
 
 /**

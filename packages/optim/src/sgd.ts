@@ -1,5 +1,5 @@
 import type { StateSpec } from './state-spec.js';
-import { Tensor } from '@tapegrad/core';
+import type { Tensor } from '@tapegrad/core';
 import { checkBoolean, checkNonNegative } from './check.js';
 import { OptimError } from './optim-error.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';

@@ -1,4 +1,4 @@
-import { Tensor, fmtShape } from '@tapegrad/core';
+import { type Tensor, fmtShape } from '@tapegrad/core';
 import { deserializeTensor, isSerializedTensor } from './serialized-tensor.js';
 
 /**

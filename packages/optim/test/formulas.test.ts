@@ -1,7 +1,7 @@
 // Each optimizer's first steps against the update formula, written out here
 // with plain numbers (float64 parameters, gradients set by hand).
 import { describe, expect, it } from 'vitest';
-import { type Tensor } from '@tapegrad/core';
+import type { Tensor } from '@tapegrad/core';
 import { Adagrad, Adam, AdamW, GD, Lion, RMSprop, SGD, type Optimizer } from '@tapegrad/optim';
 import { expectClose, grad, param, values } from './helpers.js';
 

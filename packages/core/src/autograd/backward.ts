@@ -218,6 +218,7 @@ export function runBackward(roots: readonly Tensor[], rootGrads: readonly Tensor
         const edge = edges[i];
         const gi = grads[i];
         if (edge === null || edge === undefined || gi === null || gi === undefined) continue;
+        // biome-ignore lint/suspicious/noFocusedTests: fit() sums a gradient down to its edge's shape; not Jasmine's fit.
         const fitted = fit(gi, edge);
         if (node.stack !== undefined) checkAnomaly(node, fitted, i);
         if (edge.node !== null) {

@@ -39,6 +39,7 @@ export interface RuleContext<P> {
 export type VjpRule<P> = (g: Tensor, ctx: RuleContext<P>) => readonly (Tensor | null)[];
 
 /** A gradient hook: sees the gradient and may return a replacement. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook with no return statement keeps the gradient as it is.
 export type GradHook = (grad: Tensor) => Tensor | void;
 
 let counter = 0;

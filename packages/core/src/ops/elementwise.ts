@@ -1,4 +1,3 @@
-import { getBackend } from '../backend/active-backend.js';
 import { DTYPES, isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { apply } from '../primitives/apply.js';

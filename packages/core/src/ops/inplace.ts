@@ -1,6 +1,6 @@
 import type { Backend, View } from '../backend/backend.js';
-import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
-import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { isFloating, scalarDtype, type DType } from '../dtype.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { resultType } from '../primitives/forward.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';

@@ -157,15 +157,15 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     if (strides !== null) return viewOf(x!, shape, strides, x!.offset);
     return viewOf(copyOf(be, x!, x!.dtype), shape, contiguousStrides(shape), 0);
   },
-  permute: (be, [x], { dims }) => {
+  permute: (_be, [x], { dims }) => {
     const t = x!;
     return viewOf(t, dims.map((d) => t.shape[d]!), dims.map((d) => t.strides[d]!), t.offset);
   },
-  expand: (be, [x], { shape }) => {
+  expand: (_be, [x], { shape }) => {
     const v = broadcastView(x!, shape);
     return viewOf(x!, shape, v.strides, x!.offset);
   },
-  slice: (be, [x], { starts, steps, shape }) => {
+  slice: (_be, [x], { starts, steps, shape }) => {
     const t = x!;
     let offset = t.offset;
     starts.forEach((s, d) => (offset += s * t.strides[d]!));
@@ -193,7 +193,7 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     }
     return out;
   },
-  unfold: (be, [x], { dim, size, step, dilation, length }) => {
+  unfold: (_be, [x], { dim, size, step, dilation, length }) => {
     const t = x!;
     const windows = Math.floor((length - dilation * (size - 1) - 1) / step) + 1;
     const shape = [...t.shape, size];

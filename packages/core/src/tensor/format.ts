@@ -84,7 +84,7 @@ export function formatTensor(t: Tensor): string {
     // PyTorch writes the elided run of the last dim as ' ...', so that it stands apart from the numbers.
     const ellipsis = dim === t.ndim - 1 ? ' ...' : '...';
     const parts = shown(t.shape[dim]!, summarize).map((i) => (i < 0 ? ellipsis : render(dim + 1, at + i * strides[dim]!)));
-    const sep = dim === t.ndim - 1 ? ', ' : ',' + '\n'.repeat(t.ndim - dim - 1) + ' '.repeat(indent + dim + 1);
+    const sep = dim === t.ndim - 1 ? ', ' : `,${'\n'.repeat(t.ndim - dim - 1)}${' '.repeat(indent + dim + 1)}`;
     return `[${parts.join(sep)}]`;
   };
   const extras: string[] = [];

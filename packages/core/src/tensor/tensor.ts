@@ -235,7 +235,7 @@ export class Tensor {
    * const remove = w.registerHook((g) => g.clamp(-1, 1));
    * ```
    */
-  registerHook(hook: (grad: Tensor) => Tensor | void): () => void {
+  registerHook(hook: GradHook): () => void {
     if (!this.requires) throw new AutogradError("registerHook: cannot register a hook on a tensor that doesn't require grad");
     const owner: { hooks: GradHook[] | null } = this.gradFn ?? this;
     (owner.hooks ??= []).push(hook);

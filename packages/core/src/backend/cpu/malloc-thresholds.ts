@@ -58,4 +58,5 @@ export function noteFreshBytes(bytes: number): void {
 }
 
 // Written then dropped: the buffer must be made, not optimised away.
+// biome-ignore lint/correctness/noUnusedVariables: the store is the point; see above.
 let primer: ArrayBuffer | null = null;

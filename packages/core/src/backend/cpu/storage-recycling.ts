@@ -69,7 +69,7 @@ export function releaseBuffers(buffers: readonly CpuBuffer[]): void {
   for (const b of buffers) {
     if (!b.isComputed) continue;
     const array = b.data;
-    if (registry !== null && registry.unregister(b)) pending -= array.byteLength;
+    if (registry?.unregister(b)) pending -= array.byteLength;
     if (!b.exposed && !hasDeferredReaders(array)) pool.release(array);
   }
 }
@@ -86,7 +86,7 @@ export function releaseBuffers(buffers: readonly CpuBuffer[]): void {
 export function exposeBuffer(buffer: CpuBuffer): void {
   if (buffer.exposed) return;
   buffer.exposed = true;
-  if (buffer.isComputed && registry !== null && registry.unregister(buffer)) pending -= buffer.data.byteLength;
+  if (buffer.isComputed && registry?.unregister(buffer)) pending -= buffer.data.byteLength;
 }
 
 // The held value is the array itself; the buffer is the target, and is the
@@ -209,7 +209,7 @@ export function hasDeferredReaders(array: TypedArray): boolean {
  * ```
  */
 export function rewatchBuffer(buffer: CpuBuffer, previous: TypedArray, replacement: TypedArray): void {
-  if (registry !== null && registry.unregister(buffer)) pending -= previous.byteLength;
+  if (registry?.unregister(buffer)) pending -= previous.byteLength;
   watchBuffer(buffer, replacement);
 }
 

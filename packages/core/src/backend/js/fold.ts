@@ -13,7 +13,7 @@ import { coalesceAnyOrder, runs } from './strided-rows.js';
  * fold(windows, 2, 3, 1, 1, 8, 'float32'); // [N, C, 6, 3] → [N, C, 8]
  * ```
  */
-export function fold(x: ArrayView, dim: number, size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray {
+export function fold(x: ArrayView, dim: number, _size: number, step: number, dilation: number, length: number, outDtype: DType): TypedArray {
   const outShape = x.shape.slice(0, -1);
   outShape[dim] = length;
   const outStrides = contiguousStrides(outShape);

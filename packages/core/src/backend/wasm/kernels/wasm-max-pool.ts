@@ -32,7 +32,7 @@ export function createWasmMaxPool(rt: WasmRuntime, base: number): (x: ArrayView,
     const [OH, OW] = g.outSize as [number, number];
     const windows = N * C * OH * OW;
     if (!(x.data instanceof Float32Array) || windows < MIN_WINDOWS) return null;
-    const [H, W] = g.size as [number, number];
+    const W = g.size[1]!;
     const span = stageableSpan(x);
     if (span === null) return null;
     const [sW, pW, dW] = [g.stride[1]!, g.padBefore[1]!, g.dilation[1]!];

@@ -164,7 +164,7 @@ export function createWasmStrided(
       const at = run(copyRows, x, coalesceAnyOrder(x.shape, [x.strides, contiguousStrides(x.shape)]), n, false);
       return at === null ? null : result(at, n);
     },
-    fold(x, dim, size, step, dilation, length, outDtype) {
+    fold(x, dim, _size, step, dilation, length, outDtype) {
       if (outDtype !== 'float32' || !(x.data instanceof Float32Array) || numelOf(x.shape) < MIN_ELEMENTS) return null;
       // As the reference: the windows seen as an overlapping view of the output.
       const outShape = x.shape.slice(0, -1);

@@ -248,7 +248,7 @@ function tanhSimd(load: Code, v: number, t: number, u: number, w: number, s: num
 
 // Cephes' logf: log(1 + f) = f − f²/2 + f³·L(f) on √½ − 1 ≤ f < √2 − 1, to about one ulp.
 const LOG_L = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];
-const SQRT_HALF = 0.707106781186547524;
+const SQRT_HALF = Math.SQRT1_2;
 const MIN_NORMAL = 1.17549435e-38;
 
 /**

@@ -19,7 +19,7 @@ import {
 
 // Cody–Waite split of ln 2 and the minimax polynomial of Cephes' expf, good to
 // about one ulp on |r| ≤ ln2/2.
-const LOG2E = 1.4426950408889634;
+const LOG2E = Math.LOG2E;
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.12194440e-4;
 const P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
