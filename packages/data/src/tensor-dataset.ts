@@ -5,7 +5,7 @@ import { DataError } from './errors.js';
 /**
  * A dataset of tensors indexed along their first dimension, PyTorch's
  * `TensorDataset`: item `i` is `[t0[i], t1[i], …]`. Every tensor must have the
- * same first dimension. Batches are taken with one `indexSelect` per tensor
+ * same first dimension; the item type is the tuple of tensors given. Batches are taken with one `indexSelect` per tensor
  * rather than one view per item.
  *
  * @example
@@ -14,10 +14,10 @@ import { DataError } from './errors.js';
  * const [x, y] = ds.get(0); // x: [3], y: [] (0-d)
  * ```
  */
-export class TensorDataset implements Dataset<Tensor[]> {
-  readonly tensors: readonly Tensor[];
+export class TensorDataset<T extends Tensor[] = Tensor[]> implements Dataset<T> {
+  readonly tensors: Readonly<T>;
 
-  constructor(...tensors: Tensor[]) {
+  constructor(...tensors: T) {
     if (tensors.length === 0) throw new DataError('TensorDataset: needs at least one tensor');
     tensors.forEach((t, i) => {
       if (!(t instanceof Tensor)) throw new DataError(`TensorDataset: argument ${i} is not a tensor`);
@@ -27,7 +27,7 @@ export class TensorDataset implements Dataset<Tensor[]> {
     if (tensors.some((t) => t.shape[0] !== n)) {
       throw new ShapeError(`TensorDataset: every tensor must have the same size in the first dimension, got shapes ${tensors.map((t) => fmtShape(t.shape)).join(', ')}`);
     }
-    this.tensors = [...tensors];
+    this.tensors = [...tensors] as T;
   }
 
   /**
@@ -50,9 +50,9 @@ export class TensorDataset implements Dataset<Tensor[]> {
    * const [x, y] = ds.get(3);
    * ```
    */
-  get(index: number): Tensor[] {
+  get(index: number): T {
     checkIndex('TensorDataset.get', index, this.length);
-    return this.tensors.map((t) => t.select(0, index));
+    return this.tensors.map((t) => t.select(0, index)) as T;
   }
 
   /**
@@ -63,9 +63,9 @@ export class TensorDataset implements Dataset<Tensor[]> {
    * const [xb, yb] = ds.getBatch([0, 5, 2]); // xb: [3, …], yb: [3, …]
    * ```
    */
-  getBatch(indices: readonly number[]): Tensor[] {
+  getBatch(indices: readonly number[]): T {
     for (const i of indices) checkIndex('TensorDataset.getBatch', i, this.length);
     const index = tensor(Int32Array.from(indices));
-    return this.tensors.map((t) => t.indexSelect(0, index));
+    return this.tensors.map((t) => t.indexSelect(0, index)) as T;
   }
 }
