@@ -15,6 +15,8 @@ export default defineConfig({
       { find: /^@tapegrad\/nn\/node$/, replacement: src('./packages/nn/src/node/index.ts') },
       { find: /^@tapegrad\/nn$/, replacement: src('./packages/nn/src/index.ts') },
       { find: /^@tapegrad\/optim$/, replacement: src('./packages/optim/src/index.ts') },
+      { find: /^@tapegrad\/data\/node$/, replacement: src('./packages/data/src/node/index.ts') },
+      { find: /^@tapegrad\/data$/, replacement: src('./packages/data/src/index.ts') },
     ],
   },
   test: {

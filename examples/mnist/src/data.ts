@@ -28,7 +28,7 @@ interface MnistDigit {
 const SPLIT_SEED = 20_17;
 export const TRAIN_SIZE = 8_000;
 
-/** A small seeded generator (mulberry32) for the split and the batch order, independent of tapegrad's own. */
+/** A small seeded generator (mulberry32) for the train/test split, independent of tapegrad's own. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

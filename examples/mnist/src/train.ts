@@ -1,7 +1,8 @@
-import { manualSeed, noGrad, type Tensor } from '@tapegrad/core';
+import { Generator, manualSeed, noGrad, tensor, type Tensor } from '@tapegrad/core';
+import { DataLoader, TensorDataset } from '@tapegrad/data';
 import { crossEntropy, type Sequential } from '@tapegrad/nn';
 import { Adam, CosineAnnealingLR, GD, SGD, type Optimizer } from '@tapegrad/optim';
-import { batchOf, mulberry32, permutation, type DigitSet } from './data.js';
+import { PIXEL_MEAN, PIXEL_STD, batchOf, type DigitSet } from './data.js';
 import { inputShape, type ModelName } from './models.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
 
@@ -71,21 +72,24 @@ export function train(model: Sequential, config: TrainConfig, train: DigitSet, t
   const totalSteps = Math.min(config.maxSteps ?? Infinity, stepsPerEpoch * config.epochs);
   // The learning rate falls along a cosine to zero over the run, one scheduler step per batch.
   const scheduler = new CosineAnnealingLR(optimizer, { tMax: totalSteps });
-  const random = mulberry32(config.seed + 1);
+  // The training images, standardised once, in a loader that draws a seeded order each epoch.
+  const images = new Float32Array(train.images.length);
+  for (let i = 0; i < images.length; i++) images[i] = (train.images[i]! - PIXEL_MEAN) / PIXEL_STD;
+  const dataset = new TensorDataset(tensor(images, { shape: [train.length, ...inputShape(config.model)] }), tensor(train.labels));
+  const loader = new DataLoader(dataset, { batchSize: config.batchSize, shuffle: true, generator: new Generator(config.seed + 1) });
   const history: TrainHistory = { loss: [], accuracy: [], epochs: [], samplesPerSecond: 0, predictions: new Int32Array(0) };
-  const shape = inputShape(config.model);
   let step = 0;
   let samples = 0;
   const start = performance.now();
   for (let epoch = 1; epoch <= config.epochs && step < totalSteps; epoch++) {
-    const order = permutation(train.length, random);
     const steps = Math.min(stepsPerEpoch, totalSteps - step);
     const bar = new ProgressBar(progress, `epoch ${epoch}/${config.epochs}`);
     let epochSamples = 0;
     let epochLoss = 0;
     let epochRight = 0;
-    for (let s = 0; s < steps; s++) {
-      const { x, y } = batchOf(train, order.subarray(s * config.batchSize, (s + 1) * config.batchSize), shape);
+    let s = 0;
+    for (const [x, y] of loader) {
+      if (s === steps) break;
       // The three moves of training: forward, backward, step.
       const logits = model.forward(x);
       const loss = crossEntropy(logits, y);
@@ -104,7 +108,8 @@ export function train(model: Sequential, config: TrainConfig, train: DigitSet, t
       epochSamples += n;
       epochLoss += lossValue * n;
       epochRight += right;
-      bar.update({ step: s + 1, steps, loss: epochLoss / epochSamples, accuracy: epochRight / epochSamples, samples: epochSamples });
+      s++;
+      bar.update({ step: s, steps, loss: epochLoss / epochSamples, accuracy: epochRight / epochSamples, samples: epochSamples });
     }
     history.predictions = predict(model, config.model, test);
     const testAccuracy = accuracyOf(history.predictions, test);

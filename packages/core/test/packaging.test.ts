@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 // These tests load the built packages through Node itself, by package name,
 // exactly as a user's ESM or CommonJS program would (no test-runner aliases).
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const packages = ['core', 'nn', 'optim'] as const;
+const packages = ['core', 'nn', 'optim', 'data'] as const;
 
 function runNode(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
@@ -93,6 +93,30 @@ describe('built packages, loaded as a user would', () => {
     const cjs = runNode(['-e', `(async () => { ${program(`const nn = require('@tapegrad/nn'); const files = require('@tapegrad/nn/node');`, 'b.safetensors')} })()`]);
     expect(esm.trim()).toBe('true');
     expect(cjs.trim()).toBe('true');
+  });
+
+  it('@tapegrad/data/node writes and reads .npy and .npz files in ESM and CommonJS, with tensors of core', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tapegrad-'));
+    const program = (load: string, file: string) => `
+      ${load}
+      const x = core.tensor([[1, 2], [3, 4]]);
+      await files.saveNpyFile(${JSON.stringify(join(dir, '${file}.npy'))}, x);
+      await files.saveNpzFile(${JSON.stringify(join(dir, '${file}.npz'))}, { x });
+      const a = await files.loadNpyFile(${JSON.stringify(join(dir, '${file}.npy'))});
+      const b = (await files.loadNpzFile(${JSON.stringify(join(dir, '${file}.npz'))})).get('x');
+      const [batch] = [...new data.DataLoader(new data.TensorDataset(a), { batchSize: 2 })];
+      console.log(JSON.stringify({ same: a instanceof core.Tensor && b instanceof core.Tensor, batch: batch[0].toArray() }));
+    `;
+    const load = (how: 'import' | 'require') =>
+      how === 'import'
+        ? `const core = await import('@tapegrad/core'); const data = await import('@tapegrad/data'); const files = await import('@tapegrad/data/node');`
+        : `const core = require('@tapegrad/core'); const data = require('@tapegrad/data'); const files = require('@tapegrad/data/node');`;
+    const esm = runNode(['--input-type=module', '-e', program(load('import'), 'a')]);
+    const cjs = runNode(['-e', `(async () => { ${program(load('require'), 'b')} })()`]);
+    rmSync(dir, { recursive: true, force: true });
+    const expected = { same: true, batch: [[1, 2], [3, 4]] };
+    expect(JSON.parse(esm)).toEqual(expected);
+    expect(JSON.parse(cjs)).toEqual(expected);
   });
 
   it('@tapegrad/core/node runs matmuls on two threads in ESM and CommonJS, and the process exits', () => {

@@ -15,6 +15,8 @@ const entries = {
   '@tapegrad/nn': 'packages/nn/src/index.ts',
   '@tapegrad/optim': 'packages/optim/src/index.ts',
   '@tapegrad/nn/node': 'packages/nn/src/node/index.ts',
+  '@tapegrad/data': 'packages/data/src/index.ts',
+  '@tapegrad/data/node': 'packages/data/src/node/index.ts',
 };
 
 const program = ts.createProgram(

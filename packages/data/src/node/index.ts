@@ -1,0 +1,1 @@
+export { loadNpyFile, saveNpyFile, loadNpzFile, saveNpzFile } from './npy-files.js';
