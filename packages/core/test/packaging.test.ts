@@ -100,10 +100,10 @@ describe('built packages, loaded as a user would', () => {
     const program = (load: string, file: string) => `
       ${load}
       const x = core.tensor([[1, 2], [3, 4]]);
-      await files.saveNpyFile(${JSON.stringify(join(dir, '${file}.npy'))}, x);
-      await files.saveNpzFile(${JSON.stringify(join(dir, '${file}.npz'))}, { x });
-      const a = await files.loadNpyFile(${JSON.stringify(join(dir, '${file}.npy'))});
-      const b = (await files.loadNpzFile(${JSON.stringify(join(dir, '${file}.npz'))})).get('x');
+      await files.saveNpyFile(${JSON.stringify(join(dir, `${file}.npy`))}, x);
+      await files.saveNpzFile(${JSON.stringify(join(dir, `${file}.npz`))}, { x });
+      const a = await files.loadNpyFile(${JSON.stringify(join(dir, `${file}.npy`))});
+      const b = (await files.loadNpzFile(${JSON.stringify(join(dir, `${file}.npz`))})).get('x');
       const [batch] = [...new data.DataLoader(new data.TensorDataset(a), { batchSize: 2 })];
       console.log(JSON.stringify({ same: a instanceof core.Tensor && b instanceof core.Tensor, batch: batch[0].toArray() }));
     `;

@@ -196,7 +196,7 @@ export function encodeNpy(t: Tensor, where: string): Uint8Array {
   const major = header.length + 1 + 10 > 0xffff ? 2 : 1;
   const prefix = major === 1 ? 10 : 12;
   const total = Math.ceil((prefix + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - prefix - 1, ' ') + '\n';
+  header = `${header.padEnd(total - prefix - 1, ' ')}\n`;
   const data = t.data;
   const itemSize = t.dtype === 'bool' ? 1 : data.BYTES_PER_ELEMENT;
   const out = new Uint8Array(total + data.length * itemSize);

@@ -21,7 +21,7 @@ const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(
 /** A .npy file of `header` (padded as NumPy pads it) followed by `data`. */
 function npy(header: string, data: Uint8Array = new Uint8Array(0), version = 1): Uint8Array {
   const prefix = version === 1 ? 10 : 12;
-  const padded = header.padEnd(Math.ceil((prefix + header.length + 1) / 64) * 64 - prefix - 1, ' ') + '\n';
+  const padded = `${header.padEnd(Math.ceil((prefix + header.length + 1) / 64) * 64 - prefix - 1, ' ')}\n`;
   const out = new Uint8Array(prefix + padded.length + data.length);
   out.set([0x93, ...ascii('NUMPY'), version, 0]);
   new DataView(out.buffer).setUint16(8, padded.length, true);
