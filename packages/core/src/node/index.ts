@@ -1,2 +1,3 @@
 export { workerThread } from './worker-thread.js';
 export { useAllCores } from './all-cores.js';
+export { readFileBytes, writeFileBytes } from './file-bytes.js';

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileBytes, writeFileBytes } from '@tapegrad/core/node';
 import type { Tensor } from '@tapegrad/core';
 import { NpyError } from '../errors.js';
 import { loadNpy, saveNpy } from '../npy.js';
@@ -6,30 +6,6 @@ import { loadNpzAsync, saveNpz } from '../npz.js';
 
 // Node-only helpers, in their own entry (`@tapegrad/data/node`) so that the
 // main entry stays free of Node APIs and runs in browsers.
-
-/** What went wrong with a file, in words, from Node's error code. */
-function fileProblem(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  const words: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'it is a directory', ENOTDIR: 'a part of the path is not a directory' };
-  const known = typeof code === 'string' && Object.hasOwn(words, code) ? `${words[code]} (${code})` : undefined;
-  return known ?? (err instanceof Error ? err.message : String(err));
-}
-
-async function readBytes(op: string, path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new NpyError(`${op}: cannot read '${path}': ${fileProblem(err)}`, { cause: err });
-  }
-}
-
-async function writeBytes(op: string, path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFile(path, bytes);
-  } catch (err) {
-    throw new NpyError(`${op}: cannot write '${path}': ${fileProblem(err)}`, { cause: err });
-  }
-}
 
 /**
  * Reads a `.npy` file into a tensor (see `loadNpy` for the dtypes).
@@ -40,7 +16,7 @@ async function writeBytes(op: string, path: string, bytes: Uint8Array): Promise<
  * ```
  */
 export async function loadNpyFile(path: string): Promise<Tensor> {
-  return loadNpy(await readBytes('loadNpyFile', path));
+  return loadNpy(await readFileBytes('loadNpyFile', path, NpyError));
 }
 
 /**
@@ -52,7 +28,7 @@ export async function loadNpyFile(path: string): Promise<Tensor> {
  * ```
  */
 export async function saveNpyFile(path: string, t: Tensor): Promise<void> {
-  await writeBytes('saveNpyFile', path, saveNpy(t));
+  await writeFileBytes('saveNpyFile', path, saveNpy(t), NpyError);
 }
 
 /**
@@ -64,7 +40,7 @@ export async function saveNpyFile(path: string, t: Tensor): Promise<void> {
  * ```
  */
 export async function loadNpzFile(path: string): Promise<Map<string, Tensor>> {
-  return loadNpzAsync(await readBytes('loadNpzFile', path));
+  return loadNpzAsync(await readFileBytes('loadNpzFile', path, NpyError));
 }
 
 /**
@@ -76,5 +52,5 @@ export async function loadNpzFile(path: string): Promise<Map<string, Tensor>> {
  * ```
  */
 export async function saveNpzFile(path: string, tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>): Promise<void> {
-  await writeBytes('saveNpzFile', path, saveNpz(tensors));
+  await writeFileBytes('saveNpzFile', path, saveNpz(tensors), NpyError);
 }

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileBytes, writeFileBytes } from '@tapegrad/core/node';
 import type { Tensor } from '@tapegrad/core';
 import { loadModule, loadSafetensors, saveModule, saveSafetensors, type SafetensorsContents } from '../io/safetensors.js';
 import type { LoadStateDictOptions, LoadStateDictResult, Module } from '../module.js';
@@ -6,30 +6,6 @@ import { SafetensorsError } from '../errors.js';
 
 // Node-only helpers, in their own entry (`@tapegrad/nn/node`) so that the main
 // entry stays free of Node APIs and runs in browsers.
-
-/** What went wrong with a file, in words, from Node's error code. */
-function fileProblem(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  const words: Record<string, string> = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'it is a directory', ENOTDIR: 'a part of the path is not a directory' };
-  const known = typeof code === 'string' && Object.hasOwn(words, code) ? `${words[code]} (${code})` : undefined;
-  return known ?? (err instanceof Error ? err.message : String(err));
-}
-
-async function readBytes(op: string, path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new SafetensorsError(`${op}: cannot read '${path}': ${fileProblem(err)}`, { cause: err });
-  }
-}
-
-async function writeBytes(op: string, path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFile(path, bytes);
-  } catch (err) {
-    throw new SafetensorsError(`${op}: cannot write '${path}': ${fileProblem(err)}`, { cause: err });
-  }
-}
 
 /**
  * Writes tensors to a safetensors file.
@@ -44,7 +20,7 @@ export async function saveSafetensorsFile(
   tensors: Readonly<Record<string, Tensor>>,
   metadata?: Readonly<Record<string, string>>,
 ): Promise<void> {
-  await writeBytes('saveSafetensorsFile', path, saveSafetensors(tensors, metadata));
+  await writeFileBytes('saveSafetensorsFile', path, saveSafetensors(tensors, metadata), SafetensorsError);
 }
 
 /**
@@ -56,7 +32,7 @@ export async function saveSafetensorsFile(
  * ```
  */
 export async function loadSafetensorsFile(path: string): Promise<SafetensorsContents> {
-  return loadSafetensors(await readBytes('loadSafetensorsFile', path));
+  return loadSafetensors(await readFileBytes('loadSafetensorsFile', path, SafetensorsError));
 }
 
 /**
@@ -68,7 +44,7 @@ export async function loadSafetensorsFile(path: string): Promise<SafetensorsCont
  * ```
  */
 export async function saveModuleFile(model: Module, path: string, metadata?: Readonly<Record<string, string>>): Promise<void> {
-  await writeBytes('saveModuleFile', path, saveModule(model, metadata));
+  await writeFileBytes('saveModuleFile', path, saveModule(model, metadata), SafetensorsError);
 }
 
 /**
@@ -84,5 +60,5 @@ export async function loadModuleFile(
   path: string,
   options: LoadStateDictOptions = {},
 ): Promise<LoadStateDictResult & { readonly metadata: Record<string, string> }> {
-  return loadModule(model, await readBytes('loadModuleFile', path), options);
+  return loadModule(model, await readFileBytes('loadModuleFile', path, SafetensorsError), options);
 }
