@@ -48,17 +48,17 @@ export class GpuRunner {
     const pipeline = this.pipelines.get(source);
     const data = params.toArray();
     const paramBuffer = this.pool.acquire(data.byteLength);
-    this.device.queue.writeBuffer(paramBuffer, 0, data);
+    this.device.queue.writeBuffer(paramBuffer as never, 0, data);
     const entries = distinct.map((b, k) => ({ binding: k, resource: { buffer: b.handle } }));
     entries.push({ binding: distinct.length, resource: { buffer: paramBuffer } });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0) as never, entries: entries as never });
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setPipeline(pipeline as never);
+    pass.setBindGroup(0, bindGroup as never);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     pass.end();
-    this.device.queue.submit([encoder.finish()]);
+    this.device.queue.submit([encoder.finish()] as never);
     // Safe at once: the next write to it is queued after this pass.
     this.pool.give(paramBuffer);
   }

@@ -1,6 +1,9 @@
 // The few WebGPU interfaces this backend uses, declared here so that the core
 // needs neither `@webgpu/types` nor a DOM library: a browser's `GPUDevice`, or
-// the one Dawn's Node binding makes, fits them structurally.
+// the one Dawn's Node binding makes, fits them structurally. The objects this
+// backend only hands back to the device (modules, layouts, buffers, command
+// buffers) appear as `never` where they are passed in, so that the branded
+// types of a real WebGPU implementation fit (this backend passes them `as never`).
 
 /** A GPU buffer, as far as this backend uses one. */
 export interface GpuBufferHandle {
@@ -27,8 +30,8 @@ export interface GpuComputePipeline {
 
 /** A compute pass being recorded. */
 export interface GpuComputePassEncoder {
-  setPipeline(pipeline: GpuComputePipeline): void;
-  setBindGroup(index: number, group: GpuBindGroup): void;
+  setPipeline(pipeline: never): void;
+  setBindGroup(index: number, group: never): void;
   dispatchWorkgroups(x: number, y?: number, z?: number): void;
   end(): void;
 }
@@ -39,15 +42,15 @@ export type GpuCommandBuffer = object;
 /** Records commands for the queue. */
 export interface GpuCommandEncoder {
   beginComputePass(): GpuComputePassEncoder;
-  clearBuffer(buffer: GpuBufferHandle, offset?: number, size?: number): void;
-  copyBufferToBuffer(source: GpuBufferHandle, sourceOffset: number, destination: GpuBufferHandle, destinationOffset: number, size: number): void;
+  clearBuffer(buffer: never): void;
+  copyBufferToBuffer(source: never, sourceOffset: number, destination: never, destinationOffset: number, size: number): void;
   finish(): GpuCommandBuffer;
 }
 
 /** The device's queue. */
 export interface GpuQueue {
-  submit(commands: GpuCommandBuffer[]): void;
-  writeBuffer(buffer: GpuBufferHandle, offset: number, data: ArrayBufferView<ArrayBuffer>): void;
+  submit(commands: Iterable<never>): void;
+  writeBuffer(buffer: never, offset: number, data: ArrayBufferView<ArrayBuffer>): void;
 }
 
 /**
@@ -66,8 +69,8 @@ export interface GpuDeviceLike {
   readonly limits: { readonly maxComputeWorkgroupsPerDimension: number; readonly maxStorageBufferBindingSize: number };
   createBuffer(descriptor: { size: number; usage: number }): GpuBufferHandle;
   createShaderModule(descriptor: { code: string }): GpuShaderModule;
-  createComputePipeline(descriptor: { layout: 'auto'; compute: { module: GpuShaderModule; entryPoint: string } }): GpuComputePipeline;
-  createBindGroup(descriptor: { layout: GpuBindGroupLayout; entries: { binding: number; resource: { buffer: GpuBufferHandle } }[] }): GpuBindGroup;
+  createComputePipeline(descriptor: { layout: 'auto'; compute: { module: never; entryPoint: string } }): GpuComputePipeline;
+  createBindGroup(descriptor: { layout: never; entries: Iterable<{ binding: number; resource: { buffer: never } }> }): GpuBindGroup;
   createCommandEncoder(): GpuCommandEncoder;
 }
 

@@ -14,7 +14,7 @@ export class PipelineCache {
     let p = this.pipelines.get(source);
     if (p === undefined) {
       const module = this.device.createShaderModule({ code: source });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module: module as never, entryPoint: 'main' } });
       this.pipelines.set(source, p);
     }
     return p;

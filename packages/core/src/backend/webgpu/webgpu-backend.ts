@@ -88,14 +88,14 @@ export function createWebGpuBackend(device: GpuDeviceLike): WebGpuBackend {
     alloc(dtype, n) {
       const b = make(gpuDtype('alloc', dtype), n);
       const encoder = device.createCommandEncoder();
-      encoder.clearBuffer(b.handle);
-      device.queue.submit([encoder.finish()]);
+      encoder.clearBuffer(b.handle as never);
+      device.queue.submit([encoder.finish()] as never);
       return b;
     },
     upload(data) {
       const dtype = gpuDtype('upload', dtypeOfArray(data));
       const b = make(dtype, data.length);
-      if (data.length > 0) device.queue.writeBuffer(b.handle, 0, data instanceof Uint8Array ? Uint32Array.from(data) : (data as Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>));
+      if (data.length > 0) device.queue.writeBuffer(b.handle as never, 0, data instanceof Uint8Array ? Uint32Array.from(data) : (data as Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>));
       return b;
     },
     read() {
@@ -106,8 +106,8 @@ export function createWebGpuBackend(device: GpuDeviceLike): WebGpuBackend {
       if (bytes === 0) return new ARRAY_TYPES[b.dtype](0);
       const staging = device.createBuffer({ size: bytes, usage: USAGE_MAP_READ | USAGE_COPY_DST });
       const encoder = device.createCommandEncoder();
-      encoder.copyBufferToBuffer(b.handle, 0, staging, 0, bytes);
-      device.queue.submit([encoder.finish()]);
+      encoder.copyBufferToBuffer(b.handle as never, 0, staging as never, 0, bytes);
+      device.queue.submit([encoder.finish()] as never);
       try {
         await staging.mapAsync(MAP_READ);
         const words = staging.getMappedRange().slice(0);
