@@ -32,7 +32,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'default backend', exclude: ['**/node_modules/**', 'packages/core/test/webgpu/**'] } },
       { extends: true, test: { name: 'js backend', exclude: ['**/node_modules/**', 'packages/core/test/webgpu/**'], env: { TAPEGRAD_BACKEND: 'js' } } },
-      ...(process.env.TAPEGRAD_WEBGPU_TESTS === '1' ? [{ extends: true, test: { name: 'webgpu', include: ['packages/core/test/webgpu/**/*.test.ts'] } }] : []),
+      ...(process.env.TAPEGRAD_WEBGPU_TESTS === '1' ? [{ extends: true as const, test: { name: 'webgpu', include: ['packages/core/test/webgpu/**/*.test.ts'] } }] : []),
     ],
   },
 });
