@@ -16,7 +16,14 @@ export interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<{ requestDevice(): Promise<GpuDeviceLike> } | null>;
 }
 
-/** Options of {@link createWebGpu}. */
+/**
+ * Options of {@link createWebGpu}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateWebGpuOptions = { gpu: create(['backend=vulkan']), powerPreference: 'high-performance' };
+ * ```
+ */
 export interface CreateWebGpuOptions {
   /** The WebGPU entry point: `create([...])` from the npm package `webgpu`, or `navigator.gpu`. */
   readonly gpu: GpuLike;
