@@ -8,6 +8,7 @@ const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@tapegrad\/core\/testing\/arbitraries$/, replacement: src('./packages/core/src/testing/arbitraries.ts') },
       { find: /^@tapegrad\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@tapegrad\/core\/node$/, replacement: src('./packages/core/src/node/index.ts') },
       { find: /^@tapegrad\/core$/, replacement: src('./packages/core/src/index.ts') },
@@ -19,9 +20,11 @@ export default defineConfig({
   test: {
     // .ci/run asks for a JSON report, from which it prints its closing summary line.
     reporters: process.env.TAPEGRAD_TEST_REPORT ? ['default', ['json', { outputFile: process.env.TAPEGRAD_TEST_REPORT }]] : ['default'],
-    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/test/**/*.test.ts'],
     setupFiles: ['./vitest.setup.ts'],
     pool: 'forks',
+    // globalThis.gc for the tests that force collections (random-programs.test.ts)
+    execArgv: ['--expose-gc'],
     maxWorkers: 2,
     testTimeout: 60_000,
     // The whole suite runs twice: on the backend tapegrad picks (WebAssembly

@@ -1,11 +1,17 @@
 // pnpm bench [--quick] [--only W1,W3]
 // Runs the workloads against every peer that loads here, prints one table
 // (absolute figures and tapegrad ÷ best peer) and writes results/latest.json.
+// Every peer gets the same inputs (inputs.mjs); before a row is timed, each
+// peer's result is compared with tapegrad-js's (cross-check.mjs), and a peer
+// that disagrees, or that runs on another backend than its column names, gets
+// an error cell instead of a figure.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crossCheck } from './cross-check.mjs';
+import { w1Inputs, w2Inputs, w3Inputs, w4Inputs, w5Inputs } from './inputs.mjs';
 import { alternate } from './timing.mjs';
 import { createTapegrad } from './libs/tapegrad.mjs';
 
@@ -41,7 +47,11 @@ const { libs, failed } = await loadLibs();
 const rows = [];
 const budget = quick ? { warmup: 1, minSamples: 3, maxSamples: 5, budgetMs: 800 } : { warmup: 2, minSamples: 5, maxSamples: 21, budgetMs: 2500 };
 
-/** One table row: `make(lib)` prepares a run function (or throws 'n/a: …'). */
+/**
+ * One table row: `make(lib)` prepares `{ run, read }` (or throws 'n/a: …');
+ * `opts.check` is passed to crossCheck (`steps`: runs compared, for stateful
+ * rows such as a training step; `tolerance`).
+ */
 async function row(workload, label, unit, make, toFigure, opts = {}) {
   const cases = [];
   const result = {};
@@ -49,13 +59,15 @@ async function row(workload, label, unit, make, toFigure, opts = {}) {
   for (const lib of libs.filter((l) => !(l.name in (opts.exclude ?? {})))) {
     try {
       await lib.activate?.();
-      const run = make(lib);
-      cases.push({ name: lib.name, activate: lib.activate, run });
+      const { run, read } = make(lib);
+      cases.push({ name: lib.name, activate: lib.activate, run, read });
     } catch (e) {
       result[lib.name] = { error: String(e?.message ?? e).split('\n')[0].slice(0, 120) };
     }
   }
-  Object.assign(result, await alternate(cases, { ...budget, ...opts.timing }));
+  const { passed, errors } = await crossCheck(cases, 'tapegrad-js', opts.check);
+  for (const [name, error] of Object.entries(errors)) result[name] = { error };
+  Object.assign(result, await alternate(passed, { ...budget, ...opts.timing }));
   for (const r of Object.values(result)) if (r.ms !== undefined) r.value = toFigure(r.ms);
   for (const [name, reason] of Object.entries(failed)) result[name] = { error: reason };
   rows.push({ workload, label, unit, higherIsBetter: unit === 'GFLOP/s', result });
@@ -85,6 +97,9 @@ function ratio(r) {
   return `${of(one)}${two === undefined ? '' : ` (2 threads ${of(two)})`} vs ${b.name}`;
 }
 
+/** An error's cell: 'n/a' (the peer cannot run the row), 'mismatch' (wrong results) or 'error'. */
+const errorCell = (e) => (e.startsWith('n/a') ? 'n/a' : e.startsWith('mismatch') ? 'mismatch' : 'error');
+
 let headerPrinted = false;
 function printRow(r) {
   if (!headerPrinted) {
@@ -93,7 +108,7 @@ function printRow(r) {
   }
   const cells = order.map((o) => {
     const x = r.result[o];
-    return (x === undefined ? '-' : x.value !== undefined ? fmt(x.value) : 'n/a').padStart(12);
+    return (x === undefined ? '-' : x.value !== undefined ? fmt(x.value) : errorCell(x.error)).padStart(12);
   });
   console.log([`${r.workload} ${r.label}`.padEnd(34), r.unit.padEnd(9), ...cells, '  ' + ratio(r)].join(''));
 }
@@ -101,7 +116,8 @@ function printRow(r) {
 // W1: square matmul.
 if (wants('W1')) {
   for (const N of quick ? [128, 512] : [128, 256, 512, 1024]) {
-    await row('W1', `matmul N=${N}`, 'GFLOP/s', (l) => l.w1(N), (ms) => (2 * N ** 3) / ms / 1e6, {
+    const inputs = w1Inputs(N);
+    await row('W1', `matmul N=${N}`, 'GFLOP/s', (l) => l.w1(inputs), (ms) => (2 * N ** 3) / ms / 1e6, {
       // The reference kernels take seconds at N=1024: a few samples are enough.
       timing: N >= 512 ? { maxSamples: quick ? 3 : 9, minSamples: 3 } : {},
     });
@@ -112,25 +128,32 @@ if (wants('W1')) {
 // collector's finalization callbacks run; the "yielding" rows wait for one
 // event-loop turn (setImmediate, inside the timed run) before each step, as a
 // browser app between frames does, and run tapegrad with its storage pool on.
-const yielding = (step) => async () => {
-  await new Promise(setImmediate);
-  return step();
-};
+const yielding = ({ run, read }) => ({
+  run: async () => {
+    await new Promise(setImmediate);
+    return run();
+  },
+  read,
+});
 // W2: MLP training step.
 if (wants('W2')) {
-  await row('W2', 'MLP 784-512-256-10 step', 'ms', (l) => l.w2(), (ms) => ms);
-  await row('W2', 'same, yielding, pool on', 'ms', (l) => yielding(l.w2({ pool: true })), (ms) => ms);
+  // The losses of the first three steps: the later two depend on every gradient of the earlier ones.
+  const check = { steps: 3 };
+  await row('W2', 'MLP 784-512-256-10 step', 'ms', (l) => l.w2(w2Inputs()), (ms) => ms, { check });
+  await row('W2', 'same, yielding, pool on', 'ms', (l) => yielding(l.w2(w2Inputs(), { pool: true })), (ms) => ms, { check });
 }
 // W3: elementwise chain on 1M floats.
 if (wants('W3')) {
-  await row('W3', 'sum(exp(a*b+c)*0.5) fwd', 'ms', (l) => l.w3(false), (ms) => ms);
-  await row('W3', 'same, fwd+bwd (grad a)', 'ms', (l) => l.w3(true), (ms) => ms);
-  await row('W3', 'fwd+bwd, yielding, pool on', 'ms', (l) => yielding(l.w3(true, { pool: true })), (ms) => ms);
+  const inputs = w3Inputs();
+  await row('W3', 'sum(exp(a*b+c)*0.5) fwd', 'ms', (l) => l.w3(inputs, false), (ms) => ms);
+  await row('W3', 'same, fwd+bwd (grad a)', 'ms', (l) => l.w3(inputs, true), (ms) => ms);
+  await row('W3', 'fwd+bwd, yielding, pool on', 'ms', (l) => yielding(l.w3(inputs, true, { pool: true })), (ms) => ms);
 }
 // W4: tape overhead.
 if (wants('W4')) {
   const ops = quick ? 2000 : 10_000;
-  await row('W4', `${ops} tiny ops + backward`, 'µs/op', (l) => l.w4(ops), (ms) => (ms * 1000) / ops, {
+  const inputs = w4Inputs(ops);
+  await row('W4', `${ops} tiny ops + backward`, 'µs/op', (l) => l.w4(inputs), (ms) => (ms * 1000) / ops, {
     timing: { maxSamples: 9 },
     // Its eager grad re-traces the whole chain: over a minute per run at this length.
     exclude: { 'jax-js': 'n/a: eager grad of a 10,000-op chain takes minutes' },
@@ -138,8 +161,9 @@ if (wants('W4')) {
 }
 // W5: conv2d forward, and forward + backward with respect to input and weights.
 if (wants('W5')) {
-  await row('W5', 'conv2d 32×3×32×32, 16×3×3', 'ms', (l) => l.w5(false), (ms) => ms);
-  await row('W5', 'same, fwd+bwd (grad x, w)', 'ms', (l) => l.w5(true), (ms) => ms);
+  const inputs = w5Inputs();
+  await row('W5', 'conv2d 32×3×32×32, 16×3×3', 'ms', (l) => l.w5(inputs, false), (ms) => ms);
+  await row('W5', 'same, fwd+bwd (grad x, w)', 'ms', (l) => l.w5(inputs, true), (ms) => ms);
 }
 
 // W6: memory over 300 training steps, one child process per library.

@@ -1,6 +1,8 @@
 // node --expose-gc soak.mjs <library> <steps>: runs MLP training steps and
 // prints one JSON line with the peak RSS and the RSS at a third, two thirds
 // and all of the steps (MB), after a full GC at each mark.
+import { w2Inputs } from './inputs.mjs';
+
 const [name, stepsArg] = process.argv.slice(2);
 const steps = Number(stepsArg);
 const mb = () => process.memoryUsage().rss / 2 ** 20;
@@ -11,7 +13,7 @@ try {
   else if (name === 'jax-js-jit') lib = await (await import('./libs/jax.mjs')).createJax(true);
   else throw new Error(`unknown library ${name}`);
   await lib.activate?.();
-  const step = lib.w2();
+  const { run: step } = lib.w2(w2Inputs());
   let peak = mb();
   const marks = [];
   for (let i = 1; i <= steps; i++) {

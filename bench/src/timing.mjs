@@ -34,22 +34,34 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
       out[c.name] = { error: String(e?.message ?? e).split('\n')[0].slice(0, 120) };
     }
   }
+  const fail = (l, e) => {
+    out[l.c.name] = { error: String(e?.message ?? e).split('\n')[0].slice(0, 120) };
+    live.splice(live.indexOf(l), 1);
+  };
   for (let round = 0; live.some((l) => l.samples.length < maxSamples && (l.samples.length < minSamples || l.spent < budgetMs)); round++) {
     const order = live.map((_, i) => live[(i + round) % live.length]);
     for (const l of order) {
       if (l.samples.length >= maxSamples || (l.samples.length >= minSamples && l.spent >= budgetMs)) continue;
-      await l.c.activate?.();
-      // A clean heap for every library alike, then untimed steps: a forced
-      // collection hands freed memory back to the system, and on this VM the
-      // first touch of fresh pages costs more than most kernels. A training
-      // loop never forces collections, so the timed steps run as its steady
-      // state does, the collector reclaiming memory as it goes.
-      globalThis.gc?.();
-      for (let i = 0; i < 2; i++) await l.c.run();
-      const faults = process.resourceUsage().minorPageFault;
-      const t = now();
-      for (let i = 0; i < l.steps; i++) await l.c.run();
-      const dt = (now() - t) / l.steps;
+      // A step that throws (a backend check, say) leaves an error, never a figure.
+      let dt;
+      let faults;
+      try {
+        await l.c.activate?.();
+        // A clean heap for every library alike, then untimed steps: a forced
+        // collection hands freed memory back to the system, and on this VM the
+        // first touch of fresh pages costs more than most kernels. A training
+        // loop never forces collections, so the timed steps run as its steady
+        // state does, the collector reclaiming memory as it goes.
+        globalThis.gc?.();
+        for (let i = 0; i < 2; i++) await l.c.run();
+        faults = process.resourceUsage().minorPageFault;
+        const t = now();
+        for (let i = 0; i < l.steps; i++) await l.c.run();
+        dt = (now() - t) / l.steps;
+      } catch (e) {
+        fail(l, e);
+        continue;
+      }
       // BENCH_TRACE=1: every sample, with the page faults (first touches of fresh memory) per step.
       if (process.env.BENCH_TRACE) console.log(`  ${l.c.name} ${dt.toFixed(2)} ms, ${(process.resourceUsage().minorPageFault - faults) / l.steps} page faults per step`);
       l.samples.push(dt);

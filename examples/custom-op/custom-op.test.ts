@@ -1,5 +1,6 @@
 import { randn, tensor } from '@tapegrad/core';
-import { assertAllClose, gradcheck, gradgradcheck, tensors } from '@tapegrad/core/testing';
+import { assertAllClose, gradcheck, gradgradcheck } from '@tapegrad/core/testing';
+import { tensors } from '@tapegrad/core/testing/arbitraries';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { logCosh, logCoshLoss } from './custom-op.js';

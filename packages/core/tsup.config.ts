@@ -1,12 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', node: 'src/node/index.ts' },
+  // `arbitraries` is the one entry that imports fast-check (an optional peer dependency), so that
+  // `testing` (gradcheck, assertAllClose) works in a project without it.
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', arbitraries: 'src/testing/arbitraries.ts', node: 'src/node/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: true,
-  // One shared chunk in both formats, so that `testing` and the main entry share the Tensor class.
+  // One shared chunk in both formats, so that `testing`, `arbitraries` and the main entry share the Tensor class.
   splitting: true,
   target: 'es2022',
   platform: 'neutral',

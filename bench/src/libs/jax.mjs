@@ -1,58 +1,49 @@
 // jax-js 0.1.25 on its wasm device (single-threaded in Node 20, which has no
 // web Workers), eager and under jit. Its arrays are reference counted: every
 // call consumes its arguments, `.ref` keeps one alive.
-import { numpy as np, jit, grad, init, defaultDevice, nn, lax, random } from '@jax-js/jax';
+// Each workload returns `run` (the timed step, which checks the device
+// first) and `read` (its result as arrays, for the cross-check).
+import { numpy as np, jit, grad, valueAndGrad, init, defaultDevice, nn, lax } from '@jax-js/jax';
+import { onBackend } from '../cross-check.mjs';
 
-function randn(shape, seed) {
-  const n = shape.reduce((p, s) => p * s, 1);
-  const a = new Float32Array(n);
-  let s = seed * 2654435761 >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 2 ** 32 - 0.5) * 0.35;
-  }
-  return np.array(a).reshape(shape);
-}
+const fromInput = ({ shape, data }) => np.array(data).reshape(shape);
+const readAsIs = async (data) => data;
 
 export async function createJax(jitted) {
   const devices = await init('wasm');
   if (!devices.includes('wasm')) throw new Error('jax-js: no wasm device');
   defaultDevice('wasm');
-  void random;
   const name = jitted ? 'jax-js-jit' : 'jax-js';
   const wrap = (f) => (jitted ? jit(f) : f);
+  const guard = (run) => onBackend(name, 'wasm', () => defaultDevice(), run);
   return {
     name,
-    w1(N) {
-      const a = randn([N, N], 1);
-      const b = randn([N, N], 2);
+    backend: 'wasm',
+    w1({ a: aIn, b: bIn }) {
+      const a = fromInput(aIn);
+      const b = fromInput(bIn);
       const mm = wrap((a, b) => np.matmul(a, b));
-      return () => mm(a.ref, b.ref).dataSync();
+      return { run: guard(() => [mm(a.ref, b.ref).dataSync()]), read: readAsIs };
     },
-    w2() {
-      const layers = [784, 512, 256, 10];
+    w2({ params: init, x: xIn, labels, lr, eps }) {
       const keys = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3'];
-      let p = {};
-      for (let i = 0; i < 3; i++) {
-        p[keys[2 * i]] = randn([layers[i], layers[i + 1]], 10 + i);
-        p[keys[2 * i + 1]] = np.zeros([layers[i + 1]]);
-      }
+      let p = Object.fromEntries(keys.map((k, i) => [k, fromInput(init[i])]));
       let m = Object.fromEntries(keys.map((k) => [k, np.zerosLike(p[k].ref)]));
       let v = Object.fromEntries(keys.map((k) => [k, np.zerosLike(p[k].ref)]));
-      const x = randn([256, 784], 3);
-      const labels = new Float32Array(2560);
-      for (let i = 0; i < 256; i++) labels[i * 10 + ((i * 7) % 10)] = 1;
-      const y = np.array(labels).reshape([256, 10]);
+      const x = fromInput(xIn);
+      const oneHot = new Float32Array(labels.length * 10);
+      labels.forEach((l, i) => (oneHot[i * 10 + l] = 1));
+      const y = np.array(oneHot).reshape([labels.length, 10]);
       const loss = (p, x, y) => {
         const h1 = nn.relu(np.matmul(x, p.w1).add(p.b1));
         const h2 = nn.relu(np.matmul(h1, p.w2).add(p.b2));
         const logits = np.matmul(h2, p.w3).add(p.b3);
-        return nn.logSoftmax(logits).mul(y).sum().mul(-1 / 256);
+        return nn.logSoftmax(logits).mul(y).sum().mul(-1 / labels.length);
       };
-      const [b1, b2, lr, eps] = [0.9, 0.999, 1e-3, 1e-8];
+      const [b1, b2] = [0.9, 0.999];
       const step = wrap((p, m, v, x, y, bc1, bc2) => {
         const pr = Object.fromEntries(keys.map((k) => [k, p[k].ref]));
-        const g = grad(loss)(pr, x, y);
+        const [l, g] = valueAndGrad(loss)(pr, x, y);
         const np_ = {};
         const nm = {};
         const nv = {};
@@ -65,47 +56,51 @@ export async function createJax(jitted) {
         }
         bc1.dispose();
         bc2.dispose();
-        return [np_, nm, nv];
+        return [np_, nm, nv, l];
       });
       let t = 0;
-      return () => {
+      const run = () => {
         t++;
-        [p, m, v] = step(p, m, v, x.ref, y.ref, np.array(1 - b1 ** t), np.array(1 - b2 ** t));
-        return p.b3.ref.dataSync();
+        let l;
+        [p, m, v, l] = step(p, m, v, x.ref, y.ref, np.array(1 - b1 ** t), np.array(1 - b2 ** t));
+        return [l.dataSync()];
       };
+      return { run: guard(run), read: readAsIs };
     },
-    w3(backwardToo) {
-      const n = 1_000_000;
-      const a = randn([n], 5);
-      const b = randn([n], 6);
-      const c = randn([n], 7);
+    w3({ a: aIn, b: bIn, c: cIn }, backwardToo) {
+      const a = fromInput(aIn);
+      const b = fromInput(bIn);
+      const c = fromInput(cIn);
       const f = (a, b, c) => np.exp(a.mul(b).add(c)).mul(0.5).sum();
       const h = wrap(backwardToo ? grad(f) : f);
-      return () => h(a.ref, b.ref, c.ref).dataSync();
+      return { run: guard(() => [h(a.ref, b.ref, c.ref).dataSync()]), read: readAsIs };
     },
-    w4(ops) {
-      const x = np.array(new Float32Array([0.1, 0.2, 0.3, 0.4]));
+    w4({ ops, x: xIn }) {
+      const x = fromInput(xIn);
       const f = (x) => {
         let h = x;
         for (let i = 0; i < ops; i++) h = i % 5 === 4 ? np.tanh(h) : i % 2 ? h.mul(0.999) : h.add(0.001);
         return h.sum();
       };
       const g = wrap(grad(f));
-      return () => g(x.ref).dataSync();
+      return { run: guard(() => [g(x.ref).dataSync()]), read: readAsIs };
     },
-    w5(backwardToo = false) {
-      const x = randn([32, 3, 32, 32], 8);
-      const w = randn([16, 3, 3, 3], 9);
-      const conv = (x, w) => lax.convWithGeneralPadding(x, w, [1, 1], [[1, 1], [1, 1]]);
+    w5({ x: xIn, w: wIn, b: bIn }, backwardToo = false) {
+      // NCHW images and OIHW filters, as tapegrad's.
+      const x = fromInput(xIn);
+      const w = fromInput(wIn);
+      const b = fromInput({ shape: [bIn.shape[0], 1, 1], data: bIn.data });
+      const conv = (x, w, b) => lax.convWithGeneralPadding(x, w, [1, 1], [[1, 1], [1, 1]]).add(b);
       if (!backwardToo) {
         const f = wrap(conv);
-        return () => f(x.ref, w.ref).dataSync();
+        return { run: guard(() => [f(x.ref, w.ref, b.ref).dataSync()]), read: readAsIs };
       }
-      const g = wrap(grad((p) => conv(p.x, p.w).sum()));
-      return () => {
-        const d = g({ x: x.ref, w: w.ref });
+      const g = wrap(grad((p, b) => conv(p.x, p.w, b).sum()));
+      const run = () => {
+        const d = g({ x: x.ref, w: w.ref }, b.ref);
         return [d.x.dataSync(), d.w.dataSync()];
       };
+      return { run: guard(run), read: readAsIs };
     },
   };
 }

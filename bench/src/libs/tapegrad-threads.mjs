@@ -7,10 +7,9 @@ import { workerThread } from '@tapegrad/core/node';
 import { createTapegrad } from './tapegrad.mjs';
 
 export function createTapegradThreads(threads = 2) {
-  const lib = createTapegrad('wasm');
+  const lib = createTapegrad('wasm', `tapegrad-${threads}t`);
   return {
     ...lib,
-    name: `tapegrad-${threads}t`,
     async activate() {
       lib.activate();
       await tg.setNumThreads({ threads, spawn: workerThread });

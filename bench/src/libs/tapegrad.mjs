@@ -1,43 +1,41 @@
 // tapegrad, on the backend it picks by default (WebAssembly SIMD here) and on
 // its reference backend: core ops, and @tapegrad/optim's Adam for the training step.
+// Each workload returns `run` (the timed step, which checks the backend
+// first) and `read` (its result as arrays, for the cross-check).
 import * as tg from '@tapegrad/core';
 import { Adam } from '@tapegrad/optim';
+import { onBackend } from '../cross-check.mjs';
 
-function rand(shape, seed) {
-  const g = new tg.Generator(seed);
-  return tg.randn(shape, { generator: g }).mul(0.1);
-}
+const fromInput = ({ shape, data }) => tg.tensor(data, { shape });
+const readTensors = async (ts) => Promise.all((Array.isArray(ts) ? ts : [ts]).map((t) => t.dataAsync()));
+const readNumber = async (v) => [[v]];
 
-export function createTapegrad(backend) {
-  const name = backend === 'js' ? 'tapegrad-js' : 'tapegrad';
+export function createTapegrad(backend, name = backend === 'js' ? 'tapegrad-js' : 'tapegrad') {
   const activate = () => tg.setBackend(backend);
+  const guard = (run) => onBackend(name, backend, () => tg.getBackend().name, run);
   return {
     name,
+    backend,
     // The threaded rows (tapegrad-threads.mjs) change a process-wide setting: back to one thread.
     activate: async () => {
       activate();
       await tg.setNumThreads(1);
     },
-    w1(N) {
+    w1({ a: aIn, b: bIn }) {
       activate();
-      const a = rand([N, N], 1);
-      const b = rand([N, N], 2);
-      return () => a.matmul(b).realize();
+      const a = fromInput(aIn);
+      const b = fromInput(bIn);
+      return { run: guard(() => a.matmul(b).realize()), read: readTensors };
     },
     // `pool`: recycle storage through the collector (configureStoragePool), set on every run
     // because the library's other rows alternate with it.
-    w2({ pool = false } = {}) {
+    w2({ params: init, x: xIn, labels, lr, eps }, { pool = false } = {}) {
       activate();
-      const layers = [784, 512, 256, 10];
-      const params = [];
-      for (let i = 0; i < 3; i++) {
-        params.push(rand([layers[i], layers[i + 1]], 10 + i).requiresGrad_());
-        params.push(tg.zeros([layers[i + 1]]).requiresGrad_());
-      }
-      const x = rand([256, 784], 3);
-      const y = tg.randint(0, 10, [256], { generator: new tg.Generator(4) });
-      const opt = new Adam(params, { lr: 1e-3 });
-      return () => {
+      const params = init.map((p) => fromInput(p).requiresGrad_());
+      const x = fromInput(xIn);
+      const y = tg.tensor(labels, { shape: [labels.length, 1] });
+      const opt = new Adam(params, { lr, eps });
+      const run = () => {
         tg.configureStoragePool({ recycleCollected: pool });
         let h = x;
         for (let i = 0; i < 3; i++) {
@@ -46,20 +44,20 @@ export function createTapegrad(backend) {
         }
         // NOTE: log-softmax through logsumexp, which subtracts the max.
         const logp = h.sub(h.logsumexp(1, true));
-        const loss = logp.gather(1, y.unsqueeze(1)).mean().neg();
+        const loss = logp.gather(1, y).mean().neg();
         opt.zeroGrad();
         loss.backward();
         opt.step();
         return loss.item();
       };
+      return { run: guard(run), read: readNumber };
     },
-    w3(backwardToo, { pool = false } = {}) {
+    w3({ a: aIn, b: bIn, c: cIn }, backwardToo, { pool = false } = {}) {
       activate();
-      const n = 1_000_000;
-      const a = tg.rand([n], { generator: new tg.Generator(5) }).requiresGrad_(backwardToo);
-      const b = tg.rand([n], { generator: new tg.Generator(6) });
-      const c = tg.rand([n], { generator: new tg.Generator(7) });
-      return () => {
+      const a = fromInput(aIn).requiresGrad_(backwardToo);
+      const b = fromInput(bIn);
+      const c = fromInput(cIn);
+      const run = () => {
         tg.configureStoragePool({ recycleCollected: pool });
         const s = a.mul(b).add(c).exp().mul(0.5).sum();
         if (!backwardToo) return s.item();
@@ -68,31 +66,35 @@ export function createTapegrad(backend) {
         a.grad = null;
         return g;
       };
+      return { run: guard(run), read: backwardToo ? readTensors : readNumber };
     },
-    w4(ops) {
+    w4({ ops, x: xIn }) {
       activate();
-      const x = tg.tensor([0.1, 0.2, 0.3, 0.4], { requiresGrad: true });
-      return () => {
+      const x = fromInput(xIn).requiresGrad_();
+      const run = () => {
         let h = x;
         for (let i = 0; i < ops; i++) h = i % 5 === 4 ? h.tanh() : i % 2 ? h.mul(0.999) : h.add(0.001);
         h.sum().backward();
+        const g = x.grad;
         x.grad = null;
+        return g;
       };
+      return { run: guard(run), read: readTensors };
     },
-    w5(backwardToo = false) {
+    w5({ x: xIn, w: wIn, b: bIn }, backwardToo = false) {
       activate();
-      if (typeof tg.conv2d !== 'function') throw new Error('n/a: core has no conv2d');
-      const x = rand([32, 3, 32, 32], 8).requiresGrad_(backwardToo);
-      const w = rand([16, 3, 3, 3], 9).requiresGrad_(backwardToo);
-      const b = tg.zeros([16]);
-      if (!backwardToo) return () => tg.conv2d(x, w, b, { padding: 1 }).realize();
-      return () => {
+      const x = fromInput(xIn).requiresGrad_(backwardToo);
+      const w = fromInput(wIn).requiresGrad_(backwardToo);
+      const b = fromInput(bIn);
+      if (!backwardToo) return { run: guard(() => tg.conv2d(x, w, b, { padding: 1 }).realize()), read: readTensors };
+      const run = () => {
         tg.conv2d(x, w, b, { padding: 1 }).sum().backward();
         const grads = [x.grad.realize(), w.grad.realize()];
         x.grad = null;
         w.grad = null;
         return grads;
       };
+      return { run: guard(run), read: readTensors };
     },
   };
 }

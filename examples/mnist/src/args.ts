@@ -32,7 +32,7 @@ Options:
   --seed N             seed of the initial weights and the batch order (default: 0)
   --model NAME         mlp (784-256-10) | cnn (two conv layers) (default: mlp)
   --eval FILE          skip training: load weights from FILE and report test accuracy
-  --out DIR            where report.html and the weights go (default: examples/mnist/out)
+  --out DIR            where the report and the weights go (default: examples/mnist/out)
   --steps N            stop after N training steps in total (for quick checks)
   -h, --help           show this help
 `;

@@ -24,6 +24,12 @@ export interface DemoResult {
 }
 
 const pct = (a: number): string => `${(a * 100).toFixed(2)}%`;
+
+/** The report shows at most this many misclassified test digits. */
+const MISCLASSIFIED_SHOWN = 60;
+
+/** The report of a model, named as its weights are (`mnist-mlp.safetensors`, `mnist-mlp-report.html`). */
+export const reportFileName = (model: ModelName): string => `mnist-${model}-report.html`;
 /**
  * The directory the user typed the command in: pnpm runs scripts in the
  * package's folder but records the caller's in INIT_CWD. Paths given on the
@@ -78,7 +84,7 @@ function evaluate(options: DemoOptions, path: string, io: DemoIO): DemoResult {
  */
 function checkOutDir(dir: string): string | null {
   try {
-    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) return 'exists and is not a directory; expected a directory to write report.html and the weights into';
+    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) return 'exists and is not a directory; expected a directory to write the report and the weights into';
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
     const probe = join(dir, `.write-check-${process.pid}`);
@@ -146,12 +152,15 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
   const weightsPath = join(options.out, `mnist-${options.model}.safetensors`);
   writeAtomically(weightsPath, saveModule(model, { model: options.model, testAccuracy: String(testAccuracy) }));
   const misclassified = [];
-  for (let i = 0; i < test.length && misclassified.length < 60; i++) {
-    if (predictions[i] !== test.labels[i]) {
+  let misclassifiedTotal = 0;
+  for (let i = 0; i < test.length; i++) {
+    if (predictions[i] === test.labels[i]) continue;
+    if (misclassifiedTotal++ < MISCLASSIFIED_SHOWN) {
       misclassified.push({ pixels: test.images.subarray(i * PIXELS, (i + 1) * PIXELS), label: test.labels[i]!, predicted: predictions[i]! });
     }
   }
-  const reportPath = join(options.out, 'report.html');
+  // Named for its model, as the weights are, so that a cnn run keeps the mlp's report.
+  const reportPath = join(options.out, reportFileName(options.model));
   writeAtomically(
     reportPath,
     renderReport({
@@ -172,6 +181,7 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
       epochs: history.epochs,
       confusion: confusionOf(predictions, test.labels),
       misclassified,
+      misclassifiedTotal,
     }),
   );
   io.stdout(

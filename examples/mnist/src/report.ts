@@ -14,10 +14,16 @@ export interface ReportData {
   readonly epochs: readonly { readonly step: number; readonly testAccuracy: number }[];
   /** `confusion[true][predicted]`: counts on the test set. */
   readonly confusion: readonly (readonly number[])[];
+  /** The first misclassified test digits (the report shows at most this many). */
   readonly misclassified: readonly { readonly pixels: ArrayLike<number>; readonly label: number; readonly predicted: number }[];
+  /** How many test digits were misclassified in all. */
+  readonly misclassifiedTotal: number;
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The width of a tick label at 11px: digits and most characters are narrower than 7px. */
+const tickWidth = (s: string): number => s.length * 7;
 
 /**
  * Exponential moving average, to see the trend through mini-batch noise;
@@ -58,10 +64,14 @@ function lineChart(title: string, series: readonly Series[], yRange: readonly [n
   const W = 460;
   const H = 280;
   const L = 52;
-  const R = 12;
   const T = 48;
   const B = 36;
   const maxX = Math.max(1, ...series.map((s) => (s.xs ? Math.max(...s.xs) : s.values.length)));
+  const xTicks = niceTicks(0, maxX, 5)
+    .filter((x) => x >= 1 || maxX < 5)
+    .map((x) => Math.max(1, x));
+  // The last step label is centred on the right end of the axis: keep half of it inside the chart.
+  const R = Math.max(12, Math.ceil(tickWidth(String(xTicks.at(-1) ?? maxX)) / 2) + 2);
   const [y0, y1] = yRange;
   const px = (x: number): number => L + ((x - 1) / Math.max(1, maxX - 1)) * (W - L - R);
   const py = (y: number): number => T + (1 - (Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0)) * (H - T - B);
@@ -71,8 +81,8 @@ function lineChart(title: string, series: readonly Series[], yRange: readonly [n
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${py(y).toFixed(1)}" y2="${py(y).toFixed(1)}" class="grid"/>`);
     parts.push(`<text x="${L - 6}" y="${(py(y) + 4).toFixed(1)}" text-anchor="end" class="tick">${yFormat(y)}</text>`);
   }
-  for (const x of niceTicks(0, maxX, 5).filter((x) => x >= 1 || maxX < 5)) {
-    parts.push(`<text x="${px(Math.max(1, x)).toFixed(1)}" y="${H - B + 16}" text-anchor="middle" class="tick">${Math.max(1, x)}</text>`);
+  for (const x of xTicks) {
+    parts.push(`<text x="${px(x).toFixed(1)}" y="${H - B + 16}" text-anchor="middle" class="tick">${x}</text>`);
   }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" class="tick">step</text>`);
   parts.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" class="axis"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" class="axis"/>`);
@@ -180,7 +190,7 @@ export function renderReport(d: ReportData): string {
 <h2>Confusion matrix (test set)</h2>
 ${confusionChart(d.confusion)}
 <h2>Misclassified test digits</h2>
-<p>Each digit with the model's answer in red and the true label after it.</p>
+<p>${d.misclassified.length < d.misclassifiedTotal ? `${d.misclassified.length} of ${d.misclassifiedTotal}` : `All ${d.misclassifiedTotal}`} misclassified shown, each with the model's answer in red and the true label after it.</p>
 <div class="digits">${digits || '<p>None.</p>'}</div>
 </body>
 </html>

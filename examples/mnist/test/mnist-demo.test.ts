@@ -32,7 +32,7 @@ describe('the MNIST demo', () => {
     const result = runDemo(['--steps', '4', '--out', dir, '--seed', '3'], io, 'unused');
     expect(result.code).toBe(0);
     expect(result.testAccuracy).toBeGreaterThan(0.3);
-    const report = readFileSync(join(dir, 'report.html'), 'utf8');
+    const report = readFileSync(join(dir, 'mnist-mlp-report.html'), 'utf8');
     expect(report).toContain('<svg');
     expect(report).toContain('confusion matrix');
     expect(report).toContain('data:image/png;base64,');
@@ -64,6 +64,14 @@ describe('the convolutional model', () => {
     // The file names its architecture: no --model needed.
     expect(runDemo(['--eval', r.weightsPath!], again, 'unused').testAccuracy).toBe(r.testAccuracy);
     expect(again.out.join('')).toContain('cnn weights');
+  });
+
+  it('writes a report named for its model, so that a cnn run keeps the mlp report', () => {
+    const out = join(dir, 'both');
+    expect(runDemo(['--steps', '1', '--out', out], capture(), 'unused').reportPath).toBe(join(out, 'mnist-mlp-report.html'));
+    expect(runDemo(['--model', 'cnn', '--steps', '1', '--batch-size', '16', '--out', out], capture(), 'unused').reportPath).toBe(join(out, 'mnist-cnn-report.html'));
+    expect(readdirSync(out).sort()).toEqual(['mnist-cnn-report.html', 'mnist-cnn.safetensors', 'mnist-mlp-report.html', 'mnist-mlp.safetensors']);
+    expect(readFileSync(join(out, 'mnist-mlp-report.html'), 'utf8')).toContain('MNIST mlp');
   });
 });
 
@@ -120,7 +128,7 @@ describe('the demo command line', () => {
   it('writes its outputs through temporary files that it renames (none left behind)', () => {
     const out = join(dir, 'atomic');
     expect(runDemo(['--steps', '1', '--out', out], capture(), 'unused').code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['mnist-mlp.safetensors', 'report.html']);
+    expect(readdirSync(out).sort()).toEqual(['mnist-mlp-report.html', 'mnist-mlp.safetensors']);
   });
 
   it('--eval of a missing file fails with code 1', () => {

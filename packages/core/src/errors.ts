@@ -87,3 +87,17 @@ export class DeviceError extends TapegradError {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * Thrown for an options object a function does not accept: an unknown key (with
+ * the keys it takes and the closest one), or a value of the wrong type or range.
+ *
+ * @example
+ * ```ts
+ * // OptionError: var: unknown option 'unbiased'; var accepts correction, keepdim ...
+ * ones([3]).var(0, { unbiased: false } as never);
+ * ```
+ */
+export class OptionError extends TapegradError {
+  override name = 'OptionError';
+}

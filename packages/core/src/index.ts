@@ -3,7 +3,16 @@ export type { DType, TypedArray, TypedArrayFor } from './dtype.js';
 export { promoteTypes, isFloating } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes, normalizeDim } from './shape.js';
-export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError, DeviceError, fmtShape } from './errors.js';
+export { TapegradError, ShapeError, DTypeError, IndexError, AutogradError, DeviceError, OptionError, fmtShape } from './errors.js';
+export {
+  checkOptions,
+  closestKey,
+  optionRules,
+  rejectOptionsObject,
+  type OptionRule,
+  type OptionRules,
+  type CheckOptionsExtra,
+} from './options.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { configureStoragePool, storagePoolStats, type StoragePoolOptions } from './backend/cpu/storage-recycling.js';
 export {

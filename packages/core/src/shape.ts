@@ -138,8 +138,11 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
  * normalizeDims('sum', [-1, 0], 3); // [0, 2]
  * ```
  */
-export function normalizeDims(op: string, dims: number | readonly number[] | undefined, ndim: number): number[] {
-  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+export function normalizeDims(op: string, dims: number | readonly number[] | null | undefined, ndim: number): number[] {
+  if (dims === undefined || dims === null) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof dims !== 'number' && !Array.isArray(dims)) {
+    throw new IndexError(`${op}: expected dim to be an integer, a list of integers or null (all dims), got ${typeof dims === 'object' ? 'an object' : typeof dims}`);
+  }
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normalizeDim(op, d, ndim));
   if (ndim === 0) return [];

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { add, clamp, maximum, minimum, pow, tensor, where, zeros, ShapeError, DTypeError, TapegradError } from '@tapegrad/core';
+import * as fc from 'fast-check';
 import { assertAllClose } from '@tapegrad/core/testing';
+import { BINARY_KERNELS, UNARY_KERNELS } from '../src/backend/js/elementwise.js';
+import { broadcastShapes } from '../src/shape.js';
+import { elementwiseSpecs } from './op-specs.js';
+
+const binaryKernels = elementwiseSpecs.flatMap((s) => (BINARY_KERNELS.includes(s.elementwise.kernel as never) ? [s.elementwise.kernel as (typeof BINARY_KERNELS)[number]] : []));
 
 const col = () => tensor([[1], [2], [3]]); // [3, 1]
 const row = () => tensor([10, 20]); // [2]
@@ -59,7 +65,7 @@ describe('binary ops broadcast', () => {
   it('reports shapes that do not broadcast, naming the op and both shapes', () => {
     const a = zeros([2, 3]);
     const b = zeros([4]);
-    for (const op of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
+    for (const op of binaryKernels) {
       expect(() => a[op](b)).toThrow(ShapeError);
       expect(() => a[op](b)).toThrow(new RegExp(`^${op}: shapes \\[2, 3\\] and \\[4\\]`));
     }
@@ -173,5 +179,25 @@ describe('comparisons and logic', () => {
     expect(tensor([1, 2]).allClose(tensor([1, 2.00001]))).toBe(true);
     expect(tensor([1, 2]).allClose(tensor([1, 2.001]))).toBe(false);
     expect(tensor([Number.NaN]).allClose(tensor([Number.NaN]))).toBe(false);
+  });
+});
+
+describe('every elementwise primitive, from the op table', () => {
+  it('has a row for each kernel of the reference backend', () => {
+    expect(elementwiseSpecs.map((s) => s.elementwise.kernel).sort()).toEqual([...UNARY_KERNELS, ...BINARY_KERNELS].sort());
+  });
+
+  it.each(elementwiseSpecs.map((s) => [s.name, s] as const))('%s matches its float64 reference, broadcasting', (_, spec) => {
+    fc.assert(
+      fc.property(spec.inputs, (xs) => {
+        const out = spec.fn(...xs);
+        const shape = xs.length === 1 ? xs[0]!.shape : broadcastShapes(spec.name, xs[0]!.shape, xs[1]!.shape);
+        expect(out.shape).toEqual(shape);
+        const columns = xs.map((x) => Array.from(x.expand(shape).contiguous().data, Number));
+        const want = new Float64Array(columns[0]!.length).map((_, i) => spec.elementwise.reference(...columns.map((c) => c[i]!)));
+        assertAllClose(out.to('float64'), tensor(Array.from(want), { dtype: 'float64' }).reshape([...shape]), { rtol: 1e-14, atol: 1e-15 });
+      }),
+      { seed: 7, numRuns: 25 },
+    );
   });
 });

@@ -1,15 +1,149 @@
 import { describe, expect, it } from 'vitest';
-import { DTypeError, IndexError, ShapeError, arange, empty, eye, full, linspace, ones, rand, randint, randn, randperm, tensor, zeros, type TapegradError } from '@tapegrad/core';
+import { DeviceError, configureStoragePool, getBackend, setBackend, setNumThreads, type Backend } from '@tapegrad/core';
 
-/** One row per misuse: the call, the error class it throws and what its message must name. */
-interface MisuseRow {
+/** Runs `make` with the active backend relabelled as another device, so its result lives there. */
+function onToyDevice<T>(make: () => T): T {
+  const previous = getBackend();
+  setBackend({ ...previous, name: 'toy', device: 'toy' } as Backend);
+  try {
+    return make();
+  } finally {
+    setBackend(previous);
+  }
+}
+import { AutogradError, DTypeError, IndexError, OptionError, TapegradError, arange, autogradGrad, avgPool2d, backward, col2im, conv1d, conv2d, customOp, grad, im2col, linspace, maxPool2d, ones, rand, randn, randperm, std, tensor, toDot, valueAndGrad, zeros, zerosLike, type Tensor, ShapeError, empty, eye, full, randint } from '@tapegrad/core';
+import { assertAllClose, gradcheck, gradgradcheck } from '@tapegrad/core/testing';
+
+type ErrorClass = new (...args: never[]) => Error;
+interface Row {
+  readonly name: string;
   readonly call: () => unknown;
-  readonly error: abstract new (...args: never[]) => TapegradError;
+  readonly error: ErrorClass;
   readonly contains: readonly string[];
 }
 
+const x = (): Tensor => randn([2, 3]);
+const img = (): Tensor => randn([1, 2, 5, 5]);
+const bogus = { bogus: 1 } as never;
+
+// Misuse of options objects: unknown keys, wrong value types, options where a positional argument goes.
+const optionRows: Row[] = [
+  { name: 'var unbiased', call: () => x().var(0, { unbiased: false } as never), error: OptionError, contains: ['var', "'unbiased'", 'correction: 0', 'keepdim'] },
+  { name: 'std unknown key', call: () => std(x(), 0, { keep_dim: true } as never), error: OptionError, contains: ['std', "did you mean 'keepdim'"] },
+  { name: 'var correction type', call: () => x().var(0, { correction: '1' } as never), error: OptionError, contains: ['var', 'correction', "'1'", 'a finite number'] },
+  { name: 'conv2d stride_', call: () => conv2d(img(), randn([3, 2, 3, 3]), null, { strides: 2 } as never), error: OptionError, contains: ['conv2d', "'strides'", "did you mean 'stride'"] },
+  { name: 'conv2d groups', call: () => conv2d(img(), randn([3, 2, 3, 3]), null, { groups: 0 }), error: OptionError, contains: ['conv2d', 'groups = 0', 'an integer >= 1'] },
+  { name: 'conv2d options as bias', call: () => conv2d(img(), randn([3, 2, 3, 3]), { stride: 2 } as never), error: OptionError, contains: ['conv2d', 'bias', '{ stride }', 'bias ?? null'] },
+  { name: 'conv1d options as bias', call: () => conv1d(randn([1, 2, 5]), randn([3, 2, 3]), { padding: 1 } as never), error: OptionError, contains: ['conv1d', 'bias'] },
+  { name: 'maxPool2d options as kernelSize', call: () => maxPool2d(img(), { kernelSize: 2 } as never), error: OptionError, contains: ['maxPool2d', 'kernelSize', 'positional'] },
+  { name: 'maxPool2d kernel_size key', call: () => maxPool2d(img(), 2, { kernel_size: 2 } as never), error: OptionError, contains: ['maxPool2d', "'kernel_size'", 'stride, padding, dilation'] },
+  { name: 'avgPool2d count_include_pad', call: () => avgPool2d(img(), 2, { count_include_pad: false } as never), error: OptionError, contains: ['avgPool2d', "did you mean 'countIncludePad'"] },
+  { name: 'im2col unknown key', call: () => im2col(img(), 2, bogus), error: OptionError, contains: ['im2col', "'bogus'"] },
+  { name: 'col2im unknown key', call: () => col2im(ones([1, 4, 9]), [4, 4], 2, bogus), error: OptionError, contains: ['col2im', "'bogus'"] },
+  { name: 'zeros requires_grad', call: () => zeros([2], { requires_grad: true } as never), error: OptionError, contains: ['zeros', "did you mean 'requiresGrad'"] },
+  { name: 'zeros requiresGrad type', call: () => zeros([2], { requiresGrad: 'yes' } as never), error: OptionError, contains: ['zeros', 'requiresGrad', 'true or false'] },
+  { name: 'zerosLike device', call: () => zerosLike(x(), { device: 'cpu' } as never), error: OptionError, contains: ['zerosLike', "'device'", 'dtype, requiresGrad'] },
+  { name: 'tensor dtype', call: () => tensor([1], { dtype: 'float16' as never }), error: DTypeError, contains: ['tensor', "'float16'", "'float32'"] },
+  { name: 'arange unknown key', call: () => arange(0, 3, bogus), error: OptionError, contains: ['arange', "'bogus'"] },
+  { name: 'linspace unknown key', call: () => linspace(0, 1, 3, bogus), error: OptionError, contains: ['linspace', "'bogus'"] },
+  { name: 'rand seed', call: () => rand([2], { seed: 1 } as never), error: OptionError, contains: ['rand', "'seed'", 'generator'] },
+  { name: 'randperm generator type', call: () => randperm(3, { generator: 1 } as never), error: OptionError, contains: ['randperm', 'generator', 'a Generator'] },
+  { name: 'backward retain_graph', call: () => x().requiresGrad_().sum().backward(undefined, { retain_graph: true } as never), error: OptionError, contains: ['backward', "did you mean 'retainGraph'"] },
+  { name: 'backward options first', call: () => x().requiresGrad_().sum().backward({ createGraph: true } as never), error: OptionError, contains: ['backward', 'options object { createGraph }', 'y.backward(undefined, { createGraph })'] },
+  { name: 'backward() options first', call: () => backward([x().requiresGrad_().sum()], [{ retainGraph: true }] as never), error: OptionError, contains: ['backward', 'gradient'] },
+  { name: 'backward gradient not a tensor', call: () => x().requiresGrad_().sum().backward(3 as never), error: AutogradError, contains: ['backward', 'gradient 0 must be a tensor'] },
+  { name: 'autogradGrad allow_unused', call: () => { const a = x().requiresGrad_(); return autogradGrad([a.sum()], [a], undefined, { allow_unused: true } as never); }, error: OptionError, contains: ['grad', "did you mean 'allowUnused'"] },
+  { name: 'grad argnum', call: () => grad((a: Tensor) => a.sum(), { argnum: 0 } as never), error: OptionError, contains: ['grad', "did you mean 'argnums'"] },
+  { name: 'valueAndGrad argnums type', call: () => valueAndGrad((a: Tensor) => a.sum(), { argnums: 'all' } as never), error: OptionError, contains: ['valueAndGrad', 'argnums', 'an integer or a list of integers'] },
+  { name: 'toDot unknown key', call: () => toDot(x(), { labels: {} } as never), error: OptionError, contains: ['toDot', "'labels'", 'names'] },
+  { name: 'gradcheck raise_exception', call: () => gradcheck((a) => a.sum(), [randn([2], { dtype: 'float64' }).requiresGrad_()], { raise_exception: false } as never), error: OptionError, contains: ['gradcheck', "did you mean 'raiseException'"] },
+  { name: 'gradgradcheck eps', call: () => gradgradcheck((a) => a.sum(), [randn([2], { dtype: 'float64' }).requiresGrad_()], { eps: -1 }), error: OptionError, contains: ['gradgradcheck', 'eps = -1', '> 0'] },
+  { name: 'assertAllClose tol', call: () => assertAllClose(ones([1]), [1], { tol: 1 } as never), error: OptionError, contains: ['assertAllClose', "'tol'", 'rtol, atol'] },
+  { name: 'options not an object', call: () => x().var(0, 1 as never), error: OptionError, contains: ['var', 'expected an options object', 'got 1'] },
+  // Dims: null is PyTorch's None (all dims); anything else names the op.
+  { name: 'sum dim object', call: () => x().sum({ keepdim: true } as never), error: IndexError, contains: ['sum', 'dim', 'null (all dims)'] },
+  // Dtypes and devices: at the call of to().
+  { name: 'to webgpu', call: () => x().to('webgpu' as never), error: DTypeError, contains: ['to', "'webgpu'", "'float32'", "'float64'"] },
+  { name: 'to toString', call: () => x().to('toString' as never), error: DTypeError, contains: ['to', "'toString'"] },
+];
+
+const badGradient = (g: (x: Tensor) => unknown) =>
+  customOp<[Tensor]>({ name: 'myOp', forward: (_ctx, x) => x.mul(2), backward: (ctx, gr) => [g(gr) as Tensor] });
+
+// Custom ops: each gradient their backward returns is checked, naming the op and the input.
+const customOpRows: Row[] = [
+  { name: 'customOp int32 gradient', call: () => badGradient((g) => g.to('int32'))(randn([3]).requiresGrad_()).sum().backward(), error: AutogradError, contains: ['myOp', 'int32', 'input 0', 'float'] },
+  { name: 'customOp wrong shape', call: () => badGradient(() => ones([4]))(randn([3]).requiresGrad_()).sum().backward(), error: AutogradError, contains: ['myOp', 'shape [4]', 'input 0 of shape [3]'] },
+  { name: 'customOp non-tensor', call: () => badGradient(() => 1)(randn([3]).requiresGrad_()).sum().backward(), error: AutogradError, contains: ['myOp', 'number', 'input 0'] },
+];
+
+/** The backend's settings and choice. */
+const backendRows: Row[] = [
+  { name: 'setBackend unknown name', call: () => setBackend('cuda' as never), error: TapegradError, contains: ['setBackend', "'cuda'", "'js'", "'wasm'"] },
+  { name: 'setBackend not a backend', call: () => setBackend({ name: 'x' } as never), error: TapegradError, contains: ['setBackend', 'Backend object'] },
+  { name: 'configureStoragePool unknown key', call: () => configureStoragePool({ max_bytes: 1 } as never), error: OptionError, contains: ['configureStoragePool', 'max_bytes', 'maxBytes'] },
+  { name: 'configureStoragePool bad value', call: () => configureStoragePool({ maxBytes: -1 }), error: OptionError, contains: ['configureStoragePool', 'maxBytes', '>= 0'] },
+  { name: 'setNumThreads unknown key', call: () => setNumThreads({ thread: 2 } as never), error: OptionError, contains: ['setNumThreads', 'thread', 'threads'] },
+  { name: 'an op on a tensor of another device', call: () => onToyDevice(() => ones([2])).add(1), error: DeviceError, contains: ['add', "device 'toy'", "'cpu'"] },
+];
+
+describe('null dims mean all dims', () => {
+  it.each([
+    ['sum', (t: Tensor) => t.sum(null), (t: Tensor) => t.sum()],
+    ['mean', (t: Tensor) => t.mean(null, true), (t: Tensor) => t.mean(undefined, true)],
+    ['amax', (t: Tensor) => t.amax(null), (t: Tensor) => t.amax()],
+    ['var', (t: Tensor) => t.var(null), (t: Tensor) => t.var()],
+    ['logsumexp', (t: Tensor) => t.logsumexp(null), (t: Tensor) => t.logsumexp()],
+    ['argmax', (t: Tensor) => t.argmax(null), (t: Tensor) => t.argmax()],
+    ['squeeze', (t: Tensor) => t.reshape([1, 6, 1]).squeeze(null), (t: Tensor) => t.reshape([1, 6, 1]).squeeze()],
+  ] as const)('%s(null)', (_name, withNull, without) => {
+    const t = tensor([[1, 2, 3], [4, 5, 7]]);
+    assertAllClose(withNull(t).to('float64'), without(t).to('float64'));
+    expect(withNull(t).shape).toEqual(without(t).shape);
+  });
+});
+
+describe('option values that are undefined count as absent', () => {
+  it('keeps the default', () => {
+    expect(x().var(0, { correction: undefined } as never).shape).toEqual([3]);
+    expect(zeros([2], { dtype: undefined } as never).dtype).toBe('float32');
+  });
+});
+
+describe('custom op gradients that fit', () => {
+  it('accepts a broadcast gradient (summed back) and null', () => {
+    const x = randn([3]).requiresGrad_();
+    const op = customOp<[Tensor]>({ name: 'bcast', forward: (_c, t) => t.mul(2), backward: (_c, g) => [g.expand([2, 3]).mul(0.5)] });
+    op(x).sum().backward();
+    assertAllClose(x.grad!, [1, 1, 1]);
+  });
+});
+
+describe('printing and identity', () => {
+  const inspect = Symbol.for('nodejs.util.inspect.custom');
+  const deno = Symbol.for('Deno.customInspect');
+  it('prints in Node and Deno REPLs as toString does', () => {
+    const t = tensor([1.5, 2]);
+    const viaNode = (t as unknown as Record<symbol, () => string>)[inspect]!.call(t);
+    const viaDeno = (t as unknown as Record<symbol, () => string>)[deno]!.call(t);
+    expect(viaNode).toBe(t.toString());
+    expect(viaDeno).toBe(t.toString());
+  });
+  it('toJSON gives dtype, shape and data', () => {
+    expect(JSON.parse(JSON.stringify(tensor([[1, 2]], { dtype: 'int32' })))).toEqual({ dtype: 'int32', shape: [1, 2], data: [[1, 2]] });
+  });
+  it('a tensor of another copy of core is named as such', () => {
+    const foreign = { [Symbol.for('tapegrad.tensor')]: true, shape: [3], dtype: 'float32' };
+    expect(() => ones([3]).add(foreign as never)).toThrow(/another copy of @tapegrad\/core/);
+    expect(() => ones([3]).mul(foreign as never)).toThrow(TapegradError);
+    expect((tensor([1]) as unknown as Record<symbol, unknown>)[Symbol.for('tapegrad.tensor')]).toBe(true);
+  });
+});
+
+// Odd inputs and numerics: errors that once named an internal op, or came raw from the engine.
+
 /** Odd inputs that once gave a silent wrong answer or an engine error. */
-const numericsRows: MisuseRow[] = [
+const numericsRows: Omit<Row, 'name'>[] = [
   // typed arrays without a tapegrad dtype (they used to become bool tensors)
   { call: () => tensor(new Uint32Array([1, 2]) as never), error: DTypeError, contains: ['tensor', 'Uint32Array', 'float32', 'int32', 'bool'] },
   { call: () => tensor(new BigInt64Array([1n]) as never), error: DTypeError, contains: ['tensor', 'BigInt64Array', 'float64'] },
@@ -42,19 +176,6 @@ const numericsRows: MisuseRow[] = [
   { call: () => zeros([2, 3], { dtype: 'int32' }).std(), error: DTypeError, contains: ['std', 'int32'] },
 ];
 
-describe('misuse gives a tapegrad error naming the call', () => {
-  it.each(numericsRows.map((row, i) => ({ ...row, i })))('row $i', ({ call, error, contains }) => {
-    let thrown: unknown;
-    try {
-      call();
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(error);
-    for (const part of contains) expect((thrown as Error).message).toContain(part);
-  });
-});
-
 describe('typed arrays', () => {
   it('small integer arrays become int32 with their values', () => {
     for (const a of [new Int8Array([5, -3, 0]), new Int16Array([5, -3, 0])]) {
@@ -69,5 +190,19 @@ describe('typed arrays', () => {
 
   it('logsumexp over an empty dim is −∞, as in PyTorch', () => {
     expect(zeros([2, 0]).logsumexp(1).toArray()).toEqual([-Infinity, -Infinity]);
+  });
+});
+
+describe('misuse', () => {
+  it.each([...optionRows, ...customOpRows, ...backendRows, ...numericsRows.map((r, i) => ({ name: `${r.contains[0]} (${i})`, ...r }))].map((r) => [r.name, r] as const))('%s', async (_name, row) => {
+    let caught: unknown;
+    try {
+      await row.call();
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(row.error);
+    expect(caught).toBeInstanceOf(TapegradError);
+    for (const part of row.contains) expect((caught as Error).message).toContain(part);
   });
 });

@@ -1,10 +1,32 @@
 import * as fc from 'fast-check';
-import { cat, type Tensor, tensor, where } from '@tapegrad/core';
-import { broadcastableShapes, shapes, tensors } from '@tapegrad/core/testing';
+import { cat, type BinaryKernel, type DType, type Tensor, tensor, type UnaryKernel, where } from '@tapegrad/core';
+import { broadcastableShapes, shapes, tensors } from '@tapegrad/core/testing/arbitraries';
+import { DTYPES } from '../src/dtype.js';
+import { erf } from '../src/backend/js/erf.js';
 
 /**
- * Ops described as data: how many inputs, their domain, their shapes. Every
- * property test in ops-gradcheck.test.ts runs over this table; a new op is one row.
+ * What an elementwise primitive's row adds: its kernel, a scalar reference in
+ * float64, the dtypes it accepts and the dtype of its result.
+ */
+export interface ElementwiseColumns {
+  /** The kernel, which is also the primitive's and the method's name. */
+  readonly kernel: UnaryKernel | BinaryKernel;
+  /** The value in float64 of one element (bools as 0 and 1). */
+  readonly reference: (...xs: number[]) => number;
+  /** The input dtypes it accepts (all by default). */
+  readonly dtypes: readonly DType[];
+  /**
+   * Its result dtype: the (promoted) input dtype, float (ints and bools go to
+   * float32), or bool.
+   */
+  readonly result: 'promoted' | 'float' | 'bool';
+}
+
+/**
+ * Ops described as data: how many inputs, their domain, their shapes, and for
+ * elementwise primitives their kernel, reference and dtypes. Every property
+ * test (ops-gradcheck.test.ts, toy-backend.test.ts, elementwise.test.ts,
+ * dtype-promotion.test.ts) runs over this table; a new op is one row.
  */
 export interface OpSpec {
   readonly name: string;
@@ -12,8 +34,12 @@ export interface OpSpec {
   readonly fn: (...xs: Tensor[]) => Tensor;
   /** Random inputs: float64, within the op's domain. */
   readonly inputs: fc.Arbitrary<Tensor[]>;
+  /** Whether it has a gradient (false for comparisons and logical ops); true by default. */
+  readonly differentiable?: boolean;
   /** Whether to gradgradcheck it too. */
   readonly gradgrad?: boolean;
+  /** Set for the rows of elementwise primitives. */
+  readonly elementwise?: ElementwiseColumns;
 }
 
 const range = { min: -2, max: 2 };
@@ -28,6 +54,19 @@ const unary = (name: string, fn: (x: Tensor) => Tensor, arb: fc.Arbitrary<Tensor
   gradgrad,
 });
 
+/** The row of a one-operand elementwise primitive: `x[kernel]()`. */
+const unaryKernel = (
+  kernel: UnaryKernel,
+  reference: (x: number) => number,
+  result: ElementwiseColumns['result'],
+  arb: fc.Arbitrary<Tensor> = tensors(range),
+  { differentiable = true, gradgrad = differentiable, dtypes = DTYPES }: { differentiable?: boolean; gradgrad?: boolean; dtypes?: readonly DType[] } = {},
+): OpSpec => ({
+  ...unary(kernel, (x) => x[kernel](), arb, gradgrad),
+  differentiable,
+  elementwise: { kernel, reference: reference as (...xs: number[]) => number, dtypes, result },
+});
+
 /** Two operands of broadcastable shapes (size-1 dims and missing leading dims included). */
 const pair = (lo = -2, hi = 2, second?: { min: number; max: number }) =>
   broadcastableShapes(2).chain(([a, b]) =>
@@ -40,6 +79,23 @@ const binary = (name: string, fn: (a: Tensor, b: Tensor) => Tensor, arb = pair()
   inputs: arb.map((xs) => [...xs]),
   gradgrad,
 });
+
+/** The row of a two-operand elementwise primitive: `a[kernel](b)`. */
+const binaryKernel = (
+  kernel: BinaryKernel,
+  reference: (a: number, b: number) => number,
+  result: ElementwiseColumns['result'],
+  arb: fc.Arbitrary<[Tensor, Tensor]> = pair(),
+  { differentiable = true, gradgrad = differentiable, dtypes = DTYPES }: { differentiable?: boolean; gradgrad?: boolean; dtypes?: readonly DType[] } = {},
+): OpSpec => ({
+  ...binary(kernel, (a, b) => a[kernel](b), arb, gradgrad),
+  differentiable,
+  elementwise: { kernel, reference: reference as (...xs: number[]) => number, dtypes, result },
+});
+
+const noGrad = { differentiable: false } as const;
+/** Pairs with some equal elements, so that comparisons see ties. */
+const tied = pair().map(([a, b]) => [a, where(b.gt(1), a, b)] as [Tensor, Tensor]);
 
 /** Values at least 0.3 apart, so that max/min have no ties. */
 const distinct = shapes().chain((s) => {
@@ -57,31 +113,41 @@ const distinct = shapes().chain((s) => {
 const clampable = tensors(range).map((t) => where(t.add(0.5).abs().lt(0.05), t.add(0.1), t)).map((t) => where(t.sub(0.7).abs().lt(0.05), t.add(0.1), t));
 
 export const opSpecs: readonly OpSpec[] = [
-  unary('neg', (x) => x.neg()),
-  unary('exp', (x) => x.exp()),
-  unary('log', (x) => x.log(), positive()),
-  unary('log1p', (x) => x.log1p(), tensors({ min: -0.7, max: 3 })),
-  unary('expm1', (x) => x.expm1()),
-  unary('sqrt', (x) => x.sqrt(), positive()),
+  unaryKernel('neg', (x) => -x, 'promoted'),
+  unaryKernel('exp', Math.exp, 'float'),
+  unaryKernel('log', Math.log, 'float', positive()),
+  unaryKernel('log1p', Math.log1p, 'float', tensors({ min: -0.7, max: 3 })),
+  unaryKernel('expm1', Math.expm1, 'float'),
+  unaryKernel('sqrt', Math.sqrt, 'float', positive()),
   unary('rsqrt', (x) => x.rsqrt(), positive()),
   unary('square', (x) => x.square()),
   unary('reciprocal', (x) => x.reciprocal(), awayFromZero),
-  unary('sin', (x) => x.sin()),
-  unary('cos', (x) => x.cos()),
+  unaryKernel('sin', Math.sin, 'float'),
+  unaryKernel('cos', Math.cos, 'float'),
   unary('tan', (x) => x.tan(), tensors({ min: -1.2, max: 1.2 })),
-  unary('tanh', (x) => x.tanh()),
-  unary('sigmoid', (x) => x.sigmoid()),
-  unary('relu', (x) => x.relu(), awayFromZero),
-  unary('abs', (x) => x.abs(), awayFromZero),
-  unary('erf', (x) => x.erf()),
+  unaryKernel('tanh', Math.tanh, 'float'),
+  unaryKernel('sigmoid', (x) => 1 / (1 + Math.exp(-x)), 'float'),
+  unaryKernel('relu', (x) => Math.max(x, 0), 'promoted', awayFromZero),
+  unaryKernel('abs', Math.abs, 'promoted', awayFromZero),
+  unaryKernel('sign', Math.sign, 'promoted', awayFromZero, { gradgrad: false }),
+  unaryKernel('erf', erf, 'float'),
+  unaryKernel('not', (x) => (x === 0 ? 1 : 0), 'bool', tensors(range), noGrad),
   unary('clamp', (x) => x.clamp(-0.5, 0.7), clampable, false),
-  binary('add', (a, b) => a.add(b)),
-  binary('sub', (a, b) => a.sub(b)),
-  binary('mul', (a, b) => a.mul(b)),
-  binary('div', (a, b) => a.div(b), pair(-2, 2, { min: 0.3, max: 2 })),
-  binary('pow', (a, b) => a.pow(b), pair(0.3, 2)),
-  binary('maximum', (a, b) => a.maximum(b), pair().filter(([a, b]) => a.sub(b).abs().amin().item() > 1e-3), false),
-  binary('minimum', (a, b) => a.minimum(b), pair().filter(([a, b]) => a.sub(b).abs().amin().item() > 1e-3), false),
+  binaryKernel('add', (a, b) => a + b, 'promoted'),
+  binaryKernel('sub', (a, b) => a - b, 'promoted'),
+  binaryKernel('mul', (a, b) => a * b, 'promoted'),
+  binaryKernel('div', (a, b) => a / b, 'float', pair(-2, 2, { min: 0.3, max: 2 })),
+  binaryKernel('pow', Math.pow, 'promoted', pair(0.3, 2)),
+  binaryKernel('maximum', Math.max, 'promoted', pair().filter(([a, b]) => a.sub(b).abs().amin().item() > 1e-3), { gradgrad: false }),
+  binaryKernel('minimum', Math.min, 'promoted', pair().filter(([a, b]) => a.sub(b).abs().amin().item() > 1e-3), { gradgrad: false }),
+  binaryKernel('eq', (a, b) => Number(a === b), 'bool', tied, noGrad),
+  binaryKernel('ne', (a, b) => Number(a !== b), 'bool', tied, noGrad),
+  binaryKernel('lt', (a, b) => Number(a < b), 'bool', tied, noGrad),
+  binaryKernel('le', (a, b) => Number(a <= b), 'bool', tied, noGrad),
+  binaryKernel('gt', (a, b) => Number(a > b), 'bool', tied, noGrad),
+  binaryKernel('ge', (a, b) => Number(a >= b), 'bool', tied, noGrad),
+  binaryKernel('and', (a, b) => Number(a !== 0 && b !== 0), 'bool', pair().map(([a, b]) => [a.mul(a.gt(0)), b.mul(b.lt(0.5))] as [Tensor, Tensor]), noGrad),
+  binaryKernel('or', (a, b) => Number(a !== 0 || b !== 0), 'bool', pair().map(([a, b]) => [a.mul(a.gt(0)), b.mul(b.lt(0.5))] as [Tensor, Tensor]), noGrad),
   binary('add scalar', (a) => a.add(1.5).mul(-2).sub(0.5).div(3)),
   binary('where', (a, b) => where(a.gt(0), a, b), pair().map(([a, b]) => [where(a.abs().lt(0.2), a.add(0.5), a), b] as [Tensor, Tensor])),
   unary('sum over the last dim', (x) => (x.ndim > 0 ? x.sum(-1, true) : x.sum())),
@@ -136,3 +202,13 @@ export const opSpecs: readonly OpSpec[] = [
     gradgrad: true,
   },
 ];
+
+/** The rows of elementwise primitives, with their columns. */
+export const elementwiseSpecs = opSpecs.filter((s): s is OpSpec & { elementwise: ElementwiseColumns } => s.elementwise !== undefined);
+
+/** The row of one elementwise kernel. */
+export function elementwiseSpec(kernel: UnaryKernel | BinaryKernel): OpSpec & { elementwise: ElementwiseColumns } {
+  const spec = elementwiseSpecs.find((s) => s.elementwise.kernel === kernel);
+  if (spec === undefined) throw new Error(`op-specs: no row for the elementwise kernel '${kernel}'`);
+  return spec;
+}

@@ -10,6 +10,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const entries = {
   '@tapegrad/core': 'packages/core/src/index.ts',
   '@tapegrad/core/testing': 'packages/core/src/testing/index.ts',
+  '@tapegrad/core/testing/arbitraries': 'packages/core/src/testing/arbitraries.ts',
   '@tapegrad/core/node': 'packages/core/src/node/index.ts',
   '@tapegrad/nn': 'packages/nn/src/index.ts',
   '@tapegrad/optim': 'packages/optim/src/index.ts',

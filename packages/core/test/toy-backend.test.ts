@@ -78,7 +78,7 @@ describe('a backend written in a test passes the op specs', () => {
     await expect(y.sum().itemAsync()).resolves.toBe(10);
   });
 
-  for (const spec of opSpecs) {
+  for (const spec of opSpecs.filter((s) => s.differentiable !== false)) {
     it(`${spec.name}: gradients match finite differences`, () => {
       fc.assert(
         fc.property(spec.inputs, (xs: Tensor[]) => {

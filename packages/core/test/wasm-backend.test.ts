@@ -1,15 +1,17 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { elementwiseModuleBytes } from '../src/backend/wasm/modules/elementwise-module.js';
+import { elementwiseModuleBytes, SIMD_COMPARE, SIMD_UNARY } from '../src/backend/wasm/modules/elementwise-module.js';
 import { float64ModuleBytes } from '../src/backend/wasm/modules/float64-module.js';
 import { stridedModuleBytes } from '../src/backend/wasm/modules/strided-module.js';
 import { maxPoolModuleBytes } from '../src/backend/wasm/modules/max-pool-module.js';
 import { matmulModuleBytes } from '../src/backend/wasm/modules/matmul-module.js';
 import { type BinaryKernel, type ConvGeometry, type TypedArray, type UnaryKernel } from '@tapegrad/core';
 import { jsKernels } from '../src/backend/js/js-kernels.js';
+import { BINARY_KERNELS } from '../src/backend/js/elementwise.js';
 import { createWasmBackend, createWasmKernels } from '../src/backend/wasm/wasm-backend.js';
 import type { ArrayView as View } from '../src/backend/cpu/cpu-kernels.js';
 import { rng } from './seeded-random.js';
+import { elementwiseSpec } from './op-specs.js';
 
 // Every kernel of the wasm backend against the reference backend, on the
 // layouts it accelerates (contiguous, scalar, broadcast rows), the ones it
@@ -66,9 +68,12 @@ function maxDiff(a: TypedArray, b: TypedArray): number {
 }
 
 const SIZES = [1, 3, 4, 5, 255, 256, 257, 1023, 16383, 16384, 16385, 40_001];
-const COMPARE: BinaryKernel[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and'];
-const UNARY: UnaryKernel[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh', 'log'];
-const BINARY: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and'];
+// The unary kernels the module compiles; every binary kernel, those it
+// compiles and those it hands back to the reference alike.
+const UNARY: readonly UnaryKernel[] = SIMD_UNARY;
+const BINARY: readonly BinaryKernel[] = BINARY_KERNELS;
+/** The dtype of a binary kernel's result on float32 operands, from the op table. */
+const outOf = (op: BinaryKernel) => (elementwiseSpec(op).elementwise.result === 'bool' ? 'bool' : 'float32');
 
 describe.skipIf(wasm === null)('wasm backend against the reference', () => {
   const be = wasm!;
@@ -155,7 +160,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
         [{ data: b, shape: [n], strides: [0], offset: 4 }, { data: a, shape: [n], strides: [0], offset: 0 }],
       ];
       for (const [x, y] of cases) {
-        const out = COMPARE.includes(op) ? 'bool' : 'float32';
+        const out = outOf(op);
         expectClose(be.binary(op, x, y, out), jsKernels.binary(op, x, y, out), 0);
       }
     }
@@ -164,7 +169,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       const bias = randomF32(cols + 1, cols);
       const x = contiguous(a, [rows, cols]);
       const y: View = { data: bias, shape: [rows, cols], strides: [0, 1], offset: 1 };
-      const out = COMPARE.includes(op) ? 'bool' : 'float32';
+      const out = outOf(op);
       expectClose(be.binary(op, x, y, out), jsKernels.binary(op, x, y, out), 0);
       expectClose(be.binary(op, y, x, out), jsKernels.binary(op, y, x, out), 0);
     }
@@ -178,7 +183,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     b[7] = NaN;
     a[9] = 0;
     b[9] = -0;
-    for (const op of COMPARE.slice(0, 6)) {
+    for (const op of SIMD_COMPARE) {
       const x = contiguous(a, [1000]);
       const y = contiguous(b, [1000]);
       expectClose(be.binary(op, x, y, 'bool'), jsKernels.binary(op, x, y, 'bool'), 0);

@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from './option-rules.js';
 import { DTypeError, ShapeError, TapegradError, noGrad, rand, randn, tensor, type Generator, type Tensor } from '@tapegrad/core';
 
 /**
@@ -118,6 +120,10 @@ function checkFloat(op: string, t: Tensor): void {
   if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(`${op}: can only initialise a float tensor, got ${t.dtype}`);
 }
 
+function generatorOnly(options: InitOptions): InitOptions {
+  return options.generator === undefined ? {} : { generator: options.generator };
+}
+
 function randomOpts(_t: Tensor, options: InitOptions): { dtype: 'float64'; generator?: Generator } {
   return options.generator === undefined ? { dtype: 'float64' } : { dtype: 'float64', generator: options.generator };
 }
@@ -136,6 +142,7 @@ function fill<T extends Tensor>(t: T, values: Tensor): T {
  * ```
  */
 export function uniform_<T extends Tensor>(t: T, a = 0, b = 1, options: InitOptions = {}): T {
+  checkOptions('init.uniform_', options, nnOptionRules.init);
   checkFloat('uniform_', t);
   if (!(b >= a)) throw new TapegradError(`uniform_: the upper bound ${b} must not be below the lower bound ${a}`);
   return fill(t, rand(t.shape, randomOpts(t, options)).mul(b - a).add(a));
@@ -150,6 +157,7 @@ export function uniform_<T extends Tensor>(t: T, a = 0, b = 1, options: InitOpti
  * ```
  */
 export function normal_<T extends Tensor>(t: T, mean = 0, std = 1, options: InitOptions = {}): T {
+  checkOptions('init.normal_', options, nnOptionRules.init);
   checkFloat('normal_', t);
   if (!(std >= 0)) throw new TapegradError(`normal_: std must be non-negative, got ${std}`);
   return fill(t, randn(t.shape, randomOpts(t, options)).mul(std).add(mean));
@@ -200,10 +208,11 @@ export function ones_<T extends Tensor>(t: T): T {
  * ```
  */
 export function xavierUniform_<T extends Tensor>(t: T, options: GainOptions = {}): T {
+  checkOptions('init.xavierUniform_', options, nnOptionRules.gain);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
   const a = Math.sqrt(3) * std;
-  return uniform_(t, -a, a, options);
+  return uniform_(t, -a, a, generatorOnly(options));
 }
 
 /**
@@ -215,9 +224,10 @@ export function xavierUniform_<T extends Tensor>(t: T, options: GainOptions = {}
  * ```
  */
 export function xavierNormal_<T extends Tensor>(t: T, options: GainOptions = {}): T {
+  checkOptions('init.xavierNormal_', options, nnOptionRules.gain);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
-  return normal_(t, 0, std, options);
+  return normal_(t, 0, std, generatorOnly(options));
 }
 
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
@@ -241,8 +251,9 @@ function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
  * ```
  */
 export function kaimingUniform_<T extends Tensor>(t: T, options: KaimingOptions = {}): T {
+  checkOptions('init.kaimingUniform_', options, nnOptionRules.kaiming);
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, options);
-  return uniform_(t, -bound, bound, options);
+  return uniform_(t, -bound, bound, generatorOnly(options));
 }
 
 /**
@@ -254,7 +265,8 @@ export function kaimingUniform_<T extends Tensor>(t: T, options: KaimingOptions 
  * ```
  */
 export function kaimingNormal_<T extends Tensor>(t: T, options: KaimingOptions = {}): T {
-  return normal_(t, 0, kaimingStd('kaimingNormal_', t, options), options);
+  checkOptions('init.kaimingNormal_', options, nnOptionRules.kaiming);
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, options), generatorOnly(options));
 }
 
 /**
@@ -269,6 +281,7 @@ export function kaimingNormal_<T extends Tensor>(t: T, options: KaimingOptions =
  * ```
  */
 export function orthogonal_<T extends Tensor>(t: T, options: GainOptions = {}): T {
+  checkOptions('init.orthogonal_', options, nnOptionRules.gain);
   checkFloat('orthogonal_', t);
   if (t.ndim < 2) throw new ShapeError(`orthogonal_: needs a tensor of at least 2 dims, got shape [${t.shape.join(', ')}]`);
   const rows = t.shape[0]!;

@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from './option-rules.js';
 import { Tensor, TapegradError, fmtShape, noGrad } from '@tapegrad/core';
 import { StateDictError } from './errors.js';
 import { isParameter, type Parameter } from './parameter.js';
@@ -420,6 +422,7 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
    * ```
    */
   loadStateDict(dict: StateDict | ReadonlyMap<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    checkOptions('loadStateDict', options, nnOptionRules.loadStateDict);
     const strict = options.strict ?? true;
     const given = dict instanceof Map ? new Map(dict) : new Map(Object.entries(dict as StateDict));
     const own = this.#stateEntries();

@@ -1,7 +1,8 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensor, type Tensor } from '@tapegrad/core';
-import { gradcheck, gradgradcheck, shapes, tensors } from '@tapegrad/core/testing';
+import { gradcheck, gradgradcheck } from '@tapegrad/core/testing';
+import { shapes, tensors } from '@tapegrad/core/testing/arbitraries';
 import { ELU, GELU, Hardtanh, LeakyReLU, Mish, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh, elu, gelu, hardtanh, leakyRelu, logSoftmax, mish, relu, sigmoid, silu, softmax, softplus, tanh } from '@tapegrad/nn';
 
 const activations: [string, (x: Tensor) => Tensor][] = [

@@ -1,7 +1,8 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Generator, ShapeError, noGrad, randn, tensor, type Tensor } from '@tapegrad/core';
-import { gradcheck, gradgradcheck, shapes } from '@tapegrad/core/testing';
+import { gradcheck, gradgradcheck } from '@tapegrad/core/testing';
+import { shapes } from '@tapegrad/core/testing/arbitraries';
 import { Bilinear, Linear } from '@tapegrad/nn';
 
 describe('Linear', () => {

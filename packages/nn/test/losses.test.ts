@@ -1,7 +1,8 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DTypeError, IndexError, ShapeError, tensor, type Tensor } from '@tapegrad/core';
-import { gradcheck, tensors } from '@tapegrad/core/testing';
+import { gradcheck } from '@tapegrad/core/testing';
+import { tensors } from '@tapegrad/core/testing/arbitraries';
 import {
   CrossEntropyLoss,
   MSELoss,

@@ -85,7 +85,7 @@ export function adagradStep(param: Tensor, grad: Tensor, state: AdagradState, o:
  */
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
   constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...options });
+    super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
   }
 
   protected validateOptions(o: Readonly<AdagradOptions>): void {

@@ -143,7 +143,7 @@ export function validateAdamOptions(who: string, o: Readonly<AdamOptions>): void
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options });
+    super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, options);
   }
 
   protected validateOptions(o: Readonly<AdamOptions>): void {

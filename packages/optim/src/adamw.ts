@@ -61,7 +61,7 @@ export function adamwStep(param: Tensor, grad: Tensor, state: AdamWState, o: Ada
  */
 export class AdamW extends Optimizer<AdamWOptions, AdamWState> {
   constructor(params: ParamsInput<AdamWOptions>, options: Partial<AdamWOptions> = {}) {
-    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...options });
+    super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }, options);
   }
 
   protected validateOptions(o: Readonly<AdamWOptions>): void {

@@ -1,3 +1,4 @@
+import { checkOptions, type OptionRules } from '@tapegrad/core';
 import { OptimError } from './optim-error.js';
 
 function show(v: unknown): string {
@@ -103,4 +104,18 @@ export function checkChoice<C extends string>(who: string, name: string, v: unkn
   if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
     throw new OptimError(`${who}: invalid ${name} = ${show(v)}; expected one of ${choices.map((c) => `'${c}'`).join(', ')}`);
   }
+}
+
+/**
+ * Checks an options object against the keys `who` accepts (core's
+ * `checkOptions`, throwing an {@link OptimError}): an unknown key names the
+ * accepted ones and the closest, such as `weightDecay` for `weight_decay`.
+ *
+ * @example
+ * ```ts
+ * checkOptionKeys('StepLR', { stepSize: 30 }, { stepSize: optionRules.any, gamma: optionRules.any, lastEpoch: optionRules.integer });
+ * ```
+ */
+export function checkOptionKeys(who: string, options: unknown, rules: OptionRules): void {
+  checkOptions(who, options, rules, { error: OptimError });
 }

@@ -1,3 +1,5 @@
+import { optionRules } from '@tapegrad/core';
+import { checkOptionKeys } from './check.js';
 import { noGrad, type Tensor } from '@tapegrad/core';
 import { OptimError } from './optim-error.js';
 import { paramList } from './param-list.js';
@@ -37,6 +39,7 @@ export interface ClipGradNormOptions {
  */
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): number {
   const who = 'clipGradNorm';
+  checkOptionKeys(who, options, { errorIfNonfinite: optionRules.boolean });
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new OptimError(`${who}: invalid maxNorm = ${String(maxNorm)}; expected a number >= 0`);
   if (typeof normType !== 'number' || !(normType > 0)) throw new OptimError(`${who}: invalid normType = ${String(normType)}; expected a number > 0 or Infinity`);
   const grads = paramList(who, params).flatMap((p) => (p.grad === null ? [] : [p.grad]));

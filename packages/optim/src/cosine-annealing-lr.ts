@@ -1,4 +1,5 @@
-import { checkNonNegative, checkPositive } from './check.js';
+import { optionRules } from '@tapegrad/core';
+import { checkNonNegative, checkPositive, checkOptionKeys } from './check.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -37,6 +38,7 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
+    checkOptionKeys('CosineAnnealingLR', options, { tMax: optionRules.any, etaMin: optionRules.any, lastEpoch: optionRules.integer });
     const etaMin = options.etaMin ?? 0;
     checkPositive('CosineAnnealingLR', 'tMax', options.tMax);
     checkNonNegative('CosineAnnealingLR', 'etaMin', etaMin);

@@ -1,4 +1,5 @@
-import { checkPositive } from './check.js';
+import { optionRules } from '@tapegrad/core';
+import { checkPositive, checkOptionKeys } from './check.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -32,6 +33,7 @@ export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, options: ExponentialLROptions) {
+    checkOptionKeys('ExponentialLR', options, { gamma: optionRules.any, lastEpoch: optionRules.integer });
     checkPositive('ExponentialLR', 'gamma', options.gamma);
     super('ExponentialLR', optimizer, options.lastEpoch ?? -1);
     this.gamma = options.gamma;

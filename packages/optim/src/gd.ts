@@ -53,7 +53,7 @@ export function gdStep(param: Tensor, grad: Tensor, options: GDOptions): void {
  */
 export class GD extends Optimizer<GDOptions, GDState> {
   constructor(params: ParamsInput<GDOptions>, options: Partial<GDOptions> = {}) {
-    super('GD', params, { lr: 1e-3, ...options });
+    super('GD', params, { lr: 1e-3 }, options);
   }
 
   protected validateOptions(o: Readonly<GDOptions>): void {

@@ -1,3 +1,5 @@
+import { checkOptionKeys } from './check.js';
+import { optionRules } from '@tapegrad/core';
 import { LRScheduler } from './lr-scheduler.js';
 import { OptimError } from './optim-error.js';
 import type { Optimizer } from './optimizer.js';
@@ -33,6 +35,7 @@ export class LambdaLR extends LRScheduler {
   private readonly lambdas: readonly ((epoch: number) => number)[];
 
   constructor(optimizer: Optimizer, options: LambdaLROptions) {
+    checkOptionKeys('LambdaLR', options, { lrLambda: optionRules.any, lastEpoch: optionRules.integer });
     const groups = optimizer.paramGroups.length;
     const given = options.lrLambda;
     let lambdas: ((epoch: number) => number)[];

@@ -1,4 +1,5 @@
-import { checkInRange, checkInteger } from './check.js';
+import { optionRules } from '@tapegrad/core';
+import { checkInRange, checkInteger, checkOptionKeys } from './check.js';
 import { LRScheduler } from './lr-scheduler.js';
 import { OptimError } from './optim-error.js';
 import type { Optimizer } from './optimizer.js';
@@ -42,6 +43,7 @@ export class LinearLR extends LRScheduler {
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
+    checkOptionKeys('LinearLR', options, { startFactor: optionRules.any, endFactor: optionRules.any, totalIters: optionRules.any, lastEpoch: optionRules.integer });
     const startFactor = options.startFactor ?? 1 / 3;
     const endFactor = options.endFactor ?? 1;
     const totalIters = options.totalIters ?? 5;

@@ -76,7 +76,7 @@ export function lionStep(param: Tensor, grad: Tensor, state: LionState, o: LionO
  */
 export class Lion extends Optimizer<LionOptions, LionState> {
   constructor(params: ParamsInput<LionOptions>, options: Partial<LionOptions> = {}) {
-    super('Lion', params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, ...options });
+    super('Lion', params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false }, options);
   }
 
   protected validateOptions(o: Readonly<LionOptions>): void {

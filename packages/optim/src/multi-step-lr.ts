@@ -1,4 +1,5 @@
-import { checkInteger, checkPositive } from './check.js';
+import { optionRules } from '@tapegrad/core';
+import { checkInteger, checkPositive, checkOptionKeys } from './check.js';
 import { LRScheduler } from './lr-scheduler.js';
 import { OptimError } from './optim-error.js';
 import type { Optimizer } from './optimizer.js';
@@ -37,6 +38,7 @@ export class MultiStepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, options: MultiStepLROptions) {
+    checkOptionKeys('MultiStepLR', options, { milestones: optionRules.any, gamma: optionRules.any, lastEpoch: optionRules.integer });
     const gamma = options.gamma ?? 0.1;
     if (!Array.isArray(options.milestones)) throw new OptimError(`MultiStepLR: milestones must be a list of integers, got ${typeof options.milestones}`);
     options.milestones.forEach((m, i) => checkInteger('MultiStepLR', `milestones[${i}]`, m, 0));

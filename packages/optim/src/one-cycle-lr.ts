@@ -1,4 +1,5 @@
-import { checkBoolean, checkChoice, checkInRange, checkInteger, checkNonNegative, checkPositive } from './check.js';
+import { optionRules } from '@tapegrad/core';
+import { checkBoolean, checkChoice, checkInRange, checkInteger, checkNonNegative, checkPositive, checkOptionKeys } from './check.js';
 import { LRScheduler, perGroup } from './lr-scheduler.js';
 import { OptimError } from './optim-error.js';
 import type { Optimizer } from './optimizer.js';
@@ -72,6 +73,7 @@ export class OneCycleLR extends LRScheduler {
   private readonly minLrs: readonly number[];
 
   constructor(optimizer: Optimizer, options: OneCycleLROptions) {
+    checkOptionKeys('OneCycleLR', options, { maxLr: optionRules.any, totalSteps: optionRules.any, epochs: optionRules.any, stepsPerEpoch: optionRules.any, pctStart: optionRules.any, annealStrategy: optionRules.any, divFactor: optionRules.any, finalDivFactor: optionRules.any, threePhase: optionRules.any, lastEpoch: optionRules.integer });
     const name = 'OneCycleLR';
     let totalSteps: number;
     if (options.totalSteps !== undefined) {

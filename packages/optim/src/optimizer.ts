@@ -1,4 +1,5 @@
-import { DTypeError, ShapeError, Tensor, enableGrad, noGrad, fmtShape } from '@tapegrad/core';
+import { DTypeError, ShapeError, Tensor, enableGrad, noGrad, fmtShape, optionRules, type OptionRules } from '@tapegrad/core';
+import { checkOptionKeys } from './check.js';
 import { OptimError } from './optim-error.js';
 import { serializeTensor, type SerializedTensor } from './serialized-tensor.js';
 import { describe, restoreParamState, type StateSpec } from './state-spec.js';
@@ -101,6 +102,11 @@ export interface ZeroGradOptions {
   readonly setToNone?: boolean;
 }
 
+/** The keys of an optimizer's defaults, each accepting any value (its `validateOptions` checks them). */
+function anyValueOf(defaults: object): OptionRules {
+  return Object.fromEntries(Object.keys(defaults).map((k) => [k, optionRules.any]));
+}
+
 function isGroupInput(v: unknown): v is ParamGroupInput {
   return typeof v === 'object' && v !== null && !(v instanceof Tensor) && 'params' in v;
 }
@@ -134,9 +140,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
    * @param params tensors or parameter groups.
    * @param defaults complete options for groups that leave some out.
    */
-  protected constructor(name: string, params: ParamsInput<O>, defaults: O) {
+  protected constructor(name: string, params: ParamsInput<O>, defaults: O, options: Partial<O> = {}) {
     this.optimizerName = name;
-    this.defaults = { ...defaults };
+    checkOptionKeys(name, options, anyValueOf(defaults));
+    this.defaults = { ...defaults, ...options };
     this.validateOptions(this.defaults);
     const list: unknown[] = params !== null && typeof params === 'object' && Symbol.iterator in params ? Array.from(params as Iterable<unknown>) : [];
     if (list.length === 0) throw new OptimError(`${name}: got an empty parameter list; expected tensors or parameter groups`);
@@ -183,6 +190,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
       if (seen.has(p)) throw new OptimError(`${name}: parameter ${i} of the group (shape ${fmtShape(p.shape)}) appears more than once in the parameter groups`);
       seen.add(p);
     });
+    checkOptionKeys(`${name}.addParamGroup`, group, { params: optionRules.any, initialLr: optionRules.any, ...anyValueOf(this.defaults) });
     const { params: _omit, ...overrides } = group;
     const options = { ...this.defaults, ...overrides } as O;
     this.validateOptions(options);
@@ -199,6 +207,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
    * ```
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
+    checkOptionKeys(`${this.optimizerName}.zeroGrad`, options, { setToNone: optionRules.boolean });
     const setToNone = options.setToNone ?? true;
     noGrad(() => {
       for (const g of this.paramGroups) {

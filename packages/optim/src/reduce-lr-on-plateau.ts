@@ -1,5 +1,6 @@
+import { optionRules } from '@tapegrad/core';
 import { Tensor } from '@tapegrad/core';
-import { checkChoice, checkInteger, checkNonNegative } from './check.js';
+import { checkChoice, checkInteger, checkNonNegative, checkOptionKeys } from './check.js';
 import { perGroup, throwIfInvalid, type SchedulerStateDict } from './lr-scheduler.js';
 import { OptimError } from './optim-error.js';
 import type { Optimizer } from './optimizer.js';
@@ -80,6 +81,7 @@ export class ReduceLROnPlateau {
   private lastLr: number[];
 
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+    checkOptionKeys('ReduceLROnPlateau', options, { mode: optionRules.any, factor: optionRules.any, patience: optionRules.any, threshold: optionRules.any, thresholdMode: optionRules.any, cooldown: optionRules.any, minLr: optionRules.any, eps: optionRules.any });
     const name = 'ReduceLROnPlateau';
     if (typeof optimizer !== 'object' || optimizer === null || !Array.isArray(optimizer.paramGroups)) {
       throw new OptimError(`${name}: expected an optimizer as first argument`);

@@ -109,7 +109,7 @@ export function rmspropStep(param: Tensor, grad: Tensor, state: RMSpropState, o:
  */
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
   constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...options });
+    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
   }
 
   protected validateOptions(o: Readonly<RMSpropOptions>): void {

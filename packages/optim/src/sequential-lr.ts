@@ -1,4 +1,5 @@
-import { checkInteger } from './check.js';
+import { optionRules } from '@tapegrad/core';
+import { checkInteger, checkOptionKeys } from './check.js';
 import { LRScheduler, throwIfInvalid, type SchedulerStateDict } from './lr-scheduler.js';
 import { OptimError } from './optim-error.js';
 import type { Optimizer } from './optimizer.js';
@@ -38,6 +39,7 @@ export class SequentialLR extends LRScheduler {
   readonly milestones: readonly number[];
 
   constructor(optimizer: Optimizer, options: SequentialLROptions) {
+    checkOptionKeys('SequentialLR', options, { schedulers: optionRules.any, milestones: optionRules.any });
     const name = 'SequentialLR';
     const { schedulers, milestones } = options;
     if (!Array.isArray(schedulers) || schedulers.length === 0) throw new OptimError(`${name}: expected a non-empty list of schedulers`);

@@ -94,7 +94,7 @@ export function sgdStep(param: Tensor, grad: Tensor, state: SGDState, o: SGDOpti
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options });
+    super('SGD', params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
   }
 
   protected validateOptions(o: Readonly<SGDOptions>): void {

@@ -1,4 +1,5 @@
-import { checkInteger, checkPositive } from './check.js';
+import { optionRules } from '@tapegrad/core';
+import { checkInteger, checkPositive, checkOptionKeys } from './check.js';
 import { LRScheduler } from './lr-scheduler.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -36,6 +37,7 @@ export class StepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, options: StepLROptions) {
+    checkOptionKeys('StepLR', options, { stepSize: optionRules.any, gamma: optionRules.any, lastEpoch: optionRules.integer });
     const gamma = options.gamma ?? 0.1;
     checkInteger('StepLR', 'stepSize', options.stepSize, 1);
     checkPositive('StepLR', 'gamma', gamma);

@@ -1,6 +1,8 @@
 import { BackwardMemory } from './backward-memory.js';
 import { isFloating } from '../dtype.js';
-import { AutogradError, fmtShape } from '../errors.js';
+import { AutogradError, OptionError, TapegradError, fmtShape } from '../errors.js';
+import { checkOptions, optionRules, type OptionRules } from '../options.js';
+import { foreignTensorMessage, hasTensorBrand } from '../tensor/brand.js';
 import { enableGrad, noGrad } from './grad-mode.js';
 import { onesLike, zerosLike } from '../tensor/creation.js';
 import { firstNonFinite } from '../ops/elementwise.js';
@@ -24,6 +26,9 @@ export interface BackwardOptions {
   /** Record the backward pass itself, for gradients of gradients (implies retainGraph). */
   readonly createGraph?: boolean;
 }
+
+const backwardOptionRules: OptionRules = { retainGraph: optionRules.boolean, createGraph: optionRules.boolean };
+const gradOptionRules: OptionRules = { ...backwardOptionRules, allowUnused: optionRules.boolean };
 
 /** Where gradients end up: in leaves' `.grad`, or captured for chosen tensors. */
 type Sink = { kind: 'accumulate' } | { kind: 'capture'; leaves: Map<Tensor, Tensor | null>; nodes: Map<TapeNode, Tensor | null> };
@@ -254,8 +259,8 @@ function rootGradients(roots: readonly Tensor[], grads: readonly Tensor[] | unde
     if (!root.requiresGrad) {
       throw new AutogradError(`backward: output ${i} (shape ${fmtShape(root.shape)}) does not require grad and has no recorded op; nothing to differentiate`);
     }
-    const g = grads?.[i];
-    if (g === undefined) {
+    const g: unknown = grads?.[i];
+    if (g === undefined || g === null) {
       if (root.numel !== 1) {
         throw new AutogradError(
           `backward: the root has shape ${fmtShape(root.shape)}; a gradient can be created implicitly only for a scalar. Pass the gradient of some scalar with respect to it: backward(gradient).`,
@@ -263,6 +268,17 @@ function rootGradients(roots: readonly Tensor[], grads: readonly Tensor[] | unde
       }
       return onesLike(root);
     }
+    if (!hasTensorBrand(g)) {
+      const keys = typeof g === 'object' ? Object.keys(g) : [];
+      if (keys.some((k) => k in backwardOptionRules)) {
+        throw new OptionError(
+          `backward: got the options object { ${keys.join(', ')} } where the gradient goes; the gradient comes first and the options second: ` +
+            `y.backward(undefined, { ${keys.join(', ')} }) or backward([y], undefined, { ... })`,
+        );
+      }
+      throw new AutogradError(`backward: gradient ${i} must be a tensor of the root's shape ${fmtShape(root.shape)}, got ${typeof g === 'object' ? 'an object' : typeof g}`);
+    }
+    if (!(g instanceof (root.constructor as typeof Tensor))) throw new TapegradError(foreignTensorMessage('backward', `gradient ${i}`));
     if (!shapesEqual(g.shape, root.shape)) {
       throw new AutogradError(`backward: gradient has shape ${fmtShape(g.shape)} but the root has shape ${fmtShape(root.shape)}`);
     }
@@ -281,6 +297,7 @@ function rootGradients(roots: readonly Tensor[], grads: readonly Tensor[] | unde
  * ```
  */
 export function backward(roots: readonly Tensor[], grads?: readonly Tensor[], options: BackwardOptions = {}): void {
+  checkOptions('backward', options, backwardOptionRules);
   runBackward(roots, rootGradients(roots, grads), options, { kind: 'accumulate' });
 }
 
@@ -312,6 +329,7 @@ export function autogradGrad(
   grads?: readonly Tensor[],
   options: GradOptions = {},
 ): Tensor[] {
+  checkOptions('grad', options, gradOptionRules);
   const leaves = new Map<Tensor, Tensor | null>();
   const nodes = new Map<TapeNode, Tensor | null>();
   inputs.forEach((t, i) => {

@@ -1,4 +1,6 @@
-import { AutogradError } from '../errors.js';
+import { isFloating } from '../dtype.js';
+import { AutogradError, fmtShape } from '../errors.js';
+import { hasTensorBrand } from '../tensor/brand.js';
 import { noGrad } from './grad-mode.js';
 import { record } from './record.js';
 import { outsidePass } from './backward-memory.js';
@@ -69,6 +71,28 @@ class Context implements CustomOpContext {
 }
 
 /**
+ * A gradient a custom op's backward returned for input `i`: null, or a float
+ * tensor whose shape sums down to the input's (the engine undoes broadcasting
+ * only: the gradient may have the input's shape or the broadcast one).
+ */
+function checkGradient(op: string, i: number, g: unknown, input: Tensor): void {
+  if (g === null || g === undefined) return;
+  if (!hasTensorBrand(g)) throw new AutogradError(`${op}: backward returned ${typeof g === 'object' ? 'an object' : typeof g} as the gradient of input ${i}; expected a tensor or null`);
+  const t = g as Tensor;
+  if (!isFloating(t.dtype)) {
+    throw new AutogradError(`${op}: backward returned a ${t.dtype} gradient for input ${i} (${input.dtype}, shape ${fmtShape(input.shape)}); gradients must be float tensors`);
+  }
+  const lead = t.ndim - input.ndim;
+  const fits = lead >= 0 && input.shape.every((s, d) => s === t.shape[d + lead] || s === 1);
+  if (!fits && !(t.numel === 1 && input.numel === 1)) {
+    throw new AutogradError(
+      `${op}: backward returned a gradient of shape ${fmtShape(t.shape)} for input ${i} of shape ${fmtShape(input.shape)}; ` +
+        `expected the input's shape (or one that broadcasts from it, which is summed back)`,
+    );
+  }
+}
+
+/**
  * Turns a forward/backward pair into a function that records on the tape like
  * any primitive. Check its backward with `gradcheck` from `@tapegrad/core/testing`.
  *
@@ -100,6 +124,7 @@ export function customOp<A extends Tensor[]>(def: CustomOpDefinition<A>): (...in
         if (grads.length !== inputs.length) {
           throw new AutogradError(`${def.name}: backward returned ${grads.length} gradients for ${inputs.length} inputs`);
         }
+        grads.forEach((gi, i) => checkGradient(def.name, i, gi, inputs[i]!));
         return grads;
       },
       undefined,

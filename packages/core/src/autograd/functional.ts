@@ -1,3 +1,4 @@
+import { checkOptions, optionRules, type OptionRules } from '../options.js';
 import { autogradGrad } from './backward.js';
 import { AutogradError, fmtShape } from '../errors.js';
 import { enableGrad, isGradEnabled } from './grad-mode.js';
@@ -16,6 +17,8 @@ import type { Tensor } from '../tensor/tensor.js';
 export interface ArgnumsOptions<N extends number | readonly number[]> {
   readonly argnums?: N;
 }
+
+const argnumsOptionRules: OptionRules = { argnums: optionRules.intOrInts };
 
 /**
  * Makes the differentiated arguments leaves of a fresh graph, unless they are
@@ -73,6 +76,7 @@ export function grad<A extends Tensor[]>(
   f: (...args: A) => Tensor,
   options: ArgnumsOptions<number | readonly number[]> = {},
 ): (...args: A) => Tensor | Tensor[] {
+  checkOptions('grad', options, argnumsOptionRules);
   const argnums = options.argnums ?? 0;
   const list = typeof argnums === 'number' ? [argnums] : argnums;
   return (...args: A) => {
@@ -99,6 +103,7 @@ export function valueAndGrad<A extends Tensor[]>(
   f: (...args: A) => Tensor,
   options: ArgnumsOptions<number | readonly number[]> = {},
 ): (...args: A) => [Tensor, Tensor | Tensor[]] {
+  checkOptions('valueAndGrad', options, argnumsOptionRules);
   const argnums = options.argnums ?? 0;
   const list = typeof argnums === 'number' ? [argnums] : argnums;
   return (...args: A) => {

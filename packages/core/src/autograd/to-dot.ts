@@ -1,3 +1,4 @@
+import { checkOptions, optionRules } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TapeNode } from './tape-node.js';
 
@@ -29,6 +30,7 @@ const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, 
  * ```
  */
 export function toDot(t: Tensor, options: DotOptions = {}): string {
+  checkOptions('toDot', options, { names: optionRules.any });
   const labels = new Map<Tensor, string>();
   for (const [name, tensor] of Object.entries(options.names ?? {})) labels.set(tensor, name);
   const lines = ['digraph tapegrad {', '  rankdir=BT;', '  node [fontname="Helvetica", fontsize=10];'];

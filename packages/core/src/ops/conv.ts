@@ -1,3 +1,4 @@
+import { checkOptions, optionRules, rejectOptionsObject, type OptionRules } from '../options.js';
 import type { ConvGeometry } from '../primitives/primitives.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
@@ -27,6 +28,13 @@ export interface ConvOptions {
 }
 
 const SPATIAL = ['L', 'H, W'];
+
+const convOptionRules: OptionRules = {
+  stride: optionRules.intOrInts,
+  padding: optionRules.either(optionRules.intOrInts, optionRules.oneOf('valid', 'same')),
+  dilation: optionRules.intOrInts,
+  groups: optionRules.positiveInteger,
+};
 
 function paddingOf(op: string, options: ConvOptions, kernel: readonly number[], stride: readonly number[], dilation: readonly number[]): Padding {
   const p = options.padding ?? 0;
@@ -59,6 +67,8 @@ function oneRowHigh(g: ConvGeometry): ConvGeometry {
  */
 function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): Tensor {
   const spatial = SPATIAL[d - 1]!;
+  rejectOptionsObject(op, 'bias', bias, `${op}(input, weight, bias ?? null, { stride, padding, dilation, groups })`);
+  checkOptions(op, options, convOptionRules);
   if (!isFloating(input.dtype) || !isFloating(weight.dtype)) {
     throw new DTypeError(`${op}: input and weight must be float tensors, got ${input.dtype} and ${weight.dtype}`);
   }

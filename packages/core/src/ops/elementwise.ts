@@ -1,7 +1,8 @@
 import { getBackend } from '../backend/active-backend.js';
-import { isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
+import { DTYPES, isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError, DeviceError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { apply } from '../primitives/apply.js';
+import { foreignTensorMessage, hasTensorBrand } from '../tensor/brand.js';
 import { shapesEqual } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { constant, kernelView, scalar } from '../tensor/make.js';
@@ -15,9 +16,14 @@ import { constant, kernelView, scalar } from '../tensor/make.js';
  * asTensor(2, x);
  * ```
  */
-export function asTensor(v: TensorLike, like: Tensor): Tensor {
+export function asTensor(v: TensorLike, like: Tensor, op?: string): Tensor {
   if (v instanceof Tensor) return v;
-  if (typeof v !== 'number') throw new TapegradError(`expected a tensor or a number, got ${typeof v}`);
+  if (typeof v !== 'number') {
+    const who = op === undefined ? '' : `${op}: `;
+    if (hasTensorBrand(v)) throw new TapegradError(foreignTensorMessage(op ?? 'an op', 'an operand'));
+    const got = typeof v === 'object' && v !== null && !Array.isArray(v) ? `an object { ${Object.keys(v).join(', ')} }` : Array.isArray(v) ? 'an array (wrap it with tensor(...))' : String(v === null ? 'null' : typeof v);
+    throw new TapegradError(`${who}expected a tensor or a number, got ${got}`);
+  }
   return constant(v, scalarDtype(v, like.dtype));
 }
 
@@ -29,9 +35,11 @@ const un =
 const bin =
   (name: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'and' | 'or') =>
   (a: TensorLike, b: TensorLike): Tensor => {
+    if (!(a instanceof Tensor) && hasTensorBrand(a)) throw new TapegradError(foreignTensorMessage(name, 'the first operand'));
+    if (!(b instanceof Tensor) && hasTensorBrand(b)) throw new TapegradError(foreignTensorMessage(name, 'the second operand'));
     if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TapegradError(`${name}: at least one operand must be a tensor`);
-    const ta = a instanceof Tensor ? a : asTensor(a, b as Tensor);
-    return apply(name, [ta, asTensor(b, ta)], undefined);
+    const ta = a instanceof Tensor ? a : asTensor(a, b as Tensor, name);
+    return apply(name, [ta, asTensor(b, ta, name)], undefined);
   };
 
 /** Negation. @example `neg(x)` */
@@ -160,6 +168,10 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  if (!(DTYPES as readonly unknown[]).includes(dtype)) {
+    const got = typeof dtype === 'string' ? `'${dtype}'` : typeof dtype === 'object' && dtype !== null ? `an object { ${Object.keys(dtype).join(', ')} }` : String(dtype);
+    throw new DTypeError(`to: unknown dtype ${got}; expected one of ${DTYPES.map((d) => `'${d}'`).join(', ')} (tensors of this build live on the CPU, so there is no device to move to)`);
+  }
   return x.dtype === dtype ? x : apply('cast', [x], { dtype });
 }
 

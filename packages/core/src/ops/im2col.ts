@@ -1,3 +1,4 @@
+import { checkOptions, optionRules, type OptionRules } from '../options.js';
 import type { ConvGeometry } from '../primitives/primitives.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { apply } from '../primitives/apply.js';
@@ -50,7 +51,10 @@ export function convGeometry(
   return { kernel, stride, dilation, padBefore: padding.before, size, outSize };
 }
 
+const im2colOptionRules: OptionRules = { stride: optionRules.intOrInts, padding: optionRules.intOrInts, dilation: optionRules.intOrInts };
+
 function geometryOf(op: string, size: readonly number[], kernelSize: SizeArg, options: Im2colOptions): ConvGeometry {
+  checkOptions(op, options, im2colOptionRules);
   const kernel = perDim(op, 'kernelSize', kernelSize, 2, 1);
   const stride = perDim(op, 'stride', options.stride ?? 1, 2, 1);
   const dilation = perDim(op, 'dilation', options.dilation ?? 1, 2, 1);

@@ -5,8 +5,9 @@ import { resultType } from '../primitives/forward.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { asTensor, clamp, maximum } from './elementwise.js';
+import { asTensor, clamp, maximum, where } from './elementwise.js';
 import { backendFor, broadcastView, constant, kernelView } from '../tensor/make.js';
+import { checkInPlace, rebaseThroughView } from '../autograd/views.js';
 
 function recording(self: Tensor, operands: readonly TensorLike[]): boolean {
   return isGradEnabled() && (self.requiresGrad || operands.some((o) => o instanceof Tensor && o.requiresGrad));
@@ -26,25 +27,33 @@ function checkWritable(op: string, self: Tensor, { shape, dtype }: { readonly sh
  * The recorded path (and the fallback of the direct one): writes `compute()`,
  * an out-of-place temporary, into `self`'s storage and bumps its version. When the
  * write is recorded, `self` takes over the history of the result, so later
- * ops differentiate through it; a leaf that requires grad cannot be written
- * while recording (its gradient would be lost), as in PyTorch.
+ * ops differentiate through it; when `self` is a view, its base takes a
+ * history that puts the result in the view's place, and every view of that
+ * base (`self` included) takes its history again from there (as PyTorch's
+ * CopySlices). Writes whose gradient would be lost or ambiguous are refused
+ * while recording, as in PyTorch (see `checkInPlace`).
  */
-function writeInto<T extends Tensor>(op: string, self: T, operands: readonly TensorLike[], compute: () => Tensor): T {
-  const record = recording(self, operands);
-  if (record && self.isLeaf && self.requiresGrad) {
-    throw new AutogradError(`${op}: a leaf tensor that requires grad (shape ${fmtShape(self.shape)}) cannot be modified in place while recording; wrap the update in noGrad()`);
-  }
-  if (record && self.viewBase !== null && (self.requiresGrad || self.viewBase.requiresGrad)) {
-    // The base shares this storage but not this history: its gradient would be silently wrong.
-    throw new AutogradError(`${op}: in-place modification of a view (shape ${fmtShape(self.shape)}) of a tensor that requires grad is not supported while recording; clone() the view first`);
-  }
-  const result = record ? compute() : noGrad(compute);
+function writeInto<T extends Tensor>(op: string, self: T, record: boolean, compute: Compute, readsSelf: boolean): T {
+  // A recorded op whose rule reads `self` gets a copy to read (PyTorch saves
+  // the original self likewise): the write would change what it saved.
+  let result = record ? compute(readsSelf ? self.clone() : self) : noGrad(() => compute(self));
   checkWritable(op, self, result);
+  if (record && self.viewInfo === null && !result.requiresGrad && self.requiresGrad) {
+    // A constant written over a tensor with history (fill_, copy_ of a constant):
+    // the tensor keeps requiring grad, and its old history gets a zero gradient.
+    result = where(constant(1, 'bool'), result, self);
+  }
   backendFor(op, [self, result]).assign(kernelView(self), broadcastView(result, self.shape));
   self.storage.version++;
-  if (record && result.gradFn !== null) self.setGradFn(result.gradFn);
+  if (record) {
+    if (self.viewInfo !== null) rebaseThroughView(self, result);
+    else if (result.gradFn !== null) self.setGradFn(result.gradFn);
+  }
   return self;
 }
+
+/** The out-of-place result of an in-place op, computed from `self` (or a recorded copy of it). */
+type Compute = (self: Tensor) => Tensor;
 
 // ---- the direct path: unrecorded writes go straight into self's storage ----
 
@@ -119,15 +128,29 @@ interface Plan {
  * `self`'s storage at other positions, and what `plan()` declines (null) go
  * through `writeInto` and its temporary.
  */
-function update<T extends Tensor>(op: string, self: T, operands: readonly TensorLike[], compute: () => Tensor, plan: () => Plan | null): T {
+function update<T extends Tensor>(
+  op: string,
+  self: T,
+  operands: readonly TensorLike[],
+  compute: Compute,
+  plan: () => Plan | null,
+  readsSelf = false,
+): T {
+  const record = recording(self, operands);
+  // A view taken inside noGrad() of a base that requires grad is refused even
+  // when nothing else of the write requires grad, as in PyTorch (whose view
+  // would require grad through its base).
+  if (record || (isGradEnabled() && self.viewInfo?.madeWithoutGrad === true && self.viewInfo.base.requiresGrad)) {
+    checkInPlace(op, self, !distinctPositions(self.shape, self.strides));
+  }
   const direct =
-    !recording(self, operands) &&
+    !record &&
     operands.every((o) => o instanceof Tensor || typeof o === 'number') &&
     distinctPositions(self.shape, self.strides);
   const p = direct ? plan() : null;
-  if (p === null) return writeInto(op, self, operands, compute);
+  if (p === null) return writeInto(op, self, record, compute, readsSelf);
   checkWritable(op, self, p);
-  if (operands.some((o) => aliases(self, o))) return writeInto(op, self, operands, compute);
+  if (operands.some((o) => aliases(self, o))) return writeInto(op, self, record, compute, readsSelf);
   p.run(backendFor(op, [self, ...operands.filter((o): o is Tensor => o instanceof Tensor)]), kernelView(self));
   self.storage.version++;
   return self;
@@ -153,34 +176,34 @@ function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | '
 
 /** `self += alpha·other`. @example `add_(w, g, -0.1)` */
 export function add_<T extends Tensor>(self: T, other: TensorLike, alpha = 1): T {
-  return update('add_', self, [other], () => self.add(scaled(other, alpha, self)), () => planAdd(self, other, alpha, 'add'));
+  return update('add_', self, [other], (s) => s.add(scaled(other, alpha, s)), () => planAdd(self, other, alpha, 'add'));
 }
 
 /** `self −= alpha·other`. @example `sub_(w, g)` */
 export function sub_<T extends Tensor>(self: T, other: TensorLike, alpha = 1): T {
-  return update('sub_', self, [other], () => self.sub(scaled(other, alpha, self)), () => planAdd(self, other, alpha, 'sub'));
+  return update('sub_', self, [other], (s) => s.sub(scaled(other, alpha, s)), () => planAdd(self, other, alpha, 'sub'));
 }
 
 /** `self *= other`. @example `mul_(m, 0.9)` */
 export function mul_<T extends Tensor>(self: T, other: TensorLike): T {
-  return update('mul_', self, [other], () => self.mul(other), () => ({
+  return update('mul_', self, [other], (s) => s.mul(other), () => ({
     shape: broadcastShapes('mul', self.shape, shapeOf(other)),
     dtype: promote(self, typeOf(other, self)).dtype,
     run: (be, dst) => {
       be.binaryInPlace('mul', dst, operandView(other, self));
     },
-  }));
+  }), true);
 }
 
 /** `self /= other`. @example `div_(v, 2)` */
 export function div_<T extends Tensor>(self: T, other: TensorLike): T {
-  return update('div_', self, [other], () => self.div(other), () => ({
+  return update('div_', self, [other], (s) => s.div(other), () => ({
     shape: broadcastShapes('div', self.shape, shapeOf(other)),
     dtype: floatOf(promote(self, typeOf(other, self))).dtype,
     run: (be, dst) => {
       be.binaryInPlace('div', dst, operandView(other, self));
     },
-  }));
+  }), true);
 }
 
 /** `self + value·op(t1, t2)`, planned as one fused kernel. */
@@ -195,17 +218,17 @@ function planAddc(self: Tensor, t1: Tensor, t2: Tensor, value: number, op: 'mul'
 
 /** `self += value·t1·t2`. @example `addcmul_(v, g, g, 0.001)` */
 export function addcmul_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, value = 1): T {
-  return update('addcmul_', self, [t1, t2], () => self.add(t1.mul(t2).mul(value)), () => planAddc(self, t1, t2, value, 'mul'));
+  return update('addcmul_', self, [t1, t2], (s) => s.add(t1.mul(t2).mul(value)), () => planAddc(self, t1, t2, value, 'mul'));
 }
 
 /** `self += value·t1/t2`. @example `addcdiv_(w, m, denom, -lr)` */
 export function addcdiv_<T extends Tensor>(self: T, t1: Tensor, t2: Tensor, value = 1): T {
-  return update('addcdiv_', self, [t1, t2], () => self.add(t1.div(t2).mul(value)), () => planAddc(self, t1, t2, value, 'div'));
+  return update('addcdiv_', self, [t1, t2], (s) => s.add(t1.div(t2).mul(value)), () => planAddc(self, t1, t2, value, 'div'));
 }
 
 /** `self += weight·(end − self)`. @example `lerp_(avg, x, 0.1)` */
 export function lerp_<T extends Tensor>(self: T, end: TensorLike, weight: number): T {
-  return update('lerp_', self, [end], () => self.add(asTensor(end, self).sub(self).mul(weight)), () => {
+  return update('lerp_', self, [end], (s) => s.add(asTensor(end, s).sub(s).mul(weight)), () => {
     const diff = promote(typeOf(end, self), self);
     return {
       shape: broadcastShapes('add', self.shape, broadcastShapes('sub', shapeOf(end), self.shape)),
@@ -218,7 +241,7 @@ export function lerp_<T extends Tensor>(self: T, end: TensorLike, weight: number
 
 /** Square root in place. @example `sqrt_(v)` */
 export function sqrt_<T extends Tensor>(self: T): T {
-  return update('sqrt_', self, [], () => self.sqrt(), () => ({
+  return update('sqrt_', self, [], (s) => s.sqrt(), () => ({
     shape: self.shape,
     dtype: floatOf(self).dtype,
     run: (be, dst) => be.unaryInPlace('sqrt', dst),
@@ -228,7 +251,7 @@ export function sqrt_<T extends Tensor>(self: T): T {
 /** Clamps in place. @example `clamp_(g, -1, 1)` */
 export function clamp_<T extends Tensor>(self: T, min?: TensorLike, max?: TensorLike): T {
   const bound = (b: TensorLike | undefined): boolean => b === undefined || (typeof b === 'number' && !Number.isNaN(b));
-  return update('clamp_', self, [min ?? 0, max ?? 0], () => clamp(self, min, max), () => {
+  return update('clamp_', self, [min ?? 0, max ?? 0], (s) => clamp(s, min, max), () => {
     // Number bounds only (tensor or NaN bounds keep clamp's `where` semantics
     // through the temporary). A bound takes self's dtype, as in `clamp`, so
     // max/min then match its comparisons.
@@ -241,21 +264,21 @@ export function clamp_<T extends Tensor>(self: T, min?: TensorLike, max?: Tensor
         if (max !== undefined) be.binaryInPlace('minimum', dst, scalarView(max as number, self.dtype, self.shape));
       },
     };
-  });
+  }, true);
 }
 
 /** `max(self, other)` in place. @example `maximum_(vmax, v)` */
 export function maximum_<T extends Tensor>(self: T, other: TensorLike): T {
-  return update('maximum_', self, [other], () => maximum(self, other), () => ({
+  return update('maximum_', self, [other], (s) => maximum(s, other), () => ({
     shape: broadcastShapes('maximum', self.shape, shapeOf(other)),
     dtype: promote(self, typeOf(other, self)).dtype,
     run: (be, dst) => be.binaryInPlace('maximum', dst, operandView(other, self)),
-  }));
+  }), true);
 }
 
 /** Sets every element to `value`. @example `fill_(b, 0)` */
 export function fill_<T extends Tensor>(self: T, value: number): T {
-  return update('fill_', self, [], () => asTensor(value, self), () => ({
+  return update('fill_', self, [], (s) => asTensor(value, s), () => ({
     shape: self.shape,
     dtype: typeOf(value, self).dtype,
     run: (be, dst) => be.assign(dst, scalarView(value, self.dtype, self.shape)),

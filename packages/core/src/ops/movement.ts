@@ -95,8 +95,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Removes size-1 dims (all, or the given ones if size 1). @example `squeeze(x, 0)` */
-export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
-  const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeDims('squeeze', dim, x.ndim);
+export function squeeze(x: Tensor, dim?: number | readonly number[] | null): Tensor {
+  const dims = dim === undefined || dim === null ? x.shape.map((_, i) => i) : normalizeDims('squeeze', dim, x.ndim);
   const shape = x.shape.filter((s, i) => !(s === 1 && dims.includes(i)));
   return reshape(x, shape);
 }

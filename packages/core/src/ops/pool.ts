@@ -1,5 +1,6 @@
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
+import { checkOptions, optionRules, rejectOptionsObject, type OptionRules } from '../options.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { apply } from '../primitives/apply.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -39,6 +40,14 @@ export interface AvgPoolOptions {
   readonly countIncludePad?: boolean;
   readonly divisorOverride?: number;
 }
+
+const maxPoolOptionRules: OptionRules = { stride: optionRules.intOrInts, padding: optionRules.intOrInts, dilation: optionRules.intOrInts };
+const avgPoolOptionRules: OptionRules = {
+  stride: optionRules.intOrInts,
+  padding: optionRules.intOrInts,
+  countIncludePad: optionRules.boolean,
+  divisorOverride: optionRules.positive,
+};
 
 interface Geometry {
   readonly x: Tensor;
@@ -83,6 +92,8 @@ const WINDOW_DIMS = [4, 5];
  */
 export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPoolOptions = {}): Tensor {
   const op = 'maxPool2d';
+  rejectOptionsObject(op, 'kernelSize', kernelSize, 'maxPool2d(input, kernelSize, { stride, padding, dilation })');
+  checkOptions(op, options, maxPoolOptionRules);
   const g = geometry(op, input, kernelSize, options.stride, options.padding, options.dilation);
   const [n, c, h, w] = g.x.shape as [number, number, number, number];
   const grid = convGeometry(op, [h, w], g.kernel, g.stride, g.dilation, symmetric(g.padding));
@@ -108,6 +119,8 @@ export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPoolOp
  */
 export function avgPool2d(input: Tensor, kernelSize: SizeArg, options: AvgPoolOptions = {}): Tensor {
   const op = 'avgPool2d';
+  rejectOptionsObject(op, 'kernelSize', kernelSize, 'avgPool2d(input, kernelSize, { stride, padding, countIncludePad, divisorOverride })');
+  checkOptions(op, options, avgPoolOptionRules);
   if (!isFloating(input.dtype)) throw new DTypeError(`${op}: input must be a float tensor, got ${input.dtype}`);
   const g = geometry(op, input, kernelSize, options.stride, options.padding, undefined);
   const sums = windows(op, g.x, g.kernel, g.stride, g.dilation, symmetric(g.padding)).sum(WINDOW_DIMS);

@@ -1,5 +1,6 @@
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, TapegradError, fmtShape } from '../errors.js';
+import { checkOptions, optionRules, type OptionRules } from '../options.js';
 import { apply } from '../primitives/apply.js';
 import { normalizeDim, normalizeDims } from '../shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -32,7 +33,10 @@ export interface VarOptions {
   readonly keepdim?: boolean;
 }
 
-type Dims = number | readonly number[] | undefined;
+const varOptionRules: OptionRules = { correction: optionRules.finite, keepdim: optionRules.boolean };
+const varHints = { hints: { unbiased: "tapegrad's option is correction: pass { correction: 0 } for unbiased=False" } };
+
+type Dims = number | readonly number[] | null | undefined;
 
 function dimsOf(op: string, x: Tensor, dim: Dims): number[] {
   const list = Array.isArray(dim) && dim.length === 0 ? undefined : dim;
@@ -88,9 +92,9 @@ export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return extreme('amin', 'min', x, dim, keepdim);
 }
 
-function arg(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+function arg(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   if (x.numel === 0) throw new IndexError(`${op}: cannot take ${op} of an empty tensor of shape ${fmtShape(x.shape)}`);
-  if (dim === undefined) {
+  if (dim === undefined || dim === null) {
     const flat = apply(op, [x.reshape([x.numel])], { dim: 0, keepdim: false });
     return keepdim ? flat.reshape(x.shape.map(() => 1)) : flat;
   }
@@ -100,12 +104,12 @@ function arg(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdi
 }
 
 /** Index of the first maximum. @example `argmax(logits, 1)` */
-export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   return arg('argmax', x, dim, keepdim);
 }
 
 /** Index of the first minimum. @example `argmin(x)` */
-export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   return arg('argmin', x, dim, keepdim);
 }
 
@@ -146,6 +150,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
 }
 
 function varianceAs(op: string, x: Tensor, dim: Dims, options: VarOptions): Tensor {
+  checkOptions(op, options, varOptionRules, varHints);
   if (!isFloating(x.dtype)) throw new DTypeError(`${op}: input must be a float tensor, got ${x.dtype}`);
   const dims = dimsOf(op, x, dim);
   const correction = options.correction ?? 1;

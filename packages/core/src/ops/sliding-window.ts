@@ -1,3 +1,4 @@
+import { rejectOptionsObject } from '../options.js';
 import { IndexError, ShapeError, fmtShape } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -26,6 +27,10 @@ export type SizeArg = number | readonly number[];
  * ```
  */
 export function perDim(op: string, what: string, v: SizeArg, n: number, min: number): number[] {
+  if (typeof v !== 'number' && !Array.isArray(v)) {
+    rejectOptionsObject(op, what, v, `${op} with ${what} as a number or ${n} numbers, and the options last`);
+    throw new IndexError(`${op}: ${what} must be a number or ${n} numbers, got ${v === null ? 'null' : typeof v}`);
+  }
   const list = typeof v === 'number' ? new Array<number>(n).fill(v) : v.slice();
   if (list.length !== n) throw new IndexError(`${op}: ${what} must be a number or ${n} numbers, got ${fmtShape(list)}`);
   if (list.some((s) => !Number.isInteger(s) || s < min)) {

@@ -4,6 +4,7 @@ import { forwards } from './forward.js';
 import type { Primitive, PrimitiveParams } from './primitives.js';
 import { record } from '../autograd/record.js';
 import type { VjpRule } from '../autograd/tape-node.js';
+import { markView } from '../autograd/views.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { vjpRules } from './vjp-rules.js';
 
@@ -17,10 +18,15 @@ import { vjpRules } from './vjp-rules.js';
  * ```
  */
 export function apply<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
-  backendFor(prim, inputs);
-  const out = forwards[prim](inputs, params);
+  const out = forwards[prim](backendFor(prim, inputs), inputs, params);
   noteResult(out, inputs);
   const rule = vjpRules[prim];
   if (rule !== null) record(prim, rule as VjpRule<PrimitiveParams[P]>, params, inputs, out);
+  const input = inputs[0];
+  // A movement primitive's output shares its input's storage: a view, which
+  // can be taken again from its base when the base's history changes.
+  if (inputs.length === 1 && input !== undefined && out !== input && out.storage === input.storage) {
+    markView(out, input, (t) => apply(prim, [t], params));
+  }
   return out;
 }

@@ -1,4 +1,3 @@
-import { getBackend } from '../backend/active-backend.js';
 import type { Backend, View } from '../backend/backend.js';
 import type { BinaryKernel, UnaryKernel } from './primitives.js';
 import { dtypeCategory, isFloating, promoteTypes, type DType } from '../dtype.js';
@@ -7,7 +6,7 @@ import type { Primitive, PrimitiveParams, ReduceParams } from './primitives.js';
 import { broadcastShapes, contiguousStrides, numelOf, viewStrides, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-type Forward<P> = (inputs: readonly Tensor[], params: P) => Tensor;
+type Forward<P> = (be: Backend, inputs: readonly Tensor[], params: P) => Tensor;
 
 /**
  * PyTorch's result type of two operands: tensors with dimensions decide the
@@ -24,22 +23,16 @@ export function resultType(a: Pick<Tensor, 'ndim' | 'dtype'>, b: Pick<Tensor, 'n
   return dtypeCategory(zero.dtype) > dtypeCategory(dimmed.dtype) ? zero.dtype : dimmed.dtype;
 }
 
-/** A contiguous tensor of `shape` and `dtype` over what `kernel` returns on the active backend. */
-function result(shape: Shape, dtype: DType, kernel: (be: Backend) => unknown): Tensor {
-  const be = getBackend();
-  return fromBuffer(be, kernel(be), shape, dtype);
-}
-
 function floatOf(d: DType): DType {
   return isFloating(d) ? d : 'float32';
 }
 
 const unary =
   (op: UnaryKernel, outDtype: (d: DType) => DType): Forward<undefined> =>
-  ([x]) => {
+  (be, [x]) => {
     const t = x!;
     const dtype = outDtype(t.dtype);
-    return result(t.shape, dtype, (be) => be.unary(op, kernelView(t), dtype));
+    return fromBuffer(be, be.unary(op, kernelView(t), dtype), t.shape, dtype);
   };
 
 const floatUnary = (op: UnaryKernel): Forward<undefined> => unary(op, floatOf);
@@ -47,10 +40,10 @@ const sameUnary = (op: UnaryKernel): Forward<undefined> => unary(op, (d) => d);
 
 const binary =
   (op: BinaryKernel, outDtype: (a: Tensor, b: Tensor) => DType): Forward<undefined> =>
-  ([a, b]) => {
+  (be, [a, b]) => {
     const shape = broadcastShapes(op, a!.shape, b!.shape);
     const dtype = outDtype(a!, b!);
-    return result(shape, dtype, (be) => be.binary(op, broadcastView(a!, shape), broadcastView(b!, shape), dtype));
+    return fromBuffer(be, be.binary(op, broadcastView(a!, shape), broadcastView(b!, shape), dtype), shape, dtype);
   };
 
 const arith = (op: BinaryKernel): Forward<undefined> => binary(op, resultType);
@@ -67,22 +60,22 @@ function keptShape(shape: Shape, { dims, keepdim }: ReduceParams): number[] {
 
 const reduction =
   (op: 'sum' | 'prod' | 'max' | 'min'): Forward<ReduceParams> =>
-  ([x], params) => {
+  (be, [x], params) => {
     const t = x!;
     const dtype = (op === 'sum' || op === 'prod') && !isFloating(t.dtype) ? 'int32' : t.dtype;
-    return result(keptShape(t.shape, params), dtype, (be) => be.reduce(op, kernelView(t), params.dims, dtype));
+    return fromBuffer(be, be.reduce(op, kernelView(t), params.dims, dtype), keptShape(t.shape, params), dtype);
   };
 
 const argReduction =
   (op: 'argmax' | 'argmin'): Forward<PrimitiveParams['argmax']> =>
-  ([x], { dim, keepdim }) => {
+  (be, [x], { dim, keepdim }) => {
     const t = x!;
-    return result(keptShape(t.shape, { dims: [dim], keepdim }), 'int32', (be) => be.argReduce(op, kernelView(t), dim));
+    return fromBuffer(be, be.argReduce(op, kernelView(t), dim), keptShape(t.shape, { dims: [dim], keepdim }), 'int32');
   };
 
 /** A contiguous copy of `t` in `dtype`. */
-function copyOf(t: Tensor, dtype: DType): Tensor {
-  return result(t.shape, dtype, (be) => be.copy(kernelView(t), dtype));
+function copyOf(be: Backend, t: Tensor, dtype: DType): Tensor {
+  return fromBuffer(be, be.copy(kernelView(t), dtype), t.shape, dtype);
 }
 
 /** Strides for a batch of matrices flattened to `[B, rows, cols]`, or null if the batch dims do not merge. */
@@ -97,13 +90,13 @@ function batchStrides(t: Tensor): [number, number, number] | null {
   return merged === null ? null : [merged[0]!, rows, cols];
 }
 
-function asBatch(t: Tensor): View {
+function asBatch(be: Backend, t: Tensor): View {
   const n = t.ndim;
   const shape = [numelOf(t.shape.slice(0, n - 2)), t.shape[n - 2]!, t.shape[n - 1]!];
   let strides = batchStrides(t);
   let src = t;
   if (strides === null) {
-    src = copyOf(t, t.dtype);
+    src = copyOf(be, t, t.dtype);
     strides = batchStrides(src)!;
   }
   return { buffer: src.storage.buffer, shape, strides, offset: src.offset };
@@ -146,10 +139,10 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
   and: compare('and'),
   or: compare('or'),
 
-  where: ([c, a, b]) => {
+  where: (be, [c, a, b]) => {
     const shape = broadcastShapes('where', c!.shape, a!.shape, b!.shape);
     const dtype = resultType(a!, b!);
-    return result(shape, dtype, (be) => be.where(broadcastView(c!, shape), broadcastView(a!, shape), broadcastView(b!, shape), dtype));
+    return fromBuffer(be, be.where(broadcastView(c!, shape), broadcastView(a!, shape), broadcastView(b!, shape), dtype), shape, dtype);
   },
 
   sum: reduction('sum'),
@@ -159,28 +152,27 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
   argmax: argReduction('argmax'),
   argmin: argReduction('argmin'),
 
-  reshape: ([x], { shape }) => {
+  reshape: (be, [x], { shape }) => {
     const strides = viewStrides(x!.shape, x!.strides, shape);
     if (strides !== null) return viewOf(x!, shape, strides, x!.offset);
-    return viewOf(copyOf(x!, x!.dtype), shape, contiguousStrides(shape), 0);
+    return viewOf(copyOf(be, x!, x!.dtype), shape, contiguousStrides(shape), 0);
   },
-  permute: ([x], { dims }) => {
+  permute: (be, [x], { dims }) => {
     const t = x!;
     return viewOf(t, dims.map((d) => t.shape[d]!), dims.map((d) => t.strides[d]!), t.offset);
   },
-  expand: ([x], { shape }) => {
+  expand: (be, [x], { shape }) => {
     const v = broadcastView(x!, shape);
     return viewOf(x!, shape, v.strides, x!.offset);
   },
-  slice: ([x], { starts, steps, shape }) => {
+  slice: (be, [x], { starts, steps, shape }) => {
     const t = x!;
     let offset = t.offset;
     starts.forEach((s, d) => (offset += s * t.strides[d]!));
     return viewOf(t, shape, steps.map((st, d) => st * t.strides[d]!), offset);
   },
-  unslice: ([x], { starts, steps, shape }) => {
+  unslice: (be, [x], { starts, steps, shape }) => {
     const t = x!;
-    const be = getBackend();
     const out = fromBuffer(be, be.alloc(t.dtype, numelOf(shape)), shape, t.dtype);
     const strides = out.strides.map((s, d) => s * steps[d]!);
     let offset = 0;
@@ -188,12 +180,11 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     be.assign({ buffer: out.storage.buffer, shape: t.shape, strides, offset }, kernelView(t));
     return out;
   },
-  cat: (xs, { dim }) => {
+  cat: (be, xs, { dim }) => {
     const first = xs[0]!;
     const dtype = xs.map((t) => t.dtype).reduce(promoteTypes);
     const shape = first.shape.slice();
     shape[dim] = xs.reduce((n, t) => n + t.shape[dim]!, 0);
-    const be = getBackend();
     const out = fromBuffer(be, be.alloc(dtype, numelOf(shape)), shape, dtype);
     let at = 0;
     for (const t of xs) {
@@ -202,7 +193,7 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     }
     return out;
   },
-  unfold: ([x], { dim, size, step, dilation, length }) => {
+  unfold: (be, [x], { dim, size, step, dilation, length }) => {
     const t = x!;
     const windows = Math.floor((length - dilation * (size - 1) - 1) / step) + 1;
     const shape = [...t.shape, size];
@@ -211,55 +202,55 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     strides[dim] = t.strides[dim]! * step;
     return viewOf(t, shape, strides, t.offset);
   },
-  im2col: ([x], geometry) => {
+  im2col: (be, [x], geometry) => {
     const t = x!;
     const [n, c] = t.shape as [number, number];
     const shape = [n, c * numelOf(geometry.kernel), numelOf(geometry.outSize)];
-    return result(shape, t.dtype, (be) => be.im2col(kernelView(t), geometry, t.dtype));
+    return fromBuffer(be, be.im2col(kernelView(t), geometry, t.dtype), shape, t.dtype);
   },
-  col2im: ([x], geometry) => {
+  col2im: (be, [x], geometry) => {
     const t = x!;
     const [n, ck] = t.shape as [number, number];
     const shape = [n, ck / numelOf(geometry.kernel), ...geometry.size];
-    return result(shape, t.dtype, (be) => be.col2im(kernelView(t), geometry, t.dtype));
+    return fromBuffer(be, be.col2im(kernelView(t), geometry, t.dtype), shape, t.dtype);
   },
-  conv2d: ([x, w], { geometry, groups }) => {
+  conv2d: (be, [x, w], { geometry, groups }) => {
     const dtype = resultType(x!, w!);
     const shape = [x!.shape[0]!, w!.shape[0]!, ...geometry.outSize];
-    return result(shape, dtype, (be) => be.conv2d(kernelView(x!), kernelView(w!), geometry, groups, dtype));
+    return fromBuffer(be, be.conv2d(kernelView(x!), kernelView(w!), geometry, groups, dtype), shape, dtype);
   },
-  conv2dInput: ([g, w], { geometry, groups }) => {
+  conv2dInput: (be, [g, w], { geometry, groups }) => {
     const dtype = resultType(g!, w!);
     const shape = [g!.shape[0]!, w!.shape[1]! * groups, ...geometry.size];
-    return result(shape, dtype, (be) => be.conv2dInput(kernelView(g!), kernelView(w!), geometry, groups, dtype));
+    return fromBuffer(be, be.conv2dInput(kernelView(g!), kernelView(w!), geometry, groups, dtype), shape, dtype);
   },
-  conv2dWeight: ([x, g], { geometry, groups }) => {
+  conv2dWeight: (be, [x, g], { geometry, groups }) => {
     const dtype = resultType(x!, g!);
     const shape = [g!.shape[1]!, x!.shape[1]! / groups, ...geometry.kernel];
-    return result(shape, dtype, (be) => be.conv2dWeight(kernelView(x!), kernelView(g!), geometry, groups, dtype));
+    return fromBuffer(be, be.conv2dWeight(kernelView(x!), kernelView(g!), geometry, groups, dtype), shape, dtype);
   },
-  maxPoolIndices: ([x], geometry) => {
+  maxPoolIndices: (be, [x], geometry) => {
     const t = x!;
-    return result([...t.shape.slice(0, 2), ...geometry.outSize], 'int32', (be) => be.maxPoolIndices(kernelView(t), geometry));
+    return fromBuffer(be, be.maxPoolIndices(kernelView(t), geometry), [...t.shape.slice(0, 2), ...geometry.outSize], 'int32');
   },
-  fold: ([x], { dim, size, step, dilation, length }) => {
+  fold: (be, [x], { dim, size, step, dilation, length }) => {
     const t = x!;
     const shape = t.shape.slice(0, -1);
     shape[dim] = length;
-    return result(shape, t.dtype, (be) => be.fold(kernelView(t), dim, size, step, dilation, length, t.dtype));
+    return fromBuffer(be, be.fold(kernelView(t), dim, size, step, dilation, length, t.dtype), shape, t.dtype);
   },
-  cast: ([x], { dtype }) => copyOf(x!, dtype),
-  contiguous: ([x]) => copyOf(x!, x!.dtype),
+  cast: (be, [x], { dtype }) => copyOf(be, x!, dtype),
+  contiguous: (be, [x]) => copyOf(be, x!, x!.dtype),
 
-  matmul: ([a, b]) => {
+  matmul: (be, [a, b]) => {
     const shape = [...a!.shape.slice(0, -1), b!.shape[b!.ndim - 1]!];
     const dtype = resultType(a!, b!);
-    return result(shape, dtype, (be) => be.matmul(asBatch(a!), asBatch(b!), dtype));
+    return fromBuffer(be, be.matmul(asBatch(be, a!), asBatch(be, b!), dtype), shape, dtype);
   },
-  gather: ([x, index], { dim }) =>
-    result(index!.shape, x!.dtype, (be) => be.gather(kernelView(x!), dim, kernelView(index!), x!.dtype)),
-  scatterAdd: ([x, index, src], { dim }) => {
+  gather: (be, [x, index], { dim }) =>
+    fromBuffer(be, be.gather(kernelView(x!), dim, kernelView(index!), x!.dtype), index!.shape, x!.dtype),
+  scatterAdd: (be, [x, index, src], { dim }) => {
     const dtype = x!.dtype;
-    return result(x!.shape, dtype, (be) => be.scatterAdd(kernelView(x!), dim, kernelView(index!), kernelView(src!), dtype));
+    return fromBuffer(be, be.scatterAdd(kernelView(x!), dim, kernelView(index!), kernelView(src!), dtype), x!.shape, dtype);
   },
 };

@@ -1,6 +1,7 @@
 import { ARRAY_TYPES, DTYPES, assertDType, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from './random.js';
+import { checkOptions, optionRules, type OptionRules } from '../options.js';
 import { checkShape, numelOf, type Shape } from '../shape.js';
 import type { Tensor } from './tensor.js';
 import { fromArray } from './make.js';
@@ -85,6 +86,10 @@ function allocateFor(op: string, dtype: DType, shape: Shape): TypedArray {
   }
 }
 
+const tensorOptionRules: OptionRules = { dtype: optionRules.dtype, requiresGrad: optionRules.boolean };
+const tensorDataOptionRules: OptionRules = { ...tensorOptionRules, shape: optionRules.intOrInts };
+const randomOptionRules: OptionRules = { ...tensorOptionRules, generator: optionRules.generator };
+
 function finish(t: Tensor, opts: TensorOptions): Tensor {
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -127,6 +132,7 @@ function flatten(data: NestedInput, shape: readonly number[], out: (number | boo
  * ```
  */
 export function tensor(data: NestedInput | TypedArray | SmallIntArray, opts: TensorOptions & { readonly shape?: Shape } = {}): Tensor {
+  checkOptions('tensor', opts, tensorDataOptionRules);
   if (opts.dtype !== undefined) assertDType(opts.dtype, 'tensor');
   if (ArrayBuffer.isView(data)) {
     // A copy: the caller may reuse its array, and a tensor's shape never changes.
@@ -168,6 +174,7 @@ export function tensor(data: NestedInput | TypedArray | SmallIntArray, opts: Ten
  * ```
  */
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
+  checkOptions('full', opts, tensorOptionRules);
   return filled('full', shape, value, opts);
 }
 
@@ -189,6 +196,7 @@ function filled(op: string, shape: Shape, value: number, opts: TensorOptions): T
  * ```
  */
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
+  checkOptions('zeros', opts, tensorOptionRules);
   return filled('zeros', shape, 0, opts);
 }
 
@@ -201,6 +209,7 @@ export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
  * ```
  */
 export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
+  checkOptions('ones', opts, tensorOptionRules);
   return filled('ones', shape, 1, opts);
 }
 
@@ -213,6 +222,7 @@ export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
  * ```
  */
 export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
+  checkOptions('empty', opts, tensorOptionRules);
   return filled('empty', shape, 0, opts);
 }
 
@@ -225,21 +235,25 @@ export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
  * ```
  */
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
+  checkOptions('fullLike', opts, tensorOptionRules);
   return full(t.shape, value, { ...opts, dtype: opts.dtype ?? t.dtype });
 }
 
 /** Zeros shaped like `t`. @example `zerosLike(x)` */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  checkOptions('zerosLike', opts, tensorOptionRules);
   return fullLike(t, 0, opts);
 }
 
 /** Ones shaped like `t`. @example `onesLike(x)` */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  checkOptions('onesLike', opts, tensorOptionRules);
   return fullLike(t, 1, opts);
 }
 
 /** An uninitialised (zeroed) tensor shaped like `t`. @example `emptyLike(x)` */
 export function emptyLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  checkOptions('emptyLike', opts, tensorOptionRules);
   return fullLike(t, 0, opts);
 }
 
@@ -261,6 +275,7 @@ export function arange(start: number, end: number, step: number, opts?: TensorOp
 export function arange(...args: (number | TensorOptions | undefined)[]): Tensor {
   const nums = args.filter((a): a is number => typeof a === 'number');
   const opts = args.find((a): a is TensorOptions => typeof a === 'object' && a !== null) ?? {};
+  checkOptions('arange', opts, tensorOptionRules);
   const [start, end, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
   if (nums.length === 0 || !nums.every(Number.isFinite)) throw new TapegradError(`arange: expected finite numbers (end, or start, end[, step]), got ${nums.join(', ')}`);
   if (step === 0) throw new TapegradError(`arange: step must be a finite non-zero number, got ${step}`);
@@ -281,6 +296,7 @@ export function arange(...args: (number | TensorOptions | undefined)[]): Tensor 
  * ```
  */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  checkOptions('linspace', opts, tensorOptionRules);
   if (!Number.isInteger(steps) || steps < 0) throw new TapegradError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = opts.dtype ?? 'float32';
   const data = allocateFor('linspace', dtype, [steps]);
@@ -298,6 +314,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
  * ```
  */
 export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
+  checkOptions('eye', opts, tensorOptionRules);
   checkShape('eye', [n, m]);
   const dtype = opts.dtype ?? 'float32';
   const data = allocateFor('eye', dtype, [n, m]);
@@ -323,6 +340,7 @@ function randomFill(op: string, shape: Shape, opts: RandomOptions, draw: (g: Gen
  * ```
  */
 export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
+  checkOptions('rand', opts, randomOptionRules);
   return randomFill('rand', shape, opts, (g) => g.nextFloat());
 }
 
@@ -335,6 +353,7 @@ export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
  * ```
  */
 export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
+  checkOptions('randn', opts, randomOptionRules);
   return randomFill('randn', shape, opts, (g) => g.nextNormal());
 }
 
@@ -347,17 +366,20 @@ export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
  * ```
  */
 export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
+  checkOptions('randint', opts, randomOptionRules);
   if (!(high > low)) throw new TapegradError(`randint: high (${high}) must be greater than low (${low})`);
   return randomFill('randint', shape, { ...opts, dtype: opts.dtype ?? 'int32' }, (g) => g.nextInt(low, high));
 }
 
 /** Uniform samples shaped like `t`. @example `randLike(x)` */
 export function randLike(t: Tensor, opts: RandomOptions = {}): Tensor {
+  checkOptions('randLike', opts, randomOptionRules);
   return rand(t.shape, { ...opts, dtype: opts.dtype ?? t.dtype });
 }
 
 /** Normal samples shaped like `t`. @example `randnLike(x)` */
 export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
+  checkOptions('randnLike', opts, randomOptionRules);
   return randn(t.shape, { ...opts, dtype: opts.dtype ?? t.dtype });
 }
 
@@ -370,6 +392,7 @@ export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
  * ```
  */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  checkOptions('randperm', opts, randomOptionRules);
   checkShape('randperm', [n]);
   const g = opts.generator ?? defaultGenerator;
   const data = allocateFor('randperm', 'int32', [n]);

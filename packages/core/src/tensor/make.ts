@@ -36,7 +36,9 @@ export function fromArray(data: TypedArray, shape: Shape, dtype: DType = dtypeOf
 }
 
 /**
- * A view of `t`'s storage with another layout.
+ * A tensor over `t`'s storage with another layout. It is not yet a view for
+ * autograd: `apply` makes the output of a view primitive one (it knows how to
+ * take the view again); `detach` leaves its alias out of the graph.
  *
  * @example
  * ```ts
@@ -44,9 +46,7 @@ export function fromArray(data: TypedArray, shape: Shape, dtype: DType = dtypeOf
  * ```
  */
 export function viewOf(t: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  const view = new Tensor(t.storage, shape, strides, offset, t.dtype);
-  view.viewBase = t.viewBase ?? t;
-  return view;
+  return new Tensor(t.storage, shape, strides, offset, t.dtype);
 }
 
 /**
@@ -105,6 +105,9 @@ export function backendFor(op: string, operands: readonly Tensor[]): Backend {
 // operands are common.
 const SCALAR_CACHE_SIZE = 256;
 const scalarCaches = new WeakMap<Backend, Record<DType, Map<number, Tensor>>>();
+// The active backend's caches, looked up once per switch rather than per constant.
+let lastBackend: Backend | null = null;
+let lastCaches: Record<DType, Map<number, Tensor>> | undefined;
 
 /**
  * A shared 0-d tensor on the active backend holding `value`, for a plain-number operand.
@@ -116,11 +119,13 @@ const scalarCaches = new WeakMap<Backend, Record<DType, Map<number, Tensor>>>();
  */
 export function constant(value: number, dtype: DType): Tensor {
   const be = getBackend();
-  let caches = scalarCaches.get(be);
+  let caches = be === lastBackend ? lastCaches : scalarCaches.get(be);
   if (caches === undefined) {
     caches = { float32: new Map(), float64: new Map(), int32: new Map(), bool: new Map() };
     scalarCaches.set(be, caches);
   }
+  lastBackend = be;
+  lastCaches = caches;
   const cache = caches[dtype];
   let t = cache.get(value);
   if (t === undefined || Object.is(value, -0) || Number.isNaN(value)) {

@@ -2,6 +2,7 @@ import { isFloating, type DType, type TypedArray } from '../dtype.js';
 import { AutogradError, DTypeError } from '../errors.js';
 import { backward, type BackwardOptions } from '../autograd/backward.js';
 import { formatTensor, nestedOf, toNested, type NestedArray } from './format.js';
+import { denoInspect, nodeInspect, tensorBrand } from './brand.js';
 import * as ew from '../ops/elementwise.js';
 import * as idx from '../ops/indexing.js';
 import * as inplace from '../ops/inplace.js';
@@ -12,6 +13,7 @@ import * as win from '../ops/unfold.js';
 import type { Shape } from '../shape.js';
 import type { Storage } from './storage.js';
 import type { GradHook, TapeNode } from '../autograd/tape-node.js';
+import { replayedGradFn, type ViewInfo } from '../autograd/views.js';
 
 /**
  * A tensor or a plain number where an op accepts either.
@@ -49,12 +51,11 @@ export class Tensor {
   readonly dtype: DType;
   /** Accumulated gradient of a leaf (or of a non-leaf that called {@link Tensor.retainGrad}). */
   grad: Tensor | null = null;
-  /** @internal the op that produced this tensor, when recorded. */
-  gradFn: TapeNode | null = null;
   /** @internal hooks on this leaf's gradient. */
   hooks: GradHook[] | null = null;
-  /** @internal the tensor whose storage this view shares, if it is a view. */
-  viewBase: Tensor | null = null;
+  /** @internal how this tensor was taken from the tensor whose storage it shares, if it is a differentiable view. */
+  viewInfo: ViewInfo | null = null;
+  private node: TapeNode | null = null;
   private requires = false;
 
   /** @internal tensors are made by the creation functions ({@link tensor}, {@link zeros}…). */
@@ -68,7 +69,26 @@ export class Tensor {
 
   /** Whether gradients flow to this tensor. Only float tensors can require grad. */
   get requiresGrad(): boolean {
-    return this.requires;
+    // A view's history follows its base's: it requires grad once its base's history reaches it.
+    return this.viewInfo === null ? this.requires : this.gradFn !== null || this.requires;
+  }
+
+  /**
+   * @internal the op that produced this tensor, when recorded. A view whose
+   * storage was written in place since its op was recorded (through itself,
+   * its base or another view of it) gets a new one, its view taken again from
+   * its base's current history.
+   */
+  get gradFn(): TapeNode | null {
+    const view = this.viewInfo;
+    if (view !== null && view.version !== this.storage.version) {
+      const node = replayedGradFn(this, view, this.node);
+      if (node !== this.node) {
+        this.node = node;
+        this.requires = node !== null;
+      }
+    }
+    return this.node;
   }
 
   set requiresGrad(flag: boolean) {
@@ -158,8 +178,9 @@ export class Tensor {
 
   /** @internal marks this tensor as the output of a recorded op. */
   setGradFn(node: TapeNode): void {
-    this.gradFn = node;
+    this.node = node;
     this.requires = true;
+    if (this.viewInfo !== null) this.viewInfo.version = this.storage.version;
   }
 
   // ---- autodiff -----------------------------------------------------------
@@ -404,41 +425,41 @@ export class Tensor {
 
   // ---- reductions ---------------------------------------------------------
   /** Sum over all elements or the given dims. @example `x.sum(1, true)` */
-  sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
+  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
   /** Mean over all elements or the given dims. @example `x.mean(0)` */
-  mean(dim?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
   /** Product over all elements or the given dims. @example `x.prod()` */
-  prod(dim?: number | readonly number[], keepdim = false): Tensor { return red.prod(this, dim, keepdim); }
+  prod(dim?: number | readonly number[] | null, keepdim = false): Tensor { return red.prod(this, dim, keepdim); }
   /**
    * Maximum of all elements, or values and indices of the maximum along `dim`.
    * @example `x.max()`, `const { values, indices } = x.max(1)`
    */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): red.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.extreme('max', 'max', this, undefined, false) : red.maxDim(this, dim, keepdim); }
+  max(dim?: number | null, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined || dim === null ? red.extreme('max', 'max', this, undefined, false) : red.maxDim(this, dim, keepdim); }
   /**
    * Minimum of all elements, or values and indices of the minimum along `dim`.
    * @example `x.min()`, `x.min(0).indices`
    */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): red.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined ? red.extreme('min', 'min', this, undefined, false) : red.minDim(this, dim, keepdim); }
+  min(dim?: number | null, keepdim = false): Tensor | red.ValuesIndices { return dim === undefined || dim === null ? red.extreme('min', 'min', this, undefined, false) : red.minDim(this, dim, keepdim); }
   /** Maximum over the given dims (all by default). @example `x.amax([0, 1])` */
-  amax(dim?: number | readonly number[], keepdim = false): Tensor { return red.amax(this, dim, keepdim); }
+  amax(dim?: number | readonly number[] | null, keepdim = false): Tensor { return red.amax(this, dim, keepdim); }
   /** Minimum over the given dims (all by default). @example `x.amin(1)` */
-  amin(dim?: number | readonly number[], keepdim = false): Tensor { return red.amin(this, dim, keepdim); }
+  amin(dim?: number | readonly number[] | null, keepdim = false): Tensor { return red.amin(this, dim, keepdim); }
   /** Index of the maximum (of the flattened tensor without `dim`). @example `logits.argmax(1)` */
-  argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
+  argmax(dim?: number | null, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }
   /** Index of the minimum. @example `x.argmin()` */
-  argmin(dim?: number, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); }
+  argmin(dim?: number | null, keepdim = false): Tensor { return red.argmin(this, dim, keepdim); }
   /** Variance with Bessel's `correction` (1 by default, as PyTorch). @example `x.var(0, { correction: 0 })` */
-  var(dim?: number | readonly number[], options: red.VarOptions = {}): Tensor { return red.variance(this, dim, options); }
+  var(dim?: number | readonly number[] | null, options: red.VarOptions = {}): Tensor { return red.variance(this, dim, options); }
   /** Standard deviation. @example `x.std()` */
-  std(dim?: number | readonly number[], options: red.VarOptions = {}): Tensor { return red.std(this, dim, options); }
+  std(dim?: number | readonly number[] | null, options: red.VarOptions = {}): Tensor { return red.std(this, dim, options); }
   /** `log(sum(exp(x)))`, computed without overflow. @example `logits.logsumexp(1)` */
-  logsumexp(dim?: number | readonly number[], keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); }
+  logsumexp(dim?: number | readonly number[] | null, keepdim = false): Tensor { return red.logsumexp(this, dim, keepdim); }
   /** The p-norm (2 by default; `Infinity` for the max norm). @example `g.norm()` */
-  norm(p = 2, dim?: number | readonly number[], keepdim = false): Tensor { return red.norm(this, p, dim, keepdim); }
+  norm(p = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor { return red.norm(this, p, dim, keepdim); }
 
   // ---- movement -----------------------------------------------------------
   /** Same elements in a new shape (a view when possible; one size may be −1). @example `x.reshape([2, -1])` */
@@ -458,7 +479,7 @@ export class Tensor {
   /** Broadcasts to `shape`, as `expand`. @example `b.broadcastTo([4, 3])` */
   broadcastTo(shape: readonly number[]): Tensor { return mv.expand(this, shape); }
   /** Removes size-1 dims (all, or the given ones). @example `x.squeeze(0)` */
-  squeeze(dim?: number | readonly number[]): Tensor { return mv.squeeze(this, dim); }
+  squeeze(dim?: number | readonly number[] | null): Tensor { return mv.squeeze(this, dim); }
   /** Inserts a size-1 dim at `dim`. @example `x.unsqueeze(0)` */
   unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
   /** A view of `start:end:step` along `dim` (negative and out-of-range bounds clamp as in Python). @example `x.slice(1, 0, -1, 2)` */
@@ -525,4 +546,29 @@ export class Tensor {
   fill_(value: number): this { return inplace.fill_(this, value); }
   /** Copies `src` (broadcast to this shape) into this tensor. @example `w.copy_(saved)` */
   copy_(src: TensorLike): this { return inplace.copy_(this, src); }
+  // ---- identity and printing in REPLs ----------------------------------------
+  /** Marks tensors of every copy of tapegrad in a process (`Symbol.for('tapegrad.tensor')`). @example `hasTensorBrand(x)` */
+  get [tensorBrand](): true {
+    return true;
+  }
+  /** What Node's `console.log`, `util.inspect` and REPL print: the same as `toString()`. @example `console.log(x)` */
+  [nodeInspect](): string {
+    return this.toString();
+  }
+  /** What Deno's `console.log` prints: the same as `toString()`. @example `console.log(x)` */
+  [denoInspect](): string {
+    return this.toString();
+  }
+  /**
+   * The tensor as JSON: its dtype, shape and values as nested arrays, so that
+   * `tensor(j.data, { dtype: j.dtype })` rebuilds it.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify(tensor([1, 2])); // '{"dtype":"float32","shape":[2],"data":[1,2]}'
+   * ```
+   */
+  toJSON(): { dtype: DType; shape: number[]; data: NestedArray } {
+    return { dtype: this.dtype, shape: [...this.shape], data: this.toArray() };
+  }
 }

@@ -1,3 +1,6 @@
+// The entry `@tapegrad/core/testing/arbitraries`: the only module of the
+// package that imports fast-check (an optional peer dependency), kept apart so
+// that `@tapegrad/core/testing` loads without it.
 import * as fc from 'fast-check';
 import type { DType } from '../dtype.js';
 import { fromArray } from '../tensor/make.js';

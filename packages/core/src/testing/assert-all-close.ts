@@ -1,3 +1,4 @@
+import { checkOptions, optionRules } from '../options.js';
 import { TapegradError, fmtShape } from '../errors.js';
 import { tensor } from '../tensor/creation.js';
 import { shapesEqual } from '../shape.js';
@@ -27,6 +28,7 @@ export interface AllCloseOptions {
  * ```
  */
 export function assertAllClose(actual: Tensor, expected: Tensor | number | readonly unknown[], options: AllCloseOptions = {}): void {
+  checkOptions('assertAllClose', options, { rtol: optionRules.nonNegative, atol: optionRules.nonNegative });
   const rtol = options.rtol ?? 1e-5;
   const atol = options.atol ?? 1e-8;
   const exp = expected instanceof Tensor ? expected : tensor(expected as number, { dtype: 'float64' });

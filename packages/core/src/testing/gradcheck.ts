@@ -1,3 +1,4 @@
+import { checkOptions, optionRules, type OptionRules } from '../options.js';
 import { autogradGrad } from '../autograd/backward.js';
 import { TapegradError, fmtShape } from '../errors.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
@@ -26,6 +27,15 @@ export interface GradcheckOptions {
   /** Also check that two backward passes give the same gradients. */
   readonly checkDeterminism?: boolean;
 }
+
+const gradcheckOptionRules: OptionRules = {
+  eps: optionRules.positive,
+  atol: optionRules.nonNegative,
+  rtol: optionRules.nonNegative,
+  raiseException: optionRules.boolean,
+  checkZeroGrad: optionRules.boolean,
+  checkDeterminism: optionRules.boolean,
+};
 
 /**
  * The outcome of a gradient check.
@@ -157,6 +167,7 @@ function elementIndex(shape: readonly number[], flat: number): string {
  * ```
  */
 export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
+  checkOptions('gradcheck', options, gradcheckOptionRules);
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
@@ -226,6 +237,7 @@ function checkZeroGrad(fn: Fn, leaves: readonly Tensor[], failures: string[]): v
  * ```
  */
 export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions & { readonly gradOutputs?: readonly Tensor[] } = {}): GradcheckReport {
+  checkOptions('gradgradcheck', options, { ...gradcheckOptionRules, gradOutputs: optionRules.tensors });
   const leaves = leafCopies(inputs);
   const outs = enableGrad(() => outputsOf(fn, leaves));
   const gradOutputs = (options.gradOutputs ?? outs.map((o, k) => seededNormal(o.shape, k))).map((g) =>

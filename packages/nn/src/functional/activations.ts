@@ -1,4 +1,4 @@
-import { DTypeError, TapegradError, where, type Tensor } from '@tapegrad/core';
+import { DTypeError, TapegradError, where, type Tensor, rejectOptionsObject } from '@tapegrad/core';
 
 function checkFloat(op: string, x: Tensor): void {
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: input must be a float tensor, got ${x.dtype}`);
@@ -42,6 +42,7 @@ export function relu(x: Tensor): Tensor {
  * ```
  */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  rejectOptionsObject('leakyRelu', 'negativeSlope', negativeSlope, 'leakyRelu(x, negativeSlope)');
   checkFloat('leakyRelu', x);
   return x.where(x.gt(0), x.mul(negativeSlope));
 }
@@ -55,6 +56,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  * ```
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
+  rejectOptionsObject('elu', 'alpha', alpha, 'elu(x, alpha)');
   checkFloat('elu', x);
   // NOTE: the branch `where` discards is fed 0 rather than x ("double where"),
   // so that it cannot overflow to inf and turn its zero gradient into
@@ -73,6 +75,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  * ```
  */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  rejectOptionsObject('gelu', 'approximate', approximate, "gelu(x, 'tanh')");
   checkFloat('gelu', x);
   if (approximate === 'tanh') {
     const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
@@ -104,6 +107,7 @@ export function silu(x: Tensor): Tensor {
  * ```
  */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  rejectOptionsObject('softplus', 'beta', beta, 'softplus(x, beta, threshold)');
   checkFloat('softplus', x);
   if (!(beta > 0)) throw new TapegradError(`softplus: beta must be positive, got ${beta}`);
   const z = x.mul(beta);
@@ -157,6 +161,7 @@ export function tanh(x: Tensor): Tensor {
  * ```
  */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  rejectOptionsObject('hardtanh', 'minVal', minVal, 'hardtanh(x, minVal, maxVal)');
   checkFloat('hardtanh', x);
   if (!(maxVal >= minVal)) throw new TapegradError(`hardtanh: maxVal (${maxVal}) must not be below minVal (${minVal})`);
   const inside = x.gt(minVal).and(x.lt(maxVal));

@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { ShapeError, TapegradError, noGrad, type Tensor } from '@tapegrad/core';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -36,6 +38,7 @@ export interface BatchNormOptions {
  * ```
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+  checkOptions('batchNorm', options, nnOptionRules.batchNorm);
   const op = 'batchNorm';
   if (x.ndim < 2) throw new ShapeError(`${op}: expected input of shape [N, C, ...], got ${fmt(x.shape)}`);
   const c = x.shape[1]!;

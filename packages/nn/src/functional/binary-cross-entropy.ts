@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { DTypeError, TapegradError, customOp, type Tensor } from '@tapegrad/core';
 import { log1pExp } from './activations.js';
 import { checkSameShape, isFloatTensor, reduce, type Reduction } from './reduction.js';
@@ -78,6 +80,7 @@ function check(op: string, input: Tensor, target: Tensor): void {
  * ```
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
+  checkOptions('binaryCrossEntropy', options, nnOptionRules.binaryCrossEntropy);
   const op = 'binaryCrossEntropy';
   check(op, input, target);
   const values = input.data;
@@ -101,6 +104,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
  * ```
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+  checkOptions('binaryCrossEntropyWithLogits', options, nnOptionRules.binaryCrossEntropyWithLogits);
   const op = 'binaryCrossEntropyWithLogits';
   check(op, input, target);
   // NOTE: log(1 + e^−x) through log1pExp, which never exponentiates a positive

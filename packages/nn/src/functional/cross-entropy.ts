@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { DTypeError, canReadSync, IndexError, ShapeError, TapegradError, type Tensor, type TensorLike } from '@tapegrad/core';
 import { logSoftmax } from './softmax.js';
 import { checkSameShape, fmt, isFloatTensor, type Reduction } from './reduction.js';
@@ -122,6 +124,7 @@ function finish(op: string, loss: Tensor, denominator: () => TensorLike, reducti
  * ```
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  checkOptions('nllLoss', options, nnOptionRules.nllLoss);
   const op = 'nllLoss';
   if (!isFloatTensor(input)) throw new DTypeError(`${op}: input must be a float tensor of log-probabilities, got ${input.dtype}`);
   const dim = classDim(op, input);
@@ -150,6 +153,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkOptions('crossEntropy', options, nnOptionRules.crossEntropy);
   const op = 'crossEntropy';
   if (!isFloatTensor(input)) throw new DTypeError(`${op}: input must be a float tensor of logits, got ${input.dtype}`);
   const dim = classDim(op, input);

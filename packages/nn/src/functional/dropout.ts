@@ -1,3 +1,5 @@
+import { checkOptions, rejectOptionsObject } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { TapegradError, rand, type Generator, type Tensor } from '@tapegrad/core';
 
 /**
@@ -38,6 +40,8 @@ export function checkDropProbability(op: string, p: number): void {
  * ```
  */
 export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+  rejectOptionsObject('dropout', 'p', p, 'dropout(x, p, { training, generator })');
+  checkOptions('dropout', options, nnOptionRules.dropout);
   checkDropProbability('dropout', p);
   if (!(options.training ?? true) || p === 0) return x;
   if (p === 1) return x.mul(0);

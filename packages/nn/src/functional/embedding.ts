@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { DTypeError, IndexError, ShapeError, where, type Tensor } from '@tapegrad/core';
 
 /**
@@ -24,6 +26,7 @@ export interface EmbeddingOptions {
  * ```
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  checkOptions('embedding', options, nnOptionRules.embedding);
   const op = 'embedding';
   if (input.dtype !== 'int32') throw new DTypeError(`${op}: indices must be an int32 tensor, got ${input.dtype}`);
   if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be [numEmbeddings, embeddingDim], got [${weight.shape.join(', ')}]`);

@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { DTypeError, TapegradError, type Tensor } from '@tapegrad/core';
 import { checkSameShape, isFloatTensor } from './reduction.js';
 
@@ -29,6 +31,7 @@ export interface KlDivOptions {
  * ```
  */
 export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
+  checkOptions('klDiv', options, nnOptionRules.klDiv);
   const op = 'klDiv';
   if (!isFloatTensor(input)) throw new DTypeError(`${op}: input must be a float tensor of log-probabilities, got ${input.dtype}`);
   if (!isFloatTensor(target)) throw new DTypeError(`${op}: target must be a float tensor, got ${target.dtype}`);

@@ -1,3 +1,4 @@
+import { rejectOptionsObject } from '@tapegrad/core';
 import { ShapeError, type Tensor } from '@tapegrad/core';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -19,6 +20,11 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * ```
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const usage = 'layerNorm(x, normalizedShape, weight ?? null, bias ?? null, eps)';
+  rejectOptionsObject('layerNorm', 'normalizedShape', normalizedShape, usage);
+  rejectOptionsObject('layerNorm', 'weight', weight, usage);
+  rejectOptionsObject('layerNorm', 'bias', bias, usage);
+  rejectOptionsObject('layerNorm', 'eps', eps, usage);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
   const k = shape.length;
   const tail = x.shape.slice(x.ndim - k);

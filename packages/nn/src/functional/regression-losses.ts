@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { DTypeError, TapegradError, where, type Tensor } from '@tapegrad/core';
 import { checkSameShape, isFloatTensor, reduce, type Reduction } from './reduction.js';
 
@@ -29,6 +31,7 @@ function difference(op: string, input: Tensor, target: Tensor): Tensor {
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  checkOptions('mseLoss', options, nnOptionRules.mseLoss);
   return reduce('mseLoss', difference('mseLoss', input, target).square(), options.reduction ?? 'mean');
 }
 
@@ -41,6 +44,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions
  * ```
  */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  checkOptions('l1Loss', options, nnOptionRules.l1Loss);
   return reduce('l1Loss', difference('l1Loss', input, target).abs(), options.reduction ?? 'mean');
 }
 
@@ -54,6 +58,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions 
  * ```
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: ReductionOptions & { readonly beta?: number } = {}): Tensor {
+  checkOptions('smoothL1Loss', options, nnOptionRules.smoothL1Loss);
   const beta = options.beta ?? 1;
   if (!(beta >= 0)) throw new TapegradError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
   const d = difference('smoothL1Loss', input, target);
@@ -75,6 +80,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: ReductionOp
  * ```
  */
 export function huberLoss(input: Tensor, target: Tensor, options: ReductionOptions & { readonly delta?: number } = {}): Tensor {
+  checkOptions('huberLoss', options, nnOptionRules.huberLoss);
   const delta = options.delta ?? 1;
   if (!(delta > 0)) throw new TapegradError(`huberLoss: delta must be positive, got ${delta}`);
   const d = difference('huberLoss', input, target);

@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { DTypeError, ShapeError, TapegradError, arange, where, type Generator, type Tensor } from '@tapegrad/core';
 import { dropout } from './dropout.js';
 import { softmax } from './softmax.js';
@@ -50,6 +52,7 @@ export function blockedToAdditive(blocked: Tensor, dtype: Tensor['dtype']): Tens
  * ```
  */
 export function attentionWeights(q: Tensor, k: Tensor, options: AttentionOptions = {}): Tensor {
+  checkOptions('attentionWeights', options, nnOptionRules.attention);
   const op = 'scaledDotProductAttention';
   if (q.ndim < 2 || k.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1]) {
     throw new ShapeError(`${op}: query ${fmt(q.shape)} and key ${fmt(k.shape)} must be [..., L, E] and [..., S, E] with the same E`);
@@ -90,6 +93,7 @@ export function attentionWeights(q: Tensor, k: Tensor, options: AttentionOptions
  * ```
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  checkOptions('scaledDotProductAttention', options, nnOptionRules.attention);
   if (v.ndim < 2 || v.shape[v.ndim - 2] !== k.shape[k.ndim - 2]) {
     throw new ShapeError(`scaledDotProductAttention: value ${fmt(v.shape)} must be [..., S, Ev] with the S of key ${fmt(k.shape)}`);
   }

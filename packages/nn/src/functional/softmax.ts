@@ -1,3 +1,4 @@
+import { rejectOptionsObject } from '@tapegrad/core';
 import { DTypeError, normalizeDim, type Tensor } from '@tapegrad/core';
 
 /** Checks dtype and dim under the name the user called; an empty input has an empty result. */
@@ -17,6 +18,7 @@ function check(op: string, x: Tensor, dim: number): boolean {
  * ```
  */
 export function softmax(x: Tensor, dim: number): Tensor {
+  rejectOptionsObject('softmax', 'dim', dim, 'softmax(x, dim)');
   if (!check('softmax', x, dim)) return x.clone();
   // NOTE: subtract the (detached) max along dim so that exp never overflows;
   // softmax is shift-invariant, so the value and the gradient are unchanged.
@@ -36,6 +38,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
  * ```
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  rejectOptionsObject('logSoftmax', 'dim', dim, 'logSoftmax(x, dim)');
   if (!check('logSoftmax', x, dim)) return x.clone();
   // NOTE: log(softmax(x)) would be log(0) = −inf for logits far below the max.
   // Shift by the detached max first, z = x − max, and return z − log Σ exp(z):

@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { ShapeError, TapegradError, noGrad, ones, zeros, type Tensor } from '@tapegrad/core';
 import { batchNorm } from '../functional/batch-norm.js';
 import { Module } from '../module.js';
@@ -54,6 +56,7 @@ export abstract class BatchNorm extends Module<[Tensor], Tensor> {
     options: BatchNormLayerOptions,
   ) {
     super();
+    checkOptions(layerName, options, nnOptionRules.BatchNorm);
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new TapegradError(`${layerName}: numFeatures must be a positive integer, got ${numFeatures}`);
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;

@@ -1,8 +1,10 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { ShapeError, TapegradError, zeros, type Tensor } from '@tapegrad/core';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
-import type { LayerOptions } from './layer-options.js';
+import { generatorOf, type LayerOptions } from './layer-options.js';
 
 /**
  * A bilinear map `y_k = x1ᵀ·W_k·x2 + b_k` over the last dims, with `W` of shape
@@ -26,6 +28,7 @@ export class Bilinear extends Module<[Tensor, Tensor], Tensor> {
 
   constructor(in1Features: number, in2Features: number, outFeatures: number, options: LayerOptions = {}) {
     super();
+    checkOptions('Bilinear', options, nnOptionRules.Bilinear);
     for (const [name, v] of [['in1Features', in1Features], ['in2Features', in2Features], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new TapegradError(`Bilinear: ${name} must be a non-negative integer, got ${v}`);
     }
@@ -35,7 +38,7 @@ export class Bilinear extends Module<[Tensor, Tensor], Tensor> {
     const dtype = options.dtype ?? 'float32';
     this.weight = parameter(zeros([outFeatures, in1Features, in2Features], { dtype }));
     this.bias = options.bias ?? true ? parameter(zeros([outFeatures], { dtype })) : null;
-    this.resetParameters(options);
+    this.resetParameters(generatorOf(options));
   }
 
   /**
@@ -47,6 +50,7 @@ export class Bilinear extends Module<[Tensor, Tensor], Tensor> {
    * ```
    */
   resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    checkOptions('resetParameters', options, nnOptionRules.resetParameters);
     if (this.in1Features === 0) return;
     const bound = 1 / Math.sqrt(this.in1Features);
     uniform_(this.weight, -bound, bound, options);

@@ -1,8 +1,10 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { TapegradError, conv1d, conv2d, zeros, type ConvOptions, type SizeArg, type Tensor } from '@tapegrad/core';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
-import type { LayerOptions } from './layer-options.js';
+import { generatorOf, type LayerOptions } from './layer-options.js';
 
 /**
  * Options of {@link Conv1d} and {@link Conv2d}: the convolution's geometry
@@ -40,6 +42,7 @@ export abstract class ConvNd extends Module<[Tensor], Tensor> {
 
   protected constructor(name: string, dims: number, inChannels: number, outChannels: number, kernelSize: SizeArg, options: ConvLayerOptions) {
     super();
+    checkOptions(name, options, nnOptionRules.Conv);
     const groups = options.groups ?? 1;
     const kernel = typeof kernelSize === 'number' ? new Array<number>(dims).fill(kernelSize) : kernelSize.slice();
     if (kernel.length !== dims || kernel.some((k) => !Number.isInteger(k) || k < 1)) {
@@ -61,7 +64,7 @@ export abstract class ConvNd extends Module<[Tensor], Tensor> {
     const dtype = options.dtype ?? 'float32';
     this.weight = parameter(zeros([outChannels, inChannels / groups, ...kernel], { dtype }));
     this.bias = options.bias ?? true ? parameter(zeros([outChannels], { dtype })) : null;
-    this.resetParameters(options);
+    this.resetParameters(generatorOf(options));
   }
 
   /**
@@ -73,6 +76,7 @@ export abstract class ConvNd extends Module<[Tensor], Tensor> {
    * ```
    */
   resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    checkOptions('resetParameters', options, nnOptionRules.resetParameters);
     kaimingUniform_(this.weight, { a: Math.sqrt(5), generator: options.generator });
     if (this.bias !== null) {
       const bound = 1 / Math.sqrt(calculateFanInAndFanOut(this.weight)[0]);

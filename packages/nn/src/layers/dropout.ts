@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import type { Generator, Tensor } from '@tapegrad/core';
 import { checkDropProbability, dropout } from '../functional/dropout.js';
 import { Module } from '../module.js';
@@ -21,6 +23,7 @@ export class Dropout extends Module<[Tensor], Tensor> {
 
   constructor(p = 0.5, options: { readonly generator?: Generator | undefined } = {}) {
     super();
+    checkOptions('Dropout', options, nnOptionRules.Dropout);
     checkDropProbability('Dropout', p);
     this.p = p;
     this.generator = options.generator;

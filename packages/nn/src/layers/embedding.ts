@@ -1,9 +1,11 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { TapegradError, noGrad, zeros, type Tensor } from '@tapegrad/core';
 import { embedding, paddingRow } from '../functional/embedding.js';
 import { normal_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
-import type { LayerOptions } from './layer-options.js';
+import { generatorOf, type LayerOptions } from './layer-options.js';
 
 /**
  * Options of {@link Embedding}.
@@ -38,6 +40,7 @@ export class Embedding extends Module<[Tensor], Tensor> {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingLayerOptions = {}) {
     super();
+    checkOptions('Embedding', options, nnOptionRules.Embedding);
     for (const [what, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new TapegradError(`Embedding: ${what} must be a positive integer, got ${v}`);
     }
@@ -46,7 +49,7 @@ export class Embedding extends Module<[Tensor], Tensor> {
     const pad = options.paddingIdx ?? null;
     this.paddingIdx = pad === null ? null : paddingRow(pad, numEmbeddings);
     this.weight = parameter(zeros([numEmbeddings, embeddingDim], { dtype: options.dtype ?? 'float32' }));
-    this.resetParameters(options);
+    this.resetParameters(generatorOf(options));
   }
 
   /**
@@ -58,6 +61,7 @@ export class Embedding extends Module<[Tensor], Tensor> {
    * ```
    */
   resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    checkOptions('resetParameters', options, nnOptionRules.resetParameters);
     normal_(this.weight, 0, 1, options);
     if (this.paddingIdx !== null) {
       const row = this.paddingIdx;

@@ -1,3 +1,5 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { TapegradError, ones, zeros, type Tensor } from '@tapegrad/core';
 import { layerNorm } from '../functional/layer-norm.js';
 import { Module } from '../module.js';
@@ -37,6 +39,7 @@ export class LayerNorm extends Module<[Tensor], Tensor> {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    checkOptions('LayerNorm', options, nnOptionRules.LayerNorm);
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
     if (shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
       throw new TapegradError(`LayerNorm: normalizedShape must be positive integers, got [${shape.join(', ')}]`);

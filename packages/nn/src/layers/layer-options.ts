@@ -15,3 +15,8 @@ export interface LayerOptions {
   readonly dtype?: 'float32' | 'float64';
   readonly generator?: Generator | undefined;
 }
+
+/** The generator of a layer's options, alone, as `resetParameters` takes it. */
+export function generatorOf(options: Pick<LayerOptions, 'generator'>): Pick<LayerOptions, 'generator'> {
+  return options.generator === undefined ? {} : { generator: options.generator };
+}

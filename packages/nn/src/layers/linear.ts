@@ -1,8 +1,10 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { isGradEnabled, ShapeError, TapegradError, zeros, type Tensor } from '@tapegrad/core';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
-import type { LayerOptions } from './layer-options.js';
+import { generatorOf, type LayerOptions } from './layer-options.js';
 
 /**
  * An affine map `y = x·Wᵀ + b` over the last dim, with `W` of shape
@@ -26,6 +28,7 @@ export class Linear extends Module<[Tensor], Tensor> {
 
   constructor(inFeatures: number, outFeatures: number, options: LayerOptions = {}) {
     super();
+    checkOptions('Linear', options, nnOptionRules.Linear);
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new TapegradError(`Linear: ${name} must be a non-negative integer, got ${v}`);
     }
@@ -34,7 +37,7 @@ export class Linear extends Module<[Tensor], Tensor> {
     const dtype = options.dtype ?? 'float32';
     this.weight = parameter(zeros([outFeatures, inFeatures], { dtype }));
     this.bias = options.bias ?? true ? parameter(zeros([outFeatures], { dtype })) : null;
-    this.resetParameters(options);
+    this.resetParameters(generatorOf(options));
   }
 
   /**
@@ -46,6 +49,7 @@ export class Linear extends Module<[Tensor], Tensor> {
    * ```
    */
   resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    checkOptions('resetParameters', options, nnOptionRules.resetParameters);
     if (this.inFeatures === 0) return;
     kaimingUniform_(this.weight, { a: Math.sqrt(5), generator: options.generator });
     if (this.bias !== null) {

@@ -1,4 +1,5 @@
-import type { Tensor } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
+import { checkOptions, type OptionRules, type Tensor } from '@tapegrad/core';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits, type BinaryCrossEntropyOptions, type BinaryCrossEntropyWithLogitsOptions } from '../functional/binary-cross-entropy.js';
 import { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from '../functional/cross-entropy.js';
 import { klDiv, type KlDivOptions } from '../functional/kl-div.js';
@@ -7,15 +8,16 @@ import { Module } from '../module.js';
 
 /** Base of the loss modules: `forward(input, target)` calls the loss function with fixed options. */
 abstract class Loss<O> extends Module<[Tensor, Tensor], Tensor> {
-  constructor(readonly options: O) {
+  constructor(name: string, readonly options: O, rules: OptionRules) {
     super();
+    checkOptions(name, options, rules);
   }
 }
 
 /** {@link mseLoss} as a module. @example `new MSELoss().forward(pred, target)` */
 export class MSELoss extends Loss<ReductionOptions> {
   constructor(options: ReductionOptions = {}) {
-    super(options);
+    super('MSELoss', options, nnOptionRules.mseLoss);
   }
   /** @example `loss.forward(pred, target)` */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -26,7 +28,7 @@ export class MSELoss extends Loss<ReductionOptions> {
 /** {@link l1Loss} as a module. @example `new L1Loss().forward(pred, target)` */
 export class L1Loss extends Loss<ReductionOptions> {
   constructor(options: ReductionOptions = {}) {
-    super(options);
+    super('L1Loss', options, nnOptionRules.l1Loss);
   }
   /** @example `loss.forward(pred, target)` */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -37,7 +39,7 @@ export class L1Loss extends Loss<ReductionOptions> {
 /** {@link smoothL1Loss} as a module. @example `new SmoothL1Loss({ beta: 0.5 }).forward(pred, target)` */
 export class SmoothL1Loss extends Loss<ReductionOptions & { readonly beta?: number }> {
   constructor(options: ReductionOptions & { readonly beta?: number } = {}) {
-    super(options);
+    super('SmoothL1Loss', options, nnOptionRules.smoothL1Loss);
   }
   /** @example `loss.forward(pred, target)` */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -48,7 +50,7 @@ export class SmoothL1Loss extends Loss<ReductionOptions & { readonly beta?: numb
 /** {@link huberLoss} as a module. @example `new HuberLoss({ delta: 2 }).forward(pred, target)` */
 export class HuberLoss extends Loss<ReductionOptions & { readonly delta?: number }> {
   constructor(options: ReductionOptions & { readonly delta?: number } = {}) {
-    super(options);
+    super('HuberLoss', options, nnOptionRules.huberLoss);
   }
   /** @example `loss.forward(pred, target)` */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -59,7 +61,7 @@ export class HuberLoss extends Loss<ReductionOptions & { readonly delta?: number
 /** {@link crossEntropy} as a module. @example `new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels)` */
 export class CrossEntropyLoss extends Loss<CrossEntropyOptions> {
   constructor(options: CrossEntropyOptions = {}) {
-    super(options);
+    super('CrossEntropyLoss', options, nnOptionRules.crossEntropy);
   }
   /** @example `loss.forward(logits, labels)` */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -70,7 +72,7 @@ export class CrossEntropyLoss extends Loss<CrossEntropyOptions> {
 /** {@link nllLoss} as a module. @example `new NLLLoss().forward(logp, labels)` */
 export class NLLLoss extends Loss<NllLossOptions> {
   constructor(options: NllLossOptions = {}) {
-    super(options);
+    super('NLLLoss', options, nnOptionRules.nllLoss);
   }
   /** @example `loss.forward(logp, labels)` */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -81,7 +83,7 @@ export class NLLLoss extends Loss<NllLossOptions> {
 /** {@link binaryCrossEntropy} as a module. @example `new BCELoss().forward(probs, labels)` */
 export class BCELoss extends Loss<BinaryCrossEntropyOptions> {
   constructor(options: BinaryCrossEntropyOptions = {}) {
-    super(options);
+    super('BCELoss', options, nnOptionRules.binaryCrossEntropy);
   }
   /** @example `loss.forward(probs, labels)` */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -92,7 +94,7 @@ export class BCELoss extends Loss<BinaryCrossEntropyOptions> {
 /** {@link binaryCrossEntropyWithLogits} as a module. @example `new BCEWithLogitsLoss().forward(logits, labels)` */
 export class BCEWithLogitsLoss extends Loss<BinaryCrossEntropyWithLogitsOptions> {
   constructor(options: BinaryCrossEntropyWithLogitsOptions = {}) {
-    super(options);
+    super('BCEWithLogitsLoss', options, nnOptionRules.binaryCrossEntropyWithLogits);
   }
   /** @example `loss.forward(logits, labels)` */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -103,7 +105,7 @@ export class BCEWithLogitsLoss extends Loss<BinaryCrossEntropyWithLogitsOptions>
 /** {@link klDiv} as a module. @example `new KLDivLoss({ reduction: 'batchmean' }).forward(logq, p)` */
 export class KLDivLoss extends Loss<KlDivOptions> {
   constructor(options: KlDivOptions = {}) {
-    super(options);
+    super('KLDivLoss', options, nnOptionRules.klDiv);
   }
   /** @example `loss.forward(logq, p)` */
   forward(input: Tensor, target: Tensor): Tensor {

@@ -1,9 +1,11 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { ShapeError, TapegradError, zeros, type Generator, type Tensor } from '@tapegrad/core';
 import { attentionWeights, blockedToAdditive } from '../functional/scaled-dot-product-attention.js';
 import { constant_, xavierUniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
-import type { LayerOptions } from './layer-options.js';
+import { generatorOf, type LayerOptions } from './layer-options.js';
 import { Linear } from './linear.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -87,6 +89,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
+    checkOptions('MultiheadAttention', options, nnOptionRules.MultiheadAttention);
     if (!Number.isInteger(embedDim) || embedDim < 1 || !Number.isInteger(numHeads) || numHeads < 1) {
       throw new TapegradError(`MultiheadAttention: embedDim and numHeads must be positive integers, got ${embedDim} and ${numHeads}`);
     }
@@ -110,7 +113,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     this.vProjWeight = packed ? null : parameter(zeros([embedDim, this.vdim], { dtype }));
     this.inProjBias = bias ? parameter(zeros([3 * embedDim], { dtype })) : null;
     this.outProj = new Linear(embedDim, embedDim, { bias, dtype, generator: options.generator });
-    this.resetParameters(options);
+    this.resetParameters(generatorOf(options));
   }
 
   /**
@@ -123,6 +126,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
    * ```
    */
   resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    checkOptions('resetParameters', options, nnOptionRules.resetParameters);
     for (const w of [this.inProjWeight, this.qProjWeight, this.kProjWeight, this.vProjWeight]) {
       if (w !== null) xavierUniform_(w, options);
     }
@@ -142,6 +146,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
    * ```
    */
   forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+    checkOptions('MultiheadAttention.forward', options, nnOptionRules.multiheadAttentionForward);
     const op = 'MultiheadAttention';
     const unbatched = query.ndim === 2;
     if ((query.ndim !== 3 && !unbatched) || key.ndim !== query.ndim || value.ndim !== query.ndim) {

@@ -1,4 +1,5 @@
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPoolOptions, type MaxPoolOptions, type SizeArg, type Tensor } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
+import { checkOptions, rejectOptionsObject, adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPoolOptions, type MaxPoolOptions, type SizeArg, type Tensor } from '@tapegrad/core';
 import { Module } from '../module.js';
 
 const fmt = (v: SizeArg | readonly (number | null)[] | undefined): string => (typeof v === 'object' ? `[${v.join(', ')}]` : String(v));
@@ -17,6 +18,8 @@ export class MaxPool2d extends Module<[Tensor], Tensor> {
 
   constructor(kernelSize: SizeArg, options: MaxPoolOptions = {}) {
     super();
+    rejectOptionsObject('MaxPool2d', 'kernelSize', kernelSize, 'new MaxPool2d(kernelSize, { stride, padding, dilation })');
+    checkOptions('MaxPool2d', options, nnOptionRules.MaxPool2d);
     this.kernelSize = kernelSize;
     this.options = options;
   }
@@ -46,6 +49,8 @@ export class AvgPool2d extends Module<[Tensor], Tensor> {
 
   constructor(kernelSize: SizeArg, options: AvgPoolOptions = {}) {
     super();
+    rejectOptionsObject('AvgPool2d', 'kernelSize', kernelSize, 'new AvgPool2d(kernelSize, { stride, padding, countIncludePad, divisorOverride })');
+    checkOptions('AvgPool2d', options, nnOptionRules.AvgPool2d);
     this.kernelSize = kernelSize;
     this.options = options;
   }

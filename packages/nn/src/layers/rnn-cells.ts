@@ -1,8 +1,10 @@
+import { checkOptions } from '@tapegrad/core';
+import { nnOptionRules } from '../option-rules.js';
 import { ShapeError, TapegradError, zeros, type Tensor } from '@tapegrad/core';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
-import type { LayerOptions } from './layer-options.js';
+import { generatorOf, type LayerOptions } from './layer-options.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -32,6 +34,7 @@ export abstract class RNNCellBase<State> extends Module<[Tensor, (State | null)?
     options: LayerOptions,
   ) {
     super();
+    checkOptions(cellName, options, nnOptionRules[cellName as 'RNNCell' | 'LSTMCell' | 'GRUCell'] ?? nnOptionRules.LSTMCell);
     for (const [what, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new TapegradError(`${cellName}: ${what} must be a positive integer, got ${v}`);
     }
@@ -43,7 +46,7 @@ export abstract class RNNCellBase<State> extends Module<[Tensor, (State | null)?
     this.weightHh = parameter(zeros([gates * hiddenSize, hiddenSize], { dtype }));
     this.biasIh = bias ? parameter(zeros([gates * hiddenSize], { dtype })) : null;
     this.biasHh = bias ? parameter(zeros([gates * hiddenSize], { dtype })) : null;
-    this.resetParameters(options);
+    this.resetParameters(generatorOf(options));
   }
 
   /**
@@ -55,6 +58,7 @@ export abstract class RNNCellBase<State> extends Module<[Tensor, (State | null)?
    * ```
    */
   resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
+    checkOptions('resetParameters', options, nnOptionRules.resetParameters);
     const bound = 1 / Math.sqrt(this.hiddenSize);
     for (const p of this.parameters()) uniform_(p, -bound, bound, options);
   }

@@ -1,5 +1,7 @@
 import type { DType, TypedArray } from '../../dtype.js';
 import type { CpuBuffer } from './cpu-buffer.js';
+import { OptionError } from '../../errors.js';
+import { checkOptions, optionRules, type OptionRules } from '../../options.js';
 import { setMallocPriming } from './malloc-thresholds.js';
 import { StoragePool, type StoragePoolLimits } from './storage-pool.js';
 
@@ -211,6 +213,13 @@ export function rewatchBuffer(buffer: CpuBuffer, previous: TypedArray, replaceme
   watchBuffer(buffer, replacement);
 }
 
+const poolOptionRules: OptionRules = {
+  recycleCollected: optionRules.boolean,
+  maxBytes: optionRules.nonNegative,
+  maxPendingBytes: optionRules.nonNegative,
+  primeMalloc: optionRules.boolean,
+};
+
 /**
  * Tunes or turns off the recycling of tensor storage. Large result arrays
  * (16 KiB and up) come from a pool of dead ones when it has one of the same
@@ -228,6 +237,8 @@ export function rewatchBuffer(buffer: CpuBuffer, previous: TypedArray, replaceme
  * ```
  */
 export function configureStoragePool(options: StoragePoolOptions): void {
+  if (options === undefined) throw new OptionError('configureStoragePool: expected an options object { recycleCollected?, maxBytes?, maxPendingBytes?, primeMalloc? }, got undefined');
+  checkOptions('configureStoragePool', options, poolOptionRules);
   if (options.recycleCollected !== undefined) enabled = options.recycleCollected && registry !== null;
   if (options.maxPendingBytes !== undefined) maxPending = options.maxPendingBytes;
   if (options.primeMalloc !== undefined) setMallocPriming(options.primeMalloc);

@@ -31,16 +31,18 @@ const CHUNK = 16384;
  * window maxima run in generated wasm; everything else (integers, bool,
  * float64 transcendental functions, strided views, small tensors, and any
  * kernel without a SIMD version) are the reference kernels. Returns null where WebAssembly SIMD
- * is missing or compiling fails (a browser's main thread refuses large
- * synchronous compiles).
+ * is missing or compiling fails (a Content-Security-Policy without
+ * `'wasm-unsafe-eval'` refuses to compile any module; a browser's main thread
+ * refuses large synchronous compiles); `onCompileError` hears why compiling
+ * failed, and is not called where SIMD is simply missing.
  *
  * @example
  * ```ts
- * const wasm = createWasmKernels();
+ * const wasm = createWasmKernels((error) => console.warn(error));
  * wasm?.kernels.matmul(a, b, 'float32');
  * ```
  */
-export function createWasmKernels(): { readonly kernels: CpuKernels; readonly fusion: Fusion } | null {
+export function createWasmKernels(onCompileError?: (error: unknown) => void): { readonly kernels: CpuKernels; readonly fusion: Fusion } | null {
   const api = wasmApi();
   if (api === null || !simdSupported(api)) return null;
   try {
@@ -104,8 +106,8 @@ export function createWasmKernels(): { readonly kernels: CpuKernels; readonly fu
       reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsKernels.reduce(op, x, axes, outDtype),
     };
     return { kernels: all, fusion };
-    return { kernels: all, fusion };
-  } catch {
+  } catch (error) {
+    onCompileError?.(error);
     return null;
   }
 }

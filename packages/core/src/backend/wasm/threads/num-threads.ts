@@ -1,3 +1,4 @@
+import { checkOptions, optionRules } from '../../../options.js';
 import { TapegradError } from '../../../errors.js';
 import { MATMUL_BLOCKING, MATMUL_TILE } from '../kernels/matmul-config.js';
 import { simdSupported } from '../emitter/simd-support.js';
@@ -59,6 +60,8 @@ const START_TIMEOUT_MS = 10_000;
  * ```
  */
 export function setNumThreads(options: number | NumThreadsOptions): Promise<void> {
+  // Unknown keys here; the values are checked below, with messages of their own.
+  if (typeof options !== 'number') checkOptions('setNumThreads', options, { threads: optionRules.any, spawn: optionRules.any });
   const { threads, spawn } = typeof options === 'number' ? { threads: options, spawn: undefined } : options;
   if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1) {
     throw new TapegradError(`setNumThreads: threads must be a positive integer (1 = the calling thread only), got ${String(threads)}`);

@@ -1,0 +1,48 @@
+import { optionRules as r, type OptionRules } from '@tapegrad/core';
+
+const reduction = { reduction: r.oneOf('mean', 'sum', 'none') };
+const nll = { weight: r.tensorOrNull, ignoreIndex: r.integer, ...reduction };
+const bce = { weight: r.tensorOrNull, ...reduction };
+const layer = { bias: r.boolean, dtype: r.dtype, generator: r.generator };
+const conv = { stride: r.intOrInts, padding: r.either(r.intOrInts, r.oneOf('valid', 'same')), dilation: r.intOrInts, groups: r.positiveInteger };
+const attention = { attnMask: r.tensorOrNull, isCausal: r.boolean, dropoutP: r.probability, scale: r.finite, generator: r.generator };
+const gain = { gain: r.finite, generator: r.generator };
+
+/**
+ * The options every function and layer of `@tapegrad/nn` accepts, as data:
+ * one row per function or class, checked at its entry by core's `checkOptions`.
+ */
+export const nnOptionRules = {
+  batchNorm: { weight: r.tensorOrNull, bias: r.tensorOrNull, training: r.boolean, momentum: r.probability, eps: r.nonNegative },
+  binaryCrossEntropy: bce,
+  binaryCrossEntropyWithLogits: { ...bce, posWeight: r.tensorOrNull },
+  nllLoss: nll,
+  crossEntropy: { ...nll, labelSmoothing: r.probability },
+  dropout: { training: r.boolean, generator: r.generator },
+  embedding: { paddingIdx: r.nullable(r.integer) },
+  klDiv: { reduction: r.oneOf('mean', 'batchmean', 'sum', 'none'), logTarget: r.boolean },
+  mseLoss: reduction,
+  l1Loss: reduction,
+  smoothL1Loss: { ...reduction, beta: r.nonNegative },
+  huberLoss: { ...reduction, delta: r.positive },
+  attention,
+  Linear: layer,
+  Bilinear: layer,
+  Conv: { ...layer, ...conv },
+  BatchNorm: { eps: r.nonNegative, momentum: r.nullable(r.probability), affine: r.boolean, trackRunningStats: r.boolean, dtype: r.dtype },
+  Embedding: { paddingIdx: r.nullable(r.integer), dtype: r.dtype, generator: r.generator },
+  LayerNorm: { eps: r.nonNegative, elementwiseAffine: r.boolean, bias: r.boolean, dtype: r.dtype },
+  MultiheadAttention: { ...layer, batchFirst: r.boolean, dropout: r.probability, kdim: r.positiveInteger, vdim: r.positiveInteger },
+  multiheadAttentionForward: { keyPaddingMask: r.tensorOrNull, attnMask: r.tensorOrNull, needWeights: r.boolean, averageAttnWeights: r.boolean, isCausal: r.boolean },
+  RNNCell: { ...layer, nonlinearity: r.oneOf('tanh', 'relu') },
+  LSTMCell: layer,
+  GRUCell: layer,
+  MaxPool2d: { stride: r.intOrInts, padding: r.intOrInts, dilation: r.intOrInts },
+  AvgPool2d: { stride: r.intOrInts, padding: r.intOrInts, countIncludePad: r.boolean, divisorOverride: r.positive },
+  Dropout: { generator: r.generator },
+  resetParameters: { generator: r.generator },
+  init: { generator: r.generator },
+  gain,
+  kaiming: { generator: r.generator, a: r.finite, mode: r.oneOf('fanIn', 'fanOut'), nonlinearity: r.string },
+  loadStateDict: { strict: r.boolean },
+} as const satisfies { readonly [name: string]: OptionRules };
