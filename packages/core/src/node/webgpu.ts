@@ -49,5 +49,16 @@ export interface CreateWebGpuOptions {
 export async function createWebGpu(options: CreateWebGpuOptions): Promise<WebGpuBackend> {
   const adapter = await options.gpu.requestAdapter(options.powerPreference === undefined ? undefined : { powerPreference: options.powerPreference });
   if (adapter === null) throw new DeviceError('createWebGpu: the GPU object offers no adapter (without a GPU, install SwiftShader and set VK_ICD_FILENAMES to its ICD file)');
-  return createWebGpuBackend(await adapter.requestDevice());
+  const backend = createWebGpuBackend(await adapter.requestDevice());
+  owners.set(backend, [options.gpu, adapter]);
+  return backend;
 }
+
+/**
+ * The `GPU` object (and adapter) behind each backend, kept alive as long as
+ * the backend is. In Dawn's Node binding a device does not keep its instance
+ * alive, and the instance is what processes the device's events: once the
+ * garbage collector takes the `GPU` object, `mapAsync` (every `dataAsync()`)
+ * never resolves, or the process aborts, while the device still looks usable.
+ */
+const owners = new WeakMap<WebGpuBackend, readonly unknown[]>();

@@ -16,6 +16,11 @@ export interface GpuSetup {
   readonly errors: string[];
   /** Destroys the device: Dawn aborts the process if one is alive at exit. */
   close(): void;
+  /**
+   * The `GPU` object and adapter: Dawn's device does not keep its instance
+   * alive, and without the instance no `mapAsync` ever resolves.
+   */
+  readonly instance?: readonly unknown[];
 }
 
 export const requireWebGpu = process.env.TAPEGRAD_REQUIRE_WEBGPU === '1';
@@ -31,7 +36,7 @@ export async function gpuSetup(): Promise<GpuSetup> {
     const device = await adapter.requestDevice();
     device.addEventListener('uncapturederror', (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
     const info = adapter.info;
-    return { close: () => device.destroy(), backend: createWebGpuBackend(device), reason: `${info.vendor} ${info.architecture} ${info.description}`.trim(), errors };
+    return { close: () => device.destroy(), backend: createWebGpuBackend(device), reason: `${info.vendor} ${info.architecture} ${info.description}`.trim(), errors, instance: [gpu, adapter] };
   } catch (e) {
     return { close: () => {}, backend: null, reason: `WebGPU unavailable: ${(e as Error).message}`, errors };
   }

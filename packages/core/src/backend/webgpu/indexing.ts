@@ -59,11 +59,11 @@ export function indexingKernels(run: GpuRunner, alloc: (dtype: GpuDType, n: numb
         linearMain(`${emitOffsets('i', nd, shapeAt, [{ name: 'x', at: xAt }])}
   var v = ${load(x.buffer.dtype, c, `${xs!}[o_x]`)};
   if (${nd === 0 ? 'true' : fits}) {
-    let target = ${nd === 0 ? '0' : coord(dim)};
+    let slot = ${nd === 0 ? '0' : coord(dim)};
     let ib = p[${iAt}]${base(iAt)};
     let sb = p[${sAt}]${base(sAt)};
     for (var j = 0; j < ${nd === 0 ? '1' : `p[${iShapeAt + dim}]`}; j++) {
-      if (${load(index.buffer.dtype, 'i32', `${is!}[ib + j * ${nd === 0 ? '0' : `p[${iAt + 1 + dim}]`}]`)} == target) {
+      if (${load(index.buffer.dtype, 'i32', `${is!}[ib + j * ${nd === 0 ? '0' : `p[${iAt + 1 + dim}]`}]`)} == slot) {
         v = v + ${load(src.buffer.dtype, c, `${ss!}[sb + j * ${nd === 0 ? '0' : `p[${sAt + 1 + dim}]`}]`)};
       }
     }
