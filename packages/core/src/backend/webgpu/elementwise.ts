@@ -17,8 +17,8 @@ const UNARY_F32: Record<UnaryKernel, (x: string) => string> = {
   log1p: (x) => `fLog1p(${x})`,
   expm1: (x) => `fExpm1(${x})`,
   sqrt: (x) => `fSqrt(${x})`,
-  sin: (x) => `select(sin(${x}), nan(), isInf(${x}))`,
-  cos: (x) => `select(cos(${x}), nan(), isInf(${x}))`,
+  sin: (x) => `fSinCos(${x}, false)`,
+  cos: (x) => `fSinCos(${x}, true)`,
   tanh: (x) => `fTanh(${x})`,
   sigmoid: (x) => `fSigmoid(${x})`,
   relu: (x) => `select(${x}, 0.0, ${x} < 0.0)`, // NaN stays NaN, as PyTorch's

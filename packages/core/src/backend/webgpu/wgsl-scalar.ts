@@ -97,6 +97,24 @@ fn fSigmoid(x: f32) -> f32 {
   let e = fExp(x);
   return e / (1.0 + e);
 }
+// sin and cos to float32 accuracy whatever the driver's builtins give (WGSL
+// only asks 2^-11 absolute error of them, on [-π, π]): the argument is
+// reduced by multiples of π/2 split in three parts (exact products while
+// |x| < 2^15·π/2), then cephes' polynomials on [-π/4, π/4].
+fn fSinCos(x: f32, cosine: bool) -> f32 {
+  if (isNan(x) || isInf(x)) { return nan(); }
+  if (!cosine && x == 0.0) { return x; }
+  let k = round(x * 0.63661977236758134);
+  let r = ((x - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;
+  let c = ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
+  let q = (i32(k) + select(0, 1, cosine)) & 3;
+  if (q == 0) { return s; }
+  if (q == 1) { return c; }
+  if (q == 2) { return -s; }
+  return -c;
+}
 fn fSign(x: f32) -> f32 {
   if (x > 0.0) { return 1.0; }
   if (x < 0.0) { return -1.0; }
@@ -152,7 +170,7 @@ fn fPow(x: f32, y: f32) -> f32 {
     return select(acc, 1.0 / acc, y < 0.0);
   }
   let negative = x < 0.0 || (x == 0.0 && (bitcast<u32>(x) & 0x80000000u) != 0u);
-  if (x < 0.0 && !integral && !isInf(y)) { return nan(); }
+  if (x < 0.0 && !integral && !isInf(y) && !isInf(x)) { return nan(); }
   let ax = abs(x);
   var r: f32;
   if (ax == 0.0) { r = select(inf(), 0.0, y > 0.0); }
