@@ -11,7 +11,7 @@ const SQRT_PI = 1.7724538509055159;
  * ```
  */
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return x;
+  if (Number.isNaN(x) || x === 0) return x; // erf(-0) is -0
   const a = Math.abs(x);
   if (a >= 6) return Math.sign(x);
   let r: number;
