@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
 
 // One GPU device per test file: Dawn's Node binding (npm `webgpu`) on
@@ -40,4 +41,21 @@ export async function gpuSetup(): Promise<GpuSetup> {
   } catch (e) {
     return { close: () => {}, backend: null, reason: `WebGPU unavailable: ${(e as Error).message}`, errors };
   }
+}
+
+/**
+ * The device of a test file: the first test states which adapter runs it, or
+ * (without one) skips with the reason printed, or fails where
+ * TAPEGRAD_REQUIRE_WEBGPU=1. The device is destroyed after the file.
+ */
+export async function fileDevice(): Promise<GpuSetup> {
+  const setup = await gpuSetup();
+  afterAll(() => setup.close());
+  describe('webgpu availability', () => {
+    it(`has a WebGPU adapter (${setup.reason})`, () => {
+      if (requireWebGpu) expect(setup.backend, setup.reason).not.toBeNull();
+      else if (setup.backend === null) console.warn(`webgpu tests skipped: ${setup.reason}`);
+    });
+  });
+  return setup;
 }

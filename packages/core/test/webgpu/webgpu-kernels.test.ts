@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { DType, TypedArray } from '@tapegrad/core';
 import { jsKernels } from '../../src/backend/js/js-kernels.js';
 import { BINARY_KERNELS, UNARY_KERNELS } from '../../src/backend/js/elementwise.js';
@@ -7,22 +7,14 @@ import type { View } from '../../src/backend/backend.js';
 import type { GpuBuffer } from '../../src/backend/webgpu/gpu-buffer.js';
 import type { ConvGeometry } from '../../src/primitives/primitives.js';
 import { expectClose } from './compare.js';
-import { gpuSetup, requireWebGpu } from './gpu-device.js';
+import { fileDevice } from './gpu-device.js';
 
 // Every kernel of the WebGPU backend against the reference kernels, on small
 // shapes with strided, broadcast and offset views and the edge values NaN,
 // ±inf and -0.
 
-const setup = await gpuSetup();
+const setup = await fileDevice();
 const be = setup.backend;
-afterAll(() => setup.close());
-
-describe('webgpu availability', () => {
-  it(`has a WebGPU adapter (${setup.reason})`, () => {
-    if (requireWebGpu) expect(be, setup.reason).not.toBeNull();
-    else if (be === null) console.warn(`webgpu tests skipped: ${setup.reason}`);
-  });
-});
 
 const EDGES = [NaN, Infinity, -Infinity, -0, 0, 1, -1, 0.5, -2.5, 3, 1e-3, 40, -40, 100, -100];
 
