@@ -92,6 +92,8 @@ describe.skipIf(gpu === null)('nn on webgpu', () => {
     const after = await settled();
     expect(gpu!.memoryStats().pipelines).toBeLessThan(64);
     expect(last).toBeLessThan(first * 0.2);
-    expect(after, `GPU bytes after warm-up ${warm}, after 200 steps ${after}`).toBeLessThanOrEqual(warm);
+    // Flat up to a few small buffers (the last loss, cached scalar constants):
+    // a step that leaked even one 64-byte buffer would add 11 KiB by now.
+    expect(after, `GPU bytes after warm-up ${warm}, after 200 steps ${after}`).toBeLessThanOrEqual(warm + 1024);
   });
 });
