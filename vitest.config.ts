@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
+const SUITE = ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/test/**/*.test.ts'];
+const WEBGPU = 'packages/*/test/webgpu/**/*.test.ts';
+
 // Tests run against the TypeScript sources; the packaging tests load the built
 // output through Node itself, as a user would.
 export default defineConfig({
@@ -22,7 +25,6 @@ export default defineConfig({
   test: {
     // .ci/run asks for a JSON report, from which it prints its closing summary line.
     reporters: process.env.TAPEGRAD_TEST_REPORT ? ['default', ['json', { outputFile: process.env.TAPEGRAD_TEST_REPORT }]] : ['default'],
-    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/test/**/*.test.ts'],
     setupFiles: ['./vitest.setup.ts'],
     pool: 'forks',
     // globalThis.gc for the tests that force collections (random-programs.test.ts)
@@ -31,9 +33,14 @@ export default defineConfig({
     testTimeout: 60_000,
     // The whole suite runs twice: on the backend tapegrad picks (WebAssembly
     // SIMD where it exists) and on the plain-TypeScript reference backend.
+    // The WebGPU tests (packages/*/test/webgpu) run once, in their own
+    // project: without a WebGPU adapter they skip and print why, unless
+    // TAPEGRAD_REQUIRE_WEBGPU=1 (CI), where they fail. Each project names its
+    // own files: a project that extends the root concatenates include lists.
     projects: [
-      { extends: true, test: { name: 'default backend' } },
-      { extends: true, test: { name: 'js backend', env: { TAPEGRAD_BACKEND: 'js' } } },
+      { extends: true, test: { name: 'default backend', include: SUITE, exclude: ['**/node_modules/**', WEBGPU] } },
+      { extends: true, test: { name: 'js backend', include: SUITE, exclude: ['**/node_modules/**', WEBGPU], env: { TAPEGRAD_BACKEND: 'js' } } },
+      { extends: true, test: { name: 'webgpu', include: [WEBGPU] } },
     ],
   },
 });

@@ -78,6 +78,7 @@ export {
   not,
   equal,
   allClose,
+  canReadSync,
 } from './ops/elementwise.js';
 export {
   sum,
@@ -130,6 +131,9 @@ export type { Backend, Kernels, View } from './backend/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel, ConvGeometry } from './primitives/primitives.js';
 export { getBackend, setBackend, wasmBackend } from './backend/active-backend.js';
 export { createWasmBackend } from './backend/wasm/wasm-backend.js';
+export { createWebGpuBackend, type WebGpuBackend } from './backend/webgpu/webgpu-backend.js';
+export type { GpuDeviceLike } from './backend/webgpu/gpu-types.js';
+export type { GpuMemoryStats } from './backend/webgpu/buffer-pool.js';
 export { setNumThreads, getNumThreads, type NumThreadsOptions } from './backend/wasm/threads/num-threads.js';
 export type { WorkerLike } from './backend/wasm/threads/worker-like.js';
 export { jsBackend } from './backend/js/js-backend.js';

@@ -169,7 +169,7 @@ export const opSpecs: readonly OpSpec[] = [
   unary('norm 3', (x) => x.norm(3), awayFromZero),
   unary('reshape+permute', (x) => x.reshape([-1]).flip([0]).reshape([x.numel, 1]).permute([1, 0]).mul(x.sum())),
   unary('transpose+slice', (x) => (x.ndim >= 2 ? x.transpose(0, -1).slice(0, 0, undefined, 2).exp() : x.exp())),
-  unary('expand', (x) => x.unsqueeze(0).expand([3, ...x.shape]).mul(tensor([1, 2, 3], { dtype: 'float64' }).reshape([3, ...x.shape.map(() => 1)]))),
+  unary('expand', (x) => x.unsqueeze(0).expand([3, ...x.shape]).mul(tensor([1, 2, 3], { dtype: x.dtype }).reshape([3, ...x.shape.map(() => 1)]))),
   unary('pad+repeat', (x) => (x.ndim >= 1 ? x.pad([1, 2], 0.5).repeat([2, ...x.shape.slice(1).map(() => 1)]).square() : x.square())),
   unary('cat+split', (x) => (x.ndim >= 1 ? cat([x, x.mul(2)], 0).split(1, 0).reduce((acc, p, i) => acc.add(p.sum().mul(i + 1)), x.sum().mul(0)) : x.mul(3))),
   {

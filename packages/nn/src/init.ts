@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from './option-rules.js';
-import { DTypeError, ShapeError, TapegradError, noGrad, rand, randn, tensor, type Generator, type Tensor } from '@tapegrad/core';
+import { DTypeError, ShapeError, TapegradError, defaultGenerator, noGrad, tensor, type Generator, type Tensor } from '@tapegrad/core';
 
 /**
  * Where random initial values come from: a seeded {@link Generator} fixes a
@@ -124,8 +124,22 @@ function generatorOnly(options: InitOptions): InitOptions {
   return options.generator === undefined ? {} : { generator: options.generator };
 }
 
-function randomOpts(_t: Tensor, options: InitOptions): { dtype: 'float64'; generator?: Generator } {
-  return options.generator === undefined ? { dtype: 'float64' } : { dtype: 'float64', generator: options.generator };
+/**
+ * `n` draws of `draw` from the generator of `options`, as float64 numbers on
+ * the host: initial values are computed in float64 and rounded once to the
+ * tensor's dtype, whatever device the tensor lives on (a GPU holds no float64).
+ */
+function draws(n: number, options: InitOptions, draw: (g: Generator) => number): Float64Array {
+  const g = options.generator ?? defaultGenerator;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = draw(g);
+  return out;
+}
+
+/** `values` (float64) written into `t`, rounded once to its dtype. */
+function fillWith<T extends Tensor>(t: T, values: Float64Array): T {
+  const data = t.dtype === 'float64' ? values : Float32Array.from(values);
+  return fill(t, tensor(data, { shape: [...t.shape] }));
 }
 
 /** Writes `values` into `t` in place, without recording, and returns `t`. */
@@ -145,7 +159,7 @@ export function uniform_<T extends Tensor>(t: T, a = 0, b = 1, options: InitOpti
   checkOptions('init.uniform_', options, nnOptionRules.init);
   checkFloat('uniform_', t);
   if (!(b >= a)) throw new TapegradError(`uniform_: the upper bound ${b} must not be below the lower bound ${a}`);
-  return fill(t, rand(t.shape, randomOpts(t, options)).mul(b - a).add(a));
+  return fillWith(t, draws(t.numel, options, (g) => g.nextFloat()).map((r) => r * (b - a) + a));
 }
 
 /**
@@ -160,7 +174,7 @@ export function normal_<T extends Tensor>(t: T, mean = 0, std = 1, options: Init
   checkOptions('init.normal_', options, nnOptionRules.init);
   checkFloat('normal_', t);
   if (!(std >= 0)) throw new TapegradError(`normal_: std must be non-negative, got ${std}`);
-  return fill(t, randn(t.shape, randomOpts(t, options)).mul(std).add(mean));
+  return fillWith(t, draws(t.numel, options, (g) => g.nextNormal()).map((r) => r * std + mean));
 }
 
 /**
@@ -291,7 +305,7 @@ export function orthogonal_<T extends Tensor>(t: T, options: GainOptions = {}): 
   const tall = rows >= cols;
   const m = tall ? rows : cols;
   const n = tall ? cols : rows;
-  const a = randn([m, n], randomOpts(t, options)).data as Float64Array;
+  const a = draws(m * n, options, (g) => g.nextNormal());
   const q = householderQ(a, m, n);
   const out = new Float64Array(rows * cols);
   const gain = options.gain ?? 1;
@@ -302,7 +316,7 @@ export function orthogonal_<T extends Tensor>(t: T, options: GainOptions = {}): 
       else out[j * m + i] = v;
     }
   }
-  return fill(t, tensor(out, { shape: t.shape, dtype: 'float64' }));
+  return fillWith(t, out);
 }
 
 /**

@@ -136,6 +136,12 @@ export interface Backend<B = unknown> extends Kernels<View<B>, B> {
   readonly name: string;
   /** The device whose memory the buffers live in: backends of one device share buffers. */
   readonly device: string;
+  /**
+   * `false` where {@link Backend.read} always throws (a GPU): the core then
+   * skips or refuses, with a `DeviceError`, what reads values synchronously
+   * (index range checks, `equal`, anomaly checks, printing). Absent means true.
+   */
+  readonly readsSync?: boolean;
   /** A zeroed buffer of `n` elements of `dtype`. */
   alloc(dtype: DType, n: number): B;
   /**

@@ -1,3 +1,4 @@
 export { workerThread } from './worker-thread.js';
 export { useAllCores } from './all-cores.js';
 export { readFileBytes, writeFileBytes } from './file-bytes.js';
+export { createWebGpu, type CreateWebGpuOptions, type GpuLike } from './webgpu.js';

@@ -1,5 +1,5 @@
 import { DTYPES, isFloating, scalarDtype, type DType, type TypedArray } from '../dtype.js';
-import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
+import { DTypeError, DeviceError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { apply } from '../primitives/apply.js';
 import { foreignTensorMessage, hasTensorBrand } from '../tensor/brand.js';
 import { shapesEqual } from '../shape.js';
@@ -217,6 +217,28 @@ export function copyDataAsync(x: Tensor, dtype: DType): Promise<TypedArray> {
   return be.readAsync(be.copy(kernelView(x), dtype));
 }
 
+/**
+ * Whether `x`'s elements can be read synchronously (`data`, `item()`,
+ * `toArray()`): true on the CPU, false on a GPU, whose reads are
+ * asynchronous (`dataAsync()`, `itemAsync()`, `toArrayAsync()`). Checks that
+ * need the values at once (index ranges) are skipped where this is false.
+ *
+ * @example
+ * ```ts
+ * const labels = canReadSync(t) ? t.data : await t.dataAsync();
+ * ```
+ */
+export function canReadSync(x: Tensor): boolean {
+  return x.storage.backend.readsSync !== false;
+}
+
+/** Throws a DeviceError naming `op` unless `x` can be read synchronously. */
+export function requireSyncRead(op: string, x: Tensor): void {
+  if (!canReadSync(x)) {
+    throw new DeviceError(`${op}: reads values synchronously, but a tensor of shape ${fmtShape(x.shape)} is on device '${x.storage.backend.device}', which is read asynchronously; read it with await dataAsync(), itemAsync() or toArrayAsync() (or move it to the CPU) first`);
+  }
+}
+
 /** Throws unless `x` has exactly one element (for `item` and `itemAsync`). */
 export function checkOneElement(op: string, x: Tensor): void {
   if (x.numel !== 1) throw new ShapeError(`${op}: only a tensor with one element can be converted to a number, got shape ${fmtShape(x.shape)}`);
@@ -244,6 +266,8 @@ export function item(x: Tensor): number {
  * ```
  */
 export function equal(a: Tensor, b: Tensor): boolean {
+  requireSyncRead('equal', a);
+  requireSyncRead('equal', b);
   if (!shapesEqual(a.shape, b.shape)) return false;
   const x = copyData(a, 'float64');
   const y = copyData(b, 'float64');
@@ -260,6 +284,8 @@ export function equal(a: Tensor, b: Tensor): boolean {
  * ```
  */
 export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
+  requireSyncRead('allClose', a);
+  requireSyncRead('allClose', b);
   const d = abs(sub(a.double(), b.double()));
   const tol = abs(b.double()).mul(rtol).add(atol);
   const ok = copyData(le(d, tol), 'bool');
@@ -270,6 +296,7 @@ export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolea
 /** @internal 'NaN' or 'Inf' for the first non-finite element, null if all are finite. */
 export function firstNonFinite(x: Tensor): 'NaN' | 'Inf' | null {
   if (!isFloating(x.dtype)) return null;
+  requireSyncRead('detectAnomaly (checking a gradient for NaN/Inf)', x);
   const d = copyData(x, x.dtype);
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;

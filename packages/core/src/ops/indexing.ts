@@ -3,15 +3,20 @@ import { apply } from '../primitives/apply.js';
 import { broadcastShapes, normalizeDim, shapesEqual } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { arange } from '../tensor/creation.js';
-import { copyData, where } from './elementwise.js';
+import { canReadSync, copyData, requireSyncRead, where } from './elementwise.js';
 import { reshape, expand, unsqueeze } from './movement.js';
 
 function checkIndexDtype(op: string, index: Tensor): void {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
 }
 
-/** Throws unless every index is in [0, size). */
+/**
+ * Throws unless every index is in [0, size). Skipped on a device read only
+ * asynchronously (a GPU), where the kernels define the out-of-range case:
+ * gather reads NaN (0 for integers), scatterAdd drops the element.
+ */
 function checkRange(op: string, index: Tensor, size: number, what: string): void {
+  if (!canReadSync(index)) return;
   const data = copyData(index, 'int32');
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
@@ -106,6 +111,8 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
  */
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   checkIndexDtype('oneHot', index);
+  if (numClasses < 0) requireSyncRead('oneHot (finding numClasses from the largest index; pass numClasses)', index);
+  if (!canReadSync(index)) return unsqueeze(index, -1).eq(arange(numClasses, { dtype: 'int32' })).to('int32');
   const data = copyData(index, 'int32');
   let max = -1;
   for (let i = 0; i < data.length; i++) max = Math.max(max, data[i]!);

@@ -169,7 +169,8 @@ function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | '
     run: (be, dst) => {
       const src = operandView(other, self);
       if (alpha === 1) be.binaryInPlace(name, dst, src);
-      else be.addcInPlace('mul', dst, src, scalarView(1, 'float64', self.shape), sign * alpha);
+      // The factor 1 is exact in float32, which every backend holds (a GPU holds no float64).
+      else be.addcInPlace('mul', dst, src, scalarView(1, 'float32', self.shape), sign * alpha);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { copyData } from '../ops/elementwise.js';
+import { canReadSync, copyData } from '../ops/elementwise.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -56,6 +56,8 @@ function floatFormatter(values: readonly number[]): (v: number) => string {
 
 /** @internal PyTorch-style printing. */
 export function formatTensor(t: Tensor): string {
+  // Printing cannot wait for a GPU: it names the tensor and how to read it.
+  if (!canReadSync(t)) return `tensor(<on ${t.storage.backend.device}: read with await toArrayAsync()>, shape=[${t.shape.join(', ')}], dtype=${t.dtype})`;
   const data = copyData(t, t.dtype === 'bool' ? 'bool' : 'float64');
   const summarize = t.numel > THRESHOLD;
   const strides: number[] = [];

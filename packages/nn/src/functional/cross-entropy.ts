@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from '../option-rules.js';
-import { DTypeError, IndexError, ShapeError, TapegradError, type Tensor, type TensorLike } from '@tapegrad/core';
+import { DTypeError, canReadSync, IndexError, ShapeError, TapegradError, type Tensor, type TensorLike } from '@tapegrad/core';
 import { logSoftmax } from './softmax.js';
 import { checkSameShape, fmt, isFloatTensor, type Reduction } from './reduction.js';
 
@@ -62,6 +62,9 @@ function checkIndexTarget(op: string, input: Tensor, target: Tensor, dim: number
   if (target.ndim !== expected.length || target.shape.some((s, i) => s !== expected[i])) {
     throw new ShapeError(`${op}: target of shape ${fmt(target.shape)} does not fit input of shape ${fmt(input.shape)}: expected a class-index target of shape ${fmt(expected)}`);
   }
+  // On a GPU the targets cannot be read here: the check is skipped (an
+  // out-of-range class then picks a NaN).
+  if (!canReadSync(target)) return;
   const classes = input.shape[dim]!;
   const values = target.data;
   for (let i = 0; i < values.length; i++) {

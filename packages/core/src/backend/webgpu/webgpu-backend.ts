@@ -1,0 +1,147 @@
+import type { Backend, View } from '../backend.js';
+import { ARRAY_TYPES, dtypeOfArray, type DType, type TypedArray } from '../../dtype.js';
+import { DeviceError } from '../../errors.js';
+import type { ConvGeometry } from '../../primitives/primitives.js';
+import { BufferPool, type GpuMemoryStats } from './buffer-pool.js';
+import { convolutions } from './conv2d.js';
+import { elementwiseKernels } from './elementwise.js';
+import { foldKernel } from './fold.js';
+import { GpuBuffer, gpuDtype, type GpuDType } from './gpu-buffer.js';
+import { GpuRunner } from './gpu-runner.js';
+import { MAP_READ, USAGE_COPY_DST, USAGE_MAP_READ, type GpuBufferHandle, type GpuDeviceLike } from './gpu-types.js';
+import { im2colKernels } from './im2col.js';
+import { indexingKernels } from './indexing.js';
+import { matmulKernel } from './matmul.js';
+import { maxPoolKernel } from './max-pool.js';
+import { PipelineCache } from './pipeline-cache.js';
+import { reduceKernels } from './reduce.js';
+
+/**
+ * The WebGPU backend: a {@link Backend} whose buffers are GPU storage buffers,
+ * plus {@link WebGpuBackend.memoryStats}.
+ *
+ * @example
+ * ```ts
+ * const be: WebGpuBackend = createWebGpuBackend(device);
+ * be.memoryStats().liveBytes;
+ * ```
+ */
+export interface WebGpuBackend extends Backend<GpuBuffer> {
+  /** Bytes of GPU memory in use by buffers, and kept in the pool for reuse. */
+  memoryStats(): GpuMemoryStats & { readonly pipelines: number };
+}
+
+const SYNC_READ_HINT = 'use await t.dataAsync(), t.itemAsync() or t.toArrayAsync()';
+
+/**
+ * A backend that runs every kernel as a WGSL compute shader on `device`.
+ * float32, int32 and bool live on the GPU (bool as u32 0/1); float64 is
+ * refused with a `DTypeError` (WGSL has no f64: float64 stays on the CPU).
+ * Reads are asynchronous only: `read` throws a `DeviceError` naming
+ * `dataAsync()`, `itemAsync()` and `toArrayAsync()`. Memory comes from a
+ * size-class pool; buffers that backward frees go back to it at once, and
+ * those the garbage collector finds go back through a `FinalizationRegistry`.
+ *
+ * @example
+ * ```ts
+ * const adapter = await navigator.gpu.requestAdapter();
+ * setBackend(createWebGpuBackend(await adapter!.requestDevice()));
+ * const y = tensor([1, 2, 3]).mul(2);
+ * console.log(await y.toArrayAsync()); // [2, 4, 6]
+ * ```
+ */
+export function createWebGpuBackend(device: GpuDeviceLike): WebGpuBackend {
+  const pool = new BufferPool(device);
+  const run = new GpuRunner(device, pool, new PipelineCache(device));
+  const collector = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<GpuBufferHandle>((h) => pool.give(h)) : null;
+
+  function make(dtype: GpuDType, n: number): GpuBuffer {
+    const b = new GpuBuffer(pool.acquire(Math.max(n, 1) * 4), dtype, n);
+    collector?.register(b, b.handle, b);
+    return b;
+  }
+  function free(buffers: readonly GpuBuffer[]): void {
+    for (const b of buffers) {
+      if (!(b instanceof GpuBuffer) || b.released) continue;
+      b.released = true;
+      collector?.unregister(b);
+      pool.give(b.handle);
+    }
+  }
+  // Kernel results: every element is written, so the pooled memory needs no clearing.
+  const alloc = make;
+  const out = (op: string, d: DType): GpuDType => gpuDtype(op, d);
+
+  const ew = elementwiseKernels(run, alloc);
+  const red = reduceKernels(run, alloc);
+  const matmul = matmulKernel(run, alloc);
+  const idx = indexingKernels(run, alloc);
+  const im = im2colKernels(run, alloc);
+  const fold = foldKernel(run, alloc);
+  const maxPoolIndices = maxPoolKernel(run, alloc);
+  const conv = convolutions({ copy: ew.copy, assign: ew.assign, reduce: red.reduce, matmul, im2col: im.im2col, col2im: im.col2im, alloc, free });
+
+  return {
+    name: 'webgpu',
+    device: 'webgpu',
+    readsSync: false,
+    alloc(dtype, n) {
+      const b = make(gpuDtype('alloc', dtype), n);
+      const encoder = device.createCommandEncoder();
+      encoder.clearBuffer(b.handle as never);
+      device.queue.submit([encoder.finish()] as never);
+      return b;
+    },
+    upload(data) {
+      const dtype = gpuDtype('upload', dtypeOfArray(data));
+      const b = make(dtype, data.length);
+      if (data.length > 0) device.queue.writeBuffer(b.handle as never, 0, data instanceof Uint8Array ? Uint32Array.from(data) : (data as Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>));
+      return b;
+    },
+    read() {
+      throw new DeviceError(`read: a tensor on the webgpu device cannot be read synchronously; ${SYNC_READ_HINT}`);
+    },
+    async readAsync(b) {
+      const bytes = b.length * 4;
+      if (bytes === 0) return new ARRAY_TYPES[b.dtype](0);
+      const staging = device.createBuffer({ size: bytes, usage: USAGE_MAP_READ | USAGE_COPY_DST });
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(b.handle as never, 0, staging as never, 0, bytes);
+      device.queue.submit([encoder.finish()] as never);
+      try {
+        await staging.mapAsync(MAP_READ);
+        const words = staging.getMappedRange().slice(0);
+        staging.unmap();
+        if (b.dtype === 'bool') return Uint8Array.from(new Uint32Array(words));
+        return b.dtype === 'float32' ? new Float32Array(words) : new Int32Array(words);
+      } finally {
+        staging.destroy();
+      }
+    },
+    realize() {},
+    release: free,
+    memoryStats: () => ({ ...pool.stats(), pipelines: run.pipelines.size }),
+
+    copy: (x, d) => ew.copy(x, out('copy', d)),
+    assign: ew.assign,
+    unary: (op, x, d) => ew.unary(op, x, out(op, d)),
+    unaryInPlace: ew.unaryInPlace,
+    binary: (op, a, b, d) => ew.binary(op, a, b, out(op, d)),
+    binaryInPlace: ew.binaryInPlace,
+    addcInPlace: ew.addcInPlace,
+    where: (c, a, b, d) => ew.where(c, a, b, out('where', d)),
+    reduce: (op, x, axes, d) => red.reduce(op, x, axes, out(op, d)),
+    argReduce: red.argReduce,
+    matmul: (a, b, d) => matmul(a, b, out('matmul', d)),
+    gather: (x, dim, index, d) => idx.gather(x, dim, index, out('gather', d)),
+    scatterAdd: (x, dim, index, src, d) => idx.scatterAdd(x, dim, index, src, out('scatterAdd', d)),
+    im2col: (x, g, d) => im.im2col(x, g, out('im2col', d)),
+    col2im: (x, g, d) => im.col2im(x, g, out('col2im', d)),
+    conv2d: (x, w, g: ConvGeometry, groups, d) => conv.conv2d(x, w, g, groups, out('conv2d', d)),
+    conv2dInput: (x, w, g, groups, d) => conv.conv2dInput(x, w, g, groups, out('conv2dInput', d)),
+    conv2dWeight: (x, w, g, groups, d) => conv.conv2dWeight(x, w, g, groups, out('conv2dWeight', d)),
+    maxPoolIndices,
+    fold: (x, dim, size, step, dilation, length, d) => fold(x, dim, size, step, dilation, length, out('fold', d)),
+  };
+}
+
