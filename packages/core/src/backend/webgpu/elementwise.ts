@@ -101,7 +101,7 @@ function map(run: GpuRunner, target: Target, inputs: readonly View<GpuBuffer>[],
   );
 }
 
-function fresh(run: GpuRunner, alloc: (dtype: GpuDType, n: number) => GpuBuffer, shape: Shape, dtype: GpuDType, reads = false): Target {
+function fresh(alloc: (dtype: GpuDType, n: number) => GpuBuffer, shape: Shape, dtype: GpuDType, reads = false): Target {
   const n = shape.reduce((a, b) => a * b, 1);
   return { buffer: alloc(dtype, n), shape, strides: contiguousStrides(shape), offset: 0, reads };
 }
@@ -122,7 +122,7 @@ function binaryType(op: BinaryKernel, ...dtypes: GpuDType[]): ComputeType {
 export function elementwiseKernels(run: GpuRunner, alloc: (dtype: GpuDType, n: number) => GpuBuffer) {
   return {
     copy(x: View<GpuBuffer>, outDtype: GpuDType): GpuBuffer {
-      const t = fresh(run, alloc, x.shape, outDtype);
+      const t = fresh(alloc, x.shape, outDtype);
       map(run, t, [x], computeType(x.buffer.dtype, outDtype), 'x0');
       return t.buffer;
     },
@@ -130,7 +130,7 @@ export function elementwiseKernels(run: GpuRunner, alloc: (dtype: GpuDType, n: n
       map(run, { ...dst, reads: false }, [src], computeType(dst.buffer.dtype, src.buffer.dtype), 'x0');
     },
     unary(op: UnaryKernel, x: View<GpuBuffer>, outDtype: GpuDType): GpuBuffer {
-      const t = fresh(run, alloc, x.shape, outDtype);
+      const t = fresh(alloc, x.shape, outDtype);
       const c = unaryType(op, x.buffer.dtype, outDtype);
       map(run, t, [x], c, unaryExpr(op, c, 'x0'));
       return t.buffer;
@@ -140,7 +140,7 @@ export function elementwiseKernels(run: GpuRunner, alloc: (dtype: GpuDType, n: n
       map(run, { ...dst, reads: true }, [], c, unaryExpr(op, c, 'd'));
     },
     binary(op: BinaryKernel, a: View<GpuBuffer>, b: View<GpuBuffer>, outDtype: GpuDType): GpuBuffer {
-      const t = fresh(run, alloc, a.shape, outDtype);
+      const t = fresh(alloc, a.shape, outDtype);
       const c = binaryType(op, a.buffer.dtype, b.buffer.dtype, outDtype);
       map(run, t, [a, b], c, BINARY[op]('x0', 'x1', c));
       return t.buffer;
@@ -155,7 +155,7 @@ export function elementwiseKernels(run: GpuRunner, alloc: (dtype: GpuDType, n: n
       map(run, { ...dst, reads: true }, [a, b], 'f32', `d + s0 * (${f})`, [value]);
     },
     where(cond: View<GpuBuffer>, a: View<GpuBuffer>, b: View<GpuBuffer>, outDtype: GpuDType): GpuBuffer {
-      const t = fresh(run, alloc, cond.shape, outDtype);
+      const t = fresh(alloc, cond.shape, outDtype);
       const c = computeType(a.buffer.dtype, b.buffer.dtype, outDtype);
       // The condition is read in its own type, whatever the branches compute in.
       const own = cond.buffer.dtype === 'float32' ? 'f32' : 'i32';

@@ -8,7 +8,7 @@
 /** A GPU buffer, as far as this backend uses one. */
 export interface GpuBufferHandle {
   readonly size: number;
-  mapAsync(mode: number): Promise<undefined | void>;
+  mapAsync(mode: number): Promise<unknown>;
   getMappedRange(): ArrayBuffer;
   unmap(): void;
   destroy(): void;

@@ -1,5 +1,5 @@
-import type { Backend, View } from '../backend.js';
-import { ARRAY_TYPES, dtypeOfArray, type DType, type TypedArray } from '../../dtype.js';
+import type { Backend } from '../backend.js';
+import { ARRAY_TYPES, dtypeOfArray, type DType } from '../../dtype.js';
 import { DeviceError } from '../../errors.js';
 import type { ConvGeometry } from '../../primitives/primitives.js';
 import { BufferPool, type GpuMemoryStats } from './buffer-pool.js';
