@@ -1,3 +1,8 @@
+/**
+ * Tensors with dtypes, broadcasting and views, the tape and `backward()`, the functional API, custom ops, and the backends.
+ *
+ * @module @tapegrad/core
+ */
 export { Tensor, type TensorLike } from './tensor/tensor.js';
 export type { DType, TypedArray, TypedArrayFor } from './dtype.js';
 export { promoteTypes, isFloating } from './dtype.js';

@@ -1,3 +1,8 @@
+/**
+ * Datasets, the DataLoader, and NumPy .npy/.npz.
+ *
+ * @module @tapegrad/data
+ */
 export { DataError, NpyError } from './errors.js';
 export { Subset, type Dataset, type ItemOf } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';

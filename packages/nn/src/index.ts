@@ -1,3 +1,8 @@
+/**
+ * Modules, layers, activations, losses, initialisers and safetensors.
+ *
+ * @module @tapegrad/nn
+ */
 // ---- modules ----------------------------------------------------------------
 export { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export { parameter, isParameter, type Parameter } from './parameter.js';

@@ -1,3 +1,8 @@
+/**
+ * Optimizers, learning-rate schedulers and gradient clipping.
+ *
+ * @module @tapegrad/optim
+ */
 export { OptimError } from './optim-error.js';
 export type { SerializedTensor } from './serialized-tensor.js';
 export type { StateField, StateSpec } from './state-spec.js';

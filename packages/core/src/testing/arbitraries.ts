@@ -1,3 +1,8 @@
+/**
+ * fast-check arbitraries of shapes and tensors, for property tests of your own ops (needs `fast-check`).
+ *
+ * @module @tapegrad/core/testing/arbitraries
+ */
 // The entry `@tapegrad/core/testing/arbitraries`: the only module of the
 // package that imports fast-check (an optional peer dependency), kept apart so
 // that `@tapegrad/core/testing` loads without it.

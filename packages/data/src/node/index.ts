@@ -1,1 +1,6 @@
+/**
+ * Node-only helpers: .npy and .npz files.
+ *
+ * @module @tapegrad/data/node
+ */
 export { loadNpyFile, saveNpyFile, loadNpzFile, saveNpzFile } from './npy-files.js';

@@ -114,7 +114,7 @@ export function createWasmKernels(onCompileError?: (error: unknown) => void): { 
 
 /**
  * Builds the WebAssembly SIMD backend: the CPU backend over the WebAssembly
- * kernels (see {@link createWasmKernels}). Returns null where WebAssembly
+ * kernels (`createWasmKernels`). Returns null where WebAssembly
  * SIMD is missing or compiling fails.
  *
  * @example
