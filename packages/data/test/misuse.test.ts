@@ -4,14 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Generator, OptionError, ShapeError, tensor, zeros } from '@tapegrad/core';
 import { DataError, DataLoader, NpyError, Subset, TensorDataset, defaultCollate, loadNpy, loadNpz, loadNpzAsync, randomSplit, saveNpy, saveNpz } from '@tapegrad/data';
 import { describe, expect, it } from 'vitest';
+import { describeMisuse, type MisuseRow } from '../../core/test/misuse-table.js';
 
-type ErrorClass = new (...args: never[]) => Error;
-interface Row {
-  readonly name: string;
-  readonly call: () => unknown;
-  readonly error: ErrorClass;
-  readonly contains: readonly string[];
-}
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(fixtures, name)));
@@ -41,7 +35,7 @@ const flip = (bytes: Uint8Array, at: number): Uint8Array => {
 /** The offset of the first occurrence of `s` in `bytes`. */
 const find = (bytes: Uint8Array, s: string): number => Buffer.from(bytes).indexOf(s);
 
-const rows: Row[] = [
+const rows: MisuseRow[] = [
   // Options objects
   { name: 'DataLoader batch_size', call: () => new DataLoader(ds, { batch_size: 2 } as never), error: OptionError, contains: ['DataLoader', "'batch_size'", "did you mean 'batchSize'", 'batchSize, shuffle, generator, dropLast, collate'] },
   { name: 'DataLoader drop_last', call: () => new DataLoader(ds, { drop_last: true } as never), error: OptionError, contains: ['DataLoader', "did you mean 'dropLast'"] },
@@ -134,18 +128,9 @@ function crcOf(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-describe('misuse: each row throws its error class with a message naming the problem', () => {
-  it.each(rows.map((r) => [r.name, r] as const))('%s', (_, row) => {
-    let thrown: unknown;
-    try {
-      row.call();
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown, 'no error thrown').toBeInstanceOf(row.error);
-    for (const part of row.contains) expect((thrown as Error).message).toContain(part);
-  });
+describeMisuse(rows);
 
+describe('misuse of compressed archives', () => {
   it('loadNpzAsync: a corrupt deflated entry names the entry', async () => {
     const bytes = fixture('compressed.npz');
     // A byte inside x.npy's deflated data: just before the local header of the next entry.

@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { DTypeError, OptionError, TapegradError, randn, tensor, zeros, ones, IndexError } from '@tapegrad/core';
+import { describeMisuse, named, type MisuseRow } from '../../core/test/misuse-table.js';
+import { DTypeError, OptionError, randn, tensor, zeros, ones, IndexError } from '@tapegrad/core';
 import { BCELoss, BatchNorm1d, Conv2d, CrossEntropyLoss, Dropout, Embedding, GRUCell, LSTMCell, LayerNorm, Linear, MaxPool2d, MultiheadAttention, RNNCell, batchNorm, binaryCrossEntropy, conv2d, crossEntropy, dropout, embedding, huberLoss, init, klDiv, layerNorm, leakyRelu, maxPool2d, mseLoss, nllLoss, scaledDotProductAttention, softmax, SafetensorsError, logSoftmax } from '@tapegrad/nn';
 import { loadModuleFile, loadSafetensorsFile, saveSafetensorsFile } from '@tapegrad/nn/node';
-
-type ErrorClass = new (...args: never[]) => Error;
-interface Row {
-  readonly name: string;
-  readonly call: () => unknown;
-  readonly error: ErrorClass;
-  readonly contains: readonly string[];
-}
 
 const logits = () => randn([4, 3]);
 const labels = () => tensor([0, 2, 1, 0], { dtype: 'int32' });
 const bogus = { bogus: 1 } as never;
 
 // Options objects: unknown keys (with the camelCase twin), wrong values, and options where a positional argument goes.
-const optionRows: Row[] = [
+const optionRows: MisuseRow[] = [
   { name: 'crossEntropy label_smoothing', call: () => crossEntropy(logits(), labels(), { label_smoothing: 0.5 } as never), error: OptionError, contains: ['crossEntropy', "'label_smoothing'", "did you mean 'labelSmoothing'", 'reduction'] },
   { name: 'crossEntropy reduction value', call: () => crossEntropy(logits(), labels(), { reduction: 'avg' } as never), error: OptionError, contains: ['crossEntropy', 'reduction', "'avg'", "'mean', 'sum', 'none'"] },
   { name: 'crossEntropy labelSmoothing range', call: () => crossEntropy(logits(), labels(), { labelSmoothing: 2 }), error: OptionError, contains: ['crossEntropy', 'labelSmoothing = 2', '[0, 1]'] },
@@ -63,7 +56,7 @@ const optionRows: Row[] = [
 const missing = '/nonexistent-folder/weights.safetensors';
 
 /** Errors that once named an internal op, or came raw from the engine or from Node. */
-const numericsRows: Omit<Row, 'name'>[] = [
+const numericsRows: Omit<MisuseRow, 'name'>[] = [
   { call: () => softmax(zeros([2, 3]), 3), error: IndexError, contains: ['softmax', 'dim 3', '2 dims'] },
   { call: () => logSoftmax(zeros([2, 3]), -3), error: IndexError, contains: ['logSoftmax', 'dim -3', '2 dims'] },
   { call: () => softmax(zeros([2, 3], { dtype: 'int32' }), 1), error: DTypeError, contains: ['softmax', 'int32'] },
@@ -79,16 +72,4 @@ describe('softmax of an empty tensor', () => {
   });
 });
 
-describe('misuse', () => {
-  it.each([...optionRows, ...numericsRows.map((r, i) => ({ name: `${r.contains[0]} (${i})`, ...r }))].map((r) => [r.name, r] as const))('%s', async (_name, row) => {
-    let caught: unknown;
-    try {
-      await row.call();
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(row.error);
-    expect(caught).toBeInstanceOf(TapegradError);
-    for (const part of row.contains) expect((caught as Error).message).toContain(part);
-  });
-});
+describeMisuse([...optionRows, ...named(numericsRows)]);

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TapegradError, tensor, type Tensor } from '@tapegrad/core';
+import { describeMisuse, named, type MisuseRow } from '../../core/test/misuse-table.js';
+import { tensor, type Tensor } from '@tapegrad/core';
 import { Adagrad, Adam, AdamW, CosineAnnealingLR, ExponentialLR, GD, LambdaLR, LinearLR, Lion, MultiStepLR, OneCycleLR, OptimError, RMSprop, ReduceLROnPlateau, SGD, SequentialLR, StepLR, clipGradNorm, type Optimizer, type OptimizerStateDict, type SchedulerStateDict } from '@tapegrad/optim';
 import { param } from './helpers.js';
-
-type ErrorClass = new (...args: never[]) => Error;
-interface Row {
-  readonly name: string;
-  readonly call: () => unknown;
-  readonly error: ErrorClass;
-  readonly contains: readonly string[];
-}
 
 const w = () => param([1, 2]);
 const sgd = () => new SGD([w()], { lr: 0.1 });
@@ -17,7 +10,7 @@ const bogus = { bogus: 1 } as never;
 const withBogus = <T extends object>(o: T): T => ({ ...o, bogus: 1 });
 
 // Options objects: unknown keys (with the camelCase twin suggested) and wrong values.
-const optionRows: Row[] = [
+const optionRows: MisuseRow[] = [
   { name: 'SGD weight_decay', call: () => new SGD([w()], { weight_decay: 0.1 } as never), error: OptimError, contains: ['SGD', "'weight_decay'", "did you mean 'weightDecay'", 'lr, momentum, dampening'] },
   { name: 'SGD lr string', call: () => new SGD([w()], { lr: '0.1' } as never), error: OptimError, contains: ['SGD', 'lr', "'0.1'"] },
   { name: 'SGD lr infinite', call: () => new SGD([w()], { lr: Infinity }), error: OptimError, contains: ['SGD', 'lr = Infinity', 'finite'] },
@@ -69,7 +62,7 @@ const adam = (p: Tensor[]): Optimizer => new Adam(p, { lr: 0.1 });
 const stepLr = (): StepLR => new StepLR(new SGD([freshParam()], { lr: 0.1 }), { stepSize: 2 });
 
 /** Corrupt saved states, each once accepted (and then NaN in the weights). */
-const numericsRows: Omit<Row, 'name'>[] = [
+const numericsRows: Omit<MisuseRow, 'name'>[] = [
   { call: load(adam, (d) => (d.state['0']!['step'] = -1)), error: OptimError, contains: ['Adam.loadStateDict', "state['0'].step", 'non-negative integer', '-1'] },
   { call: load(adam, (d) => (d.state['0']!['step'] = 1.5)), error: OptimError, contains: ['Adam.loadStateDict', "state['0'].step", '1.5'] },
   { call: load(adam, (d) => (d.state['0']!['expAvgSq'] = tensorField([1, -1, 1]))), error: OptimError, contains: ["state['0'].expAvgSq", '-1', '≥ 0'] },
@@ -141,16 +134,4 @@ describe('a rejected state leaves the optimizer and scheduler unchanged', () => 
   });
 });
 
-describe('misuse', () => {
-  it.each([...optionRows, ...numericsRows.map((r, i) => ({ name: `${r.contains[0]} (${i})`, ...r }))].map((r) => [r.name, r] as const))('%s', async (_name, row) => {
-    let caught: unknown;
-    try {
-      await row.call();
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(row.error);
-    expect(caught).toBeInstanceOf(TapegradError);
-    for (const part of row.contains) expect((caught as Error).message).toContain(part);
-  });
-});
+describeMisuse([...optionRows, ...named(numericsRows)]);
