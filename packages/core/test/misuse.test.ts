@@ -58,6 +58,12 @@ const optionRows: MisuseRow[] = [
   // Dtypes and devices: at the call of to().
   { name: 'to webgpu', call: () => x().to('webgpu' as never), error: DTypeError, contains: ['to', "'webgpu'", "'float32'", "'float64'"] },
   { name: 'to toString', call: () => x().to('toString' as never), error: DTypeError, contains: ['to', "'toString'"] },
+  // Booleans: PyTorch refuses to negate or subtract them rather than wrap around.
+  { name: 'neg bool', call: () => tensor([true, false]).neg(), error: DTypeError, contains: ['neg', 'bool', '[2]', '.not()'] },
+  { name: 'sub bool tensors', call: () => tensor([true]).sub(tensor([true])), error: DTypeError, contains: ['sub', 'bool', '.not()'] },
+  { name: 'sub number from bool', call: () => tensor([true]).sub(1), error: DTypeError, contains: ['sub', 'bool'] },
+  { name: 'sub bool from float', call: () => x().sub(tensor([true, false, true])), error: DTypeError, contains: ['sub', 'bool', '[3]'] },
+  { name: 'sub_ bool', call: () => tensor([true]).sub_(tensor([false])), error: DTypeError, contains: ['sub_', 'bool'] },
 ];
 
 const badGradient = (g: (x: Tensor) => unknown) =>

@@ -161,6 +161,9 @@ const scaled = (v: TensorLike, alpha: number, like: Tensor): Tensor => (alpha ==
 /** `self + alpha·other` (alpha may be negative for `sub_`), planned: one kernel, fused when alpha ≠ 1. */
 function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | 'sub'): Plan {
   const t = typeOf(other, self);
+  if (name === 'sub' && (self.dtype === 'bool' || t.dtype === 'bool')) {
+    throw new DTypeError(`sub_: subtraction of a bool tensor (self ${self.dtype} ${fmtShape(self.shape)}, other ${t.dtype}) is not supported; to invert a mask use .not()`);
+  }
   const dtype = promote(self, alpha === 1 ? t : promote(t, typeOf(alpha, t))).dtype;
   const sign = name === 'sub' ? -1 : 1;
   return {
