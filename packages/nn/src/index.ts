@@ -57,3 +57,4 @@ export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './layers/batch-norm.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './layers/multihead-attention.js';
 export { RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells.js';
+export { RNNBase, RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions } from './layers/rnn.js';

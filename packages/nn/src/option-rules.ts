@@ -6,6 +6,7 @@ const bce = { weight: r.tensorOrNull, ...reduction };
 const layer = { bias: r.boolean, dtype: r.dtype, generator: r.generator };
 const conv = { stride: r.intOrInts, padding: r.either(r.intOrInts, r.oneOf('valid', 'same')), dilation: r.intOrInts, groups: r.positiveInteger };
 const attention = { attnMask: r.tensorOrNull, isCausal: r.boolean, dropoutP: r.probability, scale: r.finite, generator: r.generator };
+const recurrent = { ...layer, numLayers: r.positiveInteger, batchFirst: r.boolean, dropout: r.probability, bidirectional: r.boolean };
 const gain = { gain: r.finite, generator: r.generator };
 
 /**
@@ -37,6 +38,9 @@ export const nnOptionRules = {
   RNNCell: { ...layer, nonlinearity: r.oneOf('tanh', 'relu') },
   LSTMCell: layer,
   GRUCell: layer,
+  RNN: { ...recurrent, nonlinearity: r.oneOf('tanh', 'relu') },
+  LSTM: recurrent,
+  GRU: recurrent,
   MaxPool2d: { stride: r.intOrInts, padding: r.intOrInts, dilation: r.intOrInts },
   AvgPool2d: { stride: r.intOrInts, padding: r.intOrInts, countIncludePad: r.boolean, divisorOverride: r.positive },
   Dropout: { generator: r.generator },

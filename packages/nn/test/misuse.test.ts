@@ -3,6 +3,8 @@ import { describeMisuse, named, type MisuseRow } from '../../core/test/misuse-ta
 import { DTypeError, OptionError, randn, tensor, zeros, ones, IndexError } from '@tapegrad/core';
 import { BCELoss, BatchNorm1d, Conv2d, CrossEntropyLoss, Dropout, Embedding, GRUCell, LSTMCell, LayerNorm, Linear, MaxPool2d, MultiheadAttention, RNNCell, batchNorm, binaryCrossEntropy, conv2d, crossEntropy, dropout, embedding, huberLoss, init, klDiv, layerNorm, leakyRelu, maxPool2d, mseLoss, nllLoss, scaledDotProductAttention, softmax, SafetensorsError, logSoftmax } from '@tapegrad/nn';
 import { loadModuleFile, loadSafetensorsFile, saveSafetensorsFile } from '@tapegrad/nn/node';
+import { GRU, LSTM, RNN } from '@tapegrad/nn';
+import { ShapeError, TapegradError } from '@tapegrad/core';
 
 const logits = () => randn([4, 3]);
 const labels = () => tensor([0, 2, 1, 0], { dtype: 'int32' });
@@ -72,4 +74,24 @@ describe('softmax of an empty tensor', () => {
   });
 });
 
-describeMisuse([...optionRows, ...named(numericsRows)]);
+/** Recurrent layers: options, and inputs or states that do not fit (the layer, what it expected, what it got). */
+const recurrentRows: MisuseRow[] = [
+  { name: 'LSTM proj_size', call: () => new LSTM(3, 4, { proj_size: 2 } as never), error: OptionError, contains: ['LSTM', "'proj_size'", 'numLayers', 'bidirectional'] },
+  { name: 'GRU batch_first', call: () => new GRU(3, 4, { batch_first: true } as never), error: OptionError, contains: ['GRU', "did you mean 'batchFirst'"] },
+  { name: 'RNN nonlinearity', call: () => new RNN(3, 4, { nonlinearity: 'sigmoid' } as never), error: OptionError, contains: ['RNN', "'sigmoid'", "'tanh', 'relu'"] },
+  { name: 'LSTM numLayers', call: () => new LSTM(3, 4, { numLayers: 0 }), error: OptionError, contains: ['LSTM', 'numLayers = 0', 'an integer >= 1'] },
+  { name: 'GRU dropout', call: () => new GRU(3, 4, { dropout: 1.5 }), error: OptionError, contains: ['GRU', 'dropout = 1.5', '[0, 1]'] },
+  { name: 'RNN hiddenSize', call: () => new RNN(3, 0), error: TapegradError, contains: ['RNN', 'hiddenSize', 'positive integer', 'got 0'] },
+  { name: 'LSTM input rank', call: () => new LSTM(3, 4).forward(zeros([2, 2, 2, 3])), error: ShapeError, contains: ['LSTM', 'expected input of shape [L, N, 3] or [L, 3] (unbatched)', 'got [2, 2, 2, 3]'] },
+  { name: 'GRU input features, batch first', call: () => new GRU(3, 4, { batchFirst: true }).forward(zeros([2, 5, 4])), error: ShapeError, contains: ['GRU', '[N, L, 3]', 'got [2, 5, 4]'] },
+  { name: 'RNN empty sequence', call: () => new RNN(3, 4).forward(zeros([0, 2, 3])), error: ShapeError, contains: ['RNN', 'at least one step', 'got input of shape [0, 2, 3]'] },
+  { name: 'RNN input dtype', call: () => new RNN(3, 4, { dtype: 'float64' }).forward(zeros([5, 2, 3])), error: DTypeError, contains: ['RNN', 'expected input of dtype float64', 'got float32'] },
+  { name: 'RNN h0 batch', call: () => new RNN(3, 4, { numLayers: 2 }).forward(zeros([5, 2, 3]), zeros([2, 3, 4])), error: ShapeError, contains: ['RNN', 'expected h0 of shape [2, 2, 4] for input of shape [5, 2, 3]', 'got [2, 3, 4]'] },
+  { name: 'GRU h0 layers, bidirectional', call: () => new GRU(3, 4, { bidirectional: true }).forward(zeros([5, 2, 3]), zeros([1, 2, 4])), error: ShapeError, contains: ['GRU', 'expected h0 of shape [2, 2, 4]', 'got [1, 2, 4]'] },
+  { name: 'LSTM batched h0 for unbatched input', call: () => new LSTM(3, 4).forward(zeros([5, 3]), [zeros([1, 1, 4]), zeros([1, 1, 4])]), error: ShapeError, contains: ['LSTM', 'expected h0 of shape [1, 4] for input of shape [5, 3]', 'got [1, 1, 4]'] },
+  { name: 'LSTM c0', call: () => new LSTM(3, 4).forward(zeros([5, 2, 3]), [zeros([1, 2, 4]), zeros([1, 2, 5])]), error: ShapeError, contains: ['LSTM', 'expected c0 of shape [1, 2, 4]', 'got [1, 2, 5]'] },
+  { name: 'LSTM h0 dtype', call: () => new LSTM(3, 4).forward(zeros([5, 2, 3]), [zeros([1, 2, 4], { dtype: 'float64' }), zeros([1, 2, 4])]), error: DTypeError, contains: ['LSTM', 'expected h0 of dtype float32', 'got float64'] },
+  { name: 'LSTM state not a pair', call: () => new LSTM(3, 4).forward(zeros([5, 2, 3]), zeros([1, 2, 4]) as never), error: TapegradError, contains: ['LSTM', 'pair [h0, c0]'] },
+];
+
+describeMisuse([...optionRows, ...named(numericsRows), ...recurrentRows]);

@@ -5,6 +5,7 @@ import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
 import { generatorOf, type LayerOptions } from './layer-options.js';
+import { gruStep, lstmStep, rnnStep } from './rnn-steps.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -131,8 +132,7 @@ export class RNNCell extends RNNCellBase<Tensor> {
     const [x, unbatched] = this.batchedInput(input);
     const h = this.hiddenOrZeros(hx ?? undefined, x, unbatched);
     const [gi, gh] = this.projections(x, h);
-    const pre = gi.add(gh);
-    const next = this.nonlinearity === 'tanh' ? pre.tanh() : pre.relu();
+    const next = rnnStep(gi, gh, this.nonlinearity);
     return unbatched ? next.squeeze(0) : next;
   }
 
@@ -163,9 +163,7 @@ export class LSTMCell extends RNNCellBase<[Tensor, Tensor]> {
     const h = this.hiddenOrZeros(hx?.[0], x, unbatched, 'h');
     const c = this.hiddenOrZeros(hx?.[1], x, unbatched, 'c');
     const [gi, gh] = this.projections(x, h);
-    const [i, f, g, o] = gi.add(gh).chunk(4, 1) as [Tensor, Tensor, Tensor, Tensor];
-    const cNext = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
-    const hNext = o.sigmoid().mul(cNext.tanh());
+    const [hNext, cNext] = lstmStep(gi, gh, c);
     return unbatched ? [hNext.squeeze(0), cNext.squeeze(0)] : [hNext, cNext];
   }
 }
@@ -190,12 +188,7 @@ export class GRUCell extends RNNCellBase<Tensor> {
     const [x, unbatched] = this.batchedInput(input);
     const h = this.hiddenOrZeros(hx ?? undefined, x, unbatched);
     const [gi, gh] = this.projections(x, h);
-    const [ir, iz, inew] = gi.chunk(3, 1) as [Tensor, Tensor, Tensor];
-    const [hr, hz, hnew] = gh.chunk(3, 1) as [Tensor, Tensor, Tensor];
-    const r = ir.add(hr).sigmoid();
-    const z = iz.add(hz).sigmoid();
-    const n = inew.add(r.mul(hnew)).tanh();
-    const next = z.neg().add(1).mul(n).add(z.mul(h));
+    const next = gruStep(gi, gh, h);
     return unbatched ? next.squeeze(0) : next;
   }
 }
