@@ -100,7 +100,7 @@ describe('recurrent layers and cells', () => {
     ];
     for (const [layer, cell] of pairs) {
       const [wIh, wHh, bIh, bHh] = layer.allWeights[0]!;
-      noGrad(() => [cell.weightIh.copy_(wIh!), cell.weightHh.copy_(wHh!), cell.biasIh!.copy_(bIh!), cell.biasHh!.copy_(bHh!)]);
+      noGrad(() => [cell.weight_ih.copy_(wIh!), cell.weight_hh.copy_(wHh!), cell.bias_ih!.copy_(bIh!), cell.bias_hh!.copy_(bHh!)]);
       const x = randn([2, 3], f64);
       const h = randn([2, 4], f64);
       const c = randn([2, 4], f64);
