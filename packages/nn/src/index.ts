@@ -49,7 +49,7 @@ export { layerNorm } from './functional/layer-norm.js';
 export { batchNorm, type BatchNormOptions } from './functional/batch-norm.js';
 export { embedding, type EmbeddingOptions } from './functional/embedding.js';
 export { scaledDotProductAttention, type AttentionOptions } from './functional/scaled-dot-product-attention.js';
-export { ConvNd, Conv1d, Conv2d, type ConvLayerOptions } from './layers/conv.js';
+export { ConvNd, Conv1d, Conv2d, type ConvLayerOptions, type PaddingMode } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling.js';
 export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
 export { Dropout } from './layers/dropout.js';

@@ -28,7 +28,7 @@ export const nnOptionRules = {
   attention,
   Linear: layer,
   Bilinear: layer,
-  Conv: { ...layer, ...conv },
+  Conv: { ...layer, ...conv, paddingMode: r.oneOf('zeros', 'reflect', 'replicate', 'circular') },
   BatchNorm: { eps: r.nonNegative, momentum: r.nullable(r.probability), affine: r.boolean, trackRunningStats: r.boolean, dtype: r.dtype },
   Embedding: { paddingIdx: r.nullable(r.integer), dtype: r.dtype, generator: r.generator },
   LayerNorm: { eps: r.nonNegative, elementwiseAffine: r.boolean, bias: r.boolean, dtype: r.dtype },
