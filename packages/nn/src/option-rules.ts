@@ -7,6 +7,8 @@ const layer = { bias: r.boolean, dtype: r.dtype, generator: r.generator };
 const conv = { stride: r.intOrInts, padding: r.either(r.intOrInts, r.oneOf('valid', 'same')), dilation: r.intOrInts, groups: r.positiveInteger };
 const attention = { attnMask: r.tensorOrNull, isCausal: r.boolean, dropoutP: r.probability, scale: r.finite, generator: r.generator };
 const gain = { gain: r.finite, generator: r.generator };
+const normType = { expected: 'a number > 0 (Infinity for the largest |w|)', test: (v: unknown) => typeof v === 'number' && v > 0 };
+const maxNorm = { maxNorm: r.nullable(r.nonNegative), normType };
 
 /**
  * The options every function and layer of `@tapegrad/nn` accepts, as data:
@@ -19,7 +21,7 @@ export const nnOptionRules = {
   nllLoss: nll,
   crossEntropy: { ...nll, labelSmoothing: r.probability },
   dropout: { training: r.boolean, generator: r.generator },
-  embedding: { paddingIdx: r.nullable(r.integer) },
+  embedding: { paddingIdx: r.nullable(r.integer), ...maxNorm },
   klDiv: { reduction: r.oneOf('mean', 'batchmean', 'sum', 'none'), logTarget: r.boolean },
   mseLoss: reduction,
   l1Loss: reduction,
@@ -30,7 +32,7 @@ export const nnOptionRules = {
   Bilinear: layer,
   Conv: { ...layer, ...conv, paddingMode: r.oneOf('zeros', 'reflect', 'replicate', 'circular') },
   BatchNorm: { eps: r.nonNegative, momentum: r.nullable(r.probability), affine: r.boolean, trackRunningStats: r.boolean, dtype: r.dtype },
-  Embedding: { paddingIdx: r.nullable(r.integer), dtype: r.dtype, generator: r.generator },
+  Embedding: { paddingIdx: r.nullable(r.integer), dtype: r.dtype, generator: r.generator, ...maxNorm },
   LayerNorm: { eps: r.nonNegative, elementwiseAffine: r.boolean, bias: r.boolean, dtype: r.dtype },
   MultiheadAttention: { ...layer, batchFirst: r.boolean, dropout: r.probability, kdim: r.positiveInteger, vdim: r.positiveInteger },
   multiheadAttentionForward: { keyPaddingMask: r.tensorOrNull, attnMask: r.tensorOrNull, needWeights: r.boolean, averageAttnWeights: r.boolean, isCausal: r.boolean },
