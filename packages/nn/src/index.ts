@@ -58,3 +58,7 @@ export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './layers/batch-norm.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './layers/multihead-attention.js';
 export { RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells.js';
+
+// ---- resizing, group normalisation, transformer layers ----
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './functional/interpolate.js';
+export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsamplingOptions } from './layers/upsample.js';

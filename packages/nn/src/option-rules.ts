@@ -9,6 +9,13 @@ const attention = { attnMask: r.tensorOrNull, isCausal: r.boolean, dropoutP: r.p
 const gain = { gain: r.finite, generator: r.generator };
 const normType = { expected: 'a number > 0 (Infinity for the largest |w|)', test: (v: unknown) => typeof v === 'number' && v > 0 };
 const maxNorm = { maxNorm: r.nullable(r.nonNegative), normType };
+const resize = {
+  size: r.either(r.positiveInteger, { expected: 'a list of integers >= 1', test: (v: unknown) => Array.isArray(v) && v.every((s) => Number.isInteger(s) && s >= 1) }),
+  scaleFactor: r.either(r.positive, r.numbers),
+  mode: r.oneOf('nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'),
+  alignCorners: r.boolean,
+  recomputeScaleFactor: r.boolean,
+};
 
 /**
  * The options every function and layer of `@tapegrad/nn` accepts, as data:
@@ -28,6 +35,9 @@ export const nnOptionRules = {
   smoothL1Loss: { ...reduction, beta: r.nonNegative },
   huberLoss: { ...reduction, delta: r.positive },
   attention,
+  interpolate: resize,
+  Upsample: resize,
+  Upsampling2d: { size: resize.size, scaleFactor: resize.scaleFactor },
   Linear: layer,
   Bilinear: layer,
   Conv: { ...layer, ...conv, paddingMode: r.oneOf('zeros', 'reflect', 'replicate', 'circular') },
