@@ -62,3 +62,5 @@ export { RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './
 // ---- resizing, group normalisation, transformer layers ----
 export { interpolate, type InterpolateOptions, type InterpolateMode } from './functional/interpolate.js';
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsamplingOptions } from './layers/upsample.js';
+export { groupNorm } from './functional/group-norm.js';
+export { GroupNorm, type GroupNormOptions } from './layers/group-norm.js';

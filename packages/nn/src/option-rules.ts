@@ -44,6 +44,7 @@ export const nnOptionRules = {
   BatchNorm: { eps: r.nonNegative, momentum: r.nullable(r.probability), affine: r.boolean, trackRunningStats: r.boolean, dtype: r.dtype },
   Embedding: { paddingIdx: r.nullable(r.integer), dtype: r.dtype, generator: r.generator, ...maxNorm },
   LayerNorm: { eps: r.nonNegative, elementwiseAffine: r.boolean, bias: r.boolean, dtype: r.dtype },
+  GroupNorm: { eps: r.nonNegative, affine: r.boolean, dtype: r.dtype },
   MultiheadAttention: { ...layer, batchFirst: r.boolean, dropout: r.probability, kdim: r.positiveInteger, vdim: r.positiveInteger, addBiasKV: r.boolean, addZeroAttn: r.boolean },
   multiheadAttentionForward: { keyPaddingMask: r.tensorOrNull, attnMask: r.tensorOrNull, needWeights: r.boolean, averageAttnWeights: r.boolean, isCausal: r.boolean },
   RNNCell: { ...layer, nonlinearity: r.oneOf('tanh', 'relu') },
