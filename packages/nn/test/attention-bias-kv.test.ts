@@ -68,6 +68,16 @@ describe('MultiheadAttention addBiasKV / addZeroAttn', () => {
     assertAllClose(w!, mha.forward(x, x, x, { attnMask: explicit })[1]!, { atol: 1e-7 });
   });
 
+  it('keeps isCausal when a key padding mask is given too', () => {
+    const mha = new MultiheadAttention(4, 2, { batchFirst: true, generator: new Generator(5) });
+    const x = randn([2, 3, 4], { generator: new Generator(6) });
+    const keyPaddingMask = tensor([[false, false, true], [false, false, false]]);
+    const causal = tensor([[false, true, true], [false, false, true], [false, false, false]]);
+    const [, w] = mha.forward(x, x, x, { isCausal: true, keyPaddingMask });
+    assertAllClose(w!, mha.forward(x, x, x, { attnMask: causal, keyPaddingMask })[1]!, { atol: 1e-7 });
+    expect((w!.toArray() as number[][][])[1]![0]![1]).toBe(0);
+  });
+
   it('passes gradients to inputs and to biasK, biasV (float64 finite differences)', () => {
     const gen = new Generator(4);
     const mha = new MultiheadAttention(4, 2, { addBiasKV: true, addZeroAttn: true, dtype: 'float64', generator: gen });

@@ -197,11 +197,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     let kp = project(k, wk!, biases[1]!);
     let vp = project(v, wv!, biases[2]!);
     let mask = this.mask(options, n, l, s, unbatched, q.dtype);
-    let isCausal = (options.isCausal ?? false) && mask === null;
+    let isCausal = (options.isCausal ?? false) && (options.attnMask ?? null) === null;
     const extra = (this.biasK === null ? 0 : 1) + (this.addZeroAttn ? 1 : 0);
-    if (extra > 0 && isCausal) {
-      // The appended positions are open to every query: the causal mask is spelled out, then widened.
-      mask = blockedToAdditive(arange(s, { dtype: 'int32' }).gt(arange(l, { dtype: 'int32' }).unsqueeze(1)), q.dtype);
+    if (isCausal && (mask !== null || extra > 0)) {
+      // Combined with a key padding mask, or widened for the appended positions
+      // (open to every query): the causal mask is spelled out.
+      const causal = blockedToAdditive(arange(s, { dtype: 'int32' }).gt(arange(l, { dtype: 'int32' }).unsqueeze(1)), q.dtype);
+      mask = mask === null ? causal : mask.add(causal);
       isCausal = false;
     }
     if (this.biasK !== null && this.biasV !== null) {
