@@ -64,3 +64,6 @@ export { interpolate, type InterpolateOptions, type InterpolateMode } from './fu
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsamplingOptions } from './layers/upsample.js';
 export { groupNorm } from './functional/group-norm.js';
 export { GroupNorm, type GroupNormOptions } from './layers/group-norm.js';
+export type { TransformerLayerOptions, TransformerSettings } from './layers/transformer-options.js';
+export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerForwardOptions, type TransformerEncoderForwardOptions } from './layers/transformer-encoder.js';
+export { TransformerDecoderLayer, TransformerDecoder, type TransformerDecoderForwardOptions } from './layers/transformer-decoder.js';

@@ -9,6 +9,7 @@ const attention = { attnMask: r.tensorOrNull, isCausal: r.boolean, dropoutP: r.p
 const gain = { gain: r.finite, generator: r.generator };
 const normType = { expected: 'a number > 0 (Infinity for the largest |w|)', test: (v: unknown) => typeof v === 'number' && v > 0 };
 const maxNorm = { maxNorm: r.nullable(r.nonNegative), normType };
+const module = { expected: 'a module or null', test: (v: unknown) => v === null || (typeof v === 'object' && typeof (v as { forward?: unknown }).forward === 'function') };
 const resize = {
   size: r.either(r.positiveInteger, { expected: 'a list of integers >= 1', test: (v: unknown) => Array.isArray(v) && v.every((s) => Number.isInteger(s) && s >= 1) }),
   scaleFactor: r.either(r.positive, r.numbers),
@@ -47,6 +48,26 @@ export const nnOptionRules = {
   GroupNorm: { eps: r.nonNegative, affine: r.boolean, dtype: r.dtype },
   MultiheadAttention: { ...layer, batchFirst: r.boolean, dropout: r.probability, kdim: r.positiveInteger, vdim: r.positiveInteger, addBiasKV: r.boolean, addZeroAttn: r.boolean },
   multiheadAttentionForward: { keyPaddingMask: r.tensorOrNull, attnMask: r.tensorOrNull, needWeights: r.boolean, averageAttnWeights: r.boolean, isCausal: r.boolean },
+  TransformerLayer: {
+    ...layer,
+    dimFeedforward: r.positiveInteger,
+    dropout: r.probability,
+    activation: r.either(r.oneOf('relu', 'gelu'), r.function),
+    layerNormEps: r.nonNegative,
+    batchFirst: r.boolean,
+    normFirst: r.boolean,
+  },
+  transformerEncoderForward: { srcMask: r.tensorOrNull, srcKeyPaddingMask: r.tensorOrNull, isCausal: r.boolean },
+  transformerDecoderForward: {
+    tgtMask: r.tensorOrNull,
+    memoryMask: r.tensorOrNull,
+    tgtKeyPaddingMask: r.tensorOrNull,
+    memoryKeyPaddingMask: r.tensorOrNull,
+    tgtIsCausal: r.boolean,
+    memoryIsCausal: r.boolean,
+  },
+  TransformerStack: { norm: module },
+  transformerEncoderStackForward: { mask: r.tensorOrNull, srcKeyPaddingMask: r.tensorOrNull, isCausal: r.boolean },
   RNNCell: { ...layer, nonlinearity: r.oneOf('tanh', 'relu') },
   LSTMCell: layer,
   GRUCell: layer,
