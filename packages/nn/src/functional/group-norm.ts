@@ -1,4 +1,4 @@
-import { ShapeError, TapegradError, rejectOptionsObject, type Tensor } from '@tapegrad/core';
+import { ShapeError, TapegradError, canReadSync, rejectOptionsObject, type Tensor } from '@tapegrad/core';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -11,7 +11,8 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * when given. One group is layer normalisation over `[C, *]`; `C` groups
  * is instance normalisation.
  *
- * A float32 input is normalised with float64 statistics, as in `layerNorm`.
+ * On the CPU a float32 input is normalised with float64 statistics, as in
+ * `layerNorm`; on a GPU (no float64) they stay float32.
  *
  * @example
  * ```ts
@@ -35,7 +36,9 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
       throw new ShapeError(`${op}: ${name} of shape ${fmt(t.shape)} must be [${c}], one per channel of input ${fmt(x.shape)}`);
     }
   }
-  const grouped = (x.dtype === 'float32' ? x.double() : x).reshape([x.shape[0]!, numGroups, -1]);
+  // float64 lives on the CPU backends only (those read synchronously); a GPU keeps float32 statistics.
+  const wide = x.dtype === 'float32' && canReadSync(x) ? x.double() : x;
+  const grouped = wide.reshape([x.shape[0]!, numGroups, -1]);
   const mean = grouped.mean(2, true);
   const variance = grouped.var(2, { correction: 0, keepdim: true });
   let y = grouped.sub(mean).mul(variance.add(eps).rsqrt()).to(x.dtype).reshape(x.shape);
