@@ -46,18 +46,18 @@ export function pad(x: Tensor, pads: readonly number[], modeOrValue: PadMode | n
     throw new TapegradError(`pad: give the fill value once: pad(x, pads, value) or pad(x, pads, 'constant', value), got ${modeOrValue} and ${value}`);
   }
   if (value !== undefined && typeof value !== 'number') throw new TapegradError(`pad: the fill value must be a number, got ${typeof value}`);
-  checkPads('pad', x, pads);
+  checkPads(x, pads);
   if (mode === 'constant') return padConstant(x, pads, typeof modeOrValue === 'number' ? modeOrValue : (value ?? 0));
   // NOTE: as PyTorch, a non-constant mode takes no value (0, the default, is let through).
   if (value !== undefined && value !== 0) throw new TapegradError(`pad: mode '${mode}' takes no fill value, got ${value}`);
-  return padByMode('pad', x, pads, mode);
+  return padByMode(x, pads, mode);
 }
 
-function checkPads(op: string, x: Tensor, pads: readonly number[]): void {
+function checkPads(x: Tensor, pads: readonly number[]): void {
   if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
-    throw new ShapeError(`${op}: pads ${fmtShape(pads)} must be pairs for at most the ${x.ndim} dims of ${fmtShape(x.shape)}`);
+    throw new ShapeError(`pad: pads ${fmtShape(pads)} must be pairs for at most the ${x.ndim} dims of ${fmtShape(x.shape)}`);
   }
-  if (pads.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`${op}: pads must be non-negative integers, got ${fmtShape(pads)}`);
+  if (pads.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`pad: pads must be non-negative integers, got ${fmtShape(pads)}`);
 }
 
 function padConstant(x: Tensor, pads: readonly number[], value: number): Tensor {
@@ -80,15 +80,9 @@ function padConstant(x: Tensor, pads: readonly number[], value: number): Tensor 
  * Pads by reflection, replication or wrapping, one dim at a time (the modes
  * are separable, so corners come out as PyTorch's). Each border is a view of
  * `x` (reversed for reflect) and the result one concatenation per dim, so the
- * gradient needs no rule of its own. `op` names the caller in errors.
- *
- * @example
- * ```ts
- * padByMode('Conv2d', x, [1, 1, 1, 1], 'circular');
- * ```
+ * gradient needs no rule of its own.
  */
-export function padByMode(op: string, x: Tensor, pads: readonly number[], mode: Exclude<PadMode, 'constant'>): Tensor {
-  checkPads(op, x, pads);
+function padByMode(x: Tensor, pads: readonly number[], mode: Exclude<PadMode, 'constant'>): Tensor {
   let out = x;
   for (let i = 0; i < pads.length / 2; i++) {
     const d = x.ndim - 1 - i;
@@ -99,7 +93,7 @@ export function padByMode(op: string, x: Tensor, pads: readonly number[], mode: 
       mode === 'reflect' ? (left >= n || right >= n ? `less than its size ${n}` : null)
       : mode === 'circular' ? (left > n || right > n ? `at most its size ${n} (it wraps around once)` : null)
       : n === 0 ? 'zero: the dim is empty' : null;
-    if (tooWide !== null) throw new ShapeError(`${op}: ${mode} padding (${left}, ${right}) of dim ${d} must be ${tooWide} (input ${fmtShape(x.shape)})`);
+    if (tooWide !== null) throw new ShapeError(`pad: ${mode} padding (${left}, ${right}) of dim ${d} must be ${tooWide} (input ${fmtShape(x.shape)})`);
     const parts = [border(out, d, left, mode, 'left'), out, border(out, d, right, mode, 'right')].filter((t): t is Tensor => t !== null);
     out = cat(parts, d);
   }
