@@ -113,11 +113,11 @@ export {
   split,
   chunk,
   flip,
-  pad,
   repeat,
   cat,
   stack,
 } from './ops/movement.js';
+export { pad, type PadMode } from './ops/pad.js';
 export { matmul, dot, outer } from './ops/linalg.js';
 export { unfold, fold } from './ops/unfold.js';
 export { im2col, col2im, type Im2colOptions } from './ops/im2col.js';

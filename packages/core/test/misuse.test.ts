@@ -12,7 +12,7 @@ function onToyDevice<T>(make: () => T): T {
     setBackend(previous);
   }
 }
-import { AutogradError, DTypeError, IndexError, OptionError, TapegradError, arange, autogradGrad, avgPool2d, backward, col2im, conv1d, conv2d, customOp, grad, im2col, linspace, maxPool2d, ones, rand, randn, randperm, std, tensor, toDot, valueAndGrad, zeros, zerosLike, type Tensor, ShapeError, empty, eye, full, randint } from '@tapegrad/core';
+import { AutogradError, DTypeError, IndexError, OptionError, TapegradError, arange, pad, autogradGrad, avgPool2d, backward, col2im, conv1d, conv2d, customOp, grad, im2col, linspace, maxPool2d, ones, rand, randn, randperm, std, tensor, toDot, valueAndGrad, zeros, zerosLike, type Tensor, ShapeError, empty, eye, full, randint } from '@tapegrad/core';
 import { assertAllClose, gradcheck, gradgradcheck } from '@tapegrad/core/testing';
 
 const x = (): Tensor => randn([2, 3]);
@@ -31,6 +31,13 @@ const optionRows: MisuseRow[] = [
   { name: 'maxPool2d options as kernelSize', call: () => maxPool2d(img(), { kernelSize: 2 } as never), error: OptionError, contains: ['maxPool2d', 'kernelSize', 'positional'] },
   { name: 'maxPool2d kernel_size key', call: () => maxPool2d(img(), 2, { kernel_size: 2 } as never), error: OptionError, contains: ['maxPool2d', "'kernel_size'", 'stride, padding, dilation'] },
   { name: 'avgPool2d count_include_pad', call: () => avgPool2d(img(), 2, { count_include_pad: false } as never), error: OptionError, contains: ['avgPool2d', "did you mean 'countIncludePad'"] },
+  { name: 'maxPool2d ceil_mode', call: () => maxPool2d(img(), 2, { ceil_mode: true } as never), error: OptionError, contains: ['maxPool2d', "did you mean 'ceilMode'"] },
+  { name: 'avgPool2d ceilMode type', call: () => avgPool2d(img(), 2, { ceilMode: 1 } as never), error: OptionError, contains: ['avgPool2d', 'ceilMode', 'true or false'] },
+  { name: 'maxPool2d ceilMode too small', call: () => maxPool2d(randn([1, 1, 1, 4]), 3, { stride: 1, ceilMode: true }), error: ShapeError, contains: ['maxPool2d', 'too small', 'the output would be [-1, 2]'] },
+  { name: 'pad reflect wider than the dim', call: () => pad(randn([1, 2, 3]), [3, 0], 'reflect'), error: ShapeError, contains: ['pad', 'reflect padding (3, 0) of dim 2', 'less than its size 3'] },
+  { name: 'pad circular wraps twice', call: () => pad(randn([1, 2, 3]), [0, 4], 'circular'), error: ShapeError, contains: ['pad', 'circular padding (0, 4)', 'at most its size 3'] },
+  { name: 'pad unknown mode', call: () => pad(x(), [1, 1], 'wrap' as never), error: TapegradError, contains: ['pad', 'wrap', "'constant', 'reflect', 'replicate', 'circular'"] },
+  { name: 'pad value with reflect', call: () => pad(x(), [1, 1], 'reflect', 2), error: TapegradError, contains: ['pad', "mode 'reflect' takes no fill value", '2'] },
   { name: 'im2col unknown key', call: () => im2col(img(), 2, bogus), error: OptionError, contains: ['im2col', "'bogus'"] },
   { name: 'col2im unknown key', call: () => col2im(ones([1, 4, 9]), [4, 4], 2, bogus), error: OptionError, contains: ['col2im', "'bogus'"] },
   { name: 'zeros requires_grad', call: () => zeros([2], { requires_grad: true } as never), error: OptionError, contains: ['zeros', "did you mean 'requiresGrad'"] },
