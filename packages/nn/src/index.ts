@@ -38,7 +38,6 @@ export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BC
 
 // ---- weights that travel ---------------------------------------------------------
 export { saveSafetensors, loadSafetensors, saveModule, loadModule, type SafetensorsContents, type SafetensorsDType } from './io/safetensors.js';
-export { fromTorchNames, toTorchNames } from './io/torch-names.js';
 
 // ---- initialisation -------------------------------------------------------------
 export * as init from './init.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, randn, tensor } from '@tapegrad/core';
 import { assertAllClose, gradcheck } from '@tapegrad/core/testing';
-import { MultiheadAttention, fromTorchNames } from '@tapegrad/nn';
+import { MultiheadAttention } from '@tapegrad/nn';
 import { fixtureState, fixtureTensor, loadFixtures, need } from './torch-fixtures.js';
 
 const f64 = { dtype: 'float64' } as const;
@@ -14,7 +14,7 @@ describe('MultiheadAttention addBiasKV / addZeroAttn, against PyTorch', () => {
     const kdim = c['kdim'] as number;
     const mha = new MultiheadAttention(8, 2, { addBiasKV: c['addBiasKV'] as boolean, addZeroAttn: c['addZeroAttn'] as boolean, kdim, vdim: kdim, dtype: 'float64' });
     // PyTorch's state dict, under its own names, loads strictly.
-    mha.loadStateDict(fromTorchNames(fixtureState(c)));
+    mha.loadStateDict(fixtureState(c));
     const q = need(c, 'q').requiresGrad_();
     const k = (fixtureTensor(c, 'k') ?? q).requiresGrad_();
     const v = (fixtureTensor(c, 'v') ?? q).requiresGrad_();
@@ -32,9 +32,9 @@ describe('MultiheadAttention addBiasKV / addZeroAttn, against PyTorch', () => {
       assertAllClose(k.grad!, need(c, 'grad_k'), tight);
       assertAllClose(v.grad!, need(c, 'grad_v'), tight);
     }
-    if (mha.biasK !== null) {
-      assertAllClose(mha.biasK.grad!, need(c, 'grad_bias_k'), tight);
-      assertAllClose(mha.biasV!.grad!, need(c, 'grad_bias_v'), tight);
+    if (mha.bias_k !== null) {
+      assertAllClose(mha.bias_k.grad!, need(c, 'grad_bias_k'), tight);
+      assertAllClose(mha.bias_v!.grad!, need(c, 'grad_bias_v'), tight);
     }
   });
 });
@@ -43,15 +43,15 @@ describe('MultiheadAttention addBiasKV / addZeroAttn', () => {
   it('has PyTorch’s parameters, in its order', () => {
     const mha = new MultiheadAttention(8, 2, { addBiasKV: true, addZeroAttn: true });
     expect(mha.namedParameters().map(([n, p]) => [n, p.shape])).toEqual([
-      ['inProjWeight', [24, 8]],
-      ['inProjBias', [24]],
-      ['biasK', [1, 1, 8]],
-      ['biasV', [1, 1, 8]],
-      ['outProj.weight', [8, 8]],
-      ['outProj.bias', [8]],
+      ['in_proj_weight', [24, 8]],
+      ['in_proj_bias', [24]],
+      ['bias_k', [1, 1, 8]],
+      ['bias_v', [1, 1, 8]],
+      ['out_proj.weight', [8, 8]],
+      ['out_proj.bias', [8]],
     ]);
     expect(String(mha)).toContain('addBiasKV=true, addZeroAttn=true');
-    expect(new MultiheadAttention(8, 2).biasK).toBeNull();
+    expect(new MultiheadAttention(8, 2).bias_k).toBeNull();
   });
 
   it('lets every query see the appended positions under a causal mask', () => {
@@ -78,18 +78,18 @@ describe('MultiheadAttention addBiasKV / addZeroAttn', () => {
     expect((w!.toArray() as number[][][])[1]![0]![1]).toBe(0);
   });
 
-  it('passes gradients to inputs and to biasK, biasV (float64 finite differences)', () => {
+  it('passes gradients to inputs and to bias_k, bias_v (float64 finite differences)', () => {
     const gen = new Generator(4);
     const mha = new MultiheadAttention(4, 2, { addBiasKV: true, addZeroAttn: true, dtype: 'float64', generator: gen });
     const q = randn([2, 1, 4], { ...f64, generator: gen }).requiresGrad_();
     const kv = randn([3, 1, 4], { ...f64, generator: gen }).requiresGrad_();
     gradcheck(
       (qi, ki, bk, bv) => {
-        mha.biasK = bk;
-        mha.biasV = bv;
+        mha.bias_k = bk;
+        mha.bias_v = bv;
         return mha.forward(qi, ki, ki)[0];
       },
-      [q, kv, mha.biasK!.detach().requiresGrad_(), mha.biasV!.detach().requiresGrad_()],
+      [q, kv, mha.bias_k!.detach().requiresGrad_(), mha.bias_v!.detach().requiresGrad_()],
     );
   });
 });

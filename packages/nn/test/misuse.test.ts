@@ -5,7 +5,6 @@ import { GroupNorm, TransformerDecoderLayer, TransformerEncoder, TransformerEnco
 import { BCELoss, BatchNorm1d, Conv2d, CrossEntropyLoss, Dropout, Embedding, GRUCell, LSTMCell, LayerNorm, Linear, MaxPool2d, MultiheadAttention, RNNCell, batchNorm, binaryCrossEntropy, conv2d, crossEntropy, dropout, embedding, huberLoss, init, klDiv, layerNorm, leakyRelu, maxPool2d, mseLoss, nllLoss, scaledDotProductAttention, softmax, SafetensorsError, logSoftmax } from '@tapegrad/nn';
 import { loadModuleFile, loadSafetensorsFile, saveSafetensorsFile } from '@tapegrad/nn/node';
 import { GRU, LSTM, RNN } from '@tapegrad/nn';
-import { ShapeError, TapegradError } from '@tapegrad/core';
 
 const logits = () => randn([4, 3]);
 const labels = () => tensor([0, 2, 1, 0], { dtype: 'int32' });

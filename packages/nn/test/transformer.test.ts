@@ -7,9 +7,7 @@ import {
   TransformerDecoderLayer,
   TransformerEncoder,
   TransformerEncoderLayer,
-  fromTorchNames,
   relu,
-  toTorchNames,
   type TransformerLayerOptions,
 } from '@tapegrad/nn';
 import { fixtureState, fixtureTensor, loadFixtures, need, type FixtureCase } from './torch-fixtures.js';
@@ -39,7 +37,7 @@ describe('TransformerEncoderLayer, against PyTorch', () => {
   it.each(encoderCases)('%s: PyTorch’s state dict loads; output and input gradient', (name) => {
     const c = cases[name]!;
     const layer = new TransformerEncoderLayer(D, H, layerOptions(c)).eval();
-    layer.loadStateDict(fromTorchNames(fixtureState(c)));
+    layer.loadStateDict(fixtureState(c));
     const x = need(c, 'x').requiresGrad_();
     // A causal case is given as isCausal alone: the layer makes the mask PyTorch was given.
     const causal = c['isCausal'] === true;
@@ -54,7 +52,7 @@ describe('TransformerDecoderLayer, against PyTorch', () => {
   it.each(decoderCases)('%s: PyTorch’s state dict loads; output and input gradients', (name) => {
     const c = cases[name]!;
     const layer = new TransformerDecoderLayer(D, H, layerOptions(c)).eval();
-    layer.loadStateDict(fromTorchNames(fixtureState(c)));
+    layer.loadStateDict(fixtureState(c));
     const tgt = need(c, 'tgt').requiresGrad_();
     const memory = need(c, 'memory').requiresGrad_();
     const causal = c['tgtIsCausal'] === true;
@@ -79,9 +77,9 @@ describe('TransformerEncoder and TransformerDecoder, against PyTorch', () => {
     const encoder = new TransformerEncoder(new TransformerEncoderLayer(D, H, opts), 2, { norm: new LayerNorm(D, f64) }).eval();
     const decoder = new TransformerDecoder(new TransformerDecoderLayer(D, H, opts), 2, { norm: new LayerNorm(D, f64) }).eval();
     const encoderState = fixtureState(c, 'encoder_state');
-    expect(Object.keys(toTorchNames(encoder.stateDict())).sort()).toEqual(Object.keys(encoderState).sort());
-    encoder.loadStateDict(fromTorchNames(encoderState));
-    decoder.loadStateDict(fromTorchNames(fixtureState(c, 'decoder_state')));
+    expect(Object.keys(encoder.stateDict()).sort()).toEqual(Object.keys(encoderState).sort());
+    encoder.loadStateDict(encoderState);
+    decoder.loadStateDict(fixtureState(c, 'decoder_state'));
     const src = need(c, 'src').requiresGrad_();
     const tgt = need(c, 'tgt').requiresGrad_();
     const memory = encoder.forward(src, { srcKeyPaddingMask: need(c, 'src_key_padding_mask') });
@@ -98,7 +96,7 @@ describe('TransformerEncoder and TransformerDecoder, against PyTorch', () => {
     const encoder = new TransformerEncoder(layer, 3);
     const [a, b] = [encoder.layers.at(0) as TransformerEncoderLayer, encoder.layers.at(2) as TransformerEncoderLayer];
     expect(a.linear1.weight.equal(layer.linear1.weight)).toBe(true);
-    expect(b.selfAttn.inProjWeight!.equal(layer.selfAttn.inProjWeight!)).toBe(true);
+    expect(b.self_attn.in_proj_weight!.equal(layer.self_attn.in_proj_weight!)).toBe(true);
     noGrad(() => a.linear1.weight.add_(1));
     expect(b.linear1.weight.equal(layer.linear1.weight)).toBe(true);
     expect(encoder.parameters().length).toBe(3 * layer.parameters().length);
@@ -107,7 +105,7 @@ describe('TransformerEncoder and TransformerDecoder, against PyTorch', () => {
 
 describe('transformer layers', () => {
   it('have PyTorch’s parameter names, and none of the biases with bias: false', () => {
-    const names = (m: { stateDict(): Record<string, Tensor> }): string[] => Object.keys(toTorchNames(m.stateDict()));
+    const names = (m: { stateDict(): Record<string, Tensor> }): string[] => Object.keys(m.stateDict());
     expect(names(new TransformerEncoderLayer(4, 2, { dimFeedforward: 6 }))).toEqual([
       'self_attn.in_proj_weight',
       'self_attn.in_proj_bias',

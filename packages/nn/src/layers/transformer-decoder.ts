@@ -38,10 +38,9 @@ export interface TransformerDecoderForwardOptions {
  * self-attention over the target, attention to the encoder's `memory`,
  * then a feed-forward block, each added back to its input and
  * layer-normalised (after the sum, or before the block with `normFirst`).
- * The submodules carry PyTorch's names in camelCase (`selfAttn`,
- * `multiheadAttn`, `linear1`, `dropout`, `linear2`, `norm1`–`norm3`,
- * `dropout1`–`dropout3`), so a PyTorch state dict loads through
- * {@link fromTorchNames}.
+ * The submodules carry PyTorch's names (`self_attn`,
+ * `multihead_attn`, `linear1`, `dropout`, `linear2`, `norm1`–`norm3`,
+ * `dropout1`–`dropout3`), so a PyTorch state dict loads unchanged.
  *
  * @example
  * ```ts
@@ -53,8 +52,8 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, Transformer
   readonly dModel: number;
   readonly nhead: number;
   readonly settings: TransformerSettings;
-  readonly selfAttn: MultiheadAttention;
-  readonly multiheadAttn: MultiheadAttention;
+  readonly self_attn: MultiheadAttention;
+  readonly multihead_attn: MultiheadAttention;
   readonly linear1: Linear;
   readonly dropout: Dropout;
   readonly linear2: Linear;
@@ -78,8 +77,8 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, Transformer
     const common = { bias: s.bias, dtype: options.dtype ?? 'float32', generator: options.generator } as const;
     const drop = { generator: options.generator };
     const attention = { ...common, dropout: s.dropout, batchFirst: s.batchFirst };
-    this.selfAttn = new MultiheadAttention(dModel, nhead, attention);
-    this.multiheadAttn = new MultiheadAttention(dModel, nhead, attention);
+    this.self_attn = new MultiheadAttention(dModel, nhead, attention);
+    this.multihead_attn = new MultiheadAttention(dModel, nhead, attention);
     this.linear1 = new Linear(dModel, s.dimFeedforward, common);
     this.dropout = new Dropout(s.dropout, drop);
     this.linear2 = new Linear(s.dimFeedforward, dModel, common);
@@ -105,11 +104,11 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, Transformer
     checkOptions('TransformerDecoderLayer.forward', options, nnOptionRules.transformerDecoderForward);
     const selfAttend = (x: Tensor): Tensor =>
       this.dropout1.forward(
-        this.selfAttn.forward(x, x, x, { attnMask: options.tgtMask ?? null, keyPaddingMask: options.tgtKeyPaddingMask ?? null, isCausal: options.tgtIsCausal ?? false, needWeights: false })[0],
+        this.self_attn.forward(x, x, x, { attnMask: options.tgtMask ?? null, keyPaddingMask: options.tgtKeyPaddingMask ?? null, isCausal: options.tgtIsCausal ?? false, needWeights: false })[0],
       );
     const attendMemory = (x: Tensor): Tensor =>
       this.dropout2.forward(
-        this.multiheadAttn.forward(x, memory, memory, {
+        this.multihead_attn.forward(x, memory, memory, {
           attnMask: options.memoryMask ?? null,
           keyPaddingMask: options.memoryKeyPaddingMask ?? null,
           isCausal: options.memoryIsCausal ?? false,

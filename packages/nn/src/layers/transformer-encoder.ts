@@ -31,9 +31,8 @@ export interface TransformerEncoderLayerForwardOptions {
  * self-attention then a feed-forward block (`linear2(dropout(activation(linear1(x))))`),
  * each added back to its input and layer-normalised (after the sum, or
  * before the block with `normFirst`). The submodules carry PyTorch's names
- * (`selfAttn`, `linear1`, `dropout`, `linear2`, `norm1`, `norm2`, `dropout1`,
- * `dropout2`, in camelCase), so a PyTorch state dict loads through
- * {@link fromTorchNames}.
+ * (`self_attn`, `linear1`, `dropout`, `linear2`, `norm1`, `norm2`, `dropout1`,
+ * `dropout2`), so a PyTorch state dict loads unchanged.
  *
  * @example
  * ```ts
@@ -45,7 +44,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
   readonly dModel: number;
   readonly nhead: number;
   readonly settings: TransformerSettings;
-  readonly selfAttn: MultiheadAttention;
+  readonly self_attn: MultiheadAttention;
   readonly linear1: Linear;
   readonly dropout: Dropout;
   readonly linear2: Linear;
@@ -66,7 +65,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
     this.#options = options;
     const common = { bias: s.bias, dtype: options.dtype ?? 'float32', generator: options.generator } as const;
     const drop = { generator: options.generator };
-    this.selfAttn = new MultiheadAttention(dModel, nhead, { ...common, dropout: s.dropout, batchFirst: s.batchFirst });
+    this.self_attn = new MultiheadAttention(dModel, nhead, { ...common, dropout: s.dropout, batchFirst: s.batchFirst });
     this.linear1 = new Linear(dModel, s.dimFeedforward, common);
     this.dropout = new Dropout(s.dropout, drop);
     this.linear2 = new Linear(s.dimFeedforward, dModel, common);
@@ -89,7 +88,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
     checkOptions('TransformerEncoderLayer.forward', options, nnOptionRules.transformerEncoderForward);
     const attend = (x: Tensor): Tensor =>
       this.dropout1.forward(
-        this.selfAttn.forward(x, x, x, { attnMask: options.srcMask ?? null, keyPaddingMask: options.srcKeyPaddingMask ?? null, isCausal: options.isCausal ?? false, needWeights: false })[0],
+        this.self_attn.forward(x, x, x, { attnMask: options.srcMask ?? null, keyPaddingMask: options.srcKeyPaddingMask ?? null, isCausal: options.isCausal ?? false, needWeights: false })[0],
       );
     let x = src;
     if (this.settings.normFirst) {
