@@ -164,7 +164,7 @@ function unbatchedOutput(t: unknown, i: number, outDim: number | null, level: Ba
   }
   const rank = t.ndim;
   if (outDim < -(rank + 1) || outDim > rank) {
-    throw new IndexError(`vmap: outDim ${outDim} of output ${i} is out of range for its shape ${fmtShape(t.shape)} with the batch dim (expected ${-(rank + 1)}..${rank})`);
+    throw new IndexError(`vmap: outDim ${outDim} of output ${i} is out of range: the output has shape ${fmtShape(t.shape)} per example, so the batch dim goes at ${-(rank + 1)}..${rank}`);
   }
   const d = outDim < 0 ? outDim + rank + 1 : outDim;
   if (batched) return moveDim(info.value, info.bdim, d);
