@@ -16,6 +16,7 @@ import {
   stack,
   tensor,
   valueAndGrad,
+  vjp,
   vmap,
   zeros,
   type Tensor,
@@ -125,6 +126,36 @@ describe('gradients inside and around vmap', () => {
     const jt = vmap((xi: Tensor, ti: Tensor) => jvp((y) => y.sin().mul(y.sum()), [xi], [ti])[1])(x, t);
     close(jt, loopMap((xi, ti) => jvp((y) => y.sin().mul(y.sum()), [xi!], [ti!])[1], [0, 0])(x, t));
     close(vmap(hessian(f))(x), loopMap(hessian(f), [0])(x));
+  });
+
+  it('deeper compositions match their loops: vmap inside grad inside vmap, grad of vmap of grad, hessians, vjp and jvp', () => {
+    const g = (x: Tensor) => x.sin().mul(x.square().sum());
+    const x = f64([3, 4, 2]);
+    // vmap(grad(x => vmap(g)(x).sum()))
+    const inner = (xi: Tensor) => vmap(g)(xi).sum();
+    close(vmap(grad(inner))(x), loopMap(grad(inner), [0])(x));
+    // grad(vmap(grad(f)))  (nested=true path)
+    const f = (xi: Tensor) => xi.pow(3).sum();
+    const outer = (xx: Tensor) => vmap(grad(f))(xx).square().sum();
+    const loopOuter = (xx: Tensor) => loopMap(grad(f), [0])(xx).square().sum();
+    close(grad(outer)(x), grad(loopOuter)(x));
+    // vmap(hessian) inside vmap
+    const xs = f64([2, 3, 2]);
+    close(vmap(vmap(hessian(f)))(xs), loopMap(loopMap(hessian(f), [0]), [0])(xs));
+    // vmap(vjp) over inDims 1 with batched x too
+    const v = f64([4, 3]);
+    const xv = f64([3, 4]);
+    const fv = (a: Tensor, b: Tensor) => vjp((t) => t.exp().mul(t.sum()), [a], b)[1][0]!;
+    close(vmap(fv, { inDims: [1, 0] })(xv, v), loopMap(fv, [1, 0])(xv, v));
+    // jvp with batched tangents only
+    const x0 = f64([4]);
+    const fj = (t: Tensor) => jvp((y) => y.tanh().mul(y.sum()), [x0], [t])[1];
+    close(vmap(fj)(v.mT.contiguous()), loopMap(fj, [0])(v.mT.contiguous()));
+    // grad of vmap with outDims and a shared param
+    const w = f64([4, 2]);
+    const lossW = (ww: Tensor) => vmap((xi: Tensor) => xi.matmul(ww).relu(), { outDims: 1 })(x.select(2, 0)).sum();
+    const lossW2 = (ww: Tensor) => stack([0, 1, 2].map((b) => x.select(2, 0).select(0, b).matmul(ww).relu()), 1).sum();
+    close(grad(lossW)(w), grad(lossW2)(w));
   });
 
   it('a custom op, which has no batching rule, runs once per example: values and gradients', () => {
