@@ -62,7 +62,8 @@ function valueAndGradImpl(f: (...args: Tensor[]) => Tensor, argnums: readonly nu
 /**
  * The function that returns the gradient of scalar-valued `f` with respect to
  * its first argument, or to the arguments `argnums` lists (then an array).
- * Composable: `grad(grad(f))` is the second derivative.
+ * Composable: `grad(grad(f))` is the second derivative; inside {@link vmap}
+ * each example gets its own gradient (`vmap(grad(loss), { inDims: [null, 0] })`).
  *
  * @example
  * ```ts
