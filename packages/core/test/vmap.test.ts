@@ -187,6 +187,17 @@ describe('in-place ops inside vmap', () => {
     close(vmap(f, { inDims: [0, null] })(x, y), loopMap(f, [0, null])(x, y));
   });
 
+  it('differentiate inside vmap(grad) as in the loop, reading self included', () => {
+    const f = (x: Tensor) => {
+      const h = x.mul(1.5);
+      h.mul_(x);
+      h.narrow(0, 1, 1).add_(x.narrow(0, 0, 1).exp());
+      return h.sin().sum();
+    };
+    const x = f64([4, 3]);
+    close(vmap(grad(f))(x), loopMap(grad(f), [0])(x));
+  });
+
   it("write into the caller's tensor when it is an argument, as PyTorch's vmap does", () => {
     const x = zeros([3, 2], { dtype: 'float64' });
     vmap((t: Tensor, v: Tensor) => t.add_(v))(x, arange(3, { dtype: 'float64' }));
