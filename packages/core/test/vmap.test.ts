@@ -75,6 +75,13 @@ describe('inDims and outDims', () => {
     assertAllClose(out, loopMap(f, [0, null])(s, v), { rtol: 1e-6 });
   });
 
+  it('maps over a batch of no examples', () => {
+    const f = (x: Tensor, w: Tensor) => x.unsqueeze(0).matmul(w).relu().sum(0);
+    expect(vmap(f, { inDims: [0, null] })(f64([0, 3]), f64([3, 2])).shape).toEqual([0, 2]);
+    expect(vmap(f, { inDims: [1, 0], outDims: 1 })(f64([3, 0]), f64([0, 3, 2])).shape).toEqual([2, 0]);
+    expect(vmap(grad((w: Tensor, x: Tensor) => f(x, w).sum()), { inDims: [null, 0] })(f64([3, 2]), f64([0, 3])).shape).toEqual([0, 3, 2]);
+  });
+
   it('checks the index ranges of every example', () => {
     const idx = tensor(new Int32Array([0, 1, 5]), { shape: [3, 1] });
     expect(() => vmap((x: Tensor, i: Tensor) => x.gather(0, i))(f64([3, 4]), idx)).toThrow(IndexError);

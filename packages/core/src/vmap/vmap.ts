@@ -11,6 +11,7 @@ import {
 } from '../primitives/batching.js';
 import type { Primitive, PrimitiveParams } from '../primitives/primitives.js';
 import { stack } from '../ops/movement.js';
+import { zeros } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { BatchedTensor } from './batched-tensor.js';
 import { batchRules, moveDim, type BatchRule, type Operand } from './batch-rules.js';
@@ -126,6 +127,11 @@ function dimList(what: 'inDims' | 'outDims', dims: InDims, n: number, of: string
   return dims.slice();
 }
 
+/** Zeros shaped as `t` with dim `d` of size 1. */
+function oneExampleOfZeros(t: Tensor, d: number): Tensor {
+  return zeros(t.shape.map((s, k) => (k === d ? 1 : s)), { dtype: t.dtype });
+}
+
 /** Each argument's mapped dim, checked; and the batch size they agree on. */
 function mappedDims(args: readonly unknown[], inDims: InDims): { dims: (number | null)[]; size: number } {
   const list = dimList('inDims', inDims, args.length, `got ${args.length} arguments, so it needs`);
@@ -150,8 +156,11 @@ function mappedDims(args: readonly unknown[], inDims: InDims): { dims: (number |
   return { dims, size: mapped[0]! };
 }
 
-/** One output of the function, its batch moved to `outDim` (expanded if it is the same for every example). */
-function unbatchedOutput(t: unknown, i: number, outDim: number | null, level: BatchLevel): Tensor {
+/**
+ * One output of the function, its batch moved to `outDim` (expanded if it is
+ * the same for every example); `empty` keeps none of the examples.
+ */
+function unbatchedOutput(t: unknown, i: number, outDim: number | null, level: BatchLevel, empty: boolean): Tensor {
   if (!(t instanceof Tensor)) throw new TapegradError(`vmap: the function returned ${t === null ? 'null' : typeof t} as output ${i}; it must return a tensor or an array of tensors`);
   const info = batchInfo(t);
   if (info !== undefined && !isActive(info.level)) {
@@ -167,8 +176,8 @@ function unbatchedOutput(t: unknown, i: number, outDim: number | null, level: Ba
     throw new IndexError(`vmap: outDim ${outDim} of output ${i} is out of range: the output has shape ${fmtShape(t.shape)} per example, so the batch dim goes at ${-(rank + 1)}..${rank}`);
   }
   const d = outDim < 0 ? outDim + rank + 1 : outDim;
-  if (batched) return moveDim(info.value, info.bdim, d);
-  return t.unsqueeze(d).expand([...t.shape.slice(0, d), level.size, ...t.shape.slice(d)]);
+  const placed = batched ? moveDim(info.value, info.bdim, d) : t.unsqueeze(d).expand([...t.shape.slice(0, d), level.size, ...t.shape.slice(d)]);
+  return empty ? placed.narrow(d, 0, 0) : placed;
 }
 
 /**
@@ -201,15 +210,18 @@ export function vmap<A extends unknown[], R extends Tensor | readonly Tensor[]>(
   return (...args: A): R => {
     const { dims, size } = mappedDims(args, options.inDims === undefined ? 0 : options.inDims);
     const outDims = options.outDims === undefined ? 0 : options.outDims;
-    return withLevel(size, randomness, hooks, (level) => {
-      const inputs = args.map((a, i) => (dims[i] === null ? a : new BatchedTensor(a as Tensor, dims[i]!, level))) as A;
+    // A batch of no examples: one example of zeros gives the outputs' shapes, and none of it is kept.
+    const empty = size === 0;
+    const batches = empty ? args.map((a, i) => (dims[i] === null ? a : oneExampleOfZeros(a as Tensor, dims[i]!))) : args;
+    return withLevel(empty ? 1 : size, randomness, hooks, (level) => {
+      const inputs = batches.map((a, i) => (dims[i] === null ? a : new BatchedTensor(a as Tensor, dims[i]!, level))) as A;
       const out = f(...inputs);
       if (!Array.isArray(out)) {
         if (Array.isArray(outDims)) throw new IndexError(`vmap: outDims is a list of ${outDims.length}, but the function returned one tensor; give one dim`);
-        return unbatchedOutput(out, 0, outDims as number | null, level) as R;
+        return unbatchedOutput(out, 0, outDims as number | null, level, empty) as R;
       }
       const list = dimList('outDims', outDims, out.length, `returned ${out.length} outputs, so it needs`);
-      return out.map((t, i) => unbatchedOutput(t, i, list[i]!, level)) as unknown as R;
+      return out.map((t, i) => unbatchedOutput(t, i, list[i]!, level, empty)) as unknown as R;
     });
   };
 }
