@@ -8,6 +8,7 @@ import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { asTensor, clamp, maximum, where } from './elementwise.js';
 import { backendFor, broadcastView, constant, kernelView } from '../tensor/make.js';
 import { checkInPlace, rebaseThroughView } from '../autograd/views.js';
+import { anyBatched, batchInfo, topLevel } from '../primitives/batching.js';
 
 function recording(self: Tensor, operands: readonly TensorLike[]): boolean {
   return isGradEnabled() && (self.requiresGrad || operands.some((o) => o instanceof Tensor && o.requiresGrad));
@@ -137,6 +138,16 @@ function update<T extends Tensor>(
   readsSelf = false,
 ): T {
   const record = recording(self, operands);
+  if (batchInfo(self) !== undefined || anyBatched(operands)) {
+    // Inside vmap: the out-of-place result, written into every example of self.
+    const level = topLevel(op, [self, ...operands]);
+    level.hooks.update(level, op, self, () => {
+      const result = compute(record && readsSelf ? self.clone() : self);
+      checkWritable(op, self, result);
+      return result;
+    });
+    return self;
+  }
   // A view taken inside noGrad() of a base that requires grad is refused even
   // when nothing else of the write requires grad, as in PyTorch (whose view
   // would require grad through its base).

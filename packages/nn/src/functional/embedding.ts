@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from '../option-rules.js';
-import { DTypeError, IndexError, ShapeError, noGrad, tensor, where, type Tensor } from '@tapegrad/core';
+import { DTypeError, IndexError, ShapeError, allExamples, noGrad, tensor, where, type Tensor } from '@tapegrad/core';
 
 /**
  * Options of {@link embedding}.
@@ -42,7 +42,8 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be [numEmbeddings, embeddingDim], got [${weight.shape.join(', ')}]`);
   const [num, dim] = weight.shape as [number, number];
   const flat = input.reshape([-1]);
-  const ids = flat.data;
+  // Inside vmap, the indices of every example.
+  const ids = allExamples(flat).data;
   for (let i = 0; i < ids.length; i++) {
     if (ids[i]! < 0 || ids[i]! >= num) throw new IndexError(`${op}: index ${ids[i]} is out of range for ${num} embeddings`);
   }
