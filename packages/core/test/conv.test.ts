@@ -435,6 +435,23 @@ describe('pooling', () => {
     expect(avgPool2d(small, 2, { divisorOverride: 2 }).toArray()).toEqual([[[[6]]]]);
   });
 
+  it('gives −∞ and no gradient for a max-pool window whose taps all fall in the padding, as PyTorch does', () => {
+    // torch.nn.functional.max_pool2d(x, 2, dilation=2, padding=1) on [1, 1, 1, 1] gives [[[[-inf]]]], x.grad 0;
+    // on [1, 1, 1, 3] (width 3) the middle column's window sees only padding across the rows.
+    const x = tensor([[[[5]]]]).requiresGrad_();
+    const out = maxPool2d(x, 2, { dilation: 2, padding: 1 });
+    expect(out.toArray()).toEqual([[[[-Infinity]]]]);
+    out.sum().backward();
+    expect(x.grad!.toArray()).toEqual([[[[0]]]]);
+    const wide = tensor([[[[1, 7, 3]]]]).requiresGrad_();
+    const pooled = maxPool2d(wide, [1, 2], { dilation: [1, 2], padding: [0, 1] });
+    // Column windows start at −1 and 1 (taps −1, 1 and 1, 3): both see the image at 1.
+    expect(pooled.toArray()).toEqual([[[[7, 7]]]]);
+    const padded = maxPool2d(wide, [2, 1], { dilation: [2, 1], padding: [1, 0] });
+    // Row windows: taps −1 and 1 in a height of 1: none inside.
+    expect(padded.toArray()).toEqual([[[[-Infinity, -Infinity, -Infinity]]]]);
+  });
+
   it('sends the whole max-pool gradient to the first of tied maxima, and to a NaN, as PyTorch does', () => {
     // Row-major order within each window: PyTorch's max_pool2d keeps the first index of the maximum.
     const ties = tensor([[[[1, 1, 2, 0], [1, 1, 2, 2], [Number.NaN, 3, 5, 5], [3, 3, 5, 5]]]]).requiresGrad_();

@@ -4,7 +4,8 @@ import { checkOptions, optionRules, rejectOptionsObject, type OptionRules } from
 import { noGrad } from '../autograd/grad-mode.js';
 import { apply } from '../primitives/apply.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ones } from '../tensor/creation.js';
+import { ones, tensor } from '../tensor/creation.js';
+import { where } from './elementwise.js';
 import type { ConvGeometry } from '../primitives/primitives.js';
 import { reshape, unsqueeze, squeeze } from './movement.js';
 import { perDim, windows, type Padding, type SizeArg } from './sliding-window.js';
@@ -129,12 +130,36 @@ export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPoolOp
   // Each window's maximum is found once (its flat index in the image) and
   // read by a gather, whose gradient scatters into the image: no copy of
   // the windows, and nothing walks them again in backward.
-  const indices = apply('maxPoolIndices', [g.x], grid);
+  let indices = apply('maxPoolIndices', [g.x], grid);
   const [oh, ow] = grid.outSize as [number, number];
-  // The kernel's indices are inside the image by construction: the gather primitive, without the public op's range check.
+  const empty = emptyWindows(g, [h, w]);
+  // A window with every tap in the padding has no maximum in the image: PyTorch gives −∞ there and no gradient.
+  if (empty !== null) indices = where(empty, 0, indices);
+  // The indices are inside the image now: the gather primitive, without the public op's range check.
   const picked = apply('gather', [reshape(g.x, [n, c, h * w]), reshape(indices, [n, c, oh * ow])], { dim: 2 });
-  const out = reshape(picked, [n, c, oh, ow]);
+  let out = reshape(picked, [n, c, oh, ow]);
+  if (empty !== null) out = where(empty, -Infinity, out);
   return g.batched ? out : squeeze(out, 0);
+}
+
+/**
+ * The `[outH, outW]` mask of windows whose taps all fall in the padding
+ * (possible with dilation), or null when every window sees the image.
+ */
+function emptyWindows(g: Geometry, size: readonly number[]): Tensor | null {
+  const perAxis = size.map((n, i) =>
+    Array.from({ length: g.outSize[i]! }, (_, o) => {
+      const start = o * g.stride[i]! - g.padding[i]!;
+      for (let k = 0; k < g.kernel[i]!; k++) {
+        const at = start + k * g.dilation[i]!;
+        if (at >= 0 && at < n) return false;
+      }
+      return true;
+    }),
+  );
+  if (!perAxis.some((axis) => axis.includes(true))) return null;
+  const [rows, cols] = perAxis as [boolean[], boolean[]];
+  return tensor(rows.map((r) => cols.map((c) => r || c)));
 }
 
 /**
