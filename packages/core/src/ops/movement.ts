@@ -1,6 +1,7 @@
 import { IndexError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { apply } from '../primitives/apply.js';
+import { noteTraced } from '../primitives/trace.js';
 import { checkShape, isContiguous, normalizeDim, normalizeDims, numelOf, shapesEqual, viewStrides } from '../shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { full } from '../tensor/creation.js';
@@ -170,7 +171,10 @@ export function contiguous(x: Tensor): Tensor {
 
 /** A view that shares storage but is cut out of the graph. @example `detach(x)` */
 export function detach(x: Tensor): Tensor {
-  return viewOf(x, x.shape, x.strides, x.offset);
+  const out = viewOf(x, x.shape, x.strides, x.offset);
+  // An alias made without a primitive: a trace must still see where it came from.
+  noteTraced('detach', [x], undefined, out);
+  return out;
 }
 
 /** Pieces of `size` (or the given sizes) along `dim`. @example `split(x, 2)` */

@@ -7,6 +7,7 @@ import type { VjpRule } from '../autograd/tape-node.js';
 import { markView } from '../autograd/views.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { vjpRules } from './vjp-rules.js';
+import { noteTraced } from './trace.js';
 
 /**
  * Runs a primitive and records it: the single path from a user's method to a
@@ -20,6 +21,7 @@ import { vjpRules } from './vjp-rules.js';
 export function apply<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
   const out = forwards[prim](backendFor(prim, inputs), inputs, params);
   noteResult(out, inputs);
+  noteTraced(prim, inputs, params, out);
   const rule = vjpRules[prim];
   if (rule !== null) record(prim, rule as VjpRule<PrimitiveParams[P]>, params, inputs, out);
   const input = inputs[0];
