@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxPool2d, noGrad, randn, tensor, tracePrimitives } from '@tapegrad/core';
+import { maxPool2d, noGrad, randn, tensor, tracePrimitives, type TracedOp } from '@tapegrad/core';
 
 describe('tracePrimitives', () => {
   it('lists every primitive a function ran, in order, with inputs, params and output', () => {
@@ -26,17 +26,21 @@ describe('tracePrimitives', () => {
     expect(ops[0]).toMatchObject({ op: 'detach', inputs: [x], output: result });
   });
 
-  it('records versions, so an in-place write between two reads shows', () => {
+  it('records an in-place op as the primitives of its value and a write, with versions that show the write', () => {
     const x = tensor([1, 2, 3]);
-    const { ops } = tracePrimitives(() => {
+    const { result, ops } = tracePrimitives(() => {
       const y = x.mul(2);
-      y.add_(1);
+      y.add_(1); // under noGrad a kernel would write y directly; traced, the value is computed first
       return y.exp();
     });
-    const mul = ops.find((o) => o.op === 'mul')!;
-    const exp = ops.find((o) => o.op === 'exp')!;
-    expect(exp.inputs[0]).toBe(mul.output);
-    expect(exp.inputVersions[0]).toBe(mul.outputVersion + 1);
+    expect(ops.map((o) => o.op)).toEqual(['mul', 'add', 'write', 'exp']);
+    const [mul, add, write, exp] = ops as [TracedOp, TracedOp, TracedOp, TracedOp];
+    expect(write.inputs).toEqual([mul.output, add.output]);
+    expect(write.output).toBe(mul.output);
+    expect(write.inputVersions[0]).toBe(mul.outputVersion);
+    expect(write.outputVersion).toBe(mul.outputVersion + 1);
+    expect(exp.inputVersions[0]).toBe(write.outputVersion);
+    Array.from(result.data).forEach((v, i) => expect(v).toBeCloseTo(Math.exp([3, 5, 7][i]!), 3));
   });
 
   it('nests: an inner trace keeps its ops, and the outer one goes on after it, also after a throw', () => {

@@ -3,9 +3,12 @@ import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * One op that ran inside {@link tracePrimitives}: a primitive with its
- * inputs, parameters and output, or a `detach` (an alias of its input made
- * without a primitive). Together they say how every tensor made by an op
- * inside the traced function came from the tensors it started with.
+ * inputs, parameters and output; a `detach` (an alias of its input made
+ * without a primitive); or a `write`, an in-place op (`add_`, `fill_`,
+ * `copy_`…) whose inputs are the target and the value written into it
+ * (broadcast to the target's shape, in its dtype), and whose output is the
+ * target at its new version. Together they say how every tensor made by an
+ * op inside the traced function came from the tensors it started with.
  *
  * @example
  * ```ts
@@ -15,7 +18,8 @@ import type { Tensor } from '../tensor/tensor.js';
  */
 export type TracedOp =
   | { [P in Primitive]: TracedCall<P, PrimitiveParams[P]> }[Primitive]
-  | TracedCall<'detach', undefined>;
+  | TracedCall<'detach', undefined>
+  | TracedCall<'write', undefined>;
 
 /**
  * The record of one traced op: its name, inputs, parameters and output, and
@@ -57,17 +61,30 @@ export interface PrimitiveTrace<T> {
 let active: TracedOp[] | null = null;
 
 /**
+ * Whether a trace is being written (in-place ops then take the path that
+ * computes their value with primitives, so the trace sees it).
+ *
+ * @example
+ * ```ts
+ * tracePrimitives(() => isTracing()).result; // true
+ * ```
+ */
+export function isTracing(): boolean {
+  return active !== null;
+}
+
+/**
  * Adds one op to the trace being written (nothing when none is), with the
- * versions its inputs and output have now.
+ * versions its inputs have now and the output's (now, unless given).
  *
  * @example
  * ```ts
  * noteTraced('exp', [x], undefined, y);
  * ```
  */
-export function noteTraced(op: TracedOp['op'], inputs: readonly Tensor[], params: unknown, output: Tensor): void {
+export function noteTraced(op: TracedOp['op'], inputs: readonly Tensor[], params: unknown, output: Tensor, outputVersion?: number): void {
   // Optional chaining skips building the record when no trace is being written.
-  active?.push({ op, inputs: inputs.slice(), params, output, inputVersions: inputs.map((t) => t.version), outputVersion: output.version } as TracedOp);
+  active?.push({ op, inputs: inputs.slice(), params, output, inputVersions: inputs.map((t) => t.version), outputVersion: outputVersion ?? output.version } as TracedOp);
 }
 
 /**
