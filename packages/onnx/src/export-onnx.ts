@@ -3,7 +3,7 @@ import { Module } from '@tapegrad/nn';
 import { OnnxExportError } from './errors.js';
 import { buildGraph, type BatchInfo } from './export-graph.js';
 import { encodeModel } from './proto/onnx-proto.js';
-import { secondInputs, traceForward } from './trace-forward.js';
+import { checkSizesFollowBatch, otherInputs, traceForward } from './trace-forward.js';
 
 /**
  * The ONNX operator set exported models import: 17, the first with
@@ -102,7 +102,8 @@ function batchOf(inputs: readonly Tensor[], options: ExportOnnxOptions): { axes:
  * Exports a model to ONNX: runs one forward pass on `exampleInputs` with
  * every op traced (a second pass, on shifted values and, with a dynamic
  * batch, one more row, checks that the ops do not depend on the values and
- * finds the sizes that follow the batch), and writes the ops as an ONNX
+ * finds the sizes that follow the batch; with a dynamic batch a third, two
+ * rows longer, checks that they follow it linearly), and writes the ops as an ONNX
  * graph (opset {@link ONNX_OPSET}) whose inputs are the example inputs and
  * whose initializers are the module's parameters and buffers. Returns the
  * bytes of the `.onnx` file, which ONNX Runtime loads.
@@ -124,7 +125,7 @@ function batchOf(inputs: readonly Tensor[], options: ExportOnnxOptions): { axes:
  * ```
  */
 export function exportOnnx(model: OnnxExportable, exampleInputs: Tensor | readonly Tensor[], options: ExportOnnxOptions = {}): Uint8Array {
-  checkOptions('exportOnnx', options, exportRules, { error: OnnxExportError });
+  checkOptions('exportOnnx', options, exportRules);
   const inputs: readonly Tensor[] = exampleInputs instanceof Tensor ? [exampleInputs] : exampleInputs;
   if (!Array.isArray(inputs) || !inputs.every((t) => t instanceof Tensor)) {
     throw new OnnxExportError('exportOnnx: exampleInputs must be a tensor or a list of tensors');
@@ -151,9 +152,10 @@ export function exportOnnx(model: OnnxExportable, exampleInputs: Tensor | readon
   let b;
   try {
     a = traceForward(forward, inputs);
-    const others = secondInputs(inputs, batch?.axes ?? null);
+    const others = otherInputs(inputs, batch?.axes ?? null, 1);
     for (const t of others) versionsBefore.set(t, t.version);
     b = traceForward(forward, others);
+    if (batch !== null) checkSizesFollowBatch([a, b, traceForward(forward, otherInputs(inputs, batch.axes, 2))]);
   } finally {
     for (const [m, training] of modes) m.train(training);
   }

@@ -31,20 +31,57 @@ export function traceForward(forward: (inputs: readonly Tensor[]) => unknown, in
 }
 
 /**
- * Inputs for the second pass: each one's elements moved one place along
- * (so that a value the graph took as a constant but that came from an input
+ * Inputs for another pass: each one's elements moved one place along (so
+ * that a value the graph took as a constant but that came from an input
  * shows as changed, while integer ids stay valid ids), and, with a dynamic
- * batch, one more row along its batch axis (so that every size that follows
- * the batch shows as changed).
+ * batch, `rows` more rows along its batch axis (so that every size that
+ * follows the batch shows as changed).
  */
-export function secondInputs(inputs: readonly Tensor[], batchAxes: readonly (number | null)[] | null): Tensor[] {
+export function otherInputs(inputs: readonly Tensor[], batchAxes: readonly (number | null)[] | null, rows: number): Tensor[] {
   return noGrad(() =>
     inputs.map((x, i) => {
       const axis = batchAxes?.[i] ?? null;
-      const grown = axis === null ? x : cat([x, x.narrow(axis, 0, 1)], axis);
+      const grown = axis === null ? x : cat([x, ...Array.from({ length: rows }, () => x.narrow(axis, 0, 1))], axis);
       if (grown.numel < 2) return grown.clone();
       const flat = grown.reshape([-1]);
       return cat([flat.narrow(0, 1, flat.numel - 1), flat.narrow(0, 0, 1)]).reshape(grown.shape);
     }),
   );
+}
+
+/** The numbers in `v` (params of an op), depth first. */
+function numbersIn(v: unknown, out: number[]): number[] {
+  if (typeof v === 'number') out.push(v);
+  else if (Array.isArray(v)) for (const x of v) numbersIn(x, out);
+  else if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) numbersIn(x, out);
+  return out;
+}
+
+/** Every size an op of a pass saw: its params' numbers and its inputs' and output's shapes. */
+function sizesOf(op: TracedOp): number[] {
+  const out = numbersIn(op.params, []);
+  for (const t of [...op.inputs, op.output]) out.push(...t.shape);
+  return out;
+}
+
+/**
+ * Checks, over three passes at batch sizes B, B + 1 and B + 2, that every
+ * size of every op is a fixed multiple of the batch size plus a constant
+ * (what a graph can compute from the batch at run time): a size such as B²
+ * would fit any two passes and be wrong at every other batch size.
+ */
+export function checkSizesFollowBatch(passes: readonly [ForwardTrace, ForwardTrace, ForwardTrace]): void {
+  const [a, b, c] = passes;
+  if (c.ops.length !== a.ops.length || c.ops.some((o, k) => o.op !== a.ops[k]!.op)) {
+    throw new OnnxExportError('exportOnnx: the forward pass ran other ops at another batch size: its path depends on the batch size, so one graph cannot stand for it');
+  }
+  a.ops.forEach((o, k) => {
+    const [x, y, z] = [sizesOf(o), sizesOf(b.ops[k]!), sizesOf(c.ops[k]!)];
+    const bad = x.findIndex((v, i) => y[i]! - v !== z[i]! - y[i]!);
+    if (x.length !== y.length || y.length !== z.length || bad >= 0) {
+      throw new OnnxExportError(
+        `exportOnnx: op #${k} '${o.op}' has a size that grows with the batch size other than linearly (${x[bad]}, ${y[bad]}, ${z[bad]} at three batch sizes one apart); a graph computes sizes as a multiple of the batch size plus a constant`,
+      );
+    }
+  });
 }
