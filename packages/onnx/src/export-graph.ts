@@ -1,4 +1,4 @@
-import { fmtShape, type Tensor, type TracedOp } from '@tapegrad/core';
+import { fmtShape, type Tensor } from '@tapegrad/core';
 import type { ConvertContext } from './convert/convert-context.js';
 import { converters } from './convert/converter-table.js';
 import { OnnxExportError } from './errors.js';

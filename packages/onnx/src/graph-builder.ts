@@ -5,8 +5,6 @@ import { DataType, type AttributeProto, type DataTypeCode, type NodeProto, type 
 /** An attribute value: integers, a list of integers, a string or a tensor (the exporter needs no float attribute). */
 export type AttributeValue = number | readonly number[] | string | TensorProto;
 
-/** The largest int64, as an ONNX Slice end meaning "to the end". */
-export const INT64_MAX = 9223372036854775807n;
 /** An ONNX Slice end before the first element, for negative steps (as other exporters write it). */
 export const INT64_BEFORE_START = -9223372036854775807n;
 

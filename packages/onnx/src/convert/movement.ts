@@ -1,5 +1,5 @@
 import type { TracedOp } from '@tapegrad/core';
-import { INT64_BEFORE_START, INT64_MAX } from '../graph-builder.js';
+import { INT64_BEFORE_START } from '../graph-builder.js';
 import type { ConvertContext, Converter } from './convert-context.js';
 
 type Op<K extends TracedOp['op']> = Extract<TracedOp, { op: K }>;
@@ -147,7 +147,7 @@ export const unfoldConverter: Converter<Op<'unfold'>> = (c) => {
  * ScatterElements that adds each element at its position along the dim.
  */
 export const foldConverter: Converter<Op<'fold'>> = (c) => {
-  const { dim, size, step, dilation, length } = c.op.params;
+  const { dim, size, step, dilation } = c.op.params;
   const xa = c.op.inputs[0]!.shape;
   const xb = c.alt.inputs[0]!.shape;
   const ndim = xa.length - 1;
