@@ -111,6 +111,28 @@ function uniformValue(t: Tensor): number | null {
   return first;
 }
 
+/**
+ * The nodes with each repeated computation (one op type on the same inputs
+ * with the same attributes: a composite that reshapes one input three times,
+ * a mean taken twice) kept once, and what each dropped output is now.
+ */
+function withoutRepeats(all: readonly NodeProto[]): { nodes: NodeProto[]; same: Map<string, string> } {
+  const same = new Map<string, string>();
+  const seen = new Map<string, NodeProto>();
+  const nodes: NodeProto[] = [];
+  for (const n of all) {
+    const inputs = n.inputs.map((x) => same.get(x) ?? x);
+    const key = JSON.stringify([n.opType, inputs, n.attributes, n.outputs.length]);
+    const first = seen.get(key);
+    if (first === undefined) {
+      const kept = { ...n, inputs };
+      seen.set(key, kept);
+      nodes.push(kept);
+    } else n.outputs.forEach((o, i) => same.set(o, first.outputs[i]!));
+  }
+  return { nodes, same };
+}
+
 /** The graph's nodes from the first live one back: nodes no output depends on are dropped, and so are unused trailing outputs (MaxPool's indices). */
 function liveNodes(nodes: readonly NodeProto[], outputs: readonly string[]): NodeProto[] {
   const live = new Set(outputs);
@@ -235,6 +257,7 @@ export function buildGraph(spec: GraphSpec): GraphProto {
     );
   };
 
+  const indexOf = new Map(a.ops.map((o, k) => [o, k]));
   const names: (string | null)[] = new Array<string | null>(a.ops.length).fill(null);
   const folded: boolean[] = new Array<boolean>(a.ops.length).fill(false);
   const memo = new Map<Tensor, string>();
@@ -279,6 +302,10 @@ export function buildGraph(spec: GraphSpec): GraphProto {
         const r = refA(o.inputs[i]!, o.inputVersions[i]!);
         return r.kind === 'op' && !folded[r.index] ? a.ops[r.index]! : null;
       },
+      inputOf: (o, i) => {
+        const j = indexOf.get(o)!;
+        return resolve(operandRefs[j]![i]!, o.inputs[i]!, b.ops[j]!.inputs[i]!, `input ${i} of op #${j}`, fail);
+      },
       memo,
       fail,
     };
@@ -290,7 +317,7 @@ export function buildGraph(spec: GraphSpec): GraphProto {
   if (a.outputs.length !== b.outputs.length) {
     throw new OnnxExportError(`exportOnnx: the forward pass returned ${a.outputs.length} outputs, then ${b.outputs.length} ${differently}`);
   }
-  const outputValues = a.outputs.map((t, j) => {
+  const tracedOutputs = a.outputs.map((t, j) => {
     const [x, y] = [refA(t, t.version), refB(b.outputs[j]!, b.outputs[j]!.version)];
     if (x.kind === 'stale') writtenInPlace(`output ${j}`, t);
     if (!sameRef(x, y)) throw new OnnxExportError(`exportOnnx: output ${j} is ${describe(x, a)} in the traced pass but ${describe(y, b)} ${differently}`);
@@ -300,19 +327,22 @@ export function buildGraph(spec: GraphSpec): GraphProto {
     return resolve(x, t, b.outputs[j]!, `output ${j}`, fail);
   });
 
+  const { nodes: distinct, same } = withoutRepeats(g.nodes);
+  const outputValues = tracedOutputs.map((v) => same.get(v) ?? v);
+
   // Give each output its name: rename the node that makes it, or (for an
   // input, a constant, or a value two outputs share) add an Identity.
   const made = new Map<string, NodeProto>();
-  for (const n of g.nodes) for (const o of n.outputs) made.set(o, n);
+  for (const n of distinct) for (const o of n.outputs) made.set(o, n);
   const renames = new Map<string, string>();
   spec.outputNames.forEach((name, j) => {
     const value = outputValues[j]!;
     if (made.has(value) && !renames.has(value)) renames.set(value, name);
-    else g.nodes.push({ opType: 'Identity', name: g.fresh('n_Identity'), inputs: [renames.get(value) ?? value], outputs: [name], attributes: [] });
+    else distinct.push({ opType: 'Identity', name: g.fresh('n_Identity'), inputs: [renames.get(value) ?? value], outputs: [name], attributes: [] });
   });
   const renamed = (x: string): string => renames.get(x) ?? x;
   const nodes = liveNodes(
-    g.nodes.map((n) => ({ ...n, inputs: n.inputs.map(renamed), outputs: n.outputs.map(renamed) })),
+    distinct.map((n) => ({ ...n, inputs: n.inputs.map(renamed), outputs: n.outputs.map(renamed) })),
     spec.outputNames,
   );
   const used = new Set(nodes.flatMap((n) => n.inputs));

@@ -98,6 +98,18 @@ function batchOf(inputs: readonly Tensor[], options: ExportOnnxOptions): { axes:
   return { axes, size: sizes[0]! };
 }
 
+/** Runs a checking pass; an error there is reported as one of the export's passes, with what it was run on. */
+function checkPass<T>(run: () => T, on: string): T {
+  try {
+    return run();
+  } catch (e) {
+    throw new OnnxExportError(
+      `exportOnnx: the forward pass threw when run on ${on} (the export runs it so to find what depends on the values and the batch size): ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+}
+
 /**
  * Exports a model to ONNX: runs one forward pass on `exampleInputs` with
  * every op traced (a second pass, on shifted values and, with a dynamic
@@ -154,8 +166,12 @@ export function exportOnnx(model: OnnxExportable, exampleInputs: Tensor | readon
     a = traceForward(forward, inputs);
     const others = otherInputs(inputs, batch?.axes ?? null, 1);
     for (const t of others) versionsBefore.set(t, t.version);
-    b = traceForward(forward, others);
-    if (batch !== null) checkSizesFollowBatch([a, b, traceForward(forward, otherInputs(inputs, batch.axes, 2))]);
+    const shifted = `the inputs with their elements shifted by one place${batch === null ? '' : ' and one more row'}`;
+    b = checkPass(() => traceForward(forward, others), shifted);
+    if (batch !== null) {
+      const third = checkPass(() => traceForward(forward, otherInputs(inputs, batch.axes, 2)), 'the inputs with their elements shifted and two more rows');
+      checkSizesFollowBatch([a, b, third]);
+    }
   } finally {
     for (const [m, training] of modes) m.train(training);
   }

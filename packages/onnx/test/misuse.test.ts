@@ -1,4 +1,4 @@
-import { OptionError, arange, autogradGrad, conv2d, enableGrad, randn, tensor, zeros, type Tensor } from '@tapegrad/core';
+import { OptionError, TapegradError, arange, autogradGrad, conv2d, enableGrad, randn, tensor, zeros, type Tensor } from '@tapegrad/core';
 import { Linear, MultiheadAttention } from '@tapegrad/nn';
 import { OnnxExportError, exportOnnx } from '@tapegrad/onnx';
 import { describeMisuse, type MisuseRow } from '../../core/test/misuse-table.js';
@@ -62,6 +62,16 @@ const rows: MisuseRow[] = [
       }, [x]),
     error: OnnxExportError,
     contains: ["input 0 of op #", "'exp'", 'in-place write'],
+  },
+  {
+    name: 'a forward pass that throws on shifted values',
+    call: () =>
+      exportOnnx((t: Tensor) => {
+        if (t.data[0] !== 1) throw new TapegradError('the first element must be 1');
+        return t.exp();
+      }, [tensor([1, 2, 3])]),
+    error: OnnxExportError,
+    contains: ['threw when run on the inputs with their elements shifted', 'the first element must be 1'],
   },
   {
     name: 'a size quadratic in the batch',

@@ -12,7 +12,12 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
  * else it is computed from the batch size; a 0 in the shape is a real empty
  * dim (`allowzero`), not ONNX's "copy this dim".
  */
-export const reshapeConverter: Converter<Op<'reshape'>> = (c) => reshapeTo(c, c.input(0), c.op.params.shape, c.alt.params.shape);
+export const reshapeConverter: Converter<Op<'reshape'>> = (c) => {
+  // A reshape of a reshape reads the first one's input: one Reshape for the pair.
+  const inner = c.producer(c.op, 0);
+  const x = inner?.op === 'reshape' ? c.inputOf(inner, 0) : c.input(0);
+  return reshapeTo(c, x, c.op.params.shape, c.alt.params.shape);
+};
 
 /** `x` reshaped to `a` (in the traced pass; `b` in the second). */
 export function reshapeTo(c: ConvertContext, x: string, a: readonly number[], b: readonly number[]): string {
@@ -22,8 +27,12 @@ export function reshapeTo(c: ConvertContext, x: string, a: readonly number[], b:
   return c.g.op('Reshape', [x, shape], zero ? { allowzero: 1 } : {});
 }
 
-/** `permute`: Transpose. */
-export const permuteConverter: Converter<Op<'permute'>> = (c) => c.g.op('Transpose', [c.input(0)], { perm: c.op.params.dims });
+/** `permute`: Transpose; a permute of a permute is one Transpose of the composed order (none when that is the identity). */
+export const permuteConverter: Converter<Op<'permute'>> = (c) => {
+  const inner = c.producer(c.op, 0);
+  const [x, perm] = inner?.op === 'permute' ? [c.inputOf(inner, 0), c.op.params.dims.map((d) => inner.params.dims[d]!)] : [c.input(0), c.op.params.dims];
+  return perm.every((d, i) => d === i) ? x : c.g.op('Transpose', [x], { perm });
+};
 
 /**
  * `expand`: Expand broadcasts both ways, so a target size the input already
