@@ -2,18 +2,12 @@ import { fmtShape, type Tensor } from '@tapegrad/core';
 import type { ConvertContext } from './convert/convert-context.js';
 import { converters } from './convert/converter-table.js';
 import { OnnxExportError } from './errors.js';
+import { BatchSizes, type BatchInfo } from './batch-sizes.js';
 import { GraphBuilder } from './graph-builder.js';
 import { ONNX_DTYPE, type ElementType } from './onnx-dtypes.js';
+import { describe, refs, sameRef, type Ref } from './value-refs.js';
 import type { Dim, GraphProto, NodeProto, ValueInfoProto } from './proto/onnx-proto.js';
 import type { ForwardTrace } from './trace-forward.js';
-
-/** Where the batch is: each input's batch dim (null: none), its size in both passes, and the name of the symbolic dim. */
-export interface BatchInfo {
-  readonly axes: readonly (number | null)[];
-  readonly sizeA: number;
-  readonly sizeB: number;
-  readonly dimName: string;
-}
 
 /** Everything the graph is built from. */
 export interface GraphSpec {
@@ -31,64 +25,9 @@ export interface GraphSpec {
   readonly graphName: string;
 }
 
-type Ref =
-  | { readonly kind: 'input'; readonly index: number }
-  | { readonly kind: 'param'; readonly name: string }
-  | { readonly kind: 'op'; readonly index: number }
-  | { readonly kind: 'const' }
-  /** A tensor read at a version nothing in the trace made (written in place after it was made or read). */
-  | { readonly kind: 'stale' }
-  /** The target of a write, whose old value the write does not read. */
-  | { readonly kind: 'target' };
-
 /** Constants no larger than this (in elements) are computed once at export even when they outgrow their inputs. */
 const FOLD_LIMIT = 4096;
 
-/**
- * What a tensor read at a version is: the op that made that version of it
- * (an op, or an in-place write), else an input or a parameter or a constant
- * read at the version it had before the pass (and still has, since its
- * value is read after the pass), else stale.
- */
-function refs(trace: ForwardTrace, params: ReadonlyMap<Tensor, string>, versionsBefore: ReadonlyMap<Tensor, number>): (t: Tensor, version: number) => Ref {
-  const producers = new Map<Tensor, Map<number, number>>();
-  trace.ops.forEach((o, k) => {
-    let byVersion = producers.get(o.output);
-    if (byVersion === undefined) producers.set(o.output, (byVersion = new Map()));
-    byVersion.set(o.outputVersion, k);
-  });
-  const inputs = new Map<Tensor, number>();
-  trace.inputs.forEach((t, i) => inputs.set(t, i));
-  return (t, version) => {
-    const op = producers.get(t)?.get(version);
-    if (op !== undefined) return { kind: 'op', index: op };
-    const input = inputs.get(t);
-    if (input !== undefined) return version === versionsBefore.get(t) ? { kind: 'input', index: input } : { kind: 'stale' };
-    if (version !== t.version || (versionsBefore.has(t) && versionsBefore.get(t) !== version)) return { kind: 'stale' };
-    const name = params.get(t);
-    if (name !== undefined) return { kind: 'param', name };
-    return producers.has(t) ? { kind: 'stale' } : { kind: 'const' };
-  };
-}
-
-function describe(r: Ref, trace: ForwardTrace): string {
-  switch (r.kind) {
-    case 'input':
-      return `input ${r.index}`;
-    case 'param':
-      return `parameter '${r.name}'`;
-    case 'op':
-      return `the output of op #${r.index} '${trace.ops[r.index]!.op}'`;
-    case 'const':
-      return 'a constant';
-    case 'stale':
-      return 'a tensor written in place after it was made or read';
-    case 'target':
-      return 'the target of an in-place write';
-  }
-}
-
-const sameRef = (x: Ref, y: Ref): boolean => JSON.stringify(x) === JSON.stringify(y);
 
 function bytesOf(t: Tensor): Uint8Array {
   const d = t.data;
@@ -189,44 +128,8 @@ export function buildGraph(spec: GraphSpec): GraphProto {
     }),
   );
 
-  let batchValue: string | null = null;
-  const affine = new Map<string, string>();
-  const intsOf = (a0: readonly number[], b0: readonly number[], fail: (why: string) => never): string => {
-    if (a0.length === b0.length && a0.every((v, i) => v === b0[i])) return g.int64s(a0);
-    if (batch === null) return fail(`a size changed between two passes of one shape (${fmtShape(a0)}, then ${fmtShape(b0)})`);
-    const pieces: string[] = [];
-    let run: number[] = [];
-    a0.forEach((v, i) => {
-      const w = b0[i]!;
-      if (v === w) {
-        run.push(v);
-        return;
-      }
-      const slope = (w - v) / (batch.sizeB - batch.sizeA);
-      const offset = v - slope * batch.sizeA;
-      if (!Number.isInteger(slope) || !Number.isInteger(offset)) {
-        fail(`a size of ${fmtShape(a0)} is ${v} for batch ${batch.sizeA} and ${w} for batch ${batch.sizeB}, not a multiple of the batch size plus a constant`);
-      }
-      if (run.length > 0) pieces.push(g.int64s(run));
-      run = [];
-      const key = `${slope}:${offset}`;
-      let value = affine.get(key);
-      if (value === undefined) {
-        if (batchValue === null) {
-          const i0 = batch.axes.findIndex((ax) => ax !== null);
-          const axis = batch.axes[i0]!;
-          batchValue = g.op('Shape', [spec.inputNames[i0]!], { start: axis, end: axis + 1 });
-        }
-        value = batchValue;
-        if (slope !== 1) value = g.op('Mul', [value, g.int64s([slope])]);
-        if (offset !== 0) value = g.op('Add', [value, g.int64s([offset])]);
-        affine.set(key, value);
-      }
-      pieces.push(value);
-    });
-    if (run.length > 0) pieces.push(g.int64s(run));
-    return pieces.length === 1 ? pieces[0]! : g.op('Concat', pieces, { axis: 0 });
-  };
+  const sizes = new BatchSizes(g, batch, spec.inputNames);
+  const intsOf = (a0: readonly number[], b0: readonly number[], fail: (why: string) => never): string => sizes.ints(a0, b0, fail);
 
   const paramNames = new Map<string, string>();
   const paramInitializer = (name: string, t: Tensor): string => {
@@ -257,7 +160,6 @@ export function buildGraph(spec: GraphSpec): GraphProto {
     );
   };
 
-  const indexOf = new Map(a.ops.map((o, k) => [o, k]));
   const names: (string | null)[] = new Array<string | null>(a.ops.length).fill(null);
   const folded: boolean[] = new Array<boolean>(a.ops.length).fill(false);
   const memo = new Map<Tensor, string>();
@@ -301,10 +203,6 @@ export function buildGraph(spec: GraphSpec): GraphProto {
       producer: (o, i) => {
         const r = refA(o.inputs[i]!, o.inputVersions[i]!);
         return r.kind === 'op' && !folded[r.index] ? a.ops[r.index]! : null;
-      },
-      inputOf: (o, i) => {
-        const j = indexOf.get(o)!;
-        return resolve(operandRefs[j]![i]!, o.inputs[i]!, b.ops[j]!.inputs[i]!, `input ${i} of op #${j}`, fail);
       },
       memo,
       fail,

@@ -1,7 +1,8 @@
 import { canReadSync, checkOptions, fmtShape, optionRules, Tensor } from '@tapegrad/core';
 import { Module } from '@tapegrad/nn';
 import { OnnxExportError } from './errors.js';
-import { buildGraph, type BatchInfo } from './export-graph.js';
+import type { BatchInfo } from './batch-sizes.js';
+import { buildGraph } from './export-graph.js';
 import { encodeModel } from './proto/onnx-proto.js';
 import { checkSizesFollowBatch, otherInputs, traceForward } from './trace-forward.js';
 

@@ -26,6 +26,7 @@ export class GraphBuilder {
   private readonly int64Cache = new Map<string, string>();
   private readonly scalarCache = new Map<string, string>();
   private readonly counters = new Map<string, number>();
+  private readonly makers = new Map<string, NodeProto>();
 
   /** Reserves `name` as is (graph inputs, parameters); throws on a repeat. */
   reserve(name: string): string {
@@ -52,14 +53,21 @@ export class GraphBuilder {
   /** Adds a node and returns the names of its outputs. */
   node(opType: string, inputs: readonly string[], attributes: { readonly [name: string]: AttributeValue } = {}, outputs = 1): string[] {
     const outs = Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()));
-    this.nodes.push({
+    const node: NodeProto = {
       opType,
       name: this.fresh(`n_${opType}`),
       inputs,
       outputs: outs,
       attributes: Object.entries(attributes).map(([k, v]) => attribute(k, v)),
-    });
+    };
+    this.nodes.push(node);
+    for (const o of outs) this.makers.set(o, node);
     return outs;
+  }
+
+  /** The node that makes `value`, or undefined for an input or an initializer. */
+  maker(value: string): NodeProto | undefined {
+    return this.makers.get(value);
   }
 
   /** A node with one output: its name. */

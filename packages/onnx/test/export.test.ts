@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator,
   adaptiveAvgPool2d,
+  arange,
+  where,
   autogradGrad,
   avgPool2d,
   col2im,
@@ -187,5 +189,26 @@ describe('convolution and pooling ops', () => {
         return autogradGrad([conv2d(x, w, null, { stride: 2, padding: 1 })], [x], [g])[0]!;
       });
     await agrees(fn, [randn([2, 4, 5, 4])], [[randn([3, 4, 5, 4])]], { dynamicBatch: true });
+  });
+});
+
+describe('the graph', () => {
+  const opTypes = (fn: (x: Tensor) => Tensor, x: Tensor): string[] => decodeModel(exportOnnx(fn, [x])).graph.nodes.map((n) => n.opType);
+
+  it('computes a repeated computation once', async () => {
+    expect(opTypes((x) => x.exp().add(x.exp()), randn([2, 3]))).toEqual(['Exp', 'Add']);
+    await agrees((x) => x.exp().add(x.exp()), [randn([2, 3])], [[randn([2, 3])]]);
+  });
+
+  it('writes a reshape of a reshape as one Reshape, and a permute of a permute as one Transpose or none', async () => {
+    expect(opTypes((x) => x.reshape([6]).reshape([3, 2]), randn([2, 3]))).toEqual(['Reshape']);
+    expect(opTypes((x) => x.mT.mT.exp(), randn([2, 3]))).toEqual(['Exp']);
+    expect(opTypes((x) => x.permute([1, 2, 0]).permute([1, 2, 0]), randn([2, 3, 4]))).toEqual(['Transpose']);
+    await agrees((x) => x.permute([1, 2, 0]).permute([1, 2, 0]).reshape([4, 6]).reshape([2, 12]), [randn([2, 3, 4])], [[randn([2, 3, 4])]]);
+  });
+
+  it('computes ops on constants once, at export (a causal mask is one initializer)', () => {
+    const fn = (x: Tensor): Tensor => x.add(where(arange(4).unsqueeze(1).ge(arange(4)), 0, -Infinity));
+    expect(opTypes(fn, randn([2, 4, 4]))).toEqual(['Add']);
   });
 });

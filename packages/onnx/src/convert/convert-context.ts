@@ -28,8 +28,6 @@ export interface ConvertContext<O extends TracedOp = TracedOp> {
   scalar(dtype: DType, value: number): string;
   /** The traced op that made input `i` of traced op `op` (as it read it), or null for an input, a parameter or a constant. */
   producer(op: TracedOp, i: number): TracedOp | null;
-  /** The ONNX value of input `i` of an earlier traced op (to look through it: a reshape of a reshape reads the first one's input). */
-  inputOf(op: TracedOp, i: number): string;
   /** ONNX values a converter leaves for another (the values of a MaxPool for the gather that reads them). */
   readonly memo: Map<Tensor, string>;
   /** Throws an `OnnxExportError` naming this op, its input shapes and `why`. */

@@ -12,15 +12,12 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
  * else it is computed from the batch size; a 0 in the shape is a real empty
  * dim (`allowzero`), not ONNX's "copy this dim".
  */
-export const reshapeConverter: Converter<Op<'reshape'>> = (c) => {
-  // A reshape of a reshape reads the first one's input: one Reshape for the pair.
-  const inner = c.producer(c.op, 0);
-  const x = inner?.op === 'reshape' ? c.inputOf(inner, 0) : c.input(0);
-  return reshapeTo(c, x, c.op.params.shape, c.alt.params.shape);
-};
+export const reshapeConverter: Converter<Op<'reshape'>> = (c) => reshapeTo(c, c.input(0), c.op.params.shape, c.alt.params.shape);
 
-/** `x` reshaped to `a` (in the traced pass; `b` in the second). */
-export function reshapeTo(c: ConvertContext, x: string, a: readonly number[], b: readonly number[]): string {
+/** `x` reshaped to `a` (in the traced pass; `b` in the second); a Reshape of a Reshape reads the first one's input. */
+export function reshapeTo(c: ConvertContext, value: string, a: readonly number[], b: readonly number[]): string {
+  const inner = c.g.maker(value);
+  const x = inner?.opType === 'Reshape' ? inner.inputs[0]! : value;
   const varying = range(a.length).filter((i) => a[i] !== b[i]);
   const zero = a.includes(0) || b.includes(0);
   const shape = varying.length === 1 && !zero ? c.g.int64s(a.map((s, i) => (i === varying[0] ? -1 : s))) : c.ints(a, b);
@@ -29,8 +26,9 @@ export function reshapeTo(c: ConvertContext, x: string, a: readonly number[], b:
 
 /** `permute`: Transpose; a permute of a permute is one Transpose of the composed order (none when that is the identity). */
 export const permuteConverter: Converter<Op<'permute'>> = (c) => {
-  const inner = c.producer(c.op, 0);
-  const [x, perm] = inner?.op === 'permute' ? [c.inputOf(inner, 0), c.op.params.dims.map((d) => inner.params.dims[d]!)] : [c.input(0), c.op.params.dims];
+  const inner = c.g.maker(c.input(0));
+  const innerPerm = inner?.opType === 'Transpose' ? inner.attributes.find((a) => a.name === 'perm') : undefined;
+  const [x, perm] = innerPerm?.type === 'ints' ? [inner!.inputs[0]!, c.op.params.dims.map((d) => innerPerm.value[d]!)] : [c.input(0), c.op.params.dims];
   return perm.every((d, i) => d === i) ? x : c.g.op('Transpose', [x], { perm });
 };
 
