@@ -113,11 +113,11 @@ export {
   split,
   chunk,
   flip,
-  pad,
   repeat,
   cat,
   stack,
 } from './ops/movement.js';
+export { pad, type PadMode } from './ops/pad.js';
 export { matmul, dot, outer } from './ops/linalg.js';
 export { unfold, fold } from './ops/unfold.js';
 export { im2col, col2im, type Im2colOptions } from './ops/im2col.js';
@@ -129,6 +129,9 @@ export { gather, scatterAdd, indexSelect, maskedFill, oneHot } from './ops/index
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, isAnomalyEnabled } from './autograd/grad-mode.js';
 export { backward, autogradGrad, type BackwardOptions, type GradOptions } from './autograd/backward.js';
 export { grad, valueAndGrad, vjp, jvp, hessian, type ArgnumsOptions } from './autograd/functional.js';
+export { vmap, type VmapOptions, type InDims } from './vmap/vmap.js';
+export { allExamples } from './vmap/all-examples.js';
+export type { Randomness } from './primitives/batching.js';
 export { customOp, type CustomOpContext, type CustomOpDefinition } from './autograd/custom-op.js';
 export { toDot, type DotOptions } from './autograd/to-dot.js';
 export type { NestedArray } from './tensor/format.js';

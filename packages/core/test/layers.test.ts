@@ -79,6 +79,22 @@ describe('the layers of core', () => {
     }
   });
 
+  it('keeps vmap above the tensor: nothing the tensor imports at run time reaches vmap/', () => {
+    // BatchedTensor extends Tensor, so its module must run after tensor.ts's;
+    // a run-time import path from tensor.ts to vmap/ would evaluate it first.
+    const reached = new Set<string>(['tensor/tensor.ts']);
+    const queue = ['tensor/tensor.ts'];
+    while (queue.length > 0) {
+      for (const to of imports(queue.pop()!, false)) {
+        if (!reached.has(to)) {
+          reached.add(to);
+          queue.push(to);
+        }
+      }
+    }
+    expect([...reached].filter((f) => f.startsWith('vmap/'))).toEqual([]);
+  });
+
   it('leaves the contents of buffers to the backend: nothing else reads or writes them', () => {
     const outside = files.filter((f) => !f.startsWith('backend/'));
     const reach = outside.filter((f) => /storage\.(data|buffer\.data|prepareWrite|deferred)\b/.test(readFileSync(join(src, f), 'utf8')));

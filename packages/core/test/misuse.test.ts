@@ -12,7 +12,7 @@ function onToyDevice<T>(make: () => T): T {
     setBackend(previous);
   }
 }
-import { AutogradError, DTypeError, IndexError, OptionError, TapegradError, arange, autogradGrad, avgPool2d, backward, col2im, conv1d, conv2d, customOp, grad, im2col, linspace, maxPool2d, ones, rand, randn, randperm, std, tensor, toDot, valueAndGrad, zeros, zerosLike, type Tensor, ShapeError, empty, eye, full, randint } from '@tapegrad/core';
+import { AutogradError, DTypeError, IndexError, OptionError, TapegradError, vmap, arange, pad, autogradGrad, avgPool2d, backward, col2im, conv1d, conv2d, customOp, grad, im2col, linspace, maxPool2d, ones, rand, randn, randperm, std, tensor, toDot, valueAndGrad, zeros, zerosLike, type Tensor, ShapeError, empty, eye, full, randint } from '@tapegrad/core';
 import { assertAllClose, gradcheck, gradgradcheck } from '@tapegrad/core/testing';
 
 const x = (): Tensor => randn([2, 3]);
@@ -31,6 +31,13 @@ const optionRows: MisuseRow[] = [
   { name: 'maxPool2d options as kernelSize', call: () => maxPool2d(img(), { kernelSize: 2 } as never), error: OptionError, contains: ['maxPool2d', 'kernelSize', 'positional'] },
   { name: 'maxPool2d kernel_size key', call: () => maxPool2d(img(), 2, { kernel_size: 2 } as never), error: OptionError, contains: ['maxPool2d', "'kernel_size'", 'stride, padding, dilation'] },
   { name: 'avgPool2d count_include_pad', call: () => avgPool2d(img(), 2, { count_include_pad: false } as never), error: OptionError, contains: ['avgPool2d', "did you mean 'countIncludePad'"] },
+  { name: 'maxPool2d ceil_mode', call: () => maxPool2d(img(), 2, { ceil_mode: true } as never), error: OptionError, contains: ['maxPool2d', "did you mean 'ceilMode'"] },
+  { name: 'avgPool2d ceilMode type', call: () => avgPool2d(img(), 2, { ceilMode: 1 } as never), error: OptionError, contains: ['avgPool2d', 'ceilMode', 'true or false'] },
+  { name: 'maxPool2d ceilMode too small', call: () => maxPool2d(randn([1, 1, 1, 4]), 3, { stride: 1, ceilMode: true }), error: ShapeError, contains: ['maxPool2d', 'too small', 'the output would be [-1, 2]'] },
+  { name: 'pad reflect wider than the dim', call: () => pad(randn([1, 2, 3]), [3, 0], 'reflect'), error: ShapeError, contains: ['pad', 'reflect padding (3, 0) of dim 2', 'less than its size 3'] },
+  { name: 'pad circular wraps twice', call: () => pad(randn([1, 2, 3]), [0, 4], 'circular'), error: ShapeError, contains: ['pad', 'circular padding (0, 4)', 'at most its size 3'] },
+  { name: 'pad unknown mode', call: () => pad(x(), [1, 1], 'wrap' as never), error: TapegradError, contains: ['pad', 'wrap', "'constant', 'reflect', 'replicate', 'circular'"] },
+  { name: 'pad value with reflect', call: () => pad(x(), [1, 1], 'reflect', 2), error: TapegradError, contains: ['pad', "mode 'reflect' takes no fill value", '2'] },
   { name: 'im2col unknown key', call: () => im2col(img(), 2, bogus), error: OptionError, contains: ['im2col', "'bogus'"] },
   { name: 'col2im unknown key', call: () => col2im(ones([1, 4, 9]), [4, 4], 2, bogus), error: OptionError, contains: ['col2im', "'bogus'"] },
   { name: 'zeros requires_grad', call: () => zeros([2], { requires_grad: true } as never), error: OptionError, contains: ['zeros', "did you mean 'requiresGrad'"] },
@@ -58,6 +65,12 @@ const optionRows: MisuseRow[] = [
   // Dtypes and devices: at the call of to().
   { name: 'to webgpu', call: () => x().to('webgpu' as never), error: DTypeError, contains: ['to', "'webgpu'", "'float32'", "'float64'"] },
   { name: 'to toString', call: () => x().to('toString' as never), error: DTypeError, contains: ['to', "'toString'"] },
+  // Booleans: PyTorch refuses to negate or subtract them rather than wrap around.
+  { name: 'neg bool', call: () => tensor([true, false]).neg(), error: DTypeError, contains: ['neg', 'bool', '[2]', '.not()'] },
+  { name: 'sub bool tensors', call: () => tensor([true]).sub(tensor([true])), error: DTypeError, contains: ['sub', 'bool', '.not()'] },
+  { name: 'sub number from bool', call: () => tensor([true]).sub(1), error: DTypeError, contains: ['sub', 'bool'] },
+  { name: 'sub bool from float', call: () => x().sub(tensor([true, false, true])), error: DTypeError, contains: ['sub', 'bool', '[3]'] },
+  { name: 'sub_ bool', call: () => tensor([true]).sub_(tensor([false])), error: DTypeError, contains: ['sub_', 'bool'] },
 ];
 
 const badGradient = (g: (x: Tensor) => unknown) =>
@@ -134,6 +147,29 @@ describe('printing and identity', () => {
   });
 });
 
+// vmap: dims that do not fit the arguments or outputs, and what cannot be batched.
+const vm = (f: (...xs: Tensor[]) => unknown, options?: object) => vmap(f as (...xs: Tensor[]) => Tensor, options as never);
+const vmapRows: MisuseRow[] = [
+  { name: 'vmap batch sizes differ', call: () => vm((a, b) => a!.add(b!))(randn([3, 2]), randn([4, 2])), error: ShapeError, contains: ['vmap', 'different sizes', 'argument 0: 3', 'argument 1: 4'] },
+  { name: 'vmap inDim out of range', call: () => vm((a) => a, { inDims: 2 })(randn([3, 4])), error: IndexError, contains: ['vmap', 'inDim 2 of argument 0', '[3, 4]', '-2..1'] },
+  { name: 'vmap inDim of a 0-d tensor', call: () => vm((a) => a)(randn([])), error: IndexError, contains: ['vmap', 'inDim 0 of argument 0', 'a 0-d tensor has no dim to map'] },
+  { name: 'vmap inDims length', call: () => vm((a, b) => a!.add(b!), { inDims: [0] })(randn([3]), randn([3])), error: IndexError, contains: ['vmap', 'inDims has 1 entries', '2 arguments'] },
+  { name: 'vmap inDims all null', call: () => vm((a) => a, { inDims: null })(randn([3])), error: TapegradError, contains: ['vmap', 'every inDim is null'] },
+  { name: 'vmap maps a number', call: () => vm((a, b) => a!.mul(b!))(randn([3]), 2 as never), error: TapegradError, contains: ['vmap', 'argument 1 is number', 'inDim null'] },
+  { name: 'vmap outDim out of range', call: () => vm((a) => a.sum(), { outDims: 2 })(randn([3, 4])), error: IndexError, contains: ['vmap', 'outDim 2 of output 0', 'shape [] per example', '-1..0'] },
+  { name: 'vmap outDims list for one output', call: () => vm((a) => a, { outDims: [0, 1] })(randn([3])), error: IndexError, contains: ['vmap', 'outDims is a list of 2', 'one tensor'] },
+  { name: 'vmap outDims null for a batched output', call: () => vm((a) => a, { outDims: null })(randn([3])), error: TapegradError, contains: ['vmap', 'outDims of output 0 is null', 'differs between examples'] },
+  { name: 'vmap returns a number', call: () => vm(() => 1)(randn([3])), error: TapegradError, contains: ['vmap', 'returned number', 'a tensor or an array of tensors'] },
+  { name: 'vmap in_dims', call: () => vmap((a: Tensor) => a, { in_dims: 0 } as never), error: OptionError, contains: ['vmap', "'in_dims'", "did you mean 'inDims'"] },
+  { name: 'vmap randomness', call: () => vmap((a: Tensor) => a, { randomness: 'per-example' } as never), error: OptionError, contains: ['vmap', 'randomness', "'error', 'same', 'different'"] },
+  { name: 'vmap not a function', call: () => vmap(3 as never), error: TapegradError, contains: ['vmap', 'expected a function', 'number'] },
+  { name: 'random op inside vmap', call: () => vm((a) => a.add(randn([2])))(randn([3, 2])), error: TapegradError, contains: ['randn', 'random ops inside vmap', "randomness: 'different'", "randomness: 'same'"] },
+  { name: 'item inside vmap', call: () => vm((a) => a.sum().item())(randn([3, 2])), error: TapegradError, contains: ['item', 'batched by vmap', 'differ between examples'] },
+  { name: 'in-place batched into unbatched', call: () => { const acc = zeros([2]); return vm((a) => acc.add_(a))(randn([3, 2])); }, error: TapegradError, contains: ['add_', 'shape [2]', 'not batched', 'out-of-place'] },
+  { name: 'batched tensor used after its vmap', call: () => { let kept = zeros([1]); vm((a) => { kept = a; return a; })(randn([3, 2])); return kept.exp(); }, error: TapegradError, contains: ['exp', 'shape [2]', 'vmap that has returned'] },
+  { name: 'backward inside vmap', call: () => vm((a) => a.sum().backward())(randn([3, 2]).requiresGrad_()), error: AutogradError, contains: ['backward', 'inside vmap', 'grad()'] },
+];
+
 // Odd inputs and numerics: errors that once named an internal op, or came raw from the engine.
 
 /** Odd inputs that once gave a silent wrong answer or an engine error. */
@@ -187,4 +223,4 @@ describe('typed arrays', () => {
   });
 });
 
-describeMisuse([...optionRows, ...customOpRows, ...backendRows, ...named(numericsRows)]);
+describeMisuse([...optionRows, ...customOpRows, ...backendRows, ...vmapRows, ...named(numericsRows)]);

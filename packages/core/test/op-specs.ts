@@ -94,6 +94,8 @@ const binaryKernel = (
 });
 
 const noGrad = { differentiable: false } as const;
+/** Negation and subtraction refuse bools, as in PyTorch. */
+const numeric = { dtypes: DTYPES.filter((d) => d !== 'bool') } as const;
 /** Pairs with some equal elements, so that comparisons see ties. */
 const tied = pair().map(([a, b]) => [a, where(b.gt(1), a, b)] as [Tensor, Tensor]);
 
@@ -113,7 +115,7 @@ const distinct = shapes().chain((s) => {
 const clampable = tensors(range).map((t) => where(t.add(0.5).abs().lt(0.05), t.add(0.1), t)).map((t) => where(t.sub(0.7).abs().lt(0.05), t.add(0.1), t));
 
 export const opSpecs: readonly OpSpec[] = [
-  unaryKernel('neg', (x) => -x, 'promoted'),
+  unaryKernel('neg', (x) => -x, 'promoted', tensors(range), numeric),
   unaryKernel('exp', Math.exp, 'float'),
   unaryKernel('log', Math.log, 'float', positive()),
   unaryKernel('log1p', Math.log1p, 'float', tensors({ min: -0.7, max: 3 })),
@@ -134,7 +136,7 @@ export const opSpecs: readonly OpSpec[] = [
   unaryKernel('not', (x) => (x === 0 ? 1 : 0), 'bool', tensors(range), noGrad),
   unary('clamp', (x) => x.clamp(-0.5, 0.7), clampable, false),
   binaryKernel('add', (a, b) => a + b, 'promoted'),
-  binaryKernel('sub', (a, b) => a - b, 'promoted'),
+  binaryKernel('sub', (a, b) => a - b, 'promoted', pair(), numeric),
   binaryKernel('mul', (a, b) => a * b, 'promoted'),
   binaryKernel('div', (a, b) => a / b, 'float', pair(-2, 2, { min: 0.3, max: 2 })),
   binaryKernel('pow', Math.pow, 'promoted', pair(0.3, 2)),

@@ -197,13 +197,13 @@ describe('built packages, loaded as a user would', () => {
       }
     });
 
-    it(`@tapegrad/${pkg}: npm pack lists its README and every file its manifest names`, () => {
+    it(`@tapegrad/${pkg}: npm pack lists its README, its LICENSE and every file its manifest names`, () => {
       const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(root, 'packages', pkg), encoding: 'utf8' });
       const packed = new Set((JSON.parse(out) as [{ files: { path: string }[] }])[0].files.map((f) => f.path));
       const m = manifest(pkg) as ReturnType<typeof manifest> & { main: string; module: string; types: string };
       const named = [m.main, m.module, m.types, ...Object.values(m.exports).flatMap((e) => [e.import.types, e.import.default, e.require.types, e.require.default])];
-      for (const file of ['README.md', 'package.json', ...named.map((f) => f.replace(/^\.\//, ''))]) expect(packed, file).toContain(file);
-      expect([...packed].filter((f) => !f.startsWith('dist/') && f !== 'README.md' && f !== 'package.json')).toEqual([]);
+      for (const file of ['README.md', 'LICENSE', 'package.json', ...named.map((f) => f.replace(/^\.\//, ''))]) expect(packed, file).toContain(file);
+      expect([...packed].filter((f) => !f.startsWith('dist/') && !['README.md', 'LICENSE', 'package.json'].includes(f))).toEqual([]);
     });
 
     it(`@tapegrad/${pkg} ships no Node-only API (outside its ./node entry) and does not bundle another package`, () => {

@@ -49,7 +49,7 @@ export { layerNorm } from './functional/layer-norm.js';
 export { batchNorm, type BatchNormOptions } from './functional/batch-norm.js';
 export { embedding, type EmbeddingOptions } from './functional/embedding.js';
 export { scaledDotProductAttention, type AttentionOptions } from './functional/scaled-dot-product-attention.js';
-export { ConvNd, Conv1d, Conv2d, type ConvLayerOptions } from './layers/conv.js';
+export { ConvNd, Conv1d, Conv2d, type ConvLayerOptions, type PaddingMode } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling.js';
 export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
 export { Dropout } from './layers/dropout.js';
@@ -57,3 +57,13 @@ export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './layers/batch-norm.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './layers/multihead-attention.js';
 export { RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells.js';
+export { RNNBase, RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions } from './layers/rnn.js';
+
+// ---- resizing, group normalisation, transformer layers ----
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './functional/interpolate.js';
+export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsamplingOptions } from './layers/upsample.js';
+export { groupNorm } from './functional/group-norm.js';
+export { GroupNorm, type GroupNormOptions } from './layers/group-norm.js';
+export type { TransformerLayerOptions, TransformerSettings } from './layers/transformer-options.js';
+export { TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerForwardOptions, type TransformerEncoderForwardOptions } from './layers/transformer-encoder.js';
+export { TransformerDecoderLayer, TransformerDecoder, type TransformerDecoderForwardOptions } from './layers/transformer-decoder.js';

@@ -267,7 +267,7 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
    *
    * @example
    * ```ts
-   * bn.namedBuffers().map(([n]) => n); // ['runningMean', 'runningVar', ...]
+   * bn.namedBuffers().map(([n]) => n); // ['running_mean', 'running_var', 'num_batches_tracked']
    * ```
    */
   namedBuffers(prefix = '', recurse = true): [string, Tensor][] {

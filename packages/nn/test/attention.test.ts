@@ -58,8 +58,8 @@ describe('scaledDotProductAttention', () => {
 /** The same computation written out head by head. */
 function referenceMha(mha: MultiheadAttention, q: Tensor, k: Tensor, v: Tensor, blocked: Tensor | null): [Tensor, Tensor] {
   const e = mha.embedDim;
-  const [wq, wk, wv] = mha.inProjWeight!.chunk(3, 0) as [Tensor, Tensor, Tensor];
-  const [bq, bk, bv] = mha.inProjBias!.chunk(3, 0) as [Tensor, Tensor, Tensor];
+  const [wq, wk, wv] = mha.in_proj_weight!.chunk(3, 0) as [Tensor, Tensor, Tensor];
+  const [bq, bk, bv] = mha.in_proj_bias!.chunk(3, 0) as [Tensor, Tensor, Tensor];
   const hd = mha.headDim;
   const outs: Tensor[] = [];
   const weights: Tensor[] = [];
@@ -73,7 +73,7 @@ function referenceMha(mha: MultiheadAttention, q: Tensor, k: Tensor, v: Tensor, 
     weights.push(w);
     outs.push(w.matmul(vh));
   }
-  const out = mha.outProj.forward(cat(outs, -1));
+  const out = mha.out_proj.forward(cat(outs, -1));
   expect(out.shape[out.ndim - 1]).toBe(e);
   return [out, weights.reduce((a, b) => a.add(b)).div(mha.numHeads)];
 }
@@ -81,7 +81,7 @@ function referenceMha(mha: MultiheadAttention, q: Tensor, k: Tensor, v: Tensor, 
 describe('MultiheadAttention', () => {
   it('matches attention computed head by head, with averaged weights', () => {
     const mha = new MultiheadAttention(4, 2, { dtype: 'float64', generator: new Generator(1), batchFirst: true });
-    expect(mha.namedParameters().map(([n]) => n)).toEqual(['inProjWeight', 'inProjBias', 'outProj.weight', 'outProj.bias']);
+    expect(mha.namedParameters().map(([n]) => n)).toEqual(['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']);
     const q = randn([2, 3, 4], gen(2));
     const kv = randn([2, 5, 4], gen(3));
     const [out, weights] = mha.forward(q, kv, kv);
@@ -124,8 +124,8 @@ describe('MultiheadAttention', () => {
 
   it('has separate projections for other key and value sizes', () => {
     const mha = new MultiheadAttention(4, 2, { kdim: 3, vdim: 5, batchFirst: true });
-    expect(mha.inProjWeight).toBeNull();
-    expect(mha.kProjWeight!.shape).toEqual([4, 3]);
+    expect(mha.in_proj_weight).toBeNull();
+    expect(mha.k_proj_weight!.shape).toEqual([4, 3]);
     const [out] = mha.forward(randn([1, 2, 4]), randn([1, 6, 3]), randn([1, 6, 5]));
     expect(out.shape).toEqual([1, 2, 4]);
   });
@@ -137,10 +137,10 @@ describe('MultiheadAttention', () => {
     const mask = tensor([[false, false, true]], { dtype: 'bool' });
     gradcheck(
       (a, b, w) => {
-        mha.inProjWeight = w;
+        mha.in_proj_weight = w;
         return mha.forward(a, b, b, { keyPaddingMask: mask })[0];
       },
-      [q, kv, mha.inProjWeight!.detach().requiresGrad_()],
+      [q, kv, mha.in_proj_weight!.detach().requiresGrad_()],
     );
   });
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeMisuse, named, type MisuseRow } from '../../core/test/misuse-table.js';
-import { DTypeError, OptionError, randn, tensor, zeros, ones, IndexError } from '@tapegrad/core';
+import { DTypeError, OptionError, randn, tensor, zeros, ones, IndexError, ShapeError, TapegradError } from '@tapegrad/core';
+import { GroupNorm, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, Upsample, groupNorm, interpolate } from '@tapegrad/nn';
 import { BCELoss, BatchNorm1d, Conv2d, CrossEntropyLoss, Dropout, Embedding, GRUCell, LSTMCell, LayerNorm, Linear, MaxPool2d, MultiheadAttention, RNNCell, batchNorm, binaryCrossEntropy, conv2d, crossEntropy, dropout, embedding, huberLoss, init, klDiv, layerNorm, leakyRelu, maxPool2d, mseLoss, nllLoss, scaledDotProductAttention, softmax, SafetensorsError, logSoftmax } from '@tapegrad/nn';
 import { loadModuleFile, loadSafetensorsFile, saveSafetensorsFile } from '@tapegrad/nn/node';
+import { GRU, LSTM, RNN } from '@tapegrad/nn';
 
 const logits = () => randn([4, 3]);
 const labels = () => tensor([0, 2, 1, 0], { dtype: 'int32' });
@@ -42,6 +44,24 @@ const optionRows: MisuseRow[] = [
   { name: 'GRUCell unknown key', call: () => new GRUCell(2, 3, bogus), error: OptionError, contains: ['GRUCell', "'bogus'"] },
   { name: 'Dropout unknown key', call: () => new Dropout(0.5, bogus), error: OptionError, contains: ['Dropout', "'bogus'"] },
   { name: 'MaxPool2d ceil_mode', call: () => new MaxPool2d(2, { ceil_mode: true } as never), error: OptionError, contains: ['MaxPool2d', "'ceil_mode'"] },
+  { name: 'Conv2d paddingMode value', call: () => new Conv2d(1, 1, 3, { paddingMode: 'mirror' } as never), error: OptionError, contains: ['Conv2d', 'paddingMode', "'zeros', 'reflect', 'replicate', 'circular'"] },
+  { name: 'Conv2d reflect padding too wide', call: () => new Conv2d(1, 1, 5, { padding: 4, paddingMode: 'reflect' }).forward(zeros([1, 1, 4, 4])), error: ShapeError, contains: ['Conv2d', "paddingMode 'reflect'", 'padding (4, 4)', 'size 4'] },
+  { name: 'Conv2d same with stride', call: () => new Conv2d(1, 1, 3, { padding: 'same', stride: 2, paddingMode: 'reflect' }), error: IndexError, contains: ['Conv2d', "padding 'same' needs stride 1"] },
+  { name: 'Embedding max_norm', call: () => new Embedding(3, 2, { max_norm: 1 } as never), error: OptionError, contains: ['Embedding', "did you mean 'maxNorm'"] },
+  { name: 'embedding normType', call: () => embedding(tensor([0], { dtype: 'int32' }), zeros([3, 2]), { maxNorm: 1, normType: -2 }), error: OptionError, contains: ['embedding', 'normType = -2'] },
+  { name: 'MultiheadAttention add_bias_kv', call: () => new MultiheadAttention(4, 2, { add_bias_kv: true } as never), error: OptionError, contains: ['MultiheadAttention', "did you mean 'addBiasKV'"] },
+  { name: 'interpolate size and scaleFactor', call: () => interpolate(zeros([1, 1, 2, 2]), { size: 4, scaleFactor: 2 }), error: TapegradError, contains: ['interpolate', 'exactly one of size and scaleFactor', 'both'] },
+  { name: 'interpolate align_corners', call: () => interpolate(zeros([1, 1, 2, 2]), { scaleFactor: 2, align_corners: true } as never), error: OptionError, contains: ['interpolate', "did you mean 'alignCorners'"] },
+  { name: 'interpolate alignCorners with nearest', call: () => interpolate(zeros([1, 1, 2, 2]), { scaleFactor: 2, alignCorners: false }), error: TapegradError, contains: ['interpolate', 'alignCorners applies only to the linear modes', "'nearest'"] },
+  { name: 'interpolate linear on 4-D', call: () => interpolate(zeros([1, 1, 2, 2]), { scaleFactor: 2, mode: 'linear' }), error: ShapeError, contains: ['interpolate', "mode 'linear' needs a 3-D input", '[1, 1, 2, 2]'] },
+  { name: 'Upsample scale_factor', call: () => new Upsample({ scale_factor: 2 } as never), error: OptionError, contains: ['Upsample', "did you mean 'scaleFactor'"] },
+  { name: 'groupNorm groups', call: () => groupNorm(zeros([2, 6, 3]), 4), error: ShapeError, contains: ['groupNorm', '6 channels', 'numGroups 4'] },
+  { name: 'GroupNorm num_channels', call: () => new GroupNorm(2, 4, { num_channels: 4 } as never), error: OptionError, contains: ['GroupNorm', "'num_channels'", 'eps, affine, dtype'] },
+  { name: 'TransformerEncoderLayer dim_feedforward', call: () => new TransformerEncoderLayer(4, 2, { dim_feedforward: 8 } as never), error: OptionError, contains: ['TransformerEncoderLayer', "did you mean 'dimFeedforward'"] },
+  { name: 'TransformerEncoderLayer activation', call: () => new TransformerEncoderLayer(4, 2, { activation: 'tanh' } as never), error: OptionError, contains: ['TransformerEncoderLayer', "'tanh'", "'relu', 'gelu'"] },
+  { name: 'TransformerEncoderLayer.forward src_key_padding_mask', call: () => new TransformerEncoderLayer(4, 2, { dimFeedforward: 4 }).forward(zeros([3, 4]), { src_key_padding_mask: null } as never), error: OptionError, contains: ['TransformerEncoderLayer.forward', "did you mean 'srcKeyPaddingMask'"] },
+  { name: 'TransformerDecoderLayer nhead', call: () => new TransformerDecoderLayer(6, 4), error: TapegradError, contains: ['TransformerDecoderLayer', 'dModel 6', 'nhead 4'] },
+  { name: 'TransformerEncoder norm', call: () => new TransformerEncoder(new TransformerEncoderLayer(4, 2, { dimFeedforward: 4 }), 2, { norm: 'layer' } as never), error: OptionError, contains: ['TransformerEncoder', 'norm', 'a module or null'] },
   { name: 'CrossEntropyLoss label_smoothing', call: () => new CrossEntropyLoss({ label_smoothing: 0.1 } as never), error: OptionError, contains: ['CrossEntropyLoss', "did you mean 'labelSmoothing'"] },
   { name: 'BCELoss unknown key', call: () => new BCELoss(bogus), error: OptionError, contains: ['BCELoss', "'bogus'"] },
   { name: 'resetParameters unknown key', call: () => new Linear(2, 3).resetParameters(bogus), error: OptionError, contains: ['resetParameters', "'bogus'", 'generator'] },
@@ -72,4 +92,24 @@ describe('softmax of an empty tensor', () => {
   });
 });
 
-describeMisuse([...optionRows, ...named(numericsRows)]);
+/** Recurrent layers: options, and inputs or states that do not fit (the layer, what it expected, what it got). */
+const recurrentRows: MisuseRow[] = [
+  { name: 'LSTM proj_size', call: () => new LSTM(3, 4, { proj_size: 2 } as never), error: OptionError, contains: ['LSTM', "'proj_size'", 'numLayers', 'bidirectional'] },
+  { name: 'GRU batch_first', call: () => new GRU(3, 4, { batch_first: true } as never), error: OptionError, contains: ['GRU', "did you mean 'batchFirst'"] },
+  { name: 'RNN nonlinearity', call: () => new RNN(3, 4, { nonlinearity: 'sigmoid' } as never), error: OptionError, contains: ['RNN', "'sigmoid'", "'tanh', 'relu'"] },
+  { name: 'LSTM numLayers', call: () => new LSTM(3, 4, { numLayers: 0 }), error: OptionError, contains: ['LSTM', 'numLayers = 0', 'an integer >= 1'] },
+  { name: 'GRU dropout', call: () => new GRU(3, 4, { dropout: 1.5 }), error: OptionError, contains: ['GRU', 'dropout = 1.5', '[0, 1]'] },
+  { name: 'RNN hiddenSize', call: () => new RNN(3, 0), error: TapegradError, contains: ['RNN', 'hiddenSize', 'positive integer', 'got 0'] },
+  { name: 'LSTM input rank', call: () => new LSTM(3, 4).forward(zeros([2, 2, 2, 3])), error: ShapeError, contains: ['LSTM', 'expected input of shape [L, N, 3] or [L, 3] (unbatched)', 'got [2, 2, 2, 3]'] },
+  { name: 'GRU input features, batch first', call: () => new GRU(3, 4, { batchFirst: true }).forward(zeros([2, 5, 4])), error: ShapeError, contains: ['GRU', '[N, L, 3]', 'got [2, 5, 4]'] },
+  { name: 'RNN empty sequence', call: () => new RNN(3, 4).forward(zeros([0, 2, 3])), error: ShapeError, contains: ['RNN', 'at least one step', 'got input of shape [0, 2, 3]'] },
+  { name: 'RNN input dtype', call: () => new RNN(3, 4, { dtype: 'float64' }).forward(zeros([5, 2, 3])), error: DTypeError, contains: ['RNN', 'expected input of dtype float64', 'got float32'] },
+  { name: 'RNN h0 batch', call: () => new RNN(3, 4, { numLayers: 2 }).forward(zeros([5, 2, 3]), zeros([2, 3, 4])), error: ShapeError, contains: ['RNN', 'expected h0 of shape [2, 2, 4] for input of shape [5, 2, 3]', 'got [2, 3, 4]'] },
+  { name: 'GRU h0 layers, bidirectional', call: () => new GRU(3, 4, { bidirectional: true }).forward(zeros([5, 2, 3]), zeros([1, 2, 4])), error: ShapeError, contains: ['GRU', 'expected h0 of shape [2, 2, 4]', 'got [1, 2, 4]'] },
+  { name: 'LSTM batched h0 for unbatched input', call: () => new LSTM(3, 4).forward(zeros([5, 3]), [zeros([1, 1, 4]), zeros([1, 1, 4])]), error: ShapeError, contains: ['LSTM', 'expected h0 of shape [1, 4] for input of shape [5, 3]', 'got [1, 1, 4]'] },
+  { name: 'LSTM c0', call: () => new LSTM(3, 4).forward(zeros([5, 2, 3]), [zeros([1, 2, 4]), zeros([1, 2, 5])]), error: ShapeError, contains: ['LSTM', 'expected c0 of shape [1, 2, 4]', 'got [1, 2, 5]'] },
+  { name: 'LSTM h0 dtype', call: () => new LSTM(3, 4).forward(zeros([5, 2, 3]), [zeros([1, 2, 4], { dtype: 'float64' }), zeros([1, 2, 4])]), error: DTypeError, contains: ['LSTM', 'expected h0 of dtype float32', 'got float64'] },
+  { name: 'LSTM state not a pair', call: () => new LSTM(3, 4).forward(zeros([5, 2, 3]), zeros([1, 2, 4]) as never), error: TapegradError, contains: ['LSTM', 'pair [h0, c0]'] },
+];
+
+describeMisuse([...optionRows, ...named(numericsRows), ...recurrentRows]);

@@ -44,28 +44,33 @@ describe('BatchNorm', () => {
     // batch 1: mean 2, biased variance 1 (used to normalise), unbiased 2 (tracked)
     const y = bn.forward(tensor([[1], [3]], f64));
     assertAllClose(y, tensor([[-1], [1]], f64));
-    assertAllClose(bn.runningMean!, tensor([0.2], f64)); // 0.9·0 + 0.1·2
-    assertAllClose(bn.runningVar!, tensor([1.1], f64)); // 0.9·1 + 0.1·2
+    assertAllClose(bn.running_mean!, tensor([0.2], f64)); // 0.9·0 + 0.1·2
+    assertAllClose(bn.running_var!, tensor([1.1], f64)); // 0.9·1 + 0.1·2
     // batch 2: mean 7, unbiased variance 8
     bn.forward(tensor([[5], [9]], f64));
-    assertAllClose(bn.runningMean!, tensor([0.88], f64));
-    assertAllClose(bn.runningVar!, tensor([1.79], f64));
-    expect(bn.numBatchesTracked!.item()).toBe(2);
+    assertAllClose(bn.running_mean!, tensor([0.88], f64));
+    assertAllClose(bn.running_var!, tensor([1.79], f64));
+    expect(bn.num_batches_tracked!.item()).toBe(2);
     // eval uses the running statistics and leaves them alone
     const out = bn.eval().forward(tensor([[0.88 + Math.sqrt(1.79)]], f64));
     assertAllClose(out, tensor([[1]], f64));
-    expect(bn.numBatchesTracked!.item()).toBe(2);
-    expect(bn.stateDict()).toHaveProperty('runningVar');
+    expect(bn.num_batches_tracked!.item()).toBe(2);
+    expect(bn.stateDict()).toHaveProperty('running_var');
+  });
+
+  it("names its state as PyTorch's BatchNorm2d does, so a PyTorch state dict loads unchanged", () => {
+    // torch.nn.BatchNorm2d(3).state_dict().keys()
+    expect(Object.keys(new BatchNorm2d(3).stateDict())).toEqual(['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
   });
 
   it('averages cumulatively with momentum null, and uses batch stats in eval without tracking', () => {
     const bn = new BatchNorm1d(1, { dtype: 'float64', momentum: null });
     bn.forward(tensor([[1], [3]], f64));
     bn.forward(tensor([[5], [9]], f64));
-    assertAllClose(bn.runningMean!, tensor([4.5], f64));
-    assertAllClose(bn.runningVar!, tensor([5], f64));
+    assertAllClose(bn.running_mean!, tensor([4.5], f64));
+    assertAllClose(bn.running_var!, tensor([5], f64));
     const free = new BatchNorm1d(1, { dtype: 'float64', trackRunningStats: false, eps: 0 }).eval();
-    expect(free.runningMean).toBeNull();
+    expect(free.running_mean).toBeNull();
     assertAllClose(free.forward(tensor([[1], [3]], f64)), tensor([[-1], [1]], f64));
   });
 

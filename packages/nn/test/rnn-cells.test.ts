@@ -9,10 +9,10 @@ const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** Sets a cell's parameters from plain arrays (no bias when omitted). */
 function setWeights(cell: RNNCell | LSTMCell | GRUCell, ih: number[][], hh: number[][]): void {
-  cell.weightIh = tensor(ih, f64);
-  cell.weightHh = tensor(hh, f64);
-  cell.biasIh = null;
-  cell.biasHh = null;
+  cell.weight_ih = tensor(ih, f64);
+  cell.weight_hh = tensor(hh, f64);
+  cell.bias_ih = null;
+  cell.bias_hh = null;
 }
 
 describe('RNNCell', () => {
@@ -30,7 +30,7 @@ describe('RNNCell', () => {
 
   it('initialises every parameter from U(±1/√hidden)', () => {
     const cell = new RNNCell(3, 16, { generator: new Generator(0) });
-    expect(cell.namedParameters().map(([n]) => n)).toEqual(['weightIh', 'weightHh', 'biasIh', 'biasHh']);
+    expect(cell.namedParameters().map(([n]) => n)).toEqual(['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']); // torch.nn.RNNCell's state_dict keys
     for (const p of cell.parameters()) expect(p.abs().amax().item()).toBeLessThanOrEqual(0.25);
   });
 });
@@ -43,8 +43,8 @@ describe('LSTMCell', () => {
     const cNext = sigmoid(2) * 0.5 + sigmoid(1) * Math.tanh(3);
     assertAllClose(c, tensor([[cNext]], f64));
     assertAllClose(h, tensor([[sigmoid(4) * Math.tanh(cNext)]], f64));
-    expect(cell.weightIh.shape).toEqual([4, 1]);
-    expect(new LSTMCell(3, 5).weightHh.shape).toEqual([20, 5]);
+    expect(cell.weight_ih.shape).toEqual([4, 1]);
+    expect(new LSTMCell(3, 5).weight_hh.shape).toEqual([20, 5]);
   });
 });
 
@@ -74,13 +74,13 @@ describe('recurrent cells', () => {
       const x = randn([2, 2], gen(4)).requiresGrad_();
       const h = randn([2, 3], gen(5)).requiresGrad_();
       const c = randn([2, 3], gen(6)).requiresGrad_();
-      const params = [cell.weightIh, cell.weightHh, cell.biasIh!, cell.biasHh!].map((p) => p.detach().requiresGrad_());
+      const params = [cell.weight_ih, cell.weight_hh, cell.bias_ih!, cell.bias_hh!].map((p) => p.detach().requiresGrad_());
       gradcheck(
         (xi, hi, ci, wih, whh, bih, bhh) => {
-          cell.weightIh = wih!;
-          cell.weightHh = whh!;
-          cell.biasIh = bih!;
-          cell.biasHh = bhh!;
+          cell.weight_ih = wih!;
+          cell.weight_hh = whh!;
+          cell.bias_ih = bih!;
+          cell.bias_hh = bhh!;
           if (cell instanceof LSTMCell) return cell.forward(xi!, [hi!, ci!]);
           return (cell as RNNCell).forward(xi!, hi!).add(ci!.mul(0));
         },

@@ -11,6 +11,7 @@ import { shapesEqual } from '../shape.js';
 import { outsidePass } from './backward-memory.js';
 import type { Edge, GradHook, TapeNode } from './tape-node.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { anyBatched } from '../primitives/batching.js';
 
 /**
  * Options of {@link Tensor.backward} and the functional API.
@@ -288,6 +289,14 @@ function rootGradients(roots: readonly Tensor[], grads: readonly Tensor[] | unde
   });
 }
 
+/** Throws for tensors batched by vmap: a gradient through the batch would mix its examples. */
+function refuseBatched(op: string, ts: readonly Tensor[]): void {
+  if (!anyBatched(ts)) return;
+  throw new AutogradError(
+    `${op}: called inside vmap on a batched tensor, whose gradient would mix the examples; use grad(), valueAndGrad(), vjp() or jvp() inside vmap, which give one gradient per example`,
+  );
+}
+
 /**
  * Accumulates into every reachable leaf's `.grad` the gradient of the roots
  * (weighted by `grads` for non-scalar roots).
@@ -299,6 +308,7 @@ function rootGradients(roots: readonly Tensor[], grads: readonly Tensor[] | unde
  */
 export function backward(roots: readonly Tensor[], grads?: readonly Tensor[], options: BackwardOptions = {}): void {
   checkOptions('backward', options, backwardOptionRules);
+  refuseBatched('backward', roots);
   runBackward(roots, rootGradients(roots, grads), options, { kind: 'accumulate' });
 }
 
@@ -331,6 +341,8 @@ export function autogradGrad(
   options: GradOptions = {},
 ): Tensor[] {
   checkOptions('grad', options, gradOptionRules);
+  refuseBatched('grad', outputs);
+  refuseBatched('grad', inputs);
   const leaves = new Map<Tensor, Tensor | null>();
   const nodes = new Map<TapeNode, Tensor | null>();
   inputs.forEach((t, i) => {

@@ -4,6 +4,7 @@ import { hasTensorBrand } from '../tensor/brand.js';
 import { noGrad } from './grad-mode.js';
 import { record } from './record.js';
 import { outsidePass } from './backward-memory.js';
+import { anyBatched, topLevel } from '../primitives/batching.js';
 import type { TapeNode } from './tape-node.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -107,7 +108,12 @@ function checkGradient(op: string, i: number, g: unknown, input: Tensor): void {
  * ```
  */
 export function customOp<A extends Tensor[]>(def: CustomOpDefinition<A>): (...inputs: A) => Tensor {
-  return (...inputs: A): Tensor => {
+  const op = (...inputs: A): Tensor => {
+    // A custom op has no batching rule: inside vmap it runs once per example.
+    if (anyBatched(inputs)) {
+      const level = topLevel(def.name, inputs);
+      return level.hooks.map(level, op as (...xs: Tensor[]) => Tensor, inputs);
+    }
     const ctx = new Context(
       inputs.map((t) => t.requiresGrad),
       inputs.length,
@@ -135,4 +141,5 @@ export function customOp<A extends Tensor[]>(def: CustomOpDefinition<A>): (...in
     ctx.node = node;
     return out;
   };
+  return op;
 }

@@ -1,5 +1,5 @@
 import { checkOptions, optionRules, type OptionRules } from '../options.js';
-import { autogradGrad } from './backward.js';
+import { batchedEverywhere, gradPerExample } from '../vmap/batched-autograd.js';
 import { AutogradError, fmtShape } from '../errors.js';
 import { enableGrad, isGradEnabled } from './grad-mode.js';
 import { zeros, zerosLike } from '../tensor/creation.js';
@@ -23,12 +23,14 @@ const argnumsOptionRules: OptionRules = { argnums: optionRules.intOrInts };
 /**
  * Makes the differentiated arguments leaves of a fresh graph, unless they are
  * already part of an enclosing one (then the result stays connected to it,
- * which is how `grad(grad(f))` works).
+ * which is how `grad(grad(f))` works). Inside vmap they are first batched at
+ * every level in effect, so that every example gets its own gradient.
  */
 function prepare(args: readonly Tensor[], argnums: readonly number[]): { inputs: Tensor[]; nested: boolean } {
   let nested = false;
-  const inputs = args.map((a, i) => {
-    if (!argnums.includes(i)) return a;
+  const inputs = args.map((arg, i) => {
+    if (!argnums.includes(i)) return arg;
+    const a = batchedEverywhere(arg);
     if (a.requiresGrad && isGradEnabled()) {
       nested = true;
       return a;
@@ -52,7 +54,7 @@ function valueAndGradImpl(f: (...args: Tensor[]) => Tensor, argnums: readonly nu
     const out = scalarOut('grad', f(...inputs));
     const targets = argnums.map((i) => inputs[i]!);
     if (!out.requiresGrad) return [out, targets.map((t) => zerosLike(t))];
-    const grads = autogradGrad([out], targets, undefined, { createGraph: nested, allowUnused: true });
+    const grads = gradPerExample([out], targets, undefined, { createGraph: nested, allowUnused: true });
     return [nested ? out : out.detach(), grads];
   });
 }
@@ -60,7 +62,8 @@ function valueAndGradImpl(f: (...args: Tensor[]) => Tensor, argnums: readonly nu
 /**
  * The function that returns the gradient of scalar-valued `f` with respect to
  * its first argument, or to the arguments `argnums` lists (then an array).
- * Composable: `grad(grad(f))` is the second derivative.
+ * Composable: `grad(grad(f))` is the second derivative; inside {@link vmap}
+ * each example gets its own gradient (`vmap(grad(loss), { inDims: [null, 0] })`).
  *
  * @example
  * ```ts
@@ -127,7 +130,7 @@ export function vjp(f: (...args: Tensor[]) => Tensor, inputs: readonly Tensor[],
   return enableGrad(() => {
     const out = f(...xs);
     if (!out.requiresGrad) return [out, xs.map((x) => zerosLike(x))];
-    const grads = autogradGrad([out], xs, [v], { createGraph: nested, allowUnused: true });
+    const grads = gradPerExample([out], xs, [v], { createGraph: nested, allowUnused: true });
     return [nested ? out : out.detach(), grads];
   });
 }
@@ -147,9 +150,10 @@ export function jvp(f: (...args: Tensor[]) => Tensor, inputs: readonly Tensor[],
   const { inputs: xs, nested } = prepare(inputs, argnums);
   return enableGrad(() => {
     const out = f(...xs);
-    const u = zerosLike(out).requiresGrad_(true);
+    // The cotangent the double-vjp trick differentiates by: one per example inside vmap.
+    const u = batchedEverywhere(zerosLike(out)).detach().requiresGrad_(true);
     if (!out.requiresGrad) return [out, zerosLike(out)];
-    const gs = autogradGrad([out], xs, [u], { createGraph: true, allowUnused: true });
+    const gs = gradPerExample([out], xs, [u], { createGraph: true, allowUnused: true });
     const roots: Tensor[] = [];
     const weights: Tensor[] = [];
     gs.forEach((g, i) => {
@@ -159,7 +163,7 @@ export function jvp(f: (...args: Tensor[]) => Tensor, inputs: readonly Tensor[],
       }
     });
     if (roots.length === 0) return [out.detach(), zerosLike(out)];
-    const [jt] = autogradGrad(roots, [u], weights, { createGraph: nested, allowUnused: true });
+    const [jt] = gradPerExample(roots, [u], weights, { createGraph: nested, allowUnused: true });
     return [nested ? out : out.detach(), jt!];
   });
 }
@@ -180,13 +184,13 @@ export function hessian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
     return enableGrad(() => {
       const out = scalarOut('hessian', f(xi));
       if (!out.requiresGrad) return zeros([...x.shape, ...x.shape], { dtype: x.dtype });
-      const [g] = autogradGrad([out], [xi], undefined, { createGraph: true, allowUnused: true });
+      const [g] = gradPerExample([out], [xi], undefined, { createGraph: true, allowUnused: true });
       const flat = g!.reshape([x.numel]);
       const rows: Tensor[] = [];
       for (let i = 0; i < x.numel; i++) {
         const gi = flat.select(0, i);
         const [row] = gi.requiresGrad
-          ? autogradGrad([gi], [xi], undefined, { createGraph: nested, retainGraph: true, allowUnused: true })
+          ? gradPerExample([gi], [xi], undefined, { createGraph: nested, retainGraph: true, allowUnused: true })
           : [zerosLike(xi)];
         rows.push(row!.reshape([x.numel]));
       }

@@ -5,6 +5,7 @@ import { foreignTensorMessage, hasTensorBrand } from '../tensor/brand.js';
 import { shapesEqual } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { constant, kernelView, scalar } from '../tensor/make.js';
+import { refuseBatchedRead } from '../primitives/batching.js';
 
 /**
  * Turns a plain number into a 0-d tensor of the dtype it takes next to `like`
@@ -197,7 +198,8 @@ export function clone(x: Tensor): Tensor {
  * copyData(x, 'float64');
  * ```
  */
-export function copyData(x: Tensor, dtype: DType): TypedArray {
+export function copyData(x: Tensor, dtype: DType, op = 'data'): TypedArray {
+  refuseBatchedRead(op, x);
   // The tensor's own backend reads it, whichever backend is active.
   const be = x.storage.backend;
   return be.read(be.copy(kernelView(x), dtype));
@@ -212,7 +214,8 @@ export function copyData(x: Tensor, dtype: DType): TypedArray {
  * await copyDataAsync(x, 'float32');
  * ```
  */
-export function copyDataAsync(x: Tensor, dtype: DType): Promise<TypedArray> {
+export function copyDataAsync(x: Tensor, dtype: DType, op = 'dataAsync'): Promise<TypedArray> {
+  refuseBatchedRead(op, x);
   const be = x.storage.backend;
   return be.readAsync(be.copy(kernelView(x), dtype));
 }
@@ -254,7 +257,7 @@ export function checkOneElement(op: string, x: Tensor): void {
  */
 export function item(x: Tensor): number {
   checkOneElement('item', x);
-  return copyData(x, x.dtype)[0]!;
+  return copyData(x, x.dtype, 'item')[0]!;
 }
 
 /**
@@ -269,8 +272,8 @@ export function equal(a: Tensor, b: Tensor): boolean {
   requireSyncRead('equal', a);
   requireSyncRead('equal', b);
   if (!shapesEqual(a.shape, b.shape)) return false;
-  const x = copyData(a, 'float64');
-  const y = copyData(b, 'float64');
+  const x = copyData(a, 'float64', 'equal');
+  const y = copyData(b, 'float64', 'equal');
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
@@ -288,7 +291,7 @@ export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolea
   requireSyncRead('allClose', b);
   const d = abs(sub(a.double(), b.double()));
   const tol = abs(b.double()).mul(rtol).add(atol);
-  const ok = copyData(le(d, tol), 'bool');
+  const ok = copyData(le(d, tol), 'bool', 'allClose');
   for (let i = 0; i < ok.length; i++) if (!ok[i]) return false;
   return true;
 }

@@ -5,6 +5,7 @@ import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { arange } from '../tensor/creation.js';
 import { canReadSync, copyData, requireSyncRead, where } from './elementwise.js';
 import { reshape, expand, unsqueeze } from './movement.js';
+import { physicalOf } from '../primitives/batching.js';
 
 function checkIndexDtype(op: string, index: Tensor): void {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
@@ -17,7 +18,8 @@ function checkIndexDtype(op: string, index: Tensor): void {
  */
 function checkRange(op: string, index: Tensor, size: number, what: string): void {
   if (!canReadSync(index)) return;
-  const data = copyData(index, 'int32');
+  // Inside vmap, the indices of every example.
+  const data = copyData(physicalOf(index), 'int32');
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v < 0 || v >= size) throw new IndexError(`${op}: index ${v} is out of range for ${what} of size ${size}`);

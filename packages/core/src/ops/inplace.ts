@@ -9,6 +9,7 @@ import { asTensor, clamp, maximum, where } from './elementwise.js';
 import { backendFor, broadcastView, constant, kernelView } from '../tensor/make.js';
 import { checkInPlace, rebaseThroughView } from '../autograd/views.js';
 import { isTracing, noteTraced } from '../primitives/trace.js';
+import { anyBatched, batchInfo, topLevel } from '../primitives/batching.js';
 
 function recording(self: Tensor, operands: readonly TensorLike[]): boolean {
   return isGradEnabled() && (self.requiresGrad || operands.some((o) => o instanceof Tensor && o.requiresGrad));
@@ -139,6 +140,16 @@ function update<T extends Tensor>(
   readsSelf = false,
 ): T {
   const record = recording(self, operands);
+  if (batchInfo(self) !== undefined || anyBatched(operands)) {
+    // Inside vmap: the out-of-place result, written into every example of self.
+    const level = topLevel(op, [self, ...operands]);
+    level.hooks.update(level, op, self, () => {
+      const result = compute(record && readsSelf ? self.clone() : self);
+      checkWritable(op, self, result);
+      return result;
+    });
+    return self;
+  }
   // A view taken inside noGrad() of a base that requires grad is refused even
   // when nothing else of the write requires grad, as in PyTorch (whose view
   // would require grad through its base).
@@ -166,6 +177,9 @@ const scaled = (v: TensorLike, alpha: number, like: Tensor): Tensor => (alpha ==
 /** `self + alpha·other` (alpha may be negative for `sub_`), planned: one kernel, fused when alpha ≠ 1. */
 function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | 'sub'): Plan {
   const t = typeOf(other, self);
+  if (name === 'sub' && (self.dtype === 'bool' || t.dtype === 'bool')) {
+    throw new DTypeError(`sub_: subtraction of a bool tensor (self ${self.dtype} ${fmtShape(self.shape)}, other ${t.dtype}) is not supported; to invert a mask use .not()`);
+  }
   const dtype = promote(self, alpha === 1 ? t : promote(t, typeOf(alpha, t))).dtype;
   const sign = name === 'sub' ? -1 : 1;
   return {

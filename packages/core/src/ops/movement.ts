@@ -1,12 +1,9 @@
 import { IndexError, ShapeError, TapegradError, fmtShape } from '../errors.js';
-import { noGrad } from '../autograd/grad-mode.js';
 import { apply } from '../primitives/apply.js';
 import { noteTraced } from '../primitives/trace.js';
 import { checkShape, isContiguous, normalizeDim, normalizeDims, numelOf, shapesEqual, viewStrides } from '../shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { full } from '../tensor/creation.js';
 import { viewOf } from '../tensor/make.js';
-import { where } from './elementwise.js';
 
 function inferShape(op: string, x: Tensor, shape: readonly number[]): number[] {
   const out = shape.slice();
@@ -214,35 +211,6 @@ export function flip(x: Tensor, dims: readonly number[]): Tensor {
   const starts = x.shape.map((s, i) => (ds.includes(i) ? s - 1 : 0));
   const steps = x.shape.map((_, i) => (ds.includes(i) ? -1 : 1));
   return apply('slice', [x], { starts, steps, shape: x.shape }).clone();
-}
-
-/**
- * Pads the last dims: `pads = [left, right]` for the last dim, then
- * `[top, bottom]` for the one before it, and so on, with `value`.
- *
- * @example
- * ```ts
- * pad(img, [1, 1, 1, 1]);
- * ```
- */
-export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
-  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
-    throw new ShapeError(`pad: pads ${fmtShape(pads)} must be pairs for at most the ${x.ndim} dims of ${fmtShape(x.shape)}`);
-  }
-  if (pads.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`pad: pads must be non-negative integers, got ${fmtShape(pads)}`);
-  const before = x.shape.map(() => 0);
-  const shape = x.shape.slice();
-  for (let i = 0; i < pads.length / 2; i++) {
-    const d = x.ndim - 1 - i;
-    before[d] = pads[2 * i]!;
-    shape[d] = shape[d]! + pads[2 * i]! + pads[2 * i + 1]!;
-  }
-  const steps = x.shape.map(() => 1);
-  const placed = apply('unslice', [x], { starts: before, steps, shape });
-  if (value === 0) return placed;
-  // A mask rather than arithmetic, so that value = ±∞ (max pooling's padding) stays exact.
-  const inside = noGrad(() => apply('unslice', [full(x.shape, 1, { dtype: 'bool' })], { starts: before, steps, shape }));
-  return where(inside, placed, value);
 }
 
 /** Tiles `x` `repeats[i]` times along each dim (PyTorch's `repeat`). @example `repeat(x, [2, 1])` */

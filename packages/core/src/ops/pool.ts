@@ -5,33 +5,39 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { apply } from '../primitives/apply.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ones } from '../tensor/creation.js';
-import { convGeometry } from './im2col.js';
+import type { ConvGeometry } from '../primitives/primitives.js';
 import { reshape, unsqueeze, squeeze } from './movement.js';
-import { perDim, symmetric, windows, type SizeArg } from './sliding-window.js';
+import { perDim, windows, type Padding, type SizeArg } from './sliding-window.js';
 
 /**
  * Options of {@link maxPool2d}: `stride` defaults to the kernel size;
  * padding (with −∞) is at most half the kernel size, as in PyTorch.
+ * `ceilMode` rounds the output size up rather than down, so that a last,
+ * partial window covers the input's end; as in PyTorch, a window must still
+ * start inside the input or its left padding.
  *
  * @example
  * ```ts
- * const opts: MaxPoolOptions = { stride: 2, padding: 1, dilation: 1 };
+ * const opts: MaxPoolOptions = { stride: 2, padding: 1, dilation: 1, ceilMode: true };
  * ```
  */
 export interface MaxPoolOptions {
   readonly stride?: SizeArg;
   readonly padding?: SizeArg;
   readonly dilation?: SizeArg;
+  readonly ceilMode?: boolean;
 }
 
 /**
  * Options of {@link avgPool2d}: `stride` defaults to the kernel size; padding
  * (with zeros) counts in the divisor unless `countIncludePad` is false;
- * `divisorOverride` replaces the divisor.
+ * `divisorOverride` replaces the divisor. `ceilMode` rounds the output size
+ * up, as in {@link MaxPoolOptions}; the part of a last window that hangs
+ * past the right padding never counts in the divisor (PyTorch's rule).
  *
  * @example
  * ```ts
- * const opts: AvgPoolOptions = { stride: 1, padding: 1, countIncludePad: false };
+ * const opts: AvgPoolOptions = { stride: 1, padding: 1, countIncludePad: false, ceilMode: true };
  * ```
  */
 export interface AvgPoolOptions {
@@ -39,14 +45,16 @@ export interface AvgPoolOptions {
   readonly padding?: SizeArg;
   readonly countIncludePad?: boolean;
   readonly divisorOverride?: number;
+  readonly ceilMode?: boolean;
 }
 
-const maxPoolOptionRules: OptionRules = { stride: optionRules.intOrInts, padding: optionRules.intOrInts, dilation: optionRules.intOrInts };
+const maxPoolOptionRules: OptionRules = { stride: optionRules.intOrInts, padding: optionRules.intOrInts, dilation: optionRules.intOrInts, ceilMode: optionRules.boolean };
 const avgPoolOptionRules: OptionRules = {
   stride: optionRules.intOrInts,
   padding: optionRules.intOrInts,
   countIncludePad: optionRules.boolean,
   divisorOverride: optionRules.positive,
+  ceilMode: optionRules.boolean,
 };
 
 interface Geometry {
@@ -56,24 +64,44 @@ interface Geometry {
   readonly stride: number[];
   readonly padding: number[];
   readonly dilation: number[];
+  /** Output size per spatial dim. */
+  readonly outSize: number[];
+  /** Padding after each spatial dim: `padding`, plus what a ceil-mode last window hangs past it. */
+  readonly after: number[];
 }
 
-function geometry(op: string, input: Tensor, kernelSize: SizeArg, stride: SizeArg | undefined, padding: SizeArg | undefined, dilation: SizeArg | undefined): Geometry {
+/**
+ * PyTorch's pooled size of one dim: `⌊(size + 2·pad − span) / stride⌋ + 1`,
+ * rounded up instead in ceil mode, where a last window that would start in
+ * the right padding is dropped.
+ */
+function pooledSize(size: number, kernel: number, stride: number, pad: number, dilation: number, ceil: boolean): number {
+  const span = dilation * (kernel - 1) + 1;
+  const out = Math.floor((size + 2 * pad - span + (ceil ? stride - 1 : 0)) / stride) + 1;
+  return ceil && (out - 1) * stride >= size + pad ? out - 1 : out;
+}
+
+function geometry(op: string, input: Tensor, kernelSize: SizeArg, options: MaxPoolOptions): Geometry {
   const batched = input.ndim === 4;
   if (!batched && input.ndim !== 3) throw new ShapeError(`${op}: expected input of shape [N, C, H, W] or [C, H, W], got ${fmtShape(input.shape)}`);
   const kernel = perDim(op, 'kernelSize', kernelSize, 2, 1);
-  const pads = perDim(op, 'padding', padding ?? 0, 2, 0);
+  const pads = perDim(op, 'padding', options.padding ?? 0, 2, 0);
   if (pads.some((p, i) => p > kernel[i]! / 2)) {
     throw new IndexError(`${op}: padding ${fmtShape(pads)} must be at most half the kernel size ${fmtShape(kernel)}`);
   }
-  return {
-    x: batched ? input : unsqueeze(input, 0),
-    batched,
-    kernel,
-    stride: stride === undefined ? kernel : perDim(op, 'stride', stride, 2, 1),
-    padding: pads,
-    dilation: perDim(op, 'dilation', dilation ?? 1, 2, 1),
-  };
+  const stride = options.stride === undefined ? kernel : perDim(op, 'stride', options.stride, 2, 1);
+  const dilation = perDim(op, 'dilation', options.dilation ?? 1, 2, 1);
+  const size = input.shape.slice(-2);
+  const ceil = options.ceilMode ?? false;
+  const outSize = size.map((n, i) => pooledSize(n, kernel[i]!, stride[i]!, pads[i]!, dilation[i]!, ceil));
+  if (outSize.some((o) => o < 1)) {
+    const spans = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
+    throw new ShapeError(
+      `${op}: input of spatial size ${fmtShape(size)} is too small for windows spanning ${fmtShape(spans)} with padding ${fmtShape(pads)} and stride ${fmtShape(stride)}: the output would be ${fmtShape(outSize)}`,
+    );
+  }
+  const after = outSize.map((o, i) => Math.max(pads[i]!, (o - 1) * stride[i]! + dilation[i]! * (kernel[i]! - 1) + 1 - size[i]! - pads[i]!));
+  return { x: batched ? input : unsqueeze(input, 0), batched, kernel, stride, padding: pads, dilation, outSize, after };
 }
 
 const WINDOW_DIMS = [4, 5];
@@ -92,11 +120,12 @@ const WINDOW_DIMS = [4, 5];
  */
 export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPoolOptions = {}): Tensor {
   const op = 'maxPool2d';
-  rejectOptionsObject(op, 'kernelSize', kernelSize, 'maxPool2d(input, kernelSize, { stride, padding, dilation })');
+  rejectOptionsObject(op, 'kernelSize', kernelSize, 'maxPool2d(input, kernelSize, { stride, padding, dilation, ceilMode })');
   checkOptions(op, options, maxPoolOptionRules);
-  const g = geometry(op, input, kernelSize, options.stride, options.padding, options.dilation);
+  const g = geometry(op, input, kernelSize, options);
   const [n, c, h, w] = g.x.shape as [number, number, number, number];
-  const grid = convGeometry(op, [h, w], g.kernel, g.stride, g.dilation, symmetric(g.padding));
+  // The kernels skip taps outside the image, so a ceil-mode window past the right padding needs nothing more.
+  const grid: ConvGeometry = { kernel: g.kernel, stride: g.stride, dilation: g.dilation, padBefore: g.padding, size: [h, w], outSize: g.outSize };
   // Each window's maximum is found once (its flat index in the image) and
   // read by a gather, whose gradient scatters into the image: no copy of
   // the windows, and nothing walks them again in backward.
@@ -119,20 +148,35 @@ export function maxPool2d(input: Tensor, kernelSize: SizeArg, options: MaxPoolOp
  */
 export function avgPool2d(input: Tensor, kernelSize: SizeArg, options: AvgPoolOptions = {}): Tensor {
   const op = 'avgPool2d';
-  rejectOptionsObject(op, 'kernelSize', kernelSize, 'avgPool2d(input, kernelSize, { stride, padding, countIncludePad, divisorOverride })');
+  rejectOptionsObject(op, 'kernelSize', kernelSize, 'avgPool2d(input, kernelSize, { stride, padding, countIncludePad, divisorOverride, ceilMode })');
   checkOptions(op, options, avgPoolOptionRules);
   if (!isFloating(input.dtype)) throw new DTypeError(`${op}: input must be a float tensor, got ${input.dtype}`);
-  const g = geometry(op, input, kernelSize, options.stride, options.padding, undefined);
-  const sums = windows(op, g.x, g.kernel, g.stride, g.dilation, symmetric(g.padding)).sum(WINDOW_DIMS);
+  const g = geometry(op, input, kernelSize, { ...options, dilation: 1 });
+  const padding: Padding = { before: g.padding, after: g.after };
+  const sums = windows(op, g.x, g.kernel, g.stride, g.dilation, padding).sum(WINDOW_DIMS);
   let out: Tensor;
+  const hangs = g.after.some((a, i) => a > g.padding[i]!);
   if (options.divisorOverride !== undefined) {
     if (!(options.divisorOverride > 0)) throw new IndexError(`${op}: divisorOverride must be positive, got ${options.divisorOverride}`);
     out = sums.div(options.divisorOverride);
-  } else if ((options.countIncludePad ?? true) || g.padding.every((p) => p === 0)) {
+  } else if (!hangs && ((options.countIncludePad ?? true) || g.padding.every((p) => p === 0))) {
     out = sums.div(g.kernel[0]! * g.kernel[1]!);
   } else {
-    const counts = noGrad(() => windows(op, ones(g.x.shape.slice(2), { dtype: input.dtype }), g.kernel, g.stride, g.dilation, symmetric(g.padding)).sum(WINDOW_DIMS.map((d) => d - 2)));
-    out = sums.div(counts);
+    out = sums.div(noGrad(() => divisors(op, g, input.dtype, options.countIncludePad ?? true)));
   }
   return g.batched ? out : squeeze(out, 0);
+}
+
+/**
+ * Each window's divisor, as PyTorch counts it: the taps inside the input,
+ * plus those in the padding when `countIncludePad`, never those a ceil-mode
+ * window hangs past the right padding. The window sums of a tensor of ones
+ * over what counts, padded with zeros to the windows' extent.
+ */
+function divisors(op: string, g: Geometry, dtype: Tensor['dtype'], countIncludePad: boolean): Tensor {
+  const size = g.x.shape.slice(2);
+  const counted = countIncludePad ? size.map((n, i) => n + 2 * g.padding[i]!) : size;
+  const before = countIncludePad ? [0, 0] : g.padding;
+  const after = g.after.map((a, i) => a - (countIncludePad ? g.padding[i]! : 0));
+  return windows(op, ones(counted, { dtype }), g.kernel, g.stride, g.dilation, { before, after }).sum(WINDOW_DIMS.map((d) => d - 2));
 }

@@ -4,7 +4,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ones } from '../tensor/creation.js';
 import { where } from './elementwise.js';
-import { pad } from './movement.js';
+import { pad } from './pad.js';
 import { unfold } from './unfold.js';
 
 /**

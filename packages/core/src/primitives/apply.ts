@@ -7,6 +7,7 @@ import type { VjpRule } from '../autograd/tape-node.js';
 import { markView } from '../autograd/views.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { vjpRules } from './vjp-rules.js';
+import { anyBatched, topLevel } from './batching.js';
 import { noteTraced } from './trace.js';
 
 /**
@@ -19,6 +20,12 @@ import { noteTraced } from './trace.js';
  * ```
  */
 export function apply<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: PrimitiveParams[P]): Tensor {
+  // Inside vmap, an operand batched by it sends the primitive to its batching
+  // rule, which runs primitives on the whole batch (and so comes back here).
+  if (anyBatched(inputs)) {
+    const level = topLevel(prim, inputs);
+    return level.hooks.apply(level, prim, inputs, params);
+  }
   const out = forwards[prim](backendFor(prim, inputs), inputs, params);
   noteResult(out, inputs);
   noteTraced(prim, inputs, params, out);

@@ -5,6 +5,7 @@ import { broadcastView, fromBuffer, kernelView, viewOf } from '../tensor/make.js
 import type { Primitive, PrimitiveParams, ReduceParams } from './primitives.js';
 import { broadcastShapes, contiguousStrides, numelOf, viewStrides, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { DTypeError, fmtShape } from '../errors.js';
 
 type Forward<P> = (be: Backend, inputs: readonly Tensor[], params: P) => Tensor;
 
@@ -33,6 +34,21 @@ const unary =
     const t = x!;
     const dtype = outDtype(t.dtype);
     return fromBuffer(be, be.unary(op, kernelView(t), dtype), t.shape, dtype);
+  };
+
+/**
+ * PyTorch refuses negation and subtraction of booleans rather than wrapping
+ * them around (`true - true` would be `false`, `-true` would be `true`).
+ */
+const refusingBool =
+  (op: 'neg' | 'sub', forward: Forward<undefined>): Forward<undefined> =>
+  (be, inputs, params) => {
+    const b = inputs.find((t) => t.dtype === 'bool');
+    if (b !== undefined) {
+      const what = op === 'neg' ? 'negation' : 'subtraction';
+      throw new DTypeError(`${op}: ${what} of a bool tensor (shape ${fmtShape(b.shape)}) is not supported; to invert a mask use .not(), to count use .to('int32') first`);
+    }
+    return forward(be, inputs, params);
   };
 
 const floatUnary = (op: UnaryKernel): Forward<undefined> => unary(op, floatOf);
@@ -107,7 +123,7 @@ function asBatch(be: Backend, t: Tensor): View {
  * checked by the op that called; movement ops return views.
  */
 export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
-  neg: sameUnary('neg'),
+  neg: refusingBool('neg', sameUnary('neg')),
   exp: floatUnary('exp'),
   log: floatUnary('log'),
   log1p: floatUnary('log1p'),
@@ -124,7 +140,7 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
   not: unary('not', () => 'bool'),
 
   add: arith('add'),
-  sub: arith('sub'),
+  sub: refusingBool('sub', arith('sub')),
   mul: arith('mul'),
   div: binary('div', (a, b) => floatOf(resultType(a, b))),
   pow: arith('pow'),

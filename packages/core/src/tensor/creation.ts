@@ -5,6 +5,7 @@ import { checkOptions, optionRules, type OptionRules } from '../options.js';
 import { checkShape, numelOf, type Shape } from '../shape.js';
 import type { Tensor } from './tensor.js';
 import { fromArray } from './make.js';
+import { activeLevels } from '../primitives/batching.js';
 
 /**
  * Options for creating a tensor.
@@ -323,13 +324,21 @@ export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
   return finish(fromArray(data, [n, m], dtype), opts);
 }
 
+/** A random draw, which inside vmap follows the vmap's `randomness`. */
+function randomly(op: string, draw: () => Tensor): Tensor {
+  const levels = activeLevels();
+  return levels.length === 0 ? draw() : levels[levels.length - 1]!.hooks.random(op, draw);
+}
+
 function randomFill(op: string, shape: Shape, opts: RandomOptions, draw: (g: Generator) => number): Tensor {
   checkShape(op, shape);
   const dtype = opts.dtype ?? 'float32';
   const g = opts.generator ?? defaultGenerator;
-  const data = allocateFor(op, dtype, shape);
-  for (let i = 0; i < data.length; i++) data[i] = draw(g);
-  return finish(fromArray(data, shape.slice(), dtype), opts);
+  return randomly(op, () => {
+    const data = allocateFor(op, dtype, shape);
+    for (let i = 0; i < data.length; i++) data[i] = draw(g);
+    return finish(fromArray(data, shape.slice(), dtype), opts);
+  });
 }
 
 /**
@@ -396,13 +405,15 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   checkOptions('randperm', opts, randomOptionRules);
   checkShape('randperm', [n]);
   const g = opts.generator ?? defaultGenerator;
-  const data = allocateFor('randperm', 'int32', [n]);
-  for (let i = 0; i < n; i++) data[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = g.nextInt(0, i + 1);
-    const t = data[i]!;
-    data[i] = data[j]!;
-    data[j] = t;
-  }
-  return fromArray(data, [n], 'int32');
+  return randomly('randperm', () => {
+    const data = allocateFor('randperm', 'int32', [n]);
+    for (let i = 0; i < n; i++) data[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = g.nextInt(0, i + 1);
+      const t = data[i]!;
+      data[i] = data[j]!;
+      data[j] = t;
+    }
+    return fromArray(data, [n], 'int32');
+  });
 }

@@ -13,7 +13,7 @@ export type NestedArray = number | boolean | NestedArray[];
 
 /** @internal nested arrays of a tensor's elements. */
 export function toNested(t: Tensor): NestedArray {
-  return nestedOf(copyData(t, t.dtype), t.shape, t.dtype === 'bool');
+  return nestedOf(copyData(t, t.dtype, 'toArray'), t.shape, t.dtype === 'bool');
 }
 
 /** @internal nested arrays of row-major elements of `shape` (0/1 as booleans for bool). */

@@ -8,6 +8,8 @@ import * as idx from '../ops/indexing.js';
 import * as inplace from '../ops/inplace.js';
 import * as la from '../ops/linalg.js';
 import * as mv from '../ops/movement.js';
+import * as pd from '../ops/pad.js';
+import type { PadMode } from '../ops/pad.js';
 import * as red from '../ops/reduce.js';
 import * as win from '../ops/unfold.js';
 import type { Shape } from '../shape.js';
@@ -498,8 +500,8 @@ export class Tensor {
   chunk(chunks: number, dim = 0): Tensor[] { return mv.chunk(this, chunks, dim); }
   /** A copy reversed along `dims`. @example `x.flip([0])` */
   flip(dims: readonly number[]): Tensor { return mv.flip(this, dims); }
-  /** Pads the last dims by `[left, right, top, bottom, …]` with `value`. @example `x.pad([1, 1])` */
-  pad(pads: readonly number[], value = 0): Tensor { return mv.pad(this, pads, value); }
+  /** Pads the last dims by `[left, right, top, bottom, …]` with `value`, or by a mode (see {@link pad}). @example `x.pad([1, 1]); x.pad([2, 2], 'reflect')` */
+  pad(pads: readonly number[], modeOrValue: PadMode | number = 'constant', value?: number): Tensor { return pd.pad(this, pads, modeOrValue, value); }
   /** A view of the sliding windows of `size` along `dim`, one every `step` (a new last dim runs through each window). @example `x.unfold(-1, 3, 1)` */
   unfold(dim: number, size: number, step: number, dilation = 1): Tensor { return win.unfold(this, dim, size, step, dilation); }
   /** Tiles the tensor `repeats[i]` times along each dim. @example `x.repeat([2, 1])` */

@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from '../option-rules.js';
-import { DTypeError, canReadSync, IndexError, ShapeError, TapegradError, type Tensor, type TensorLike } from '@tapegrad/core';
+import { DTypeError, allExamples, canReadSync, IndexError, ShapeError, TapegradError, type Tensor, type TensorLike } from '@tapegrad/core';
 import { logSoftmax } from './softmax.js';
 import { checkSameShape, fmt, isFloatTensor, type Reduction } from './reduction.js';
 
@@ -66,7 +66,8 @@ function checkIndexTarget(op: string, input: Tensor, target: Tensor, dim: number
   // out-of-range class then picks a NaN).
   if (!canReadSync(target)) return;
   const classes = input.shape[dim]!;
-  const values = target.data;
+  // Inside vmap, the targets of every example.
+  const values = allExamples(target).data;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v !== ignoreIndex && (v < 0 || v >= classes)) {

@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from '../option-rules.js';
-import { DTypeError, IndexError, ShapeError, where, type Tensor } from '@tapegrad/core';
+import { DTypeError, IndexError, ShapeError, allExamples, noGrad, tensor, where, type Tensor } from '@tapegrad/core';
 
 /**
  * Options of {@link embedding}.
@@ -13,16 +13,26 @@ import { DTypeError, IndexError, ShapeError, where, type Tensor } from '@tapegra
 export interface EmbeddingOptions {
   /** A row (negative counts from the end) that receives no gradient. */
   readonly paddingIdx?: number | null;
+  /**
+   * Rows looked up whose `normType`-norm exceeds this are first scaled, in
+   * place in `weight`, to norm `maxNorm` (as PyTorch's `max_norm`; the
+   * rescaling is not recorded, so no gradient flows through it).
+   */
+  readonly maxNorm?: number | null;
+  /** The p of the norm `maxNorm` bounds: 2 by default, `Infinity` for the largest |w|. */
+  readonly normType?: number;
 }
 
 /**
  * Looks up rows of `weight` `[num, dim]` at the int32 indices of `input` (any
  * shape); the result has shape `[...input.shape, dim]`. The `paddingIdx` row
- * is returned as it is but gets no gradient.
+ * is returned as it is but gets no gradient. With `maxNorm`, the rows looked
+ * up are first renormalised in place in `weight`, as PyTorch does.
  *
  * @example
  * ```ts
  * embedding(tensor([[0, 2]], { dtype: 'int32' }), randn([5, 3])).shape; // [1, 2, 3]
+ * embedding(ids, table, { maxNorm: 1 }); // the rows of table at ids now have norm ≤ 1
  * ```
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
@@ -32,10 +42,12 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be [numEmbeddings, embeddingDim], got [${weight.shape.join(', ')}]`);
   const [num, dim] = weight.shape as [number, number];
   const flat = input.reshape([-1]);
-  const ids = flat.data;
+  // Inside vmap, the indices of every example.
+  const ids = allExamples(flat).data;
   for (let i = 0; i < ids.length; i++) {
     if (ids[i]! < 0 || ids[i]! >= num) throw new IndexError(`${op}: index ${ids[i]} is out of range for ${num} embeddings`);
   }
+  if (options.maxNorm !== undefined && options.maxNorm !== null) renormRows(weight, ids, options.maxNorm, options.normType ?? 2);
   const rows = weight.indexSelect(0, flat);
   const out = options.paddingIdx === null || options.paddingIdx === undefined ? rows : withoutPaddingGrad(rows, flat, weight, paddingRow(options.paddingIdx, num));
   return out.reshape([...input.shape, dim]);
@@ -60,4 +72,21 @@ export function paddingRow(paddingIdx: number, num: number): number {
 function withoutPaddingGrad(rows: Tensor, flat: Tensor, weight: Tensor, pad: number): Tensor {
   const isPad = flat.eq(pad).unsqueeze(1);
   return where(isPad, weight.detach().indexSelect(0, flat), rows);
+}
+
+/**
+ * PyTorch's `embedding_renorm_`: each distinct row at `ids` whose p-norm
+ * exceeds `maxNorm` is scaled in place by `maxNorm / (norm + 1e-7)`, one row
+ * at a time as PyTorch, outside the tape.
+ */
+function renormRows(weight: Tensor, ids: ArrayLike<number>, maxNorm: number, normType: number): void {
+  const distinct = [...new Set(Array.from(ids))].sort((a, b) => a - b);
+  if (distinct.length === 0) return;
+  noGrad(() => {
+    const norms = weight.indexSelect(0, tensor(distinct, { dtype: 'int32' })).norm(normType, 1).double().data;
+    distinct.forEach((row, i) => {
+      const n = norms[i]!;
+      if (n > maxNorm) weight.select(0, row).mul_(maxNorm / (n + 1e-7));
+    });
+  });
 }

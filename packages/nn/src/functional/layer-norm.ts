@@ -1,5 +1,5 @@
 import { rejectOptionsObject } from '@tapegrad/core';
-import { ShapeError, type Tensor } from '@tapegrad/core';
+import { ShapeError, canReadSync, type Tensor } from '@tapegrad/core';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -9,10 +9,11 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * `eps`), then multiplied by `weight` and shifted by `bias` when given
  * (both of shape `normalizedShape`).
  *
- * A float32 input is normalised with float64 statistics: any finite input
- * (up to float32's largest, 3.4e38) gives the correctly scaled result and
- * a finite gradient, where float32 statistics would overflow (Σx² past
- * 3.4e38 for |x| ≳ 1e19) and silently give 0.
+ * On the CPU a float32 input is normalised with float64 statistics: any
+ * finite input (up to float32's largest, 3.4e38) gives the correctly scaled
+ * result and a finite gradient, where float32 statistics would overflow
+ * (Σx² past 3.4e38 for |x| ≳ 1e19) and silently give 0. A GPU has no
+ * float64 and keeps float32 statistics.
  *
  * @example
  * ```ts
@@ -37,7 +38,8 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     }
   }
   const dims = shape.map((_, i) => x.ndim - k + i);
-  const wide = x.dtype === 'float32' ? x.double() : x;
+  // float64 lives on the CPU backends only (those read synchronously); a GPU keeps float32 statistics.
+  const wide = x.dtype === 'float32' && canReadSync(x) ? x.double() : x;
   const mean = wide.mean(dims, true);
   const variance = wide.var(dims, { correction: 0, keepdim: true });
   let y = wide.sub(mean).mul(variance.add(eps).rsqrt()).to(x.dtype);

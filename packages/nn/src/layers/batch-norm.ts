@@ -43,11 +43,11 @@ export abstract class BatchNorm extends Module<[Tensor], Tensor> {
   /** `[numFeatures]`, or null. */
   bias: Parameter | null;
   /** Running mean buffer (zeros at first), or null without tracking. */
-  runningMean: Tensor | null;
+  running_mean: Tensor | null;
   /** Running (unbiased) variance buffer (ones at first), or null. */
-  runningVar: Tensor | null;
+  running_var: Tensor | null;
   /** How many training batches updated the running statistics (int32, 0-d), or null. */
-  numBatchesTracked: Tensor | null;
+  num_batches_tracked: Tensor | null;
 
   protected constructor(
     private readonly layerName: string,
@@ -67,9 +67,9 @@ export abstract class BatchNorm extends Module<[Tensor], Tensor> {
     this.weight = affine ? parameter(ones([numFeatures], { dtype })) : null;
     this.bias = affine ? parameter(zeros([numFeatures], { dtype })) : null;
     const track = this.trackRunningStats;
-    this.runningMean = this.registerBuffer('runningMean', track ? zeros([numFeatures], { dtype }) : null);
-    this.runningVar = this.registerBuffer('runningVar', track ? ones([numFeatures], { dtype }) : null);
-    this.numBatchesTracked = this.registerBuffer('numBatchesTracked', track ? zeros([], { dtype: 'int32' }) : null);
+    this.running_mean = this.registerBuffer('running_mean', track ? zeros([numFeatures], { dtype }) : null);
+    this.running_var = this.registerBuffer('running_var', track ? ones([numFeatures], { dtype }) : null);
+    this.num_batches_tracked = this.registerBuffer('num_batches_tracked', track ? zeros([], { dtype: 'int32' }) : null);
   }
 
   /**
@@ -82,9 +82,9 @@ export abstract class BatchNorm extends Module<[Tensor], Tensor> {
    */
   resetRunningStats(): void {
     noGrad(() => {
-      this.runningMean?.zero_();
-      this.runningVar?.fill_(1);
-      this.numBatchesTracked?.zero_();
+      this.running_mean?.zero_();
+      this.running_var?.fill_(1);
+      this.num_batches_tracked?.zero_();
     });
   }
 
@@ -98,15 +98,15 @@ export abstract class BatchNorm extends Module<[Tensor], Tensor> {
       throw new ShapeError(`${this.layerName}: input of shape [${x.shape.join(', ')}] has ${x.shape[1]} channels in dim 1, expected numFeatures = ${this.numFeatures}`);
     }
     let momentum = this.momentum ?? 0;
-    if (this.training && this.numBatchesTracked !== null) {
-      const tracked = this.numBatchesTracked;
+    if (this.training && this.num_batches_tracked !== null) {
+      const tracked = this.num_batches_tracked;
       noGrad(() => tracked.add_(1));
       if (this.momentum === null) momentum = 1 / tracked.item();
     }
     // Eval without running statistics normalises with the batch's, as PyTorch.
-    const useBatch = this.training || this.runningMean === null;
+    const useBatch = this.training || this.running_mean === null;
     const track = !this.training || this.trackRunningStats;
-    return batchNorm(x, track ? this.runningMean : null, track ? this.runningVar : null, {
+    return batchNorm(x, track ? this.running_mean : null, track ? this.running_var : null, {
       weight: this.weight,
       bias: this.bias,
       training: useBatch,

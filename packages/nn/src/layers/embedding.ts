@@ -18,23 +18,31 @@ import { generatorOf, type LayerOptions } from './layer-options.js';
 export interface EmbeddingLayerOptions extends Omit<LayerOptions, 'bias'> {
   /** A row initialised to zeros that receives no gradient (negative counts from the end). */
   readonly paddingIdx?: number | null;
+  /** Renormalise each row looked up to at most this norm, in place in the weight (see {@link embedding}). */
+  readonly maxNorm?: number | null;
+  /** The p of that norm: 2 by default, `Infinity` for the largest |w|. */
+  readonly normType?: number;
 }
 
 /**
  * A lookup table of `numEmbeddings` vectors of `embeddingDim`, initialised
  * from N(0, 1) as PyTorch; the `paddingIdx` row starts at zero and is never
- * trained.
+ * trained. With `maxNorm`, every row looked up is first scaled down in
+ * place to that norm when it exceeds it (PyTorch's `max_norm`).
  *
  * @example
  * ```ts
  * const emb = new Embedding(10, 4, { paddingIdx: 0 });
  * emb.forward(tensor([[1, 0, 3]], { dtype: 'int32' })).shape; // [1, 3, 4]
+ * new Embedding(10, 4, { maxNorm: 1 }).forward(tensor([2], { dtype: 'int32' })).norm().item(); // ≤ 1
  * ```
  */
 export class Embedding extends Module<[Tensor], Tensor> {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
   /** `[numEmbeddings, embeddingDim]`. */
   weight: Parameter;
 
@@ -48,6 +56,8 @@ export class Embedding extends Module<[Tensor], Tensor> {
     this.embeddingDim = embeddingDim;
     const pad = options.paddingIdx ?? null;
     this.paddingIdx = pad === null ? null : paddingRow(pad, numEmbeddings);
+    this.maxNorm = options.maxNorm ?? null;
+    this.normType = options.normType ?? 2;
     this.weight = parameter(zeros([numEmbeddings, embeddingDim], { dtype: options.dtype ?? 'float32' }));
     this.resetParameters(generatorOf(options));
   }
@@ -71,10 +81,12 @@ export class Embedding extends Module<[Tensor], Tensor> {
 
   /** The rows at the int32 indices of `input`: shape `[...input.shape, embeddingDim]`. @example `emb.forward(tokenIds)` */
   forward(input: Tensor): Tensor {
-    return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
+    return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`}`;
+    const pad = this.paddingIdx === null ? '' : `, paddingIdx=${this.paddingIdx}`;
+    const norm = this.maxNorm === null ? '' : `, maxNorm=${this.maxNorm}${this.normType === 2 ? '' : `, normType=${this.normType}`}`;
+    return `${this.numEmbeddings}, ${this.embeddingDim}${pad}${norm}`;
   }
 }

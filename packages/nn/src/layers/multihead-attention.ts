@@ -1,8 +1,8 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from '../option-rules.js';
-import { ShapeError, TapegradError, zeros, type Generator, type Tensor } from '@tapegrad/core';
+import { ShapeError, TapegradError, arange, cat, zeros, type Generator, type Tensor } from '@tapegrad/core';
 import { attentionWeights, blockedToAdditive } from '../functional/scaled-dot-product-attention.js';
-import { constant_, xavierUniform_ } from '../init.js';
+import { constant_, xavierNormal_, xavierUniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
 import { generatorOf, type LayerOptions } from './layer-options.js';
@@ -27,6 +27,10 @@ export interface MultiheadAttentionOptions extends LayerOptions {
   readonly kdim?: number;
   /** Feature size of the values (embedDim by default). */
   readonly vdim?: number;
+  /** Learn a key and a value (`bias_k`, `bias_v`, `[1, 1, E]`) appended to every sequence's keys and values (PyTorch's `add_bias_kv`). */
+  readonly addBiasKV?: boolean;
+  /** Append a key and a value of zeros (after the projections and `bias_k`/`bias_v`), as PyTorch's `add_zero_attn`. */
+  readonly addZeroAttn?: boolean;
 }
 
 /**
@@ -54,17 +58,22 @@ export interface MultiheadAttentionForwardOptions {
 
 /**
  * Multi-head attention as PyTorch's `MultiheadAttention`: queries, keys and
- * values are projected (one packed `inProjWeight` `[3E, E]` when keys and
- * values have embedDim features, else `qProjWeight`, `kProjWeight`,
- * `vProjWeight`), split into `numHeads` heads, attended with scaled dot
- * products, and merged by `outProj`. `forward` returns the output and the
- * attention weights (averaged over heads by default).
+ * values are projected (one packed `in_proj_weight` `[3E, E]` when keys and
+ * values have embedDim features, else `q_proj_weight`, `k_proj_weight`,
+ * `v_proj_weight`), split into `numHeads` heads, attended with scaled dot
+ * products, and merged by `out_proj`. `forward` returns the output and the
+ * attention weights (averaged over heads by default). `addBiasKV` and
+ * `addZeroAttn` append one learnt and one zero key/value position to every
+ * sequence, which every query may attend to (masks are widened to match),
+ * so the weights have `S + 1` or `S + 2` columns, as PyTorch's.
  *
  * @example
  * ```ts
  * const mha = new MultiheadAttention(16, 4, { batchFirst: true });
  * const x = randn([2, 5, 16]);
  * const [out, weights] = mha.forward(x, x, x); // [2, 5, 16], [2, 5, 5]
+ * const extended = new MultiheadAttention(16, 4, { batchFirst: true, addBiasKV: true, addZeroAttn: true });
+ * extended.forward(x, x, x)[1]!.shape; // [2, 5, 7]: two more key positions
  * ```
  */
 export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, MultiheadAttentionForwardOptions?], [Tensor, Tensor | null]> {
@@ -76,14 +85,19 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   readonly batchFirst: boolean;
   readonly dropout: number;
   /** `[3E, E]` when keys and values have E features, else null. */
-  inProjWeight: Parameter | null;
+  in_proj_weight: Parameter | null;
   /** Separate projections when kdim or vdim differ from E, else null. */
-  qProjWeight: Parameter | null;
-  kProjWeight: Parameter | null;
-  vProjWeight: Parameter | null;
+  q_proj_weight: Parameter | null;
+  k_proj_weight: Parameter | null;
+  v_proj_weight: Parameter | null;
   /** `[3E]`, or null without bias. */
-  inProjBias: Parameter | null;
-  readonly outProj: Linear;
+  in_proj_bias: Parameter | null;
+  /** `[1, 1, E]`: the key appended to every sequence (with `addBiasKV`), else null. */
+  bias_k: Parameter | null;
+  /** `[1, 1, E]`: the value appended to every sequence (with `addBiasKV`), else null. */
+  bias_v: Parameter | null;
+  readonly addZeroAttn: boolean;
+  readonly out_proj: Linear;
   /** The source of the dropout masks. */
   generator: Generator | undefined;
 
@@ -107,18 +121,23 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     const dtype = options.dtype ?? 'float32';
     const bias = options.bias ?? true;
     const packed = this.kdim === embedDim && this.vdim === embedDim;
-    this.inProjWeight = packed ? parameter(zeros([3 * embedDim, embedDim], { dtype })) : null;
-    this.qProjWeight = packed ? null : parameter(zeros([embedDim, embedDim], { dtype }));
-    this.kProjWeight = packed ? null : parameter(zeros([embedDim, this.kdim], { dtype }));
-    this.vProjWeight = packed ? null : parameter(zeros([embedDim, this.vdim], { dtype }));
-    this.inProjBias = bias ? parameter(zeros([3 * embedDim], { dtype })) : null;
-    this.outProj = new Linear(embedDim, embedDim, { bias, dtype, generator: options.generator });
+    this.in_proj_weight = packed ? parameter(zeros([3 * embedDim, embedDim], { dtype })) : null;
+    this.q_proj_weight = packed ? null : parameter(zeros([embedDim, embedDim], { dtype }));
+    this.k_proj_weight = packed ? null : parameter(zeros([embedDim, this.kdim], { dtype }));
+    this.v_proj_weight = packed ? null : parameter(zeros([embedDim, this.vdim], { dtype }));
+    this.in_proj_bias = bias ? parameter(zeros([3 * embedDim], { dtype })) : null;
+    const biasKV = options.addBiasKV ?? false;
+    this.bias_k = biasKV ? parameter(zeros([1, 1, embedDim], { dtype })) : null;
+    this.bias_v = biasKV ? parameter(zeros([1, 1, embedDim], { dtype })) : null;
+    this.addZeroAttn = options.addZeroAttn ?? false;
+    this.out_proj = new Linear(embedDim, embedDim, { bias, dtype, generator: options.generator });
     this.resetParameters(generatorOf(options));
   }
 
   /**
    * Draws new initial values as PyTorch: Xavier uniform projections, zero
-   * biases, and `outProj`'s weight as a Linear layer's.
+   * biases, Xavier normal `bias_k` and `bias_v`, and `out_proj`'s weight as a
+   * Linear layer's.
    *
    * @example
    * ```ts
@@ -127,18 +146,22 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
    */
   resetParameters(options: Pick<LayerOptions, 'generator'> = {}): void {
     checkOptions('resetParameters', options, nnOptionRules.resetParameters);
-    for (const w of [this.inProjWeight, this.qProjWeight, this.kProjWeight, this.vProjWeight]) {
+    for (const w of [this.in_proj_weight, this.q_proj_weight, this.k_proj_weight, this.v_proj_weight]) {
       if (w !== null) xavierUniform_(w, options);
     }
-    if (this.inProjBias !== null) constant_(this.inProjBias, 0);
-    if (this.outProj.bias !== null) constant_(this.outProj.bias, 0);
+    if (this.in_proj_bias !== null) constant_(this.in_proj_bias, 0);
+    if (this.out_proj.bias !== null) constant_(this.out_proj.bias, 0);
+    for (const b of [this.bias_k, this.bias_v]) {
+      if (b !== null) xavierNormal_(b, options);
+    }
   }
 
   /**
    * Attends `query` to `key`/`value`: `[L, N, E]`, `[S, N, kdim]`,
    * `[S, N, vdim]` (batch first: `[N, L, E]`…; unbatched: `[L, E]`…).
    * Returns the output, shaped as the query, and the attention weights
-   * `[N, L, S]` (or null when `needWeights` is false).
+   * `[N, L, S]` (`S + 1` or `S + 2` columns with `addBiasKV` or
+   * `addZeroAttn`; null when `needWeights` is false).
    *
    * @example
    * ```ts
@@ -164,24 +187,46 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     if (k.shape[0] !== n || v.shape[0] !== n || v.shape[1] !== s) {
       throw new ShapeError(`${op}: batch and source sizes of query ${fmt(query.shape)}, key ${fmt(key.shape)} and value ${fmt(value.shape)} do not agree`);
     }
-    const [wq, wk, wv] = this.inProjWeight !== null ? this.inProjWeight.chunk(3, 0) : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!];
-    const biases = this.inProjBias?.chunk(3, 0) ?? [null, null, null];
-    const heads = (x: Tensor, w: Tensor, b: Tensor | null, len: number): Tensor => {
+    const [wq, wk, wv] = this.in_proj_weight !== null ? this.in_proj_weight.chunk(3, 0) : [this.q_proj_weight!, this.k_proj_weight!, this.v_proj_weight!];
+    const biases = this.in_proj_bias?.chunk(3, 0) ?? [null, null, null];
+    const project = (x: Tensor, w: Tensor, b: Tensor | null): Tensor => {
       const y = x.matmul(w.mT);
-      return (b === null ? y : y.add(b)).reshape([n, len, this.numHeads, this.headDim]).transpose(1, 2);
+      return b === null ? y : y.add(b);
     };
-    const qh = heads(q, wq!, biases[0]!, l);
-    const kh = heads(k, wk!, biases[1]!, s);
-    const vh = heads(v, wv!, biases[2]!, s);
-    const mask = this.mask(options, n, l, s, unbatched, q.dtype);
-    const weights = attentionWeights(qh, kh, {
+    const heads = (x: Tensor): Tensor => x.reshape([n, x.shape[1]!, this.numHeads, this.headDim]).transpose(1, 2);
+    let kp = project(k, wk!, biases[1]!);
+    let vp = project(v, wv!, biases[2]!);
+    let mask = this.mask(options, n, l, s, unbatched, q.dtype);
+    let isCausal = (options.isCausal ?? false) && (options.attnMask ?? null) === null;
+    const extra = (this.bias_k === null ? 0 : 1) + (this.addZeroAttn ? 1 : 0);
+    if (isCausal && (mask !== null || extra > 0)) {
+      // Combined with a key padding mask, or widened for the appended positions
+      // (open to every query): the causal mask is spelled out.
+      const causal = blockedToAdditive(arange(s, { dtype: 'int32' }).gt(arange(l, { dtype: 'int32' }).unsqueeze(1)), q.dtype);
+      mask = mask === null ? causal : mask.add(causal);
+      isCausal = false;
+    }
+    if (this.bias_k !== null && this.bias_v !== null) {
+      kp = cat([kp, this.bias_k.expand([n, 1, this.embedDim])], 1);
+      vp = cat([vp, this.bias_v.expand([n, 1, this.embedDim])], 1);
+    }
+    let kh = heads(kp);
+    let vh = heads(vp);
+    if (this.addZeroAttn) {
+      const zero = zeros([n, this.numHeads, 1, this.headDim], { dtype: kh.dtype });
+      kh = cat([kh, zero], 2);
+      vh = cat([vh, zero], 2);
+    }
+    // A widened mask lets every query see the appended positions (0 is added to their scores).
+    if (mask !== null && extra > 0) mask = mask.pad([0, extra]);
+    const weights = attentionWeights(heads(project(q, wq!, biases[0]!)), kh, {
       attnMask: mask,
-      isCausal: (options.isCausal ?? false) && mask === null,
+      isCausal,
       dropoutP: this.training ? this.dropout : 0,
       generator: this.generator,
     });
     const merged = weights.matmul(vh).transpose(1, 2).reshape([n, l, this.embedDim]);
-    const out = this.outProj.forward(merged);
+    const out = this.out_proj.forward(merged);
     const shaped = unbatched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);
     if (!(options.needWeights ?? true)) return [shaped, null];
     const w = (options.averageAttnWeights ?? true) ? weights.mean(1) : weights;
@@ -215,6 +260,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   }
 
   override extraRepr(): string {
-    return `embedDim=${this.embedDim}, numHeads=${this.numHeads}, batchFirst=${this.batchFirst}, dropout=${this.dropout}`;
+    const extras = `${this.bias_k === null ? '' : ', addBiasKV=true'}${this.addZeroAttn ? ', addZeroAttn=true' : ''}`;
+    return `embedDim=${this.embedDim}, numHeads=${this.numHeads}, batchFirst=${this.batchFirst}, dropout=${this.dropout}${extras}`;
   }
 }

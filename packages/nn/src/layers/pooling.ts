@@ -5,11 +5,13 @@ import { Module } from '../module.js';
 const fmt = (v: SizeArg | readonly (number | null)[] | undefined): string => (typeof v === 'object' ? `[${v.join(', ')}]` : String(v));
 
 /**
- * 2-D max pooling layer, as PyTorch's `MaxPool2d` (stride defaults to the kernel size).
+ * 2-D max pooling layer, as PyTorch's `MaxPool2d` (stride defaults to the
+ * kernel size; `ceilMode` rounds the output size up).
  *
  * @example
  * ```ts
  * new MaxPool2d(2).forward(randn([1, 3, 8, 8])).shape; // [1, 3, 4, 4]
+ * new MaxPool2d(2, { ceilMode: true }).forward(randn([1, 3, 7, 7])).shape; // [1, 3, 4, 4]
  * ```
  */
 export class MaxPool2d extends Module<[Tensor], Tensor> {
@@ -18,7 +20,7 @@ export class MaxPool2d extends Module<[Tensor], Tensor> {
 
   constructor(kernelSize: SizeArg, options: MaxPoolOptions = {}) {
     super();
-    rejectOptionsObject('MaxPool2d', 'kernelSize', kernelSize, 'new MaxPool2d(kernelSize, { stride, padding, dilation })');
+    rejectOptionsObject('MaxPool2d', 'kernelSize', kernelSize, 'new MaxPool2d(kernelSize, { stride, padding, dilation, ceilMode })');
     checkOptions('MaxPool2d', options, nnOptionRules.MaxPool2d);
     this.kernelSize = kernelSize;
     this.options = options;
@@ -30,13 +32,14 @@ export class MaxPool2d extends Module<[Tensor], Tensor> {
   }
 
   override extraRepr(): string {
-    return `kernelSize=${fmt(this.kernelSize)}, stride=${fmt(this.options.stride ?? this.kernelSize)}, padding=${fmt(this.options.padding ?? 0)}, dilation=${fmt(this.options.dilation ?? 1)}`;
+    return `kernelSize=${fmt(this.kernelSize)}, stride=${fmt(this.options.stride ?? this.kernelSize)}, padding=${fmt(this.options.padding ?? 0)}, dilation=${fmt(this.options.dilation ?? 1)}, ceilMode=${this.options.ceilMode ?? false}`;
   }
 }
 
 /**
  * 2-D average pooling layer, as PyTorch's `AvgPool2d` (padding counts in the
- * divisor unless `countIncludePad` is false).
+ * divisor unless `countIncludePad` is false; `ceilMode` rounds the output
+ * size up, and what a last window hangs past the padding never counts).
  *
  * @example
  * ```ts
@@ -49,7 +52,7 @@ export class AvgPool2d extends Module<[Tensor], Tensor> {
 
   constructor(kernelSize: SizeArg, options: AvgPoolOptions = {}) {
     super();
-    rejectOptionsObject('AvgPool2d', 'kernelSize', kernelSize, 'new AvgPool2d(kernelSize, { stride, padding, countIncludePad, divisorOverride })');
+    rejectOptionsObject('AvgPool2d', 'kernelSize', kernelSize, 'new AvgPool2d(kernelSize, { stride, padding, countIncludePad, divisorOverride, ceilMode })');
     checkOptions('AvgPool2d', options, nnOptionRules.AvgPool2d);
     this.kernelSize = kernelSize;
     this.options = options;
@@ -61,7 +64,7 @@ export class AvgPool2d extends Module<[Tensor], Tensor> {
   }
 
   override extraRepr(): string {
-    return `kernelSize=${fmt(this.kernelSize)}, stride=${fmt(this.options.stride ?? this.kernelSize)}, padding=${fmt(this.options.padding ?? 0)}`;
+    return `kernelSize=${fmt(this.kernelSize)}, stride=${fmt(this.options.stride ?? this.kernelSize)}, padding=${fmt(this.options.padding ?? 0)}, ceilMode=${this.options.ceilMode ?? false}`;
   }
 }
 

@@ -5,13 +5,15 @@ import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { parameter, type Parameter } from '../parameter.js';
 import { generatorOf, type LayerOptions } from './layer-options.js';
+import { gruStep, lstmStep, rnnStep } from './rnn-steps.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /**
- * What the recurrent cells share: `weightIh` `[gates·H, inputSize]`,
- * `weightHh` `[gates·H, H]`, `biasIh` and `biasHh` `[gates·H]`, all drawn
- * from U(±1/√hiddenSize) as PyTorch.
+ * What the recurrent cells share: `weight_ih` `[gates·H, inputSize]`,
+ * `weight_hh` `[gates·H, H]`, `bias_ih` and `bias_hh` `[gates·H]`, all drawn
+ * from U(±1/√hiddenSize) as PyTorch. The names are PyTorch's, so its
+ * state dicts load unchanged.
  *
  * @example
  * ```ts
@@ -21,10 +23,10 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 export abstract class RNNCellBase<State> extends Module<[Tensor, (State | null)?], State> {
   readonly inputSize: number;
   readonly hiddenSize: number;
-  weightIh: Parameter;
-  weightHh: Parameter;
-  biasIh: Parameter | null;
-  biasHh: Parameter | null;
+  weight_ih: Parameter;
+  weight_hh: Parameter;
+  bias_ih: Parameter | null;
+  bias_hh: Parameter | null;
 
   protected constructor(
     protected readonly cellName: string,
@@ -42,10 +44,10 @@ export abstract class RNNCellBase<State> extends Module<[Tensor, (State | null)?
     this.hiddenSize = hiddenSize;
     const dtype = options.dtype ?? 'float32';
     const bias = options.bias ?? true;
-    this.weightIh = parameter(zeros([gates * hiddenSize, inputSize], { dtype }));
-    this.weightHh = parameter(zeros([gates * hiddenSize, hiddenSize], { dtype }));
-    this.biasIh = bias ? parameter(zeros([gates * hiddenSize], { dtype })) : null;
-    this.biasHh = bias ? parameter(zeros([gates * hiddenSize], { dtype })) : null;
+    this.weight_ih = parameter(zeros([gates * hiddenSize, inputSize], { dtype }));
+    this.weight_hh = parameter(zeros([gates * hiddenSize, hiddenSize], { dtype }));
+    this.bias_ih = bias ? parameter(zeros([gates * hiddenSize], { dtype })) : null;
+    this.bias_hh = bias ? parameter(zeros([gates * hiddenSize], { dtype })) : null;
     this.resetParameters(generatorOf(options));
   }
 
@@ -84,13 +86,13 @@ export abstract class RNNCellBase<State> extends Module<[Tensor, (State | null)?
 
   /** `x·W_ihᵀ + b_ih` and `h·W_hhᵀ + b_hh`, all gates at once. */
   protected projections(x: Tensor, h: Tensor): [Tensor, Tensor] {
-    const gi = x.matmul(this.weightIh.mT);
-    const gh = h.matmul(this.weightHh.mT);
-    return [this.biasIh === null ? gi : gi.add(this.biasIh), this.biasHh === null ? gh : gh.add(this.biasHh)];
+    const gi = x.matmul(this.weight_ih.mT);
+    const gh = h.matmul(this.weight_hh.mT);
+    return [this.bias_ih === null ? gi : gi.add(this.bias_ih), this.bias_hh === null ? gh : gh.add(this.bias_hh)];
   }
 
   override extraRepr(): string {
-    return `${this.inputSize}, ${this.hiddenSize}, bias=${this.biasIh !== null}`;
+    return `${this.inputSize}, ${this.hiddenSize}, bias=${this.bias_ih !== null}`;
   }
 }
 
@@ -131,8 +133,7 @@ export class RNNCell extends RNNCellBase<Tensor> {
     const [x, unbatched] = this.batchedInput(input);
     const h = this.hiddenOrZeros(hx ?? undefined, x, unbatched);
     const [gi, gh] = this.projections(x, h);
-    const pre = gi.add(gh);
-    const next = this.nonlinearity === 'tanh' ? pre.tanh() : pre.relu();
+    const next = rnnStep(gi, gh, this.nonlinearity);
     return unbatched ? next.squeeze(0) : next;
   }
 
@@ -163,9 +164,7 @@ export class LSTMCell extends RNNCellBase<[Tensor, Tensor]> {
     const h = this.hiddenOrZeros(hx?.[0], x, unbatched, 'h');
     const c = this.hiddenOrZeros(hx?.[1], x, unbatched, 'c');
     const [gi, gh] = this.projections(x, h);
-    const [i, f, g, o] = gi.add(gh).chunk(4, 1) as [Tensor, Tensor, Tensor, Tensor];
-    const cNext = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
-    const hNext = o.sigmoid().mul(cNext.tanh());
+    const [hNext, cNext] = lstmStep(gi, gh, c);
     return unbatched ? [hNext.squeeze(0), cNext.squeeze(0)] : [hNext, cNext];
   }
 }
@@ -190,12 +189,7 @@ export class GRUCell extends RNNCellBase<Tensor> {
     const [x, unbatched] = this.batchedInput(input);
     const h = this.hiddenOrZeros(hx ?? undefined, x, unbatched);
     const [gi, gh] = this.projections(x, h);
-    const [ir, iz, inew] = gi.chunk(3, 1) as [Tensor, Tensor, Tensor];
-    const [hr, hz, hnew] = gh.chunk(3, 1) as [Tensor, Tensor, Tensor];
-    const r = ir.add(hr).sigmoid();
-    const z = iz.add(hz).sigmoid();
-    const n = inew.add(r.mul(hnew)).tanh();
-    const next = z.neg().add(1).mul(n).add(z.mul(h));
+    const next = gruStep(gi, gh, h);
     return unbatched ? next.squeeze(0) : next;
   }
 }
