@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, manualSeed, randint, randn, stack, where, zeros, type Tensor } from '@tapegrad/core';
-import { Embedding, GELU, LayerNorm, Linear, Module, MultiheadAttention, ReLU, Sequential, parameter, type Parameter } from '@tapegrad/nn';
+import { Embedding, GELU, GRU, LSTM, LayerNorm, Linear, Module, MultiheadAttention, ReLU, Sequential, parameter, type Parameter } from '@tapegrad/nn';
 import { exportOnnx } from '@tapegrad/onnx';
 import { buildModel } from '../../../examples/mnist/src/models.js';
 import { decodeModel } from './proto-decoder.js';
@@ -151,5 +151,33 @@ describe('exported models run in ONNX Runtime and agree with tapegrad', () => {
     const x = randn([6, 5, 3]);
     const [seq, h, c] = model.forward(x) as [Tensor, Tensor, Tensor];
     expect(await compare(bytes, { input: x }, { seq, h, c })).toBeLessThan(TOL);
+  });
+
+  it('nn.LSTM: two layers, bidirectional, batch first, from zero states and from given ones, traced at batch 2, run at batch 5', async () => {
+    manualSeed(6);
+    const lstm = new LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true, generator: new Generator(7) });
+    const fromZeros = (x: Tensor): Tensor[] => {
+      const [out, [h, c]] = lstm.forward(x);
+      return [out, h, c];
+    };
+    const bytes = exportOnnx(fromZeros, [randn([2, 6, 3])], { outputNames: ['out', 'h', 'c'], dynamicBatch: true });
+    const x = randn([5, 6, 3]);
+    const [out, h, c] = fromZeros(x) as [Tensor, Tensor, Tensor];
+    expect(await compare(bytes, { input: x }, { out, h, c })).toBeLessThan(TOL);
+
+    // Initial states are [D·layers, N, H]: their batch dim is 1.
+    const fromStates = (seq: Tensor, h0: Tensor, c0: Tensor): Tensor => lstm.forward(seq, [h0, c0])[0];
+    const withStates = exportOnnx(fromStates, [randn([2, 6, 3]), randn([4, 2, 4]), randn([4, 2, 4])], { dynamicBatch: true, batchAxes: [0, 1, 1] });
+    const [h0, c0] = [randn([4, 5, 4]), randn([4, 5, 4])];
+    expect(await compare(withStates, { input0: x, input1: h0, input2: c0 }, { output: fromStates(x, h0, c0) })).toBeLessThan(TOL);
+  });
+
+  it('nn.GRU, sequence first, traced at batch 3, run at batch 1', async () => {
+    manualSeed(8);
+    const gru = new GRU(3, 5, { generator: new Generator(9) });
+    const run = (x: Tensor): Tensor => gru.forward(x)[0];
+    const bytes = exportOnnx(run, [randn([4, 3, 3])], { dynamicBatch: true, batchAxes: [1] });
+    const x = randn([4, 1, 3]);
+    expect(await compare(bytes, { input: x }, { output: run(x) })).toBeLessThan(TOL);
   });
 });
