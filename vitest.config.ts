@@ -20,6 +20,7 @@ export default defineConfig({
       { find: /^@tapegrad\/optim$/, replacement: src('./packages/optim/src/index.ts') },
       { find: /^@tapegrad\/data\/node$/, replacement: src('./packages/data/src/node/index.ts') },
       { find: /^@tapegrad\/data$/, replacement: src('./packages/data/src/index.ts') },
+      { find: /^@tapegrad\/onnx$/, replacement: src('./packages/onnx/src/index.ts') },
     ],
   },
   test: {

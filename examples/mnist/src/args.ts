@@ -13,6 +13,8 @@ export interface DemoOptions {
   readonly out: string;
   /** Cap on training steps in total, for smoke tests. */
   readonly steps: number | undefined;
+  /** Where to write the trained (or --eval-loaded) model as ONNX, if anywhere. */
+  readonly exportOnnx: string | undefined;
   readonly help: boolean;
 }
 
@@ -34,6 +36,7 @@ Options:
   --eval FILE          skip training: load weights from FILE and report test accuracy
   --out DIR            where the report and the weights go (default: examples/mnist/out)
   --steps N            stop after N training steps in total (for quick checks)
+  --export-onnx FILE   also write the model as ONNX (any batch size), for ONNX Runtime
   -h, --help           show this help
 `;
 
@@ -46,7 +49,7 @@ function positiveInt(name: string, text: string | undefined, min: number): numbe
 }
 
 /** The flags that take a value. */
-const VALUED = new Set(['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps']);
+const VALUED = new Set(['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps', '--export-onnx']);
 
 /**
  * `--epochs -1` as `--epochs=-1`: parseArgs would take `-1` for a flag and
@@ -87,6 +90,7 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
         eval: { type: 'string' },
         out: { type: 'string' },
         steps: { type: 'string' },
+        'export-onnx': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -112,6 +116,7 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
   }
   if (values.eval === '') return { ok: false, message: '--eval expects the path of a .safetensors file' };
   if (values.out === '') return { ok: false, message: '--out expects a directory' };
+  if (values['export-onnx'] === '') return { ok: false, message: '--export-onnx expects the path of the .onnx file to write' };
   return {
     ok: true,
     options: {
@@ -124,6 +129,7 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
       eval: values.eval,
       out: values.out ?? defaultOut,
       steps: steps as number | undefined,
+      exportOnnx: values['export-onnx'],
       help: values.help ?? false,
     },
   };

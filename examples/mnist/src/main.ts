@@ -1,9 +1,11 @@
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { loadModule, loadSafetensors, saveModule } from '@tapegrad/nn';
+import { rand } from '@tapegrad/core';
+import { loadModule, loadSafetensors, saveModule, type Sequential } from '@tapegrad/nn';
+import { exportOnnx } from '@tapegrad/onnx';
 import { parseDemoArgs, USAGE, type DemoOptions } from './args.js';
 import { loadMnist, PIXELS } from './data.js';
-import { buildModel, type ModelName } from './models.js';
+import { buildModel, inputShape, type ModelName } from './models.js';
 import type { ProgressSink } from './progress.js';
 import { renderReport } from './report.js';
 import { accuracyOf, DEFAULT_LR, predict, train } from './train.js';
@@ -21,6 +23,7 @@ export interface DemoResult {
   readonly testAccuracy?: number;
   readonly reportPath?: string;
   readonly weightsPath?: string;
+  readonly onnxPath?: string;
 }
 
 const pct = (a: number): string => `${(a * 100).toFixed(2)}%`;
@@ -52,6 +55,23 @@ function confusionOf(predictions: Int32Array, labels: Int32Array): number[][] {
   return m;
 }
 
+/**
+ * Writes `model` as ONNX to `path`: input `pixels` ([batch, 784] for the mlp,
+ * [batch, 1, 28, 28] for the cnn), standardised as the demo feeds them
+ * ((p − 0.1307) / 0.3081 for p in [0, 1]), output `logits` [batch, 10], any batch size.
+ */
+function writeOnnx(model: Sequential, name: ModelName, path: string, io: DemoIO): string | null {
+  try {
+    const bytes = exportOnnx(model, [rand([2, ...inputShape(name)])], { inputNames: ['pixels'], outputNames: ['logits'], dynamicBatch: true });
+    writeAtomically(path, bytes);
+    io.stdout(`onnx:    ${shown(path)}  (${(bytes.length / 1024).toFixed(1)} KiB; input pixels [batch, ${inputShape(name).join(', ')}] standardised as in training, output logits [batch, 10])\n`);
+    return path;
+  } catch (e) {
+    io.stderr.write(`error: cannot write ${shown(path)}: ${(e as Error).message}\n`);
+    return null;
+  }
+}
+
 function evaluate(options: DemoOptions, path: string, io: DemoIO): DemoResult {
   let bytes: Uint8Array;
   try {
@@ -75,7 +95,9 @@ function evaluate(options: DemoOptions, path: string, io: DemoIO): DemoResult {
   const { test } = loadMnist();
   const testAccuracy = accuracyOf(predict(model, name, test), test);
   io.stdout(`${name} weights from ${shown(path)}: test accuracy ${pct(testAccuracy)} (${Math.round(testAccuracy * test.length)}/${test.length})\n`);
-  return { code: 0, testAccuracy };
+  if (options.exportOnnx === undefined) return { code: 0, testAccuracy };
+  const onnxPath = writeOnnx(model, name, resolve(userDir(), options.exportOnnx), io);
+  return onnxPath === null ? { code: 1, testAccuracy } : { code: 0, testAccuracy, onnxPath };
 }
 
 /**
@@ -188,5 +210,7 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
     `test accuracy ${pct(testAccuracy)} (${Math.round(testAccuracy * test.length)}/${test.length}) in ${seconds.toFixed(1)}s\n` +
       `report:  ${shown(reportPath)}\nweights: ${shown(weightsPath)}  (check them with --eval ${shown(weightsPath)})\n`,
   );
-  return { code: 0, testAccuracy, reportPath, weightsPath };
+  if (options.exportOnnx === undefined) return { code: 0, testAccuracy, reportPath, weightsPath };
+  const onnxPath = writeOnnx(model, options.model, resolve(userDir(), options.exportOnnx), io);
+  return onnxPath === null ? { code: 1, testAccuracy, reportPath, weightsPath } : { code: 0, testAccuracy, reportPath, weightsPath, onnxPath };
 }

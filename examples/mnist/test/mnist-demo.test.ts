@@ -2,7 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMnist } from '../src/data.js';
+import * as ort from 'onnxruntime-node';
+import { loadModule } from '@tapegrad/nn';
+import { batchOf, loadMnist } from '../src/data.js';
+import { buildModel } from '../src/models.js';
 import { runDemo, type DemoIO } from '../src/main.js';
 
 function capture(): DemoIO & { out: string[]; err: string[] } {
@@ -56,6 +59,29 @@ describe('the MNIST demo', () => {
 });
 
 describe('the convolutional model', () => {
+  it('--export-onnx writes the trained cnn as ONNX, which ONNX Runtime runs at any batch size with the logits tapegrad computes', async () => {
+    const onnxPath = join(dir, 'cnn.onnx');
+    const r = runDemo(['--model', 'cnn', '--steps', '2', '--batch-size', '16', '--out', join(dir, 'cnn-onnx'), '--export-onnx', onnxPath], capture(), 'unused');
+    expect(r.code).toBe(0);
+    expect(r.onnxPath).toBe(onnxPath);
+    const model = buildModel('cnn', 0);
+    loadModule(model, readFileSync(r.weightsPath!));
+    model.eval();
+    const { test } = loadMnist();
+    const n = 5;
+    const { x: pixels } = batchOf(test, [0, 1, 2, 3, 4], [1, 28, 28]);
+    const session = await ort.InferenceSession.create(readFileSync(onnxPath));
+    const { logits } = await session.run({ pixels: new ort.Tensor('float32', pixels.data as Float32Array, [n, 1, 28, 28]) });
+    expect(logits!.dims).toEqual([n, 10]);
+    const want = model.forward(pixels).data;
+    const got = logits!.data as Float32Array;
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-4);
+    // --eval with --export-onnx writes the loaded weights' model.
+    const again = join(dir, 'again.onnx');
+    expect(runDemo(['--eval', r.weightsPath!, '--export-onnx', again], capture(), 'unused').code).toBe(0);
+    expect(readFileSync(again)).toEqual(readFileSync(onnxPath));
+  });
+
   it('trains a step and saves weights that --eval reloads as a cnn', () => {
     const r = runDemo(['--model', 'cnn', '--steps', '1', '--batch-size', '16', '--out', join(dir, 'cnn')], capture(), 'unused');
     expect(r.code).toBe(0);

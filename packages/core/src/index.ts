@@ -146,3 +146,4 @@ export { setNumThreads, getNumThreads, type NumThreadsOptions } from './backend/
 export type { WorkerLike } from './backend/wasm/threads/worker-like.js';
 export { jsBackend } from './backend/js/js-backend.js';
 export type { Primitive, PrimitiveParams } from './primitives/primitives.js';
+export { tracePrimitives, type TracedOp, type TracedCall, type PrimitiveTrace } from './primitives/trace.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 // These tests load the built packages through Node itself, by package name,
 // exactly as a user's ESM or CommonJS program would (no test-runner aliases).
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const packages = ['core', 'nn', 'optim', 'data'] as const;
+const packages = ['core', 'nn', 'optim', 'data', 'onnx'] as const;
 
 function runNode(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
@@ -115,6 +115,21 @@ describe('built packages, loaded as a user would', () => {
     const cjs = runNode(['-e', `(async () => { ${program(load('require'), 'b')} })()`]);
     rmSync(dir, { recursive: true, force: true });
     const expected = { same: true, batch: [[1, 2], [3, 4]] };
+    expect(JSON.parse(esm)).toEqual(expected);
+    expect(JSON.parse(cjs)).toEqual(expected);
+  });
+
+  it('@tapegrad/onnx exports a module of nn in ESM and CommonJS (one Module and Tensor class across the packages)', () => {
+    const program = (load: string) => `
+      ${load}
+      const model = new nn.Sequential(new nn.Linear(3, 2), new nn.ReLU());
+      const bytes = onnx.exportOnnx(model, [core.randn([4, 3])], { dynamicBatch: true });
+      // ModelProto starts with field 1 (ir_version), a varint: 0x08, then 8.
+      console.log(JSON.stringify({ bytes: bytes instanceof Uint8Array, head: [bytes[0], bytes[1]], opset: onnx.ONNX_OPSET }));
+    `;
+    const esm = runNode(['--input-type=module', '-e', program(`const core = await import('@tapegrad/core'); const nn = await import('@tapegrad/nn'); const onnx = await import('@tapegrad/onnx');`)]);
+    const cjs = runNode(['-e', program(`const core = require('@tapegrad/core'); const nn = require('@tapegrad/nn'); const onnx = require('@tapegrad/onnx');`)]);
+    const expected = { bytes: true, head: [8, 8], opset: 17 };
     expect(JSON.parse(esm)).toEqual(expected);
     expect(JSON.parse(cjs)).toEqual(expected);
   });

@@ -17,6 +17,7 @@ const entries = {
   '@tapegrad/nn/node': 'packages/nn/src/node/index.ts',
   '@tapegrad/data': 'packages/data/src/index.ts',
   '@tapegrad/data/node': 'packages/data/src/node/index.ts',
+  '@tapegrad/onnx': 'packages/onnx/src/index.ts',
 };
 
 const program = ts.createProgram(
@@ -29,6 +30,7 @@ const program = ts.createProgram(
     paths: {
       '@tapegrad/core': [join(root, 'packages/core/src/index.ts')],
       '@tapegrad/core/testing': [join(root, 'packages/core/src/testing/index.ts')],
+      '@tapegrad/nn': [join(root, 'packages/nn/src/index.ts')],
     },
     noEmit: true,
   },

@@ -8,6 +8,7 @@ import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { asTensor, clamp, maximum, where } from './elementwise.js';
 import { backendFor, broadcastView, constant, kernelView } from '../tensor/make.js';
 import { checkInPlace, rebaseThroughView } from '../autograd/views.js';
+import { isTracing, noteTraced } from '../primitives/trace.js';
 import { anyBatched, batchInfo, topLevel } from '../primitives/batching.js';
 
 function recording(self: Tensor, operands: readonly TensorLike[]): boolean {
@@ -45,6 +46,7 @@ function writeInto<T extends Tensor>(op: string, self: T, record: boolean, compu
     result = where(constant(1, 'bool'), result, self);
   }
   backendFor(op, [self, result]).assign(kernelView(self), broadcastView(result, self.shape));
+  noteTraced('write', [self, result], undefined, self, self.version + 1);
   self.storage.version++;
   if (record) {
     if (self.viewInfo !== null) rebaseThroughView(self, result);
@@ -154,8 +156,11 @@ function update<T extends Tensor>(
   if (record || (isGradEnabled() && self.viewInfo?.madeWithoutGrad === true && self.viewInfo.base.requiresGrad)) {
     checkInPlace(op, self, !distinctPositions(self.shape, self.strides));
   }
+  // A trace must see how the value was made: while one is written, the
+  // value goes through writeInto's temporary, computed by primitives.
   const direct =
     !record &&
+    !isTracing() &&
     operands.every((o) => o instanceof Tensor || typeof o === 'number') &&
     distinctPositions(self.shape, self.strides);
   const p = direct ? plan() : null;

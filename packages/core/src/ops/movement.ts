@@ -1,5 +1,6 @@
 import { IndexError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { apply } from '../primitives/apply.js';
+import { noteTraced } from '../primitives/trace.js';
 import { checkShape, isContiguous, normalizeDim, normalizeDims, numelOf, shapesEqual, viewStrides } from '../shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { viewOf } from '../tensor/make.js';
@@ -167,7 +168,10 @@ export function contiguous(x: Tensor): Tensor {
 
 /** A view that shares storage but is cut out of the graph. @example `detach(x)` */
 export function detach(x: Tensor): Tensor {
-  return viewOf(x, x.shape, x.strides, x.offset);
+  const out = viewOf(x, x.shape, x.strides, x.offset);
+  // An alias made without a primitive: a trace must still see where it came from.
+  noteTraced('detach', [x], undefined, out);
+  return out;
 }
 
 /** Pieces of `size` (or the given sizes) along `dim`. @example `split(x, 2)` */

@@ -8,6 +8,7 @@ import { markView } from '../autograd/views.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { vjpRules } from './vjp-rules.js';
 import { anyBatched, topLevel } from './batching.js';
+import { noteTraced } from './trace.js';
 
 /**
  * Runs a primitive and records it: the single path from a user's method to a
@@ -27,6 +28,7 @@ export function apply<P extends Primitive>(prim: P, inputs: readonly Tensor[], p
   }
   const out = forwards[prim](backendFor(prim, inputs), inputs, params);
   noteResult(out, inputs);
+  noteTraced(prim, inputs, params, out);
   const rule = vjpRules[prim];
   if (rule !== null) record(prim, rule as VjpRule<PrimitiveParams[P]>, params, inputs, out);
   const input = inputs[0];
