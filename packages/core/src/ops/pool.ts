@@ -131,7 +131,7 @@ export function avgPool2d(input: Tensor, kernelSize: SizeArg, options: AvgPoolOp
   } else if ((options.countIncludePad ?? true) || g.padding.every((p) => p === 0)) {
     out = sums.div(g.kernel[0]! * g.kernel[1]!);
   } else {
-    const counts = noGrad(() => windows(op, ones(g.x.shape.slice(2), { dtype: input.dtype }), g.kernel, g.stride, g.dilation, symmetric(g.padding)).sum(WINDOW_DIMS.map((d) => d - 2)));
+    const counts = noGrad(() => windows(op, ones(g.x.shape.slice(2), { dtype: input.dtype, device: input.device }), g.kernel, g.stride, g.dilation, symmetric(g.padding)).sum(WINDOW_DIMS.map((d) => d - 2)));
     out = sums.div(counts);
   }
   return g.batched ? out : squeeze(out, 0);
