@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from '../option-rules.js';
-import { DTypeError, IndexError, ShapeError, where, type Tensor } from '@tapegrad/core';
+import { DTypeError, IndexError, ShapeError, canReadSync, where, type Tensor } from '@tapegrad/core';
 
 /**
  * Options of {@link embedding}.
@@ -32,9 +32,13 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be [numEmbeddings, embeddingDim], got [${weight.shape.join(', ')}]`);
   const [num, dim] = weight.shape as [number, number];
   const flat = input.reshape([-1]);
-  const ids = flat.data;
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i]! < 0 || ids[i]! >= num) throw new IndexError(`${op}: index ${ids[i]} is out of range for ${num} embeddings`);
+  // On a GPU the indices cannot be read here: the check is skipped (an
+  // out-of-range index then reads NaN), as the other index checks are.
+  if (canReadSync(flat)) {
+    const ids = flat.data;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i]! < 0 || ids[i]! >= num) throw new IndexError(`${op}: index ${ids[i]} is out of range for ${num} embeddings`);
+    }
   }
   const rows = weight.indexSelect(0, flat);
   const out = options.paddingIdx === null || options.paddingIdx === undefined ? rows : withoutPaddingGrad(rows, flat, weight, paddingRow(options.paddingIdx, num));
