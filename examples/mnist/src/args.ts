@@ -13,6 +13,10 @@ export interface DemoOptions {
   readonly out: string;
   /** Cap on training steps in total, for smoke tests. */
   readonly steps: number | undefined;
+  /** Test digits to evaluate on: the first N of the 2,000 (all by default), for quick checks. */
+  readonly testSize: number | undefined;
+  /** Where the model trains: the CPU, or the GPU through WebGPU. */
+  readonly device: 'cpu' | 'webgpu';
   readonly help: boolean;
 }
 
@@ -34,6 +38,9 @@ Options:
   --eval FILE          skip training: load weights from FILE and report test accuracy
   --out DIR            where the report and the weights go (default: examples/mnist/out)
   --steps N            stop after N training steps in total (for quick checks)
+  --test-size N        evaluate on the first N of the 2,000 test digits (for quick checks)
+  --device NAME        cpu | webgpu: train on the GPU through WebGPU, with Dawn's
+                       Node binding (the npm package webgpu) (default: cpu)
   -h, --help           show this help
 `;
 
@@ -46,7 +53,7 @@ function positiveInt(name: string, text: string | undefined, min: number): numbe
 }
 
 /** The flags that take a value. */
-const VALUED = new Set(['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps']);
+const VALUED = new Set(['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps', '--test-size', '--device']);
 
 /**
  * `--epochs -1` as `--epochs=-1`: parseArgs would take `-1` for a flag and
@@ -87,6 +94,8 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
         eval: { type: 'string' },
         out: { type: 'string' },
         steps: { type: 'string' },
+        'test-size': { type: 'string' },
+        device: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -100,11 +109,14 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
   if (optimizer !== 'gd' && optimizer !== 'sgd' && optimizer !== 'adam') {
     return { ok: false, message: `--optimizer expects gd, sgd or adam, got '${optimizer}'` };
   }
+  const device = values.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'webgpu') return { ok: false, message: `--device expects cpu or webgpu, got '${device}'` };
   const epochs = positiveInt('epochs', values.epochs, 1);
   const batchSize = positiveInt('batch-size', values['batch-size'], 1);
   const seed = positiveInt('seed', values.seed, 0);
   const steps = positiveInt('steps', values.steps, 1);
-  for (const v of [epochs, batchSize, seed, steps]) if (typeof v === 'string') return { ok: false, message: v };
+  const testSize = positiveInt('test-size', values['test-size'], 1);
+  for (const v of [epochs, batchSize, seed, steps, testSize]) if (typeof v === 'string') return { ok: false, message: v };
   let lr: number | undefined;
   if (values.lr !== undefined) {
     lr = Number(values.lr);
@@ -124,6 +136,8 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
       eval: values.eval,
       out: values.out ?? defaultOut,
       steps: steps as number | undefined,
+      testSize: testSize as number | undefined,
+      device,
       help: values.help ?? false,
     },
   };
