@@ -98,6 +98,11 @@ const backendRows: MisuseRow[] = [
   { name: 'moving synchronously off an asynchronous device', call: () => onAsyncDevice(() => ones([2])).to('cpu'), error: DeviceError, contains: ['to', 'shape [2]', "'async'", "toAsync('cpu')"] },
   { name: 'moving a tensor that requires grad onto an asynchronous device', call: () => onAsyncDevice(() => x()) && x().requiresGrad_().to('async' as never), error: DeviceError, contains: ['to', 'requires grad', "'async'", "model.to('async')", "x.detach().to('async').requiresGrad_()", 'noGrad()'] },
   { name: 'copy_ from an asynchronous device', call: () => ones([2]).copy_(onAsyncDevice(() => ones([2]))), error: DeviceError, contains: ['copy_', "'async'", 'toAsync'] },
+  { name: 'an op on a GPU tensor after its backend was replaced', call: () => {
+    const a = onAsyncDevice(() => ones([2]));
+    onAsyncDevice(() => null); // registers another backend for 'async'
+    return a.add(1);
+  }, error: DeviceError, contains: ['add', "'async' backend", 'replaced', 'toAsync'] },
   { name: 'set_ another shape', call: () => x().set_(ones([3])), error: ShapeError, contains: ['set_', '[3]', '[2, 3]'] },
   { name: 'set_ another dtype', call: () => x().set_(ones([2, 3], { dtype: 'float64' })), error: DTypeError, contains: ['set_', 'float64', 'float32'] },
   { name: 'set_ a non-leaf', call: () => x().requiresGrad_().mul(2).set_(ones([2, 3])), error: AutogradError, contains: ['set_', "'mul'", 'not a leaf', 'detach()'] },

@@ -102,7 +102,20 @@ export function backendFor(op: string, operands: readonly Tensor[]): Backend {
     if (first === undefined) first = t;
     else if (t.storage.backend.device !== first.storage.backend.device) throw mixedDevices(op, operands, first, t);
   }
-  return first === undefined ? getBackend() : backendOf(op, first.storage.backend.device);
+  if (first === undefined) return getBackend();
+  const be = backendOf(op, first.storage.backend.device);
+  // The CPU backends share their buffers; two GPU backends (two GPU devices) do not.
+  if (be !== first.storage.backend && be.device !== 'cpu') throw replacedBackend(op, first);
+  return be;
+}
+
+/** The error for a tensor whose device's backend was replaced since it was made. */
+function replacedBackend(op: string, t: Tensor): DeviceError {
+  const device = t.storage.backend.device;
+  return new DeviceError(
+    `${op}: a tensor of shape ${fmtShape(t.shape)} lives on a '${device}' backend that setBackend has since replaced with another one, whose buffers it cannot read; ` +
+      `keep one backend per device, or bring the tensor to the CPU (await t.toAsync('cpu')) before the switch`,
+  );
 }
 
 /** The error for operands on two devices, as PyTorch's: the op, both operands' shapes and devices. */
