@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 const SUITE = ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/test/**/*.test.ts'];
-const WEBGPU = 'packages/*/test/webgpu/**/*.test.ts';
+const WEBGPU = ['packages/*/test/webgpu/**/*.test.ts', 'examples/*/test/webgpu/**/*.test.ts'];
 
 // Tests run against the TypeScript sources; the packaging tests load the built
 // output through Node itself, as a user would.
@@ -34,14 +34,14 @@ export default defineConfig({
     testTimeout: 60_000,
     // The whole suite runs twice: on the backend tapegrad picks (WebAssembly
     // SIMD where it exists) and on the plain-TypeScript reference backend.
-    // The WebGPU tests (packages/*/test/webgpu) run once, in their own
+    // The WebGPU tests (packages/*/test/webgpu, examples/*/test/webgpu) run once, in their own
     // project: without a WebGPU adapter they skip and print why, unless
     // TAPEGRAD_REQUIRE_WEBGPU=1 (CI), where they fail. Each project names its
     // own files: a project that extends the root concatenates include lists.
     projects: [
-      { extends: true, test: { name: 'default backend', include: SUITE, exclude: ['**/node_modules/**', WEBGPU] } },
-      { extends: true, test: { name: 'js backend', include: SUITE, exclude: ['**/node_modules/**', WEBGPU], env: { TAPEGRAD_BACKEND: 'js' } } },
-      { extends: true, test: { name: 'webgpu', include: [WEBGPU] } },
+      { extends: true, test: { name: 'default backend', include: SUITE, exclude: ['**/node_modules/**', ...WEBGPU] } },
+      { extends: true, test: { name: 'js backend', include: SUITE, exclude: ['**/node_modules/**', ...WEBGPU], env: { TAPEGRAD_BACKEND: 'js' } } },
+      { extends: true, test: { name: 'webgpu', include: WEBGPU } },
     ],
   },
 });

@@ -15,4 +15,6 @@ export default defineConfig({
   target: 'node20',
   clean: true,
   dts: false,
+  // Dawn's Node binding loads a native addon: it stays in node_modules, loaded only for --device webgpu.
+  external: ['webgpu'],
 });

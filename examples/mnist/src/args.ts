@@ -15,6 +15,10 @@ export interface DemoOptions {
   readonly steps: number | undefined;
   /** Where to write the trained (or --eval-loaded) model as ONNX, if anywhere. */
   readonly exportOnnx: string | undefined;
+  /** Test digits to evaluate on: the first N of the 2,000 (all by default), for quick checks. */
+  readonly testSize: number | undefined;
+  /** Where the model trains: the CPU, or the GPU through WebGPU. */
+  readonly device: 'cpu' | 'webgpu';
   readonly help: boolean;
 }
 
@@ -37,6 +41,9 @@ Options:
   --out DIR            where the report and the weights go (default: examples/mnist/out)
   --steps N            stop after N training steps in total (for quick checks)
   --export-onnx FILE   also write the model as ONNX (any batch size), for ONNX Runtime
+  --test-size N        evaluate on the first N of the 2,000 test digits (for quick checks)
+  --device NAME        cpu | webgpu: train on the GPU through WebGPU, with Dawn's
+                       Node binding (the npm package webgpu) (default: cpu)
   -h, --help           show this help
 `;
 
@@ -49,7 +56,7 @@ function positiveInt(name: string, text: string | undefined, min: number): numbe
 }
 
 /** The flags that take a value. */
-const VALUED = new Set(['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps', '--export-onnx']);
+const VALUED = new Set(['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps', '--export-onnx', '--test-size', '--device']);
 
 /**
  * `--epochs -1` as `--epochs=-1`: parseArgs would take `-1` for a flag and
@@ -91,6 +98,8 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
         out: { type: 'string' },
         steps: { type: 'string' },
         'export-onnx': { type: 'string' },
+        'test-size': { type: 'string' },
+        device: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -104,11 +113,14 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
   if (optimizer !== 'gd' && optimizer !== 'sgd' && optimizer !== 'adam') {
     return { ok: false, message: `--optimizer expects gd, sgd or adam, got '${optimizer}'` };
   }
+  const device = values.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'webgpu') return { ok: false, message: `--device expects cpu or webgpu, got '${device}'` };
   const epochs = positiveInt('epochs', values.epochs, 1);
   const batchSize = positiveInt('batch-size', values['batch-size'], 1);
   const seed = positiveInt('seed', values.seed, 0);
   const steps = positiveInt('steps', values.steps, 1);
-  for (const v of [epochs, batchSize, seed, steps]) if (typeof v === 'string') return { ok: false, message: v };
+  const testSize = positiveInt('test-size', values['test-size'], 1);
+  for (const v of [epochs, batchSize, seed, steps, testSize]) if (typeof v === 'string') return { ok: false, message: v };
   let lr: number | undefined;
   if (values.lr !== undefined) {
     lr = Number(values.lr);
@@ -130,6 +142,8 @@ export function parseDemoArgs(argv: readonly string[], defaultOut: string): Pars
       out: values.out ?? defaultOut,
       steps: steps as number | undefined,
       exportOnnx: values['export-onnx'],
+      testSize: testSize as number | undefined,
+      device,
       help: values.help ?? false,
     },
   };

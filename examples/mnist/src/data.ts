@@ -93,6 +93,12 @@ export function loadMnist(): Mnist {
   return cached;
 }
 
+/** The first `n` digits of `set` (all of them when `n` is undefined or larger). */
+export function firstDigits(set: DigitSet, n: number | undefined): DigitSet {
+  if (n === undefined || n >= set.length) return set;
+  return { images: set.images.subarray(0, n * PIXELS), labels: set.labels.subarray(0, n), length: n };
+}
+
 /** Mean and standard deviation of MNIST's pixels: inputs are standardised with them. */
 export const PIXEL_MEAN = 0.1307;
 export const PIXEL_STD = 0.3081;

@@ -4,7 +4,8 @@ import { rand } from '@tapegrad/core';
 import { loadModule, loadSafetensors, saveModule, type Sequential } from '@tapegrad/nn';
 import { exportOnnx } from '@tapegrad/onnx';
 import { parseDemoArgs, USAGE, type DemoOptions } from './args.js';
-import { loadMnist, PIXELS } from './data.js';
+import { firstDigits, loadMnist, PIXELS } from './data.js';
+import { prepareDevice } from './device.js';
 import { buildModel, inputShape, type ModelName } from './models.js';
 import type { ProgressSink } from './progress.js';
 import { renderReport } from './report.js';
@@ -72,7 +73,7 @@ function writeOnnx(model: Sequential, name: ModelName, path: string, io: DemoIO)
   }
 }
 
-function evaluate(options: DemoOptions, path: string, io: DemoIO): DemoResult {
+async function evaluate(options: DemoOptions, path: string, io: DemoIO): Promise<DemoResult> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -92,10 +93,13 @@ function evaluate(options: DemoOptions, path: string, io: DemoIO): DemoResult {
     io.stderr.write(`error: ${path} does not hold weights of the ${name} model: ${(e as Error).message}\n`);
     return { code: 1 };
   }
-  const { test } = loadMnist();
-  const testAccuracy = accuracyOf(predict(model, name, test), test);
+  const test = firstDigits(loadMnist().test, options.testSize);
+  model.to(options.device);
+  const testAccuracy = accuracyOf(await predict(model, name, test, options.device), test);
   io.stdout(`${name} weights from ${shown(path)}: test accuracy ${pct(testAccuracy)} (${Math.round(testAccuracy * test.length)}/${test.length})\n`);
   if (options.exportOnnx === undefined) return { code: 0, testAccuracy };
+  // Export reads the weights: they come back to the CPU first.
+  await model.toAsync('cpu');
   const onnxPath = writeOnnx(model, name, resolve(userDir(), options.exportOnnx), io);
   return onnxPath === null ? { code: 1, testAccuracy } : { code: 0, testAccuracy, onnxPath };
 }
@@ -130,7 +134,7 @@ function writeAtomically(path: string, data: string | Uint8Array): void {
  * Runs the demo with command-line arguments `argv`; never calls
  * `process.exit`, so that it can run inside a test.
  */
-export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string): DemoResult {
+export async function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string): Promise<DemoResult> {
   // `pnpm demo -- --epochs 2` passes the `--` along: skip it.
   const parsed = parseDemoArgs(argv[0] === '--' ? argv.slice(1) : argv, defaultOut);
   if (!parsed.ok) {
@@ -142,6 +146,11 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
     io.stdout(USAGE);
     return { code: 0 };
   }
+  const prepared = await prepareDevice(options.device);
+  if (!prepared.ok) {
+    io.stderr.write(`error: ${prepared.message}\n`);
+    return { code: 1 };
+  }
   if (options.eval !== undefined) return evaluate(options, resolve(userDir(), options.eval), io);
   // Checked before training, so that a bad --out fails in a second, not after the run.
   const outProblem = checkOutDir(options.out);
@@ -151,21 +160,25 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
   }
 
   const started = performance.now();
-  const { train: trainSet, test } = loadMnist();
+  const { train: trainSet, test: fullTest } = loadMnist();
+  const test = firstDigits(fullTest, options.testSize);
   const lr = options.lr ?? DEFAULT_LR[options.optimizer];
-  const model = buildModel(options.model, options.seed);
+  // Drawn on the CPU, so that a seed gives the same initial weights on every device, then moved.
+  const model = buildModel(options.model, options.seed).to(options.device);
   const nParams = model.parameters().reduce((n, p) => n + p.numel, 0);
   io.stderr.write(
     `MNIST: ${trainSet.length.toLocaleString('en-US')} training and ${test.length.toLocaleString('en-US')} test digits; ` +
-      `${options.model} with ${nParams.toLocaleString('en-US')} parameters, ${options.optimizer} lr ${lr}, batch ${options.batchSize}, seed ${options.seed}\n`,
+      `${options.model} with ${nParams.toLocaleString('en-US')} parameters, ${options.optimizer} lr ${lr}, batch ${options.batchSize}, seed ${options.seed}, on ${options.device}\n`,
   );
-  const history = train(
+  const history = await train(
     model,
-    { model: options.model, optimizer: options.optimizer, lr, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, maxSteps: options.steps },
+    { model: options.model, optimizer: options.optimizer, lr, epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, maxSteps: options.steps, device: options.device },
     trainSet,
     test,
     io.stderr,
   );
+  // The weights are written from the CPU.
+  await model.toAsync('cpu');
   const predictions = history.predictions;
   const testAccuracy = accuracyOf(predictions, test);
   const seconds = (performance.now() - started) / 1000;
@@ -194,6 +207,7 @@ export function runDemo(argv: readonly string[], io: DemoIO, defaultOut: string)
         epochs: history.epochs.length,
         steps: history.loss.length,
         seed: options.seed,
+        device: options.device,
         'training speed': `${Math.round(history.samplesPerSecond).toLocaleString('en-US')} samples/s`,
       },
       testAccuracy,

@@ -5,5 +5,5 @@ import { runDemo } from './main.js';
 
 // Built to examples/dist/mnist.js; the default output is examples/mnist/out/.
 const defaultOut = fileURLToPath(new URL('../mnist/out/', import.meta.url));
-const result = runDemo(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: process.stderr }, defaultOut);
+const result = await runDemo(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: process.stderr }, defaultOut);
 process.exitCode = result.code;

@@ -1,4 +1,4 @@
-import { Generator, manualSeed, noGrad, tensor, type Tensor } from '@tapegrad/core';
+import { Generator, manualSeed, noGrad, stack, tensor, type Device, type Tensor } from '@tapegrad/core';
 import { DataLoader, TensorDataset } from '@tapegrad/data';
 import { crossEntropy, type Sequential } from '@tapegrad/nn';
 import { Adam, CosineAnnealingLR, GD, SGD, type Optimizer } from '@tapegrad/optim';
@@ -15,6 +15,8 @@ export interface TrainConfig {
   readonly batchSize: number;
   readonly seed: number;
   readonly maxSteps: number | undefined;
+  /** Where the model is and trains; batches are moved there. */
+  readonly device: Device;
 }
 
 /** What training leaves behind for the report. */
@@ -36,18 +38,23 @@ function makeOptimizer(name: TrainConfig['optimizer'], params: Tensor[], lr: num
   return new GD(params, { lr });
 }
 
-/** The predicted class of each test digit, in fixed chunks so that a reloaded model reproduces it exactly. */
-export function predict(model: Sequential, name: ModelName, set: DigitSet): Int32Array {
+/**
+ * The predicted class of each test digit, in fixed chunks so that a reloaded
+ * model reproduces it exactly, computed on the model's device (`device`).
+ */
+export async function predict(model: Sequential, name: ModelName, set: DigitSet, device: Device): Promise<Int32Array> {
   const out = new Int32Array(set.length);
   const chunk = 500;
   model.eval();
-  noGrad(() => {
-    for (let start = 0; start < set.length; start += chunk) {
-      const idx = Array.from({ length: Math.min(chunk, set.length - start) }, (_, i) => start + i);
-      const { x } = batchOf(set, idx, inputShape(name));
-      out.set(model.forward(x).argmax(1).data as Int32Array, start);
-    }
-  });
+  const pending: Promise<void>[] = [];
+  for (let start = 0; start < set.length; start += chunk) {
+    const idx = Array.from({ length: Math.min(chunk, set.length - start) }, (_, i) => start + i);
+    const { x } = batchOf(set, idx, inputShape(name));
+    const classes = noGrad(() => model.forward(x.to(device)).argmax(1));
+    // Read asynchronously: on the GPU the chunks are queued before the first read waits.
+    pending.push(classes.dataAsync().then((d) => out.set(d as Int32Array, start)));
+  }
+  await Promise.all(pending);
   model.train();
   return out;
 }
@@ -60,11 +67,18 @@ export function accuracyOf(predictions: Int32Array, set: DigitSet): number {
 }
 
 /**
- * Trains `model` with mini-batches drawn in a seeded order, the learning rate
- * annealed along a cosine to zero over the run, and measures test accuracy
- * after each epoch.
+ * How many steps run between reads of the losses: a read waits for the
+ * device to finish its queue, which on a GPU stalls it. On the CPU every
+ * step is read.
  */
-export function train(model: Sequential, config: TrainConfig, train: DigitSet, test: DigitSet, progress: ProgressSink): TrainHistory {
+const READ_EVERY = { cpu: 1, webgpu: 20 } as const;
+
+/**
+ * Trains `model` (on `config.device`) with mini-batches drawn in a seeded
+ * order, the learning rate annealed along a cosine to zero over the run, and
+ * measures test accuracy after each epoch.
+ */
+export async function train(model: Sequential, config: TrainConfig, train: DigitSet, test: DigitSet, progress: ProgressSink): Promise<TrainHistory> {
   manualSeed(config.seed);
   const params = model.parameters();
   const optimizer = makeOptimizer(config.optimizer, params, config.lr);
@@ -88,8 +102,25 @@ export function train(model: Sequential, config: TrainConfig, train: DigitSet, t
     let epochLoss = 0;
     let epochRight = 0;
     let s = 0;
-    for (const [x, y] of loader) {
+    // The losses and counts of correct answers of the steps not read yet, kept on the device.
+    let losses: Tensor[] = [];
+    let rights: Tensor[] = [];
+    let sizes: number[] = [];
+    const read = async (): Promise<void> => {
+      const [lossValues, rightValues] = await Promise.all([stack(losses).dataAsync(), stack(rights).dataAsync()]);
+      sizes.forEach((n, k) => {
+        history.loss.push(lossValues[k]!);
+        history.accuracy.push(rightValues[k]! / n);
+        epochLoss += lossValues[k]! * n;
+        epochRight += rightValues[k]!;
+      });
+      [losses, rights, sizes] = [[], [], []];
+      bar.update({ step: s, steps, loss: epochLoss / epochSamples, accuracy: epochRight / epochSamples, samples: epochSamples });
+    };
+    for (const [xb, yb] of loader) {
       if (s === steps) break;
+      const x = xb.to(config.device);
+      const y = yb.to(config.device);
       // The three moves of training: forward, backward, step.
       const logits = model.forward(x);
       const loss = crossEntropy(logits, y);
@@ -99,19 +130,16 @@ export function train(model: Sequential, config: TrainConfig, train: DigitSet, t
       scheduler.step();
 
       const n = y.shape[0]!;
-      const lossValue = loss.item();
-      const right = logits.argmax(1).eq(y).sum().item();
-      history.loss.push(lossValue);
-      history.accuracy.push(right / n);
+      losses.push(loss.detach());
+      rights.push(logits.detach().argmax(1).eq(y).sum());
+      sizes.push(n);
       step++;
       samples += n;
       epochSamples += n;
-      epochLoss += lossValue * n;
-      epochRight += right;
       s++;
-      bar.update({ step: s, steps, loss: epochLoss / epochSamples, accuracy: epochRight / epochSamples, samples: epochSamples });
+      if (sizes.length === READ_EVERY[config.device] || s === steps) await read();
     }
-    history.predictions = predict(model, config.model, test);
+    history.predictions = await predict(model, config.model, test, config.device);
     const testAccuracy = accuracyOf(history.predictions, test);
     history.epochs.push({ step, testAccuracy });
     bar.done(`test accuracy ${(testAccuracy * 100).toFixed(2)}%`);

@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { loadModule } from '@tapegrad/nn';
 import { batchOf, loadMnist } from '../src/data.js';
 import { buildModel } from '../src/models.js';
+import { prepareDevice } from '../src/device.js';
 import { runDemo, type DemoIO } from '../src/main.js';
 
 function capture(): DemoIO & { out: string[]; err: string[] } {
@@ -18,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tapegrad-mnist-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the MNIST demo', () => {
-  it('loads all 10,000 digits in a fixed 8,000 / 2,000 split', () => {
+  it('loads all 10,000 digits in a fixed 8,000 / 2,000 split', async () => {
     const { train, test } = loadMnist();
     expect(train.length).toBe(8000);
     expect(test.length).toBe(2000);
@@ -30,9 +31,9 @@ describe('the MNIST demo', () => {
     expect(Array.from(test.labels.subarray(0, 10))).toEqual(Array.from(loadMnist().test.labels.subarray(0, 10)));
   });
 
-  it('trains a few steps, writes the report and the weights, and --eval reproduces the accuracy', () => {
+  it('trains a few steps, writes the report and the weights, and --eval reproduces the accuracy', async () => {
     const io = capture();
-    const result = runDemo(['--steps', '4', '--out', dir, '--seed', '3'], io, 'unused');
+    const result = await runDemo(['--steps', '4', '--out', dir, '--seed', '3'], io, 'unused');
     expect(result.code).toBe(0);
     expect(result.testAccuracy).toBeGreaterThan(0.3);
     const report = readFileSync(join(dir, 'mnist-mlp-report.html'), 'utf8');
@@ -45,23 +46,23 @@ describe('the MNIST demo', () => {
     expect(io.out.join('')).toMatch(/test accuracy \d+\.\d\d%/);
 
     const again = capture();
-    const evaluated = runDemo(['--eval', join(dir, 'mnist-mlp.safetensors')], again, 'unused');
+    const evaluated = await runDemo(['--eval', join(dir, 'mnist-mlp.safetensors')], again, 'unused');
     expect(evaluated.code).toBe(0);
     expect(evaluated.testAccuracy).toBe(result.testAccuracy);
   });
 
-  it('trains with SGD reproducibly (same seed, same weights) and with plain GD', () => {
-    const a = runDemo(['--steps', '2', '--optimizer', 'sgd', '--out', join(dir, 'a')], capture(), 'unused');
-    const b = runDemo(['--steps', '2', '--optimizer', 'sgd', '--out', join(dir, 'b')], capture(), 'unused');
+  it('trains with SGD reproducibly (same seed, same weights) and with plain GD', async () => {
+    const a = await runDemo(['--steps', '2', '--optimizer', 'sgd', '--out', join(dir, 'a')], capture(), 'unused');
+    const b = await runDemo(['--steps', '2', '--optimizer', 'sgd', '--out', join(dir, 'b')], capture(), 'unused');
     expect(readFileSync(a.weightsPath!)).toEqual(readFileSync(b.weightsPath!));
-    expect(runDemo(['--steps', '2', '--optimizer', 'gd', '--out', join(dir, 'gd')], capture(), 'unused').code).toBe(0);
+    expect((await runDemo(['--steps', '2', '--optimizer', 'gd', '--out', join(dir, 'gd')], capture(), 'unused')).code).toBe(0);
   });
 });
 
 describe('the convolutional model', () => {
   it('--export-onnx writes the trained cnn as ONNX, which ONNX Runtime runs at any batch size with the logits tapegrad computes', async () => {
     const onnxPath = join(dir, 'cnn.onnx');
-    const r = runDemo(['--model', 'cnn', '--steps', '2', '--batch-size', '16', '--out', join(dir, 'cnn-onnx'), '--export-onnx', onnxPath], capture(), 'unused');
+    const r = await runDemo(['--model', 'cnn', '--steps', '2', '--batch-size', '16', '--out', join(dir, 'cnn-onnx'), '--export-onnx', onnxPath], capture(), 'unused');
     expect(r.code).toBe(0);
     expect(r.onnxPath).toBe(onnxPath);
     const model = buildModel('cnn', 0);
@@ -78,24 +79,24 @@ describe('the convolutional model', () => {
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-4);
     // --eval with --export-onnx writes the loaded weights' model.
     const again = join(dir, 'again.onnx');
-    expect(runDemo(['--eval', r.weightsPath!, '--export-onnx', again], capture(), 'unused').code).toBe(0);
+    expect((await runDemo(['--eval', r.weightsPath!, '--export-onnx', again], capture(), 'unused')).code).toBe(0);
     expect(readFileSync(again)).toEqual(readFileSync(onnxPath));
   });
 
-  it('trains a step and saves weights that --eval reloads as a cnn', () => {
-    const r = runDemo(['--model', 'cnn', '--steps', '1', '--batch-size', '16', '--out', join(dir, 'cnn')], capture(), 'unused');
+  it('trains a step and saves weights that --eval reloads as a cnn', async () => {
+    const r = await runDemo(['--model', 'cnn', '--steps', '1', '--batch-size', '16', '--out', join(dir, 'cnn')], capture(), 'unused');
     expect(r.code).toBe(0);
     expect(r.weightsPath).toMatch(/mnist-cnn\.safetensors$/);
     const again = capture();
     // The file names its architecture: no --model needed.
-    expect(runDemo(['--eval', r.weightsPath!], again, 'unused').testAccuracy).toBe(r.testAccuracy);
+    expect((await runDemo(['--eval', r.weightsPath!], again, 'unused')).testAccuracy).toBe(r.testAccuracy);
     expect(again.out.join('')).toContain('cnn weights');
   });
 
-  it('writes a report named for its model, so that a cnn run keeps the mlp report', () => {
+  it('writes a report named for its model, so that a cnn run keeps the mlp report', async () => {
     const out = join(dir, 'both');
-    expect(runDemo(['--steps', '1', '--out', out], capture(), 'unused').reportPath).toBe(join(out, 'mnist-mlp-report.html'));
-    expect(runDemo(['--model', 'cnn', '--steps', '1', '--batch-size', '16', '--out', out], capture(), 'unused').reportPath).toBe(join(out, 'mnist-cnn-report.html'));
+    expect((await runDemo(['--steps', '1', '--out', out], capture(), 'unused')).reportPath).toBe(join(out, 'mnist-mlp-report.html'));
+    expect((await runDemo(['--model', 'cnn', '--steps', '1', '--batch-size', '16', '--out', out], capture(), 'unused')).reportPath).toBe(join(out, 'mnist-cnn-report.html'));
     expect(readdirSync(out).sort()).toEqual(['mnist-cnn-report.html', 'mnist-cnn.safetensors', 'mnist-mlp-report.html', 'mnist-mlp.safetensors']);
     expect(readFileSync(join(out, 'mnist-mlp-report.html'), 'utf8')).toContain('MNIST mlp');
   });
@@ -112,17 +113,18 @@ describe('the demo command line', () => {
     [['--model', 'resnet']],
     [['--steps']],
     [['positional']],
-  ])('%j exits with code 2 and says why', (argv) => {
+    [['--device', 'cuda']],
+  ])('%j exits with code 2 and says why', async (argv) => {
     const io = capture();
-    expect(runDemo(argv, io, 'unused').code).toBe(2);
+    expect((await runDemo(argv, io, 'unused')).code).toBe(2);
     expect(io.err.join('')).toMatch(/^error: [\s\S]+\nRun with --help/);
   });
 
-  it('--help prints the options and exits with 0 (also after the `--` that pnpm passes along)', () => {
+  it('--help prints the options and exits with 0 (also after the `--` that pnpm passes along)', async () => {
     const io = capture();
-    expect(runDemo(['--', '--help'], io, 'unused').code).toBe(0);
+    expect((await runDemo(['--', '--help'], io, 'unused')).code).toBe(0);
     const text = io.out.join('');
-    for (const flag of ['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps']) expect(text).toContain(flag);
+    for (const flag of ['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--model', '--eval', '--out', '--steps', '--device']) expect(text).toContain(flag);
   });
 
   it.each([
@@ -130,19 +132,19 @@ describe('the demo command line', () => {
     [['--epochs', '-1'], "--epochs expects a whole number from 1 to 9007199254740991, got '-1'"],
     [['--seed', '-5'], "--seed expects a whole number from 0 to"],
     [['--steps', '1e3'], "--steps expects a whole number from 1 to"],
-  ])('%j is refused with code 2, naming the accepted values', (argv, message) => {
+  ])('%j is refused with code 2, naming the accepted values', async (argv, message) => {
     const io = capture();
-    expect(runDemo(argv, io, 'unused').code).toBe(2);
+    expect((await runDemo(argv, io, 'unused')).code).toBe(2);
     expect(io.err.join('')).toContain(message);
   });
 
-  it('an --out that is a file, or under one, fails with code 2 before any training', () => {
+  it('an --out that is a file, or under one, fails with code 2 before any training', async () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     for (const out of [file, join(file, 'below')]) {
       const io = capture();
       const started = performance.now();
-      expect(runDemo(['--steps', '1', '--out', out], io, 'unused').code).toBe(2);
+      expect((await runDemo(['--steps', '1', '--out', out], io, 'unused')).code).toBe(2);
       expect(performance.now() - started).toBeLessThan(2000); // nothing was trained or loaded
       const err = io.err.join('');
       expect(err).toContain('--out');
@@ -151,15 +153,27 @@ describe('the demo command line', () => {
     }
   });
 
-  it('writes its outputs through temporary files that it renames (none left behind)', () => {
+  it('writes its outputs through temporary files that it renames (none left behind)', async () => {
     const out = join(dir, 'atomic');
-    expect(runDemo(['--steps', '1', '--out', out], capture(), 'unused').code).toBe(0);
+    expect((await runDemo(['--steps', '1', '--out', out], capture(), 'unused')).code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['mnist-mlp-report.html', 'mnist-mlp.safetensors']);
   });
 
-  it('--eval of a missing file fails with code 1', () => {
+  it('--eval of a missing file fails with code 1', async () => {
     const io = capture();
-    expect(runDemo(['--eval', join(dir, 'nope.safetensors')], io, 'unused').code).toBe(1);
+    expect((await runDemo(['--eval', join(dir, 'nope.safetensors')], io, 'unused')).code).toBe(1);
     expect(io.err.join('')).toContain('cannot read');
+  });
+});
+
+describe('--device webgpu without a GPU', () => {
+  it('says so clearly when the GPU object offers no adapter, or when Dawn\'s binding is missing', async () => {
+    const noAdapter = await prepareDevice('webgpu', async () => ({ requestAdapter: async () => null }));
+    expect(noAdapter).toEqual({ ok: false, message: expect.stringContaining('--device webgpu: createWebGpu: the GPU object offers no adapter') });
+    const missing = await prepareDevice('webgpu', async () => {
+      throw new Error("Cannot find package 'webgpu'");
+    });
+    expect(missing).toEqual({ ok: false, message: expect.stringContaining("needs Dawn's Node binding, the npm package webgpu (npm i webgpu)") });
+    expect(await prepareDevice('cpu')).toEqual({ ok: true });
   });
 });

@@ -1,17 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { describeMisuse, named, type MisuseRow } from './misuse-table.js';
-import { DeviceError, configureStoragePool, getBackend, setBackend, setNumThreads, type Backend } from '@tapegrad/core';
+import { DeviceError, configureStoragePool, getBackend, setBackend, setDefaultDevice, setNumThreads, type Backend } from '@tapegrad/core';
 
-/** Runs `make` with the active backend relabelled as another device, so its result lives there. */
-function onToyDevice<T>(make: () => T): T {
+/** Runs `make` with `backend` as the default, so its result lives on that backend's device. */
+function onBackend<T>(backend: Backend, make: () => T): T {
   const previous = getBackend();
-  setBackend({ ...previous, name: 'toy', device: 'toy' } as Backend);
+  setBackend(backend);
   try {
     return make();
   } finally {
     setBackend(previous);
   }
 }
+
+/** The CPU backend relabelled as another device. */
+const onToyDevice = <T>(make: () => T): T => onBackend({ ...getBackend(), name: 'toy', device: 'toy' }, make);
+
+/** The CPU backend relabelled as a device read only asynchronously, as a GPU is. */
+const onAsyncDevice = <T>(make: () => T): T =>
+  onBackend({ ...getBackend(), name: 'async', device: 'async', readsSync: false, read: () => { throw new DeviceError('read: asynchronous only'); } }, make);
 import { AutogradError, DTypeError, IndexError, OptionError, TapegradError, vmap, arange, pad, autogradGrad, avgPool2d, backward, col2im, conv1d, conv2d, customOp, grad, im2col, linspace, maxPool2d, ones, rand, randn, randperm, std, tensor, toDot, valueAndGrad, zeros, zerosLike, type Tensor, ShapeError, empty, eye, full, randint } from '@tapegrad/core';
 import { assertAllClose, gradcheck, gradgradcheck } from '@tapegrad/core/testing';
 
@@ -42,7 +49,8 @@ const optionRows: MisuseRow[] = [
   { name: 'col2im unknown key', call: () => col2im(ones([1, 4, 9]), [4, 4], 2, bogus), error: OptionError, contains: ['col2im', "'bogus'"] },
   { name: 'zeros requires_grad', call: () => zeros([2], { requires_grad: true } as never), error: OptionError, contains: ['zeros', "did you mean 'requiresGrad'"] },
   { name: 'zeros requiresGrad type', call: () => zeros([2], { requiresGrad: 'yes' } as never), error: OptionError, contains: ['zeros', 'requiresGrad', 'true or false'] },
-  { name: 'zerosLike device', call: () => zerosLike(x(), { device: 'cpu' } as never), error: OptionError, contains: ['zerosLike', "'device'", 'dtype, requiresGrad'] },
+  { name: 'zerosLike dtype_', call: () => zerosLike(x(), { dtype_: 'float64' } as never), error: OptionError, contains: ['zerosLike', "'dtype_'", 'dtype, requiresGrad, device'] },
+  { name: 'zeros device type', call: () => zeros([2], { device: 0 } as never), error: OptionError, contains: ['zeros', 'device = 0', "'cpu' or 'webgpu'"] },
   { name: 'tensor dtype', call: () => tensor([1], { dtype: 'float16' as never }), error: DTypeError, contains: ['tensor', "'float16'", "'float32'"] },
   { name: 'arange unknown key', call: () => arange(0, 3, bogus), error: OptionError, contains: ['arange', "'bogus'"] },
   { name: 'linspace unknown key', call: () => linspace(0, 1, 3, bogus), error: OptionError, contains: ['linspace', "'bogus'"] },
@@ -63,7 +71,7 @@ const optionRows: MisuseRow[] = [
   // Dims: null is PyTorch's None (all dims); anything else names the op.
   { name: 'sum dim object', call: () => x().sum({ keepdim: true } as never), error: IndexError, contains: ['sum', 'dim', 'null (all dims)'] },
   // Dtypes and devices: at the call of to().
-  { name: 'to webgpu', call: () => x().to('webgpu' as never), error: DTypeError, contains: ['to', "'webgpu'", "'float32'", "'float64'"] },
+  { name: 'to cuda', call: () => x().to('cuda' as never), error: DTypeError, contains: ['to', "'cuda'", 'neither a dtype', "'float32'", "'cpu', 'webgpu'"] },
   { name: 'to toString', call: () => x().to('toString' as never), error: DTypeError, contains: ['to', "'toString'"] },
   // Booleans: PyTorch refuses to negate or subtract them rather than wrap around.
   { name: 'neg bool', call: () => tensor([true, false]).neg(), error: DTypeError, contains: ['neg', 'bool', '[2]', '.not()'] },
@@ -71,6 +79,8 @@ const optionRows: MisuseRow[] = [
   { name: 'sub number from bool', call: () => tensor([true]).sub(1), error: DTypeError, contains: ['sub', 'bool'] },
   { name: 'sub bool from float', call: () => x().sub(tensor([true, false, true])), error: DTypeError, contains: ['sub', 'bool', '[3]'] },
   { name: 'sub_ bool', call: () => tensor([true]).sub_(tensor([false])), error: DTypeError, contains: ['sub_', 'bool'] },
+  { name: 'to device then bad dtype', call: () => x().to('cpu', 'half' as never), error: DTypeError, contains: ['to', "'half'", "'cpu'", "'float32'"] },
+  { name: 'to dtype then more', call: () => x().to('float64' as never, 'cpu' as never), error: TapegradError, contains: ['to', "'float64'", "'cpu'", 'to(device, dtype)'] },
 ];
 
 const badGradient = (g: (x: Tensor) => unknown) =>
@@ -91,7 +101,24 @@ const backendRows: MisuseRow[] = [
   { name: 'configureStoragePool bad value', call: () => configureStoragePool({ maxBytes: -1 }), error: OptionError, contains: ['configureStoragePool', 'maxBytes', '>= 0'] },
   { name: 'setNumThreads unknown key', call: () => setNumThreads({ thread: 2 } as never), error: OptionError, contains: ['setNumThreads', 'thread', 'threads'] },
   { name: 'matmul with a tensor of another copy of core', call: () => ones([2, 2]).matmul({ [Symbol.for('tapegrad.tensor')]: true, shape: [2, 2], dtype: 'float32', ndim: 2 } as never), error: TapegradError, contains: ['another copy of @tapegrad/core'] },
-  { name: 'an op on a tensor of another device', call: () => onToyDevice(() => ones([2])).add(1), error: DeviceError, contains: ['add', "device 'toy'", "'cpu'"] },
+  { name: 'an op on tensors of two devices', call: () => onToyDevice(() => ones([2, 3])).add(ones([3])), error: DeviceError, contains: ['add', 'operand 0 (shape [2, 3])', "'toy'", 'operand 1 (shape [3])', "'cpu'", ".to('toy')"] },
+  { name: 'matmul on tensors of two devices', call: () => ones([2, 3]).matmul(onToyDevice(() => ones([3, 4]))), error: DeviceError, contains: ['matmul', '[2, 3]', '[3, 4]', "'toy'", "'cpu'"] },
+  { name: 'an in-place op from another device', call: () => ones([2]).add_(onToyDevice(() => ones([2]))), error: DeviceError, contains: ['add_', "'toy'", "'cpu'"] },
+  { name: 'the default device without a backend', call: () => setDefaultDevice('webgpu'), error: DeviceError, contains: ['setDefaultDevice', "'webgpu'", 'createWebGpu', '@tapegrad/core/node'] },
+  { name: 'an unknown default device', call: () => setDefaultDevice('cuda' as never), error: DeviceError, contains: ['setDefaultDevice', "'cuda'", "'cpu' and 'webgpu'"] },
+  { name: 'creating on a device without a backend', call: () => zeros([2], { device: 'webgpu' }), error: DeviceError, contains: ['zeros', "'webgpu'", 'createWebGpu'] },
+  { name: 'moving to a device without a backend', call: () => x().to('webgpu'), error: DeviceError, contains: ['to', "'webgpu'", 'createWebGpu'] },
+  { name: 'moving synchronously off an asynchronous device', call: () => onAsyncDevice(() => ones([2])).to('cpu'), error: DeviceError, contains: ['to', 'shape [2]', "'async'", "toAsync('cpu')"] },
+  { name: 'moving a tensor that requires grad onto an asynchronous device', call: () => onAsyncDevice(() => x()) && x().requiresGrad_().to('async' as never), error: DeviceError, contains: ['to', 'requires grad', "'async'", "model.to('async')", "x.detach().to('async').requiresGrad_()", 'noGrad()'] },
+  { name: 'copy_ from an asynchronous device', call: () => ones([2]).copy_(onAsyncDevice(() => ones([2]))), error: DeviceError, contains: ['copy_', "'async'", 'toAsync'] },
+  { name: 'an op on a GPU tensor after its backend was replaced', call: () => {
+    const a = onAsyncDevice(() => ones([2]));
+    onAsyncDevice(() => null); // registers another backend for 'async'
+    return a.add(1);
+  }, error: DeviceError, contains: ['add', "'async' backend", 'replaced', 'toAsync'] },
+  { name: 'set_ another shape', call: () => x().set_(ones([3])), error: ShapeError, contains: ['set_', '[3]', '[2, 3]'] },
+  { name: 'set_ another dtype', call: () => x().set_(ones([2, 3], { dtype: 'float64' })), error: DTypeError, contains: ['set_', 'float64', 'float32'] },
+  { name: 'set_ a non-leaf', call: () => x().requiresGrad_().mul(2).set_(ones([2, 3])), error: AutogradError, contains: ['set_', "'mul'", 'not a leaf', 'detach()'] },
 ];
 
 describe('null dims mean all dims', () => {

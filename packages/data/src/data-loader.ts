@@ -89,7 +89,7 @@ export class DataLoader<I, B = Collated<I>> implements Iterable<B>, AsyncIterabl
   /** The index lists of one pass, in order. */
   private batches(): number[][] {
     const n = this.dataset.length;
-    const order = this.shuffle ? Array.from(randperm(n, this.generator === undefined ? {} : { generator: this.generator }).data) : Array.from({ length: n }, (_, i) => i);
+    const order = this.shuffle ? Array.from(randperm(n, this.generator === undefined ? { device: 'cpu' } : { device: 'cpu', generator: this.generator }).data) : Array.from({ length: n }, (_, i) => i);
     const out: number[][] = [];
     for (let b = 0; b < this.length; b++) out.push(order.slice(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize)));
     return out;

@@ -49,7 +49,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
   if (total !== n) {
     throw new DataError(`randomSplit: lengths ${JSON.stringify(lengths)} add up to ${total}, but the dataset has ${n} items`);
   }
-  const perm = Array.from(randperm(n, options.generator === undefined ? {} : { generator: options.generator }).data);
+  const perm = Array.from(randperm(n, options.generator === undefined ? { device: 'cpu' } : { device: 'cpu', generator: options.generator }).data);
   const out: Subset<T>[] = [];
   let offset = 0;
   for (const c of counts) {

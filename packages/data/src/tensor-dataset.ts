@@ -65,7 +65,8 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> implements Dataset<T> 
    */
   getBatch(indices: readonly number[]): T {
     for (const i of indices) checkIndex('TensorDataset.getBatch', i, this.length);
-    const index = tensor(Int32Array.from(indices));
-    return this.tensors.map((t) => t.indexSelect(0, index)) as T;
+    // Made on the CPU and moved to each tensor's device (the tensors may sit on different ones).
+    const index = tensor(Int32Array.from(indices), { device: 'cpu' });
+    return this.tensors.map((t) => t.indexSelect(0, index.to(t.device))) as T;
   }
 }

@@ -139,7 +139,7 @@ function draws(n: number, options: InitOptions, draw: (g: Generator) => number):
 /** `values` (float64) written into `t`, rounded once to its dtype. */
 function fillWith<T extends Tensor>(t: T, values: Float64Array): T {
   const data = t.dtype === 'float64' ? values : Float32Array.from(values);
-  return fill(t, tensor(data, { shape: [...t.shape] }));
+  return fill(t, tensor(data, { shape: [...t.shape], device: t.device }));
 }
 
 /** Writes `values` into `t` in place, without recording, and returns `t`. */

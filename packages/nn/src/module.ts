@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from './option-rules.js';
-import { Tensor, TapegradError, fmtShape, noGrad } from '@tapegrad/core';
+import { Tensor, TapegradError, fmtShape, isDeviceName, noGrad, type Device } from '@tapegrad/core';
 import { StateDictError } from './errors.js';
 import { isParameter, type Parameter } from './parameter.js';
 
@@ -352,6 +352,85 @@ export abstract class Module<In extends unknown[] = unknown[], Out = unknown> {
   requiresGrad_(flag = true): this {
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;
+  }
+
+  // ---- devices ------------------------------------------------------------------
+
+  /**
+   * Every parameter and buffer, each once, and every parameter's gradient,
+   * that is not on `device` yet: what moves with the module.
+   */
+  #toMove(device: string): { tensors: Tensor[]; grads: [Parameter, Tensor][] } {
+    const tensors = [...new Set<Tensor>([...this.parameters(), ...this.buffers()])].filter((t) => t.device !== device);
+    const grads: [Parameter, Tensor][] = [];
+    for (const p of this.parameters()) if (p.grad !== null && p.grad.device !== device) grads.push([p, p.grad]);
+    return { tensors, grads };
+  }
+
+  #checkDevice(op: string, device: unknown): void {
+    if (typeof device !== 'string' || !isDeviceName(device)) {
+      throw new TapegradError(`${op}: expected a device ('cpu' or 'webgpu'), got ${typeof device === 'string' ? `'${device}'` : String(device)}; ${op} moves parameters and buffers between devices`);
+    }
+  }
+
+  /** Puts the moved tensors in place: the same tensor objects take the new storage. */
+  #place(tensors: readonly Tensor[], moved: readonly Tensor[], grads: readonly [Parameter, Tensor][], movedGrads: readonly Tensor[]): this {
+    noGrad(() => {
+      tensors.forEach((t, i) => t.set_(moved[i]!));
+      grads.forEach(([p, g], i) => {
+        // A gradient cleared or replaced while it was read stays as it is now.
+        if (p.grad !== g) return;
+        // A gradient made with createGraph has history and cannot take new storage: it is replaced.
+        if (g.isLeaf) g.set_(movedGrads[i]!);
+        else p.grad = movedGrads[i]!;
+      });
+    });
+    return this;
+  }
+
+  /**
+   * Moves every parameter and buffer, and the parameters' gradients, to
+   * `device`, in place (as PyTorch's `module.to`): the tensor objects stay
+   * the same, so an optimizer made before the move keeps updating them (its
+   * state follows at its next step). Moving off a device read only
+   * asynchronously (the GPU to the CPU) is {@link Module.toAsync}; then this
+   * throws before anything moved.
+   *
+   * @example
+   * ```ts
+   * setBackend(await createWebGpu({ gpu })); // registers the GPU
+   * setDefaultDevice('cpu');
+   * const model = new Linear(784, 10).to('webgpu');
+   * model.forward(x.to('webgpu'));
+   * ```
+   */
+  to(device: Device): this {
+    this.#checkDevice('Module.to', device);
+    const { tensors, grads } = this.#toMove(device);
+    // Everything is moved before anything is placed: a refused move changes nothing.
+    const [moved, movedGrads] = noGrad(() => [tensors.map((t) => t.detach().to(device)), grads.map(([, g]) => g.detach().to(device))]);
+    return this.#place(tensors, moved, grads, movedGrads);
+  }
+
+  /**
+   * {@link Module.to} for every direction, the GPU to the CPU included: the
+   * elements are read asynchronously, then every tensor takes its new
+   * storage at once.
+   *
+   * @example
+   * ```ts
+   * await model.toAsync('cpu');
+   * saveModule(model); // reads the weights synchronously, on the CPU
+   * ```
+   */
+  async toAsync(device: Device): Promise<this> {
+    this.#checkDevice('Module.toAsync', device);
+    const { tensors, grads } = this.#toMove(device);
+    const [moved, movedGrads] = await Promise.all([
+      Promise.all(tensors.map((t) => t.detach().toAsync(device))),
+      Promise.all(grads.map(([, g]) => g.detach().toAsync(device))),
+    ]);
+    return this.#place(tensors, moved, grads, movedGrads);
   }
 
   /**

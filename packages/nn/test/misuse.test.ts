@@ -33,6 +33,8 @@ const optionRows: MisuseRow[] = [
   { name: 'Linear bias type', call: () => new Linear(2, 3, { bias: 0 } as never), error: OptionError, contains: ['Linear', 'bias = 0', 'true or false'] },
   { name: 'Linear dtype', call: () => new Linear(2, 3, { dtype: 'half' } as never), error: DTypeError, contains: ['Linear', "'half'"] },
   { name: 'Linear in_features', call: () => new Linear(2, 3, { device: 'cpu' } as never), error: OptionError, contains: ['Linear', "'device'", 'bias, dtype, generator'] },
+  { name: 'Module.to a dtype', call: () => new Linear(2, 3).to('float64' as never), error: TapegradError, contains: ['Module.to', "'float64'", "expected a device ('cpu' or 'webgpu')"] },
+  { name: 'Module.toAsync an unknown device', call: () => new Linear(2, 3).toAsync('cuda' as never), error: TapegradError, contains: ['Module.toAsync', "'cuda'"] },
   { name: 'Conv2d padding_mode', call: () => new Conv2d(1, 1, 3, { padding_mode: 'zeros' } as never), error: OptionError, contains: ['Conv2d', "'padding_mode'"] },
   { name: 'BatchNorm1d track_running_stats', call: () => new BatchNorm1d(3, { track_running_stats: false } as never), error: OptionError, contains: ['BatchNorm1d', "did you mean 'trackRunningStats'"] },
   { name: 'Embedding unknown key', call: () => new Embedding(3, 2, bogus), error: OptionError, contains: ['Embedding', "'bogus'"] },

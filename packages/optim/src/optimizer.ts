@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError, Tensor, enableGrad, noGrad, fmtShape, optionRules, type OptionRules } from '@tapegrad/core';
+import { DTypeError, DeviceError, ShapeError, Tensor, canReadSync, enableGrad, noGrad, fmtShape, optionRules, type OptionRules } from '@tapegrad/core';
 import { checkOptionKeys } from './check.js';
 import { OptimError } from './optim-error.js';
 import { serializeTensor, type SerializedTensor } from './serialized-tensor.js';
@@ -238,7 +238,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
   step<L = undefined>(closure?: () => L): L | undefined {
     const loss = closure === undefined ? undefined : enableGrad(closure);
     noGrad(() => {
+      // State that must follow its parameter to another device moves first:
+      // a move refused for one parameter leaves every parameter unchanged.
       let index = 0;
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          const i = index++;
+          const state = this.state.get(p);
+          if (p.grad !== null && state !== undefined) this.followParam(p, state, i);
+        }
+      }
+      index = 0;
       for (const group of this.paramGroups) {
         for (const p of group.params) {
           const i = index++;
@@ -257,10 +267,60 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     return loss;
   }
 
+  /**
+   * Moves the state tensors of parameter `i` that are not on its device
+   * (the model moved since they were made) to it; a move off a device read
+   * only asynchronously is refused, naming {@link Optimizer.moveStateAsync}.
+   */
+  private followParam(p: Tensor, state: S, i: number): void {
+    for (const [k, v] of Object.entries(state)) {
+      if (!(v instanceof Tensor) || v.device === p.device) continue;
+      if (!canReadSync(v)) {
+        throw new DeviceError(
+          `${this.optimizerName}.step: the state '${k}' of parameter ${i} (shape ${fmtShape(p.shape)}) is on '${v.device}' but the parameter is now on '${p.device}'; ` +
+            `moving it there reads '${v.device}', which can only be read asynchronously: call await opt.moveStateAsync() once the parameters have moved`,
+        );
+      }
+      (state as ParamState)[k] = v.to(p.device);
+    }
+  }
+
+  /**
+   * Moves every state tensor to its parameter's device, reading asynchronously
+   * where needed: after `await model.toAsync('cpu')`, the state made on the
+   * GPU comes to the CPU. (A move the other way happens by itself at the next
+   * {@link Optimizer.step}.)
+   *
+   * @example
+   * ```ts
+   * await model.toAsync('cpu');
+   * await opt.moveStateAsync();
+   * opt.step();
+   * ```
+   */
+  async moveStateAsync(): Promise<void> {
+    const moves: Promise<void>[] = [];
+    for (const [p, state] of this.state) {
+      for (const [k, v] of Object.entries(state)) {
+        if (!(v instanceof Tensor) || v.device === p.device) continue;
+        moves.push(
+          v.toAsync(p.device).then((moved) => {
+            // State replaced while it was read stays as it is now.
+            if (state[k] === v) (state as ParamState)[k] = moved;
+          }),
+        );
+      }
+    }
+    await Promise.all(moves);
+  }
+
   private checkGrad(p: Tensor, g: Tensor, i: number): void {
     if (!(g instanceof Tensor)) throw new OptimError(`${this.optimizerName}.step: the .grad of parameter ${i} is not a tensor`);
     if (g.shape.length !== p.shape.length || g.shape.some((d, k) => d !== p.shape[k])) {
       throw new ShapeError(`${this.optimizerName}.step: the gradient of parameter ${i} has shape ${fmtShape(g.shape)} but the parameter has shape ${fmtShape(p.shape)}; expected equal shapes`);
+    }
+    if (g.device !== p.device) {
+      throw new DeviceError(`${this.optimizerName}.step: the gradient of parameter ${i} (shape ${fmtShape(p.shape)}) is on '${g.device}' but the parameter is on '${p.device}'; move the parameter with its gradient (module.to moves both)`);
     }
     if (g.dtype !== p.dtype) {
       throw new DTypeError(`${this.optimizerName}.step: the gradient of parameter ${i} (shape ${fmtShape(p.shape)}) has dtype ${g.dtype} but the parameter is ${p.dtype}; expected equal dtypes`);
@@ -291,6 +351,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
       if (i === undefined) continue;
       const entry: Record<string, number | SerializedTensor> = {};
       for (const [k, v] of Object.entries(s)) {
+        if (v instanceof Tensor && !canReadSync(v)) {
+          throw new DeviceError(
+            `${this.optimizerName}.stateDict: the state '${k}' of parameter ${i} is on '${v.device}', which can only be read asynchronously; ` +
+              `bring the parameters and the state to the CPU first: await model.toAsync('cpu'); await opt.moveStateAsync()`,
+          );
+        }
         if (v instanceof Tensor) entry[k] = serializeTensor(v);
         else if (typeof v === 'number') entry[k] = v;
       }

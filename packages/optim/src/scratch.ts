@@ -17,7 +17,7 @@ const scratches = new WeakMap<Tensor, Tensor>();
  */
 export function scratchCopy(param: Tensor, src: Tensor): Tensor {
   let s = scratches.get(param);
-  if (s === undefined || s.dtype !== src.dtype || s.shape.length !== src.shape.length || s.shape.some((d, i) => d !== src.shape[i])) {
+  if (s === undefined || s.dtype !== src.dtype || s.device !== src.device || s.shape.length !== src.shape.length || s.shape.some((d, i) => d !== src.shape[i])) {
     s = emptyLike(src);
     scratches.set(param, s);
   }

@@ -44,7 +44,7 @@ export function isSerializedTensor(v: unknown): v is SerializedTensor {
 }
 
 /**
- * Reads a {@link SerializedTensor} back into a new tensor; `who` names the caller in errors.
+ * Reads a {@link SerializedTensor} back into a new tensor on the CPU; `who` names the caller in errors.
  *
  * @example
  * ```ts
@@ -57,5 +57,6 @@ export function deserializeTensor(s: SerializedTensor, who: string): Tensor {
     throw new OptimError(`${who}: a saved tensor of shape ${fmtShape(s.shape)} should hold ${numel} elements but has ${s.data.length}`);
   }
   const values = s.data.map((v) => (v === null ? NaN : v));
-  return tensor(s.shape.length === 0 ? (values[0] ?? NaN) : new Float64Array(values), { dtype: s.dtype, shape: s.shape });
+  // On the CPU, where its values are checked; it joins its parameter's device afterwards.
+  return tensor(s.shape.length === 0 ? (values[0] ?? NaN) : new Float64Array(values), { dtype: s.dtype, shape: s.shape, device: 'cpu' });
 }

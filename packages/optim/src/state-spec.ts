@@ -67,7 +67,7 @@ export function restoreParamState(spec: StateSpec | null, entry: unknown, param:
       } else {
         const bad = firstBad(t.data, field.nonNegative === true);
         if (bad !== null) problems.push(`${at} holds ${bad.value} at element ${bad.index}; expected ${field.nonNegative === true ? 'finite values ≥ 0' : 'finite values'}`);
-        else out[k] = t;
+        else out[k] = t.to(param.device);
       }
     }
   }

@@ -183,7 +183,7 @@ export function hessian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
     const xi = inputs[0]!;
     return enableGrad(() => {
       const out = scalarOut('hessian', f(xi));
-      if (!out.requiresGrad) return zeros([...x.shape, ...x.shape], { dtype: x.dtype });
+      if (!out.requiresGrad) return zeros([...x.shape, ...x.shape], { dtype: x.dtype, device: x.device });
       const [g] = gradPerExample([out], [xi], undefined, { createGraph: true, allowUnused: true });
       const flat = g!.reshape([x.numel]);
       const rows: Tensor[] = [];

@@ -120,7 +120,7 @@ interface CopySlicesParams {
 /** The elements of a tensor shaped like the base that the view does not cover. */
 function outsideView(like: Tensor, replay: (base: Tensor) => Tensor): Tensor {
   return noGrad(() => {
-    const keep = ones(like.shape, { dtype: 'bool' });
+    const keep = ones(like.shape, { dtype: 'bool', device: like.device });
     replay(keep).fill_(0);
     return keep;
   });

@@ -1,10 +1,9 @@
-import { TapegradError } from '../errors.js';
+import { DeviceError, TapegradError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/js-backend.js';
 import { cpuBackend } from './cpu/cpu-backend.js';
 import { createWasmKernels } from './wasm/wasm-backend.js';
 
-let active: Backend | null = null;
 let wasm: Backend | null | undefined;
 
 /**
@@ -41,10 +40,78 @@ export function wasmBackend(): Backend | null {
 }
 
 /**
- * The backend new tensors and kernels use: the WebAssembly SIMD backend where
- * the engine supports it, else the plain-TypeScript reference (with a warning,
- * once, where the engine has SIMD but refuses to compile, as under a
- * Content-Security-Policy without `'wasm-unsafe-eval'`).
+ * A device a tensor lives on: `'cpu'` (the `wasm` and `js` backends, which
+ * share their buffers) or `'webgpu'` (GPU buffers). A tensor's device is
+ * that of its storage's backend.
+ *
+ * @example
+ * ```ts
+ * const device: Device = 'webgpu';
+ * model.to(device);
+ * ```
+ */
+export type Device = 'cpu' | 'webgpu';
+
+// One backend per device (backends of one device share buffers), and the
+// device that ops without tensor operands (creation functions) use.
+const registered = new Map<string, Backend>();
+let defaultDevice = 'cpu';
+
+/** The CPU backend: the one registered, else WebAssembly SIMD where the engine has it, else the reference. */
+function cpu(): Backend {
+  let be = registered.get('cpu');
+  if (be === undefined) {
+    be = wasmBackend() ?? jsBackend;
+    registered.set('cpu', be);
+  }
+  return be;
+}
+
+/** How to register a backend for `device`, for error messages. */
+function howToRegister(device: string): string {
+  if (device === 'webgpu') {
+    return "register one with setBackend(await createWebGpu({ gpu })) from '@tapegrad/core/node' (Node, over the npm package webgpu) or setBackend(createWebGpuBackend(device)) (a browser, with a device from navigator.gpu); setBackend also makes it the default device";
+  }
+  return "tapegrad's devices are 'cpu' and 'webgpu'; a backend of another device is registered by setBackend(backend)";
+}
+
+/**
+ * Whether `name` names a device: tapegrad's own (`'cpu'`, `'webgpu'`) or
+ * one a backend was registered for.
+ *
+ * @example
+ * ```ts
+ * isDeviceName('webgpu'); // true
+ * isDeviceName('float32'); // false
+ * ```
+ */
+export function isDeviceName(name: string): boolean {
+  return name === 'cpu' || name === 'webgpu' || registered.has(name);
+}
+
+/**
+ * The backend registered for `device`, or a `DeviceError` naming `op` and how
+ * to register one. `'cpu'` always has one.
+ *
+ * @example
+ * ```ts
+ * backendOf('zeros', 'webgpu').name; // 'webgpu', once setBackend registered it
+ * ```
+ */
+export function backendOf(op: string, device: string): Backend {
+  if (device === 'cpu') return cpu();
+  const be = registered.get(device);
+  if (be === undefined) throw new DeviceError(`${op}: no backend is registered for device '${String(device)}'; ${howToRegister(device)}`);
+  return be;
+}
+
+/**
+ * The backend of the default device: the one creation functions (`tensor`,
+ * `zeros`, `randn`…) use when no `device` is given. An op runs on its
+ * operands' device, whatever the default. On the CPU, the WebAssembly SIMD
+ * backend where the engine supports it, else the plain-TypeScript reference
+ * (with a warning, once, where the engine has SIMD but refuses to compile, as
+ * under a Content-Security-Policy without `'wasm-unsafe-eval'`).
  *
  * @example
  * ```ts
@@ -52,20 +119,51 @@ export function wasmBackend(): Backend | null {
  * ```
  */
 export function getBackend(): Backend {
-  if (active === null) active = wasmBackend() ?? jsBackend;
-  return active;
+  return defaultDevice === 'cpu' ? cpu() : backendOf('getBackend', defaultDevice);
 }
 
 /**
- * Switches the backend that runs kernels from now on: a backend object, or
- * `'js'` / `'wasm'` for the built-in ones (`'wasm'` throws where WebAssembly
- * SIMD is missing). Tensors keep their storage: the CPU backends share their
- * buffers, and a tensor on another backend's device must be moved before an op
- * on the new backend can read it.
+ * The device creation functions use when no `device` is given: `'cpu'`
+ * unless {@link setBackend} or {@link setDefaultDevice} chose another.
  *
  * @example
  * ```ts
- * setBackend('js'); // the reference backend
+ * getDefaultDevice(); // 'cpu'
+ * ```
+ */
+export function getDefaultDevice(): Device {
+  return defaultDevice as Device;
+}
+
+/**
+ * Makes `device` the default device: where creation functions put tensors
+ * when no `device` is given. Its backend must have been registered with
+ * {@link setBackend} (the CPU always has one); tensors already made stay
+ * where they are.
+ *
+ * @example
+ * ```ts
+ * setBackend(await createWebGpu({ gpu })); // registers the GPU and makes it the default
+ * setDefaultDevice('cpu'); // new tensors on the CPU again; model.to('webgpu') moves a model
+ * ```
+ */
+export function setDefaultDevice(device: Device): void {
+  if (typeof device !== 'string') throw new DeviceError(`setDefaultDevice: expected a device name ('cpu' or 'webgpu'), got ${device === null ? 'null' : typeof device}`);
+  backendOf('setDefaultDevice', device);
+  defaultDevice = device;
+}
+
+/**
+ * Registers a backend for its device, replacing the one registered there
+ * before, and makes that device the default (see {@link setDefaultDevice}):
+ * a backend object, or `'js'` / `'wasm'` for the built-in CPU ones (`'wasm'`
+ * throws where WebAssembly SIMD is missing). Ops run on the backend
+ * registered for their operands' device; the CPU backends share their
+ * buffers, so CPU tensors made under one run on the other.
+ *
+ * @example
+ * ```ts
+ * setBackend('js'); // the reference backend runs CPU tensors, and the CPU is the default device
  * setBackend(jsBackend); // the same
  * ```
  */
@@ -76,10 +174,13 @@ export function setBackend(backend: Backend | 'js' | 'wasm'): void {
   if (typeof backend !== 'string' && (typeof backend !== 'object' || backend === null || typeof backend.upload !== 'function' || typeof backend.device !== 'string')) {
     throw new TapegradError(`setBackend: expected 'js', 'wasm' or a Backend object, got ${backend === null ? 'null' : typeof backend}`);
   }
-  if (backend === 'js') active = jsBackend;
+  let be: Backend;
+  if (backend === 'js') be = jsBackend;
   else if (backend === 'wasm') {
-    const be = wasmBackend();
-    if (be === null) throw new TapegradError("setBackend: the 'wasm' backend needs WebAssembly SIMD, which this engine lacks or refuses to compile");
-    active = be;
-  } else active = backend;
+    const built = wasmBackend();
+    if (built === null) throw new TapegradError("setBackend: the 'wasm' backend needs WebAssembly SIMD, which this engine lacks or refuses to compile");
+    be = built;
+  } else be = backend;
+  registered.set(be.device, be);
+  defaultDevice = be.device;
 }

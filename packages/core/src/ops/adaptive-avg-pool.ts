@@ -5,14 +5,14 @@ import { fromArray } from '../tensor/make.js';
 import { matmul } from './linalg.js';
 
 /** `[out, in]` rows that average PyTorch's adaptive windows `[⌊i·in/out⌋, ⌈(i+1)·in/out⌉)`. */
-function averagingMatrix(inSize: number, outSize: number, dtype: DType): Tensor {
+function averagingMatrix(inSize: number, outSize: number, dtype: DType, device: string): Tensor {
   const data = new ARRAY_TYPES[dtype](outSize * inSize);
   for (let i = 0; i < outSize; i++) {
     const start = Math.floor((i * inSize) / outSize);
     const end = Math.ceil(((i + 1) * inSize) / outSize);
     for (let j = start; j < end; j++) data[i * inSize + j] = 1 / (end - start);
   }
-  return fromArray(data, [outSize, inSize], dtype);
+  return fromArray(data, [outSize, inSize], dtype, device, 'adaptiveAvgPool2d');
 }
 
 /**
@@ -36,6 +36,6 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly (
   const w = input.shape[input.ndim - 1]!;
   const [oh, ow] = sizes.map((s, i) => s ?? (i === 0 ? h : w)) as [number, number];
   if (![oh, ow].every((s) => Number.isInteger(s) && s >= 1)) throw new IndexError(`${op}: output sizes must be positive integers, got [${oh}, ${ow}]`);
-  const rows = matmul(averagingMatrix(h, oh, input.dtype), input);
-  return matmul(rows, averagingMatrix(w, ow, input.dtype).mT);
+  const rows = matmul(averagingMatrix(h, oh, input.dtype, input.device), input);
+  return matmul(rows, averagingMatrix(w, ow, input.dtype, input.device).mT);
 }

@@ -4,12 +4,13 @@ import { apply } from '../primitives/apply.js';
 import { foreignTensorMessage, hasTensorBrand } from '../tensor/brand.js';
 import { shapesEqual } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { constant, kernelView, scalar } from '../tensor/make.js';
+import { constant, kernelView } from '../tensor/make.js';
 import { refuseBatchedRead } from '../primitives/batching.js';
 
 /**
  * Turns a plain number into a 0-d tensor of the dtype it takes next to `like`
- * (PyTorch's rule: a scalar never widens a tensor of its own category).
+ * (PyTorch's rule: a scalar never widens a tensor of its own category), on
+ * `like`'s device.
  *
  * @example
  * ```ts
@@ -24,7 +25,7 @@ export function asTensor(v: TensorLike, like: Tensor, op?: string): Tensor {
     const got = typeof v === 'object' && v !== null && !Array.isArray(v) ? `an object { ${Object.keys(v).join(', ')} }` : Array.isArray(v) ? 'an array (wrap it with tensor(...))' : String(v === null ? 'null' : typeof v);
     throw new TapegradError(`${who}expected a tensor or a number, got ${got}`);
   }
-  return constant(v, scalarDtype(v, like.dtype));
+  return constant(v, scalarDtype(v, like.dtype), like.device);
 }
 
 const un =
@@ -163,7 +164,7 @@ export function clamp(x: Tensor, min?: TensorLike, max?: TensorLike): Tensor {
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (cond.dtype !== 'bool') throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype}`);
   const ints = Number.isInteger(a) && Number.isInteger(b);
-  const ref = a instanceof Tensor ? a : b instanceof Tensor ? b : scalar(0, ints ? 'int32' : 'float32');
+  const ref = a instanceof Tensor ? a : b instanceof Tensor ? b : constant(0, ints ? 'int32' : 'float32', cond.device);
   return apply('where', [cond, asTensor(a, ref), asTensor(b, ref)], undefined);
 }
 
@@ -179,7 +180,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (!(DTYPES as readonly unknown[]).includes(dtype)) {
     const got = typeof dtype === 'string' ? `'${dtype}'` : typeof dtype === 'object' && dtype !== null ? `an object { ${Object.keys(dtype).join(', ')} }` : String(dtype);
-    throw new DTypeError(`to: unknown dtype ${got}; expected one of ${DTYPES.map((d) => `'${d}'`).join(', ')} (tensors of this build live on the CPU, so there is no device to move to)`);
+    throw new DTypeError(`to: unknown dtype ${got}; expected one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`);
   }
   return x.dtype === dtype ? x : apply('cast', [x], { dtype });
 }

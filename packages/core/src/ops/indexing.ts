@@ -114,11 +114,11 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
 export function oneHot(index: Tensor, numClasses = -1): Tensor {
   checkIndexDtype('oneHot', index);
   if (numClasses < 0) requireSyncRead('oneHot (finding numClasses from the largest index; pass numClasses)', index);
-  if (!canReadSync(index)) return unsqueeze(index, -1).eq(arange(numClasses, { dtype: 'int32' })).to('int32');
+  if (!canReadSync(index)) return unsqueeze(index, -1).eq(arange(numClasses, { dtype: 'int32', device: index.device })).to('int32');
   const data = copyData(index, 'int32');
   let max = -1;
   for (let i = 0; i < data.length; i++) max = Math.max(max, data[i]!);
   const classes = numClasses < 0 ? max + 1 : numClasses;
   checkRange('oneHot', index, classes, 'numClasses');
-  return unsqueeze(index, -1).eq(arange(classes, { dtype: 'int32' })).to('int32');
+  return unsqueeze(index, -1).eq(arange(classes, { dtype: 'int32', device: index.device })).to('int32');
 }

@@ -10,6 +10,7 @@ import { backendFor, broadcastView, constant, kernelView } from '../tensor/make.
 import { checkInPlace, rebaseThroughView } from '../autograd/views.js';
 import { isTracing, noteTraced } from '../primitives/trace.js';
 import { anyBatched, batchInfo, topLevel } from '../primitives/batching.js';
+import { moveTo } from './device-move.js';
 
 function recording(self: Tensor, operands: readonly TensorLike[]): boolean {
   return isGradEnabled() && (self.requiresGrad || operands.some((o) => o instanceof Tensor && o.requiresGrad));
@@ -43,7 +44,7 @@ function writeInto<T extends Tensor>(op: string, self: T, record: boolean, compu
   if (record && self.viewInfo === null && !result.requiresGrad && self.requiresGrad) {
     // A constant written over a tensor with history (fill_, copy_ of a constant):
     // the tensor keeps requiring grad, and its old history gets a zero gradient.
-    result = where(constant(1, 'bool'), result, self);
+    result = where(constant(1, 'bool', self.device), result, self);
   }
   backendFor(op, [self, result]).assign(kernelView(self), broadcastView(result, self.shape));
   noteTraced('write', [self, result], undefined, self, self.version + 1);
@@ -75,15 +76,16 @@ const shapeOf = (v: TensorLike): Shape => (v instanceof Tensor ? v.shape : []);
 
 const zeroStrides: number[][] = [];
 
-/** A view of `value` in `dtype` (rounded or truncated as storing it would) broadcast to `shape`. */
-function scalarView(value: number, dtype: DType, shape: Shape): View {
+/** A view of `value` in `dtype` (rounded or truncated as storing it would) broadcast to the shape of `self`, on its device. */
+function scalarView(value: number, dtype: DType, self: Tensor): View {
+  const shape = self.shape;
   const strides = (zeroStrides[shape.length] ??= new Array<number>(shape.length).fill(0));
-  return { buffer: constant(value, dtype).storage.buffer, shape, strides, offset: 0 };
+  return { buffer: constant(value, dtype, self.device).storage.buffer, shape, strides, offset: 0 };
 }
 
 /** What a kernel reads of an operand broadcast to `self`'s shape. */
 function operandView(v: TensorLike, self: Tensor): View {
-  return v instanceof Tensor ? broadcastView(v, self.shape) : scalarView(v as number, scalarDtype(v as number, self.dtype), self.shape);
+  return v instanceof Tensor ? broadcastView(v, self.shape) : scalarView(v as number, scalarDtype(v as number, self.dtype), self);
 }
 
 /**
@@ -189,7 +191,7 @@ function planAdd(self: Tensor, other: TensorLike, alpha: number, name: 'add' | '
       const src = operandView(other, self);
       if (alpha === 1) be.binaryInPlace(name, dst, src);
       // The factor 1 is exact in float32, which every backend holds (a GPU holds no float64).
-      else be.addcInPlace('mul', dst, src, scalarView(1, 'float32', self.shape), sign * alpha);
+      else be.addcInPlace('mul', dst, src, scalarView(1, 'float32', self), sign * alpha);
     },
   };
 }
@@ -280,8 +282,8 @@ export function clamp_<T extends Tensor>(self: T, min?: TensorLike, max?: Tensor
       shape: self.shape,
       dtype: self.dtype,
       run: (be, dst) => {
-        if (min !== undefined) be.binaryInPlace('maximum', dst, scalarView(min as number, self.dtype, self.shape));
-        if (max !== undefined) be.binaryInPlace('minimum', dst, scalarView(max as number, self.dtype, self.shape));
+        if (min !== undefined) be.binaryInPlace('maximum', dst, scalarView(min as number, self.dtype, self));
+        if (max !== undefined) be.binaryInPlace('minimum', dst, scalarView(max as number, self.dtype, self));
       },
     };
   }, true);
@@ -301,12 +303,17 @@ export function fill_<T extends Tensor>(self: T, value: number): T {
   return update('fill_', self, [], (s) => asTensor(value, s), () => ({
     shape: self.shape,
     dtype: typeOf(value, self).dtype,
-    run: (be, dst) => be.assign(dst, scalarView(value, self.dtype, self.shape)),
+    run: (be, dst) => be.assign(dst, scalarView(value, self.dtype, self)),
   }));
 }
 
-/** Copies `src`, broadcast to `self`'s shape and converted to its dtype. @example `copy_(w, saved)` */
-export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
+/**
+ * Copies `src`, broadcast to `self`'s shape and converted to its dtype; a
+ * source on another device is moved first (as `src.to(self.device)`, so a
+ * GPU source needs `toAsync`). @example `copy_(w, saved)`
+ */
+export function copy_<T extends Tensor>(self: T, value: TensorLike): T {
+  const src = value instanceof Tensor && value.device !== self.device ? moveTo(value, self.device, 'copy_') : value;
   const compute = (): Tensor => {
     const s = asTensor(src, self);
     return s.dtype === self.dtype ? s.clone() : s.to(self.dtype);
@@ -315,6 +322,6 @@ export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
     shape: shapeOf(src),
     dtype: self.dtype,
     run: (be, dst) =>
-      be.assign(dst, src instanceof Tensor ? broadcastView(src, self.shape) : scalarView(src as number, self.dtype, self.shape)),
+      be.assign(dst, src instanceof Tensor ? broadcastView(src, self.shape) : scalarView(src as number, self.dtype, self)),
   }));
 }

@@ -72,7 +72,7 @@ function padConstant(x: Tensor, pads: readonly number[], value: number): Tensor 
   const placed = apply('unslice', [x], { starts: before, steps, shape });
   if (value === 0) return placed;
   // A mask rather than arithmetic, so that value = ±∞ (max pooling's padding) stays exact.
-  const inside = noGrad(() => apply('unslice', [full(x.shape, 1, { dtype: 'bool' })], { starts: before, steps, shape }));
+  const inside = noGrad(() => apply('unslice', [full(x.shape, 1, { dtype: 'bool', device: x.device })], { starts: before, steps, shape }));
   return where(inside, placed, value);
 }
 

@@ -159,7 +159,7 @@ function emptyWindows(g: Geometry, size: readonly number[]): Tensor | null {
   );
   if (!perAxis.some((axis) => axis.includes(true))) return null;
   const [rows, cols] = perAxis as [boolean[], boolean[]];
-  return tensor(rows.map((r) => cols.map((c) => r || c)));
+  return tensor(rows.map((r) => cols.map((c) => r || c)), { device: g.x.device });
 }
 
 /**
@@ -203,5 +203,5 @@ function divisors(op: string, g: Geometry, dtype: Tensor['dtype'], countIncludeP
   const counted = countIncludePad ? size.map((n, i) => n + 2 * g.padding[i]!) : size;
   const before = countIncludePad ? [0, 0] : g.padding;
   const after = g.after.map((a, i) => a - (countIncludePad ? g.padding[i]! : 0));
-  return windows(op, ones(counted, { dtype }), g.kernel, g.stride, g.dilation, { before, after }).sum(WINDOW_DIMS.map((d) => d - 2));
+  return windows(op, ones(counted, { dtype, device: g.x.device }), g.kernel, g.stride, g.dilation, { before, after }).sum(WINDOW_DIMS.map((d) => d - 2));
 }

@@ -84,6 +84,6 @@ export function windows(op: string, x: Tensor, kernel: readonly number[], stride
 function padWith(x: Tensor, pads: readonly number[], value: number): Tensor {
   const placed = pad(x, pads);
   if (value === 0) return placed;
-  const inside = noGrad(() => pad(ones(x.shape, { dtype: 'bool' }), pads));
+  const inside = noGrad(() => pad(ones(x.shape, { dtype: 'bool', device: x.device }), pads));
   return where(inside, placed, value);
 }

@@ -74,7 +74,7 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   // type), one pass and one fresh array fewer than casting it first.
   relu: (g, c) => [g.mul(c.out().gt(0))],
   abs: (g, c) => [g.mul(c.input(0).sign())],
-  sign: (g) => [zeros(g.shape, { dtype: g.dtype })],
+  sign: (g) => [zeros(g.shape, { dtype: g.dtype, device: g.device })],
   erf: (g, c) => [g.mul(c.input(0).square().neg().exp().mul(TWO_OVER_SQRT_PI))], // d erf = 2/√π e^{−x²}
   not: nothing,
 
@@ -172,6 +172,6 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   // d(AB) = dA·B + A·dB, so Ā = G·Bᵀ and B̄ = Aᵀ·G
   matmul: (g, c) => [c.needs[0] ? g.matmul(c.input(1).mT) : null, c.needs[1] ? c.input(0).mT.matmul(g) : null],
   // The index was checked when the op was called: no second pass over it.
-  gather: (g, c) => [apply('scatterAdd', [zeros([], { dtype: g.dtype }).expand(c.shapes[0]!), c.input(1), g], c.params), null],
+  gather: (g, c) => [apply('scatterAdd', [zeros([], { dtype: g.dtype, device: g.device }).expand(c.shapes[0]!), c.input(1), g], c.params), null],
   scatterAdd: (g, c) => [c.needs[0] ? g : null, null, c.needs[2] ? scatteredPart(apply('gather', [g, c.input(1)], c.params), c.shapes[2]!) : null],
 };

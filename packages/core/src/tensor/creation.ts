@@ -3,21 +3,26 @@ import { DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { checkOptions, optionRules, type OptionRules } from '../options.js';
 import { checkShape, numelOf, type Shape } from '../shape.js';
+import type { Device } from '../backend/active-backend.js';
 import type { Tensor } from './tensor.js';
 import { fromArray } from './make.js';
 import { activeLevels } from '../primitives/batching.js';
 
 /**
- * Options for creating a tensor.
+ * Options for creating a tensor: its dtype, whether it requires grad, and
+ * its device (the default device, see `setDefaultDevice`, unless given; the
+ * `…Like` functions default to their model tensor's device, as PyTorch's).
  *
  * @example
  * ```ts
  * zeros([2], { dtype: 'float64', requiresGrad: true });
+ * randn([64, 784], { device: 'webgpu' });
  * ```
  */
 export interface TensorOptions {
   readonly dtype?: DType;
   readonly requiresGrad?: boolean;
+  readonly device?: Device;
 }
 
 /**
@@ -88,7 +93,9 @@ function allocateFor(op: string, dtype: DType, shape: Shape): TypedArray {
   }
 }
 
-const tensorOptionRules: OptionRules = { dtype: optionRules.dtype, requiresGrad: optionRules.boolean };
+// A device name is a string; which devices have a backend is checked where the tensor is made.
+const deviceRule = { expected: "a device name ('cpu' or 'webgpu')", test: (v: unknown) => typeof v === 'string' };
+const tensorOptionRules: OptionRules = { dtype: optionRules.dtype, requiresGrad: optionRules.boolean, device: deviceRule };
 const tensorDataOptionRules: OptionRules = { ...tensorOptionRules, shape: optionRules.intOrInts };
 const randomOptionRules: OptionRules = { ...tensorOptionRules, generator: optionRules.generator };
 
@@ -149,7 +156,7 @@ export function tensor(data: NestedInput | TypedArray | SmallIntArray, opts: Ten
     // bool storage holds 0 or 1 only: the kernels compare and print it as such.
     if (dtype === 'bool') for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
     else for (let i = 0; i < data.length; i++) out[i] = data[i]!;
-    return finish(fromArray(out, shape, dtype), opts);
+    return finish(fromArray(out, shape, dtype, opts.device, 'tensor'), opts);
   }
   const shape = inferShape(data);
   const flat: (number | boolean)[] = [];
@@ -164,7 +171,7 @@ export function tensor(data: NestedInput | TypedArray | SmallIntArray, opts: Ten
   const dtype = opts.dtype ?? (isBool ? 'bool' : 'float32');
   const out = new ARRAY_TYPES[dtype](flat.length);
   for (let i = 0; i < flat.length; i++) out[i] = dtype === 'bool' ? (flat[i] ? 1 : 0) : Number(flat[i]);
-  return finish(fromArray(out, opts.shape !== undefined ? [...opts.shape] : shape, dtype), opts);
+  return finish(fromArray(out, opts.shape !== undefined ? [...opts.shape] : shape, dtype, opts.device, 'tensor'), opts);
 }
 
 /**
@@ -186,7 +193,7 @@ function filled(op: string, shape: Shape, value: number, opts: TensorOptions): T
   const dtype = opts.dtype ?? 'float32';
   const data = allocateFor(op, dtype, shape);
   if (value !== 0) data.fill(dtype === 'bool' ? Number(Boolean(value)) : value);
-  return finish(fromArray(data, shape.slice(), dtype), opts);
+  return finish(fromArray(data, shape.slice(), dtype, opts.device, op), opts);
 }
 
 /**
@@ -229,7 +236,7 @@ export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
 }
 
 /**
- * Like {@link full}, with the shape and dtype of `t` unless given.
+ * Like {@link full}, with the shape, dtype and device of `t` unless given.
  *
  * @example
  * ```ts
@@ -238,7 +245,7 @@ export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
  */
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
   checkOptions('fullLike', opts, tensorOptionRules);
-  return full(t.shape, value, { ...opts, dtype: opts.dtype ?? t.dtype });
+  return full(t.shape, value, { ...opts, dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device });
 }
 
 /** Zeros shaped like `t`. @example `zerosLike(x)` */
@@ -286,7 +293,7 @@ export function arange(...args: (number | TensorOptions | undefined)[]): Tensor 
   const dtype = opts.dtype ?? 'float32';
   const data = allocateFor('arange', dtype, [n]);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return finish(fromArray(data, [n], dtype), opts);
+  return finish(fromArray(data, [n], dtype, opts.device, 'arange'), opts);
 }
 
 /**
@@ -304,7 +311,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   const data = allocateFor('linspace', dtype, [steps]);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) data[i] = i === steps - 1 && steps > 1 ? end : start + i * delta;
-  return finish(fromArray(data, [steps], dtype), opts);
+  return finish(fromArray(data, [steps], dtype, opts.device, 'linspace'), opts);
 }
 
 /**
@@ -321,7 +328,7 @@ export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
   const dtype = opts.dtype ?? 'float32';
   const data = allocateFor('eye', dtype, [n, m]);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return finish(fromArray(data, [n, m], dtype), opts);
+  return finish(fromArray(data, [n, m], dtype, opts.device, 'eye'), opts);
 }
 
 /** A random draw, which inside vmap follows the vmap's `randomness`. */
@@ -337,7 +344,7 @@ function randomFill(op: string, shape: Shape, opts: RandomOptions, draw: (g: Gen
   return randomly(op, () => {
     const data = allocateFor(op, dtype, shape);
     for (let i = 0; i < data.length; i++) data[i] = draw(g);
-    return finish(fromArray(data, shape.slice(), dtype), opts);
+    return finish(fromArray(data, shape.slice(), dtype, opts.device, op), opts);
   });
 }
 
@@ -384,13 +391,13 @@ export function randint(low: number, high: number, shape: Shape, opts: RandomOpt
 /** Uniform samples shaped like `t`. @example `randLike(x)` */
 export function randLike(t: Tensor, opts: RandomOptions = {}): Tensor {
   checkOptions('randLike', opts, randomOptionRules);
-  return rand(t.shape, { ...opts, dtype: opts.dtype ?? t.dtype });
+  return rand(t.shape, { ...opts, dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device });
 }
 
 /** Normal samples shaped like `t`. @example `randnLike(x)` */
 export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
   checkOptions('randnLike', opts, randomOptionRules);
-  return randn(t.shape, { ...opts, dtype: opts.dtype ?? t.dtype });
+  return randn(t.shape, { ...opts, dtype: opts.dtype ?? t.dtype, device: opts.device ?? t.device });
 }
 
 /**
@@ -414,6 +421,6 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
       data[i] = data[j]!;
       data[j] = t;
     }
-    return fromArray(data, [n], 'int32');
+    return fromArray(data, [n], 'int32', opts.device, 'randperm');
   });
 }

@@ -1,7 +1,7 @@
-import { getBackend } from '../backend/active-backend.js';
+import { backendOf, getBackend } from '../backend/active-backend.js';
 import type { Backend, View } from '../backend/backend.js';
 import { ARRAY_TYPES, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
-import { DeviceError, TapegradError } from '../errors.js';
+import { DeviceError, TapegradError, fmtShape } from '../errors.js';
 import { foreignTensorMessage, hasTensorBrand } from './brand.js';
 import { shapesEqual, tensorStrides, type Shape } from '../shape.js';
 import { Storage } from './storage.js';
@@ -23,16 +23,19 @@ export function fromBuffer(be: Backend, buffer: unknown, shape: Shape, dtype: DT
 }
 
 /**
- * A contiguous tensor holding `data` on the active backend. The array is
- * handed over to the backend: the caller must not use it afterwards.
+ * A contiguous tensor holding `data` on `device` (the default device
+ * otherwise; `op` names the caller in the error for a device without a
+ * backend). The array is handed over to the backend: the caller must not use
+ * it afterwards.
  *
  * @example
  * ```ts
  * fromArray(new Float32Array([1, 2]), [2]);
+ * fromArray(new Float32Array([1, 2]), [2], 'float32', 'webgpu', 'tensor');
  * ```
  */
-export function fromArray(data: TypedArray, shape: Shape, dtype: DType = dtypeOfArray(data)): Tensor {
-  const be = getBackend();
+export function fromArray(data: TypedArray, shape: Shape, dtype: DType = dtypeOfArray(data), device?: string, op = 'tensor'): Tensor {
+  const be = device === undefined ? getBackend() : backendOf(op, device);
   return fromBuffer(be, be.upload(data), shape, dtype);
 }
 
@@ -82,8 +85,9 @@ export function broadcastView(t: Tensor, shape: Shape): View {
 }
 
 /**
- * The backend that runs `op` on `operands`: the active one, whose device
- * every operand must be on (backends of one device share buffers).
+ * The backend that runs `op` on `operands`: the one registered for their
+ * device, which must be the same for all (backends of one device share
+ * buffers). Without operands, the default device's.
  *
  * @example
  * ```ts
@@ -91,16 +95,34 @@ export function broadcastView(t: Tensor, shape: Shape): View {
  * ```
  */
 export function backendFor(op: string, operands: readonly Tensor[]): Backend {
-  const be = getBackend();
+  let first: Tensor | undefined;
   for (let i = 0; i < operands.length; i++) {
     const t = operands[i]!;
     if (!(t instanceof Tensor)) throw new TapegradError(hasTensorBrand(t) ? foreignTensorMessage(op, `operand ${i}`) : `${op}: operand ${i} is not a tensor`);
-    const device = t.storage.backend.device;
-    if (device !== be.device) {
-      throw new DeviceError(`${op}: a tensor of shape [${t.shape.join(', ')}] is on device '${device}', but the active backend '${be.name}' runs on '${be.device}'; move it with .to() or switch backends`);
-    }
+    if (first === undefined) first = t;
+    else if (t.storage.backend.device !== first.storage.backend.device) throw mixedDevices(op, operands, first, t);
   }
+  if (first === undefined) return getBackend();
+  const be = backendOf(op, first.storage.backend.device);
+  // The CPU backends share their buffers; two GPU backends (two GPU devices) do not.
+  if (be !== first.storage.backend && be.device !== 'cpu') throw replacedBackend(op, first);
   return be;
+}
+
+/** The error for a tensor whose device's backend was replaced since it was made. */
+function replacedBackend(op: string, t: Tensor): DeviceError {
+  const device = t.storage.backend.device;
+  return new DeviceError(
+    `${op}: a tensor of shape ${fmtShape(t.shape)} lives on a '${device}' backend that setBackend has since replaced with another one, whose buffers it cannot read; ` +
+      `keep one backend per device, or bring the tensor to the CPU (await t.toAsync('cpu')) before the switch`,
+  );
+}
+
+/** The error for operands on two devices, as PyTorch's: the op, both operands' shapes and devices. */
+function mixedDevices(op: string, operands: readonly Tensor[], a: Tensor, b: Tensor): DeviceError {
+  const [da, db] = [a.storage.backend.device, b.storage.backend.device];
+  const at = (t: Tensor): string => `operand ${operands.indexOf(t)} (shape ${fmtShape(t.shape)}) is on '${t.storage.backend.device}'`;
+  return new DeviceError(`${op}: expected all operands on one device, but ${at(a)} and ${at(b)}; move one with .to('${da}') or .to('${db}')`);
 }
 
 // 0-d constants are immutable once made (no user holds them to write into),
@@ -108,20 +130,21 @@ export function backendFor(op: string, operands: readonly Tensor[]): Backend {
 // operands are common.
 const SCALAR_CACHE_SIZE = 256;
 const scalarCaches = new WeakMap<Backend, Record<DType, Map<number, Tensor>>>();
-// The active backend's caches, looked up once per switch rather than per constant.
+// The last backend's caches, looked up once per switch rather than per constant.
 let lastBackend: Backend | null = null;
 let lastCaches: Record<DType, Map<number, Tensor>> | undefined;
 
 /**
- * A shared 0-d tensor on the active backend holding `value`, for a plain-number operand.
+ * A shared 0-d tensor holding `value`, for a plain-number operand of an op
+ * on `device` (the default device otherwise).
  *
  * @example
  * ```ts
- * constant(0.5, 'float32');
+ * constant(0.5, 'float32', x.device);
  * ```
  */
-export function constant(value: number, dtype: DType): Tensor {
-  const be = getBackend();
+export function constant(value: number, dtype: DType, device?: string): Tensor {
+  const be = device === undefined ? getBackend() : backendOf('constant', device);
   let caches = be === lastBackend ? lastCaches : scalarCaches.get(be);
   if (caches === undefined) {
     caches = { float32: new Map(), float64: new Map(), int32: new Map(), bool: new Map() };
@@ -132,7 +155,7 @@ export function constant(value: number, dtype: DType): Tensor {
   const cache = caches[dtype];
   let t = cache.get(value);
   if (t === undefined || Object.is(value, -0) || Number.isNaN(value)) {
-    t = scalar(value, dtype);
+    t = scalar(value, dtype, be.device);
     if (cache.size >= SCALAR_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     cache.set(value, t);
   }
@@ -140,15 +163,15 @@ export function constant(value: number, dtype: DType): Tensor {
 }
 
 /**
- * A 0-d tensor on the active backend holding `value`.
+ * A 0-d tensor holding `value` on `device` (the default device otherwise).
  *
  * @example
  * ```ts
  * scalar(2, 'float64');
  * ```
  */
-export function scalar(value: number, dtype: DType): Tensor {
+export function scalar(value: number, dtype: DType, device?: string): Tensor {
   const data = new ARRAY_TYPES[dtype](1);
   data[0] = dtype === 'bool' ? (value ? 1 : 0) : value;
-  return fromArray(data, [], dtype);
+  return fromArray(data, [], dtype, device);
 }

@@ -1,8 +1,10 @@
+import type { Device } from '../backend/active-backend.js';
 import { isFloating, type DType, type TypedArray } from '../dtype.js';
-import { AutogradError, DTypeError } from '../errors.js';
+import { AutogradError, DTypeError, ShapeError, TapegradError, fmtShape } from '../errors.js';
 import { backward, type BackwardOptions } from '../autograd/backward.js';
 import { formatTensor, nestedOf, toNested, type NestedArray } from './format.js';
 import { denoInspect, nodeInspect, tensorBrand } from './brand.js';
+import * as dm from '../ops/device-move.js';
 import * as ew from '../ops/elementwise.js';
 import * as idx from '../ops/indexing.js';
 import * as inplace from '../ops/inplace.js';
@@ -112,6 +114,19 @@ export class Tensor {
   /** Whether this tensor is a leaf of the graph (made by the user, not by a recorded op). */
   get isLeaf(): boolean {
     return this.gradFn === null;
+  }
+
+  /**
+   * The device the elements live on: `'cpu'` or `'webgpu'` (the device of the
+   * backend that holds the storage). Ops run on their operands' device.
+   *
+   * @example
+   * ```ts
+   * tensor([1, 2]).device; // 'cpu'
+   * ```
+   */
+  get device(): Device {
+    return this.storage.backend.device as Device;
   }
 
   /** The storage's version counter: how many in-place writes it has had. */
@@ -311,19 +326,83 @@ export class Tensor {
     return formatTensor(this);
   }
 
-  // ---- dtype --------------------------------------------------------------
+  // ---- dtype and device -----------------------------------------------------
 
   /**
-   * A copy converted to `dtype` (this tensor itself if it has that dtype already).
+   * This tensor converted to `dtype`, moved to `device`, or both (PyTorch's
+   * `to`): itself when nothing changes, else a copy, recorded so that
+   * gradients flow back (a move's gradient is the move back). A move out of
+   * a device read only asynchronously (the GPU to the CPU) is
+   * {@link Tensor.toAsync}; so is, for a tensor that requires grad, a move
+   * onto one (its gradient would need a synchronous read of the GPU): move
+   * the leaf itself instead (`model.to('webgpu')`, or
+   * `x.detach().to('webgpu').requiresGrad_()`).
    *
    * @example
    * ```ts
    * tensor([1.7]).to('int32').item(); // 1
+   * const xGpu = x.to('webgpu'); // after setBackend(await createWebGpu({ gpu }))
+   * const y = x.to('webgpu', 'float32');
    * ```
    */
-  to(dtype: DType): Tensor {
-    return ew.cast(this, dtype);
+  to(dtype: DType): Tensor;
+  to(device: Device, dtype?: DType): Tensor;
+  to(deviceOrDtype: Device | DType, dtype?: DType): Tensor {
+    return dm.to(this, dm.moveTarget('to', deviceOrDtype, dtype));
   }
+
+  /**
+   * {@link Tensor.to} for every direction, the GPU to the CPU included: the
+   * elements are read asynchronously. Whether the move is recorded for
+   * gradients is decided at the call.
+   *
+   * @example
+   * ```ts
+   * const onCpu = await logits.toAsync('cpu');
+   * onCpu.argmax(1).toArray();
+   * ```
+   */
+  toAsync(dtype: DType): Promise<Tensor>;
+  toAsync(device: Device, dtype?: DType): Promise<Tensor>;
+  async toAsync(deviceOrDtype: Device | DType, dtype?: DType): Promise<Tensor> {
+    return dm.toAsync(this, dm.moveTarget('toAsync', deviceOrDtype, dtype));
+  }
+
+  /**
+   * Makes this tensor hold `source`'s elements by sharing its storage (and
+   * layout), in place, as PyTorch's `set_(source)`: the tensor object stays
+   * the same, so whatever holds it (an optimizer, a module) sees the new
+   * storage, on `source`'s device. tapegrad's tensors never change shape or
+   * dtype: `source` must have this tensor's. Only a leaf can be set (a
+   * recorded result would lose its history); graphs that saved this tensor
+   * before see it as modified in place. `module.to(device)` moves parameters
+   * with it.
+   *
+   * @example
+   * ```ts
+   * noGrad(() => w.set_(w.to('webgpu')));
+   * w.device; // 'webgpu'
+   * ```
+   */
+  set_(source: Tensor): this {
+    if (!(source instanceof Tensor)) throw new TapegradError(`set_: expected a tensor, got ${source === null ? 'null' : typeof source}`);
+    if (source.shape.length !== this.shape.length || source.shape.some((s, i) => s !== this.shape[i])) {
+      throw new ShapeError(`set_: the source has shape ${fmtShape(source.shape)} but this tensor has shape ${fmtShape(this.shape)}; expected equal shapes (a tensor's shape never changes)`);
+    }
+    if (source.dtype !== this.dtype) throw new DTypeError(`set_: the source is ${source.dtype} but this tensor is ${this.dtype}; convert it first with .to('${this.dtype}')`);
+    if (!this.isLeaf) throw new AutogradError(`set_: a tensor of shape ${fmtShape(this.shape)} produced by '${this.gradFn!.name}' is not a leaf; only a leaf can take another storage (use detach() first)`);
+    // Saved references to this tensor must see a new version: its values changed.
+    source.storage.version = Math.max(source.storage.version, this.storage.version + 1);
+    // The fields are readonly to users; set_ is the one place they change.
+    const self = this as { storage: Storage; strides: readonly number[]; offset: number };
+    self.storage = source.storage;
+    self.strides = source.strides;
+    self.offset = source.offset;
+    // Not a view of its former base any more: it owns (shares) source's storage.
+    this.viewInfo = null;
+    return this;
+  }
+
   /** Converts to float32. @example `tensor([1]).float()` */
   float(): Tensor {
     return ew.cast(this, 'float32');

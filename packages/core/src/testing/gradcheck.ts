@@ -83,7 +83,7 @@ function leafCopies(inputs: readonly Tensor[]): Tensor[] {
     if (t.dtype !== 'float64') {
       throw new GradcheckError(`gradcheck: input ${i} requires grad but is ${t.dtype}; finite differences need float64 (use .double())`);
     }
-    return fromArray(t.data, t.shape.slice(), 'float64').requiresGrad_(true);
+    return fromArray(t.data, t.shape.slice(), 'float64', t.device).requiresGrad_(true);
   });
 }
 
@@ -129,7 +129,7 @@ function analyticalJacobian(fn: Fn, inputs: readonly Tensor[]): Float64Array[][]
     for (let k = 0; k < m; k++) {
       const onehot = new Float64Array(m);
       onehot[k] = 1;
-      const g = fromArray(onehot, out.shape.slice(), 'float64').to(out.dtype);
+      const g = fromArray(onehot, out.shape.slice(), 'float64', out.device).to(out.dtype);
       const grads = autogradGrad([out], diff, [g], { retainGraph: true, allowUnused: true });
       let d = 0;
       inputs.forEach((x, i) => {
@@ -218,7 +218,7 @@ function checkZeroGrad(fn: Fn, leaves: readonly Tensor[], failures: string[]): v
   const diff = leaves.filter((t) => t.requiresGrad);
   const outs = enableGrad(() => outputsOf(fn, leaves)).filter((t) => t.requiresGrad);
   if (outs.length === 0) return;
-  const zerosOut = outs.map((t) => fromArray(new Float64Array(t.numel), t.shape.slice(), 'float64').to(t.dtype));
+  const zerosOut = outs.map((t) => fromArray(new Float64Array(t.numel), t.shape.slice(), 'float64', t.device).to(t.dtype));
   const grads = autogradGrad(outs, diff, zerosOut, { allowUnused: true });
   grads.forEach((g, i) => {
     const v = flatValues(g);
@@ -240,8 +240,8 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: Gradch
   checkOptions('gradgradcheck', options, { ...gradcheckOptionRules, gradOutputs: optionRules.tensors });
   const leaves = leafCopies(inputs);
   const outs = enableGrad(() => outputsOf(fn, leaves));
-  const gradOutputs = (options.gradOutputs ?? outs.map((o, k) => seededNormal(o.shape, k))).map((g) =>
-    fromArray(g.to('float64').data, g.shape.slice(), 'float64').requiresGrad_(true),
+  const gradOutputs = (options.gradOutputs ?? outs.map((o, k) => seededNormal(o.shape, k, o.device))).map((g) =>
+    fromArray(g.to('float64').data, g.shape.slice(), 'float64', g.device).requiresGrad_(true),
   );
   const nIn = leaves.length;
   const diffIdx = leaves.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
@@ -259,7 +259,7 @@ export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: Gradch
 }
 
 /** Deterministic upstream gradients, so that a failure reproduces. */
-function seededNormal(shape: readonly number[], seed: number): Tensor {
+function seededNormal(shape: readonly number[], seed: number, device: string): Tensor {
   let s = (seed * 2654435761 + 12345) >>> 0;
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float64Array(n);
@@ -267,5 +267,5 @@ function seededNormal(shape: readonly number[], seed: number): Tensor {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     data[i] = (s / 2 ** 32) * 2 - 1;
   }
-  return fromArray(data, shape.slice(), 'float64');
+  return fromArray(data, shape.slice(), 'float64', device);
 }

@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from '../option-rules.js';
-import { DTypeError, TapegradError, allExamples, customOp, type Tensor } from '@tapegrad/core';
+import { DTypeError, TapegradError, allExamples, canReadSync, customOp, type Tensor } from '@tapegrad/core';
 import { log1pExp } from './activations.js';
 import { checkSameShape, isFloatTensor, reduce, type Reduction } from './reduction.js';
 
@@ -83,11 +83,14 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
   checkOptions('binaryCrossEntropy', options, nnOptionRules.binaryCrossEntropy);
   const op = 'binaryCrossEntropy';
   check(op, input, target);
-  // Inside vmap, the inputs of every example.
-  const values = allExamples(input).data;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!(v >= 0 && v <= 1)) throw new TapegradError(`${op}: input values must be probabilities in [0, 1], found ${v} at position ${i} (use binaryCrossEntropyWithLogits on logits)`);
+  // On a GPU the probabilities cannot be read here: the range check is skipped.
+  if (canReadSync(input)) {
+    // Inside vmap, the inputs of every example.
+    const values = allExamples(input).data;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!(v >= 0 && v <= 1)) throw new TapegradError(`${op}: input values must be probabilities in [0, 1], found ${v} at position ${i} (use binaryCrossEntropyWithLogits on logits)`);
+    }
   }
   let loss = elementwiseBce(input, target);
   if (options.weight !== undefined) loss = loss.mul(options.weight);

@@ -33,6 +33,8 @@ export function checkDropProbability(op: string, p: number): void {
  * Inverted dropout: zeroes each element with probability `p` and scales the
  * rest by `1/(1 − p)`, so that the expected value is unchanged and nothing
  * needs rescaling at evaluation. The identity when not training or `p = 0`.
+ * The mask is drawn on the CPU and moved to `x`'s device, so that a
+ * generator gives the same mask on every device.
  *
  * @example
  * ```ts
@@ -46,6 +48,10 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
   if (!(options.training ?? true) || p === 0) return x;
   if (p === 1) return x.mul(0);
   const g = options.generator;
-  const keep = rand(x.shape, g === undefined ? { dtype: 'float64' } : { dtype: 'float64', generator: g }).ge(p);
+  // The mask is drawn on the CPU in float64 (a uniform draw rounded to
+  // float32 could reach 1, and a GPU holds no float64), then moved to x's
+  // device: one generator gives the same mask on every device.
+  const draws = rand(x.shape, g === undefined ? { dtype: 'float64', device: 'cpu' } : { dtype: 'float64', device: 'cpu', generator: g });
+  const keep = draws.ge(p).to(x.device);
   return x.mul(keep.to(x.dtype).mul(1 / (1 - p)));
 }

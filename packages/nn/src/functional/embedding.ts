@@ -1,6 +1,6 @@
 import { checkOptions } from '@tapegrad/core';
 import { nnOptionRules } from '../option-rules.js';
-import { DTypeError, IndexError, ShapeError, allExamples, noGrad, tensor, where, type Tensor } from '@tapegrad/core';
+import { DTypeError, IndexError, ShapeError, allExamples, canReadSync, noGrad, onesLike, where, zeros, type Tensor } from '@tapegrad/core';
 
 /**
  * Options of {@link embedding}.
@@ -42,12 +42,16 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   if (weight.ndim !== 2) throw new ShapeError(`${op}: weight must be [numEmbeddings, embeddingDim], got [${weight.shape.join(', ')}]`);
   const [num, dim] = weight.shape as [number, number];
   const flat = input.reshape([-1]);
-  // Inside vmap, the indices of every example.
-  const ids = allExamples(flat).data;
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i]! < 0 || ids[i]! >= num) throw new IndexError(`${op}: index ${ids[i]} is out of range for ${num} embeddings`);
+  // On a GPU the indices cannot be read here: the check is skipped (an
+  // out-of-range index then reads NaN), as the other index checks are.
+  if (canReadSync(flat)) {
+    // Inside vmap, the indices of every example.
+    const ids = allExamples(flat).data;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i]! < 0 || ids[i]! >= num) throw new IndexError(`${op}: index ${ids[i]} is out of range for ${num} embeddings`);
+    }
   }
-  if (options.maxNorm !== undefined && options.maxNorm !== null) renormRows(weight, ids, options.maxNorm, options.normType ?? 2);
+  if (options.maxNorm !== undefined && options.maxNorm !== null) renormRows(weight, allExamples(flat).reshape([-1]), options.maxNorm, options.normType ?? 2);
   const rows = weight.indexSelect(0, flat);
   const out = options.paddingIdx === null || options.paddingIdx === undefined ? rows : withoutPaddingGrad(rows, flat, weight, paddingRow(options.paddingIdx, num));
   return out.reshape([...input.shape, dim]);
@@ -76,17 +80,17 @@ function withoutPaddingGrad(rows: Tensor, flat: Tensor, weight: Tensor, pad: num
 
 /**
  * PyTorch's `embedding_renorm_`: each distinct row at `ids` whose p-norm
- * exceeds `maxNorm` is scaled in place by `maxNorm / (norm + 1e-7)`, one row
- * at a time as PyTorch, outside the tape.
+ * exceeds `maxNorm` is scaled in place by `maxNorm / (norm + 1e-7)`, outside
+ * the tape. Written in tensor ops (a mask of the rows looked up, one factor
+ * per row) so that it reads nothing back and runs on every device.
  */
-function renormRows(weight: Tensor, ids: ArrayLike<number>, maxNorm: number, normType: number): void {
-  const distinct = [...new Set(Array.from(ids))].sort((a, b) => a - b);
-  if (distinct.length === 0) return;
+function renormRows(weight: Tensor, ids: Tensor, maxNorm: number, normType: number): void {
+  if (ids.numel === 0) return;
   noGrad(() => {
-    const norms = weight.indexSelect(0, tensor(distinct, { dtype: 'int32' })).norm(normType, 1).double().data;
-    distinct.forEach((row, i) => {
-      const n = norms[i]!;
-      if (n > maxNorm) weight.select(0, row).mul_(maxNorm / (n + 1e-7));
-    });
+    const num = weight.shape[0]!;
+    const looked = zeros([num], { dtype: 'int32', device: weight.device }).scatterAdd(0, ids, onesLike(ids)).gt(0);
+    const norms = weight.norm(normType, 1);
+    const factor = where(looked.and(norms.gt(maxNorm)), norms.add(1e-7).reciprocal().mul(maxNorm), 1);
+    weight.mul_(factor.unsqueeze(1));
   });
 }

@@ -64,7 +64,7 @@ export function attentionWeights(q: Tensor, k: Tensor, options: AttentionOptions
   const mask = options.attnMask ?? null;
   if (options.isCausal ?? false) {
     if (mask !== null) throw new TapegradError(`${op}: pass either attnMask or isCausal, not both`);
-    const allowed = arange(l, { dtype: 'int32' }).unsqueeze(1).ge(arange(s, { dtype: 'int32' }));
+    const allowed = arange(l, { dtype: 'int32', device: q.device }).unsqueeze(1).ge(arange(s, { dtype: 'int32', device: q.device }));
     scores = scores.add(blockedToAdditive(allowed.not(), scores.dtype));
   }
   if (mask !== null) {

@@ -1,4 +1,4 @@
-import { tensor, type DType, type Tensor } from '@tapegrad/core';
+import { DeviceError, canReadSync, tensor, type DType, type Tensor } from '@tapegrad/core';
 import { SafetensorsError } from '../errors.js';
 import type { LoadStateDictOptions, LoadStateDictResult, Module } from '../module.js';
 
@@ -105,6 +105,9 @@ export function saveSafetensors(tensors: Readonly<Record<string, Tensor>>, metad
   const datas: { readonly t: Tensor; readonly begin: number }[] = [];
   for (const [name, t] of entries) {
     if (name === '' || name === '__metadata__') throw new SafetensorsError(`saveSafetensors: '${name}' cannot be a tensor name`);
+    if (!canReadSync(t)) {
+      throw new DeviceError(`saveSafetensors: tensor '${name}' (shape [${t.shape.join(', ')}]) is on '${t.device}', which can only be read asynchronously; bring it to the CPU first (await model.toAsync('cpu') for a model, await t.toAsync('cpu') for a tensor)`);
+    }
     const dtype = WRITE[t.dtype];
     const bytes = t.numel * READ[dtype].size;
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };

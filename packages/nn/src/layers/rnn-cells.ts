@@ -76,7 +76,7 @@ export abstract class RNNCellBase<State> extends Module<[Tensor, (State | null)?
   /** A given hidden tensor checked against the batch, or zeros. */
   protected hiddenOrZeros(h: Tensor | undefined, x: Tensor, unbatched: boolean, what = 'hx'): Tensor {
     const n = x.shape[0]!;
-    if (h === undefined) return zeros([n, this.hiddenSize], { dtype: x.dtype });
+    if (h === undefined) return zeros([n, this.hiddenSize], { dtype: x.dtype, device: x.device });
     const expected = unbatched ? [this.hiddenSize] : [n, this.hiddenSize];
     if (h.ndim !== expected.length || h.shape.some((s, i) => s !== expected[i])) {
       throw new ShapeError(`${this.cellName}: expected ${what} of shape ${fmt(expected)} for input of shape ${fmt(unbatched ? [x.shape[1]!] : x.shape)}, got ${fmt(h.shape)}`);
