@@ -103,6 +103,7 @@ const backendRows: MisuseRow[] = [
   { name: 'matmul with a tensor of another copy of core', call: () => ones([2, 2]).matmul({ [Symbol.for('tapegrad.tensor')]: true, shape: [2, 2], dtype: 'float32', ndim: 2 } as never), error: TapegradError, contains: ['another copy of @tapegrad/core'] },
   { name: 'an op on tensors of two devices', call: () => onToyDevice(() => ones([2, 3])).add(ones([3])), error: DeviceError, contains: ['add', 'operand 0 (shape [2, 3])', "'toy'", 'operand 1 (shape [3])', "'cpu'", ".to('toy')"] },
   { name: 'matmul on tensors of two devices', call: () => ones([2, 3]).matmul(onToyDevice(() => ones([3, 4]))), error: DeviceError, contains: ['matmul', '[2, 3]', '[3, 4]', "'toy'", "'cpu'"] },
+  { name: 'a device move inside vmap', call: () => { onToyDevice(() => ones([1])); return vmap((t: Tensor) => t.to('toy' as never))(ones([2, 3])); }, error: TapegradError, contains: ['to', 'vmap', '[3] per example'] },
   { name: 'an in-place op from another device', call: () => ones([2]).add_(onToyDevice(() => ones([2]))), error: DeviceError, contains: ['add_', "'toy'", "'cpu'"] },
   { name: 'the default device without a backend', call: () => setDefaultDevice('webgpu'), error: DeviceError, contains: ['setDefaultDevice', "'webgpu'", 'createWebGpu', '@tapegrad/core/node'] },
   { name: 'an unknown default device', call: () => setDefaultDevice('cuda' as never), error: DeviceError, contains: ['setDefaultDevice', "'cuda'", "'cpu' and 'webgpu'"] },

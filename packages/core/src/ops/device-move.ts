@@ -4,6 +4,7 @@ import { DTYPES, type DType } from '../dtype.js';
 import { DTypeError, DeviceError, TapegradError, fmtShape } from '../errors.js';
 import { enableGrad, isGradEnabled } from '../autograd/grad-mode.js';
 import { record } from '../autograd/record.js';
+import { refuseBatchedRead } from '../primitives/batching.js';
 import { fromArray } from '../tensor/make.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { canReadSync, cast, copyData, copyDataAsync } from './elementwise.js';
@@ -94,6 +95,8 @@ function landed(x: Tensor, data: Parameters<typeof fromArray>[0], dst: Backend, 
  */
 export function moveTo(x: Tensor, device: string, op = 'to'): Tensor {
   if (x.device === device) return x;
+  // A move reads the elements, which differ between the examples vmap maps over.
+  refuseBatchedRead(op, x);
   const dst = backendOf(op, device);
   if (!canReadSync(x)) {
     throw new DeviceError(`${op}: moving ${where(x)} from '${x.device}' to '${device}' reads '${x.device}', which can only be read asynchronously; use await x.toAsync('${device}')`);
@@ -113,6 +116,7 @@ export function moveTo(x: Tensor, device: string, op = 'to'): Tensor {
  * ```
  */
 export async function moveToAsync(x: Tensor, device: string, op = 'toAsync'): Promise<Tensor> {
+  refuseBatchedRead(op, x);
   if (x.device === device) return x;
   const dst = backendOf(op, device);
   const records = checkGradientReturns(op, x, dst);

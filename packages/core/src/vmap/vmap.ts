@@ -129,7 +129,7 @@ function dimList(what: 'inDims' | 'outDims', dims: InDims, n: number, of: string
 
 /** Zeros shaped as `t` with dim `d` of size 1. */
 function oneExampleOfZeros(t: Tensor, d: number): Tensor {
-  return zeros(t.shape.map((s, k) => (k === d ? 1 : s)), { dtype: t.dtype });
+  return zeros(t.shape.map((s, k) => (k === d ? 1 : s)), { dtype: t.dtype, device: t.device });
 }
 
 /** Each argument's mapped dim, checked; and the batch size they agree on. */

@@ -129,7 +129,7 @@ function resampleNearest(x: Tensor, dim: number, a: Axis, exact: boolean): Tenso
     else src = Math.floor(Math.fround(j * scale));
     index[j] = Math.min(src, a.n - 1);
   }
-  return x.indexSelect(dim, tensor(index));
+  return x.indexSelect(dim, tensor(index, { device: x.device }));
 }
 
 function resampleLinear(x: Tensor, dim: number, a: Axis, alignCorners: boolean): Tensor {
@@ -148,6 +148,6 @@ function resampleLinear(x: Tensor, dim: number, a: Axis, alignCorners: boolean):
     [i0[j], i1[j], w0[j], w1[j]] = [lo, lo < a.n - 1 ? lo + 1 : lo, 1 - l1, l1];
   }
   const along = x.shape.map((_, k) => (k === dim ? a.out : 1));
-  const weight = (w: Float64Array): Tensor => tensor(w, { shape: along, dtype: x.dtype });
-  return x.indexSelect(dim, tensor(i0)).mul(weight(w0)).add(x.indexSelect(dim, tensor(i1)).mul(weight(w1)));
+  const weight = (w: Float64Array): Tensor => tensor(w, { shape: along, dtype: x.dtype, device: x.device });
+  return x.indexSelect(dim, tensor(i0, { device: x.device })).mul(weight(w0)).add(x.indexSelect(dim, tensor(i1, { device: x.device })).mul(weight(w1)));
 }

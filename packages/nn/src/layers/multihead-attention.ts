@@ -202,7 +202,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     if (isCausal && (mask !== null || extra > 0)) {
       // Combined with a key padding mask, or widened for the appended positions
       // (open to every query): the causal mask is spelled out.
-      const causal = blockedToAdditive(arange(s, { dtype: 'int32' }).gt(arange(l, { dtype: 'int32' }).unsqueeze(1)), q.dtype);
+      const causal = blockedToAdditive(arange(s, { dtype: 'int32', device: q.device }).gt(arange(l, { dtype: 'int32', device: q.device }).unsqueeze(1)), q.dtype);
       mask = mask === null ? causal : mask.add(causal);
       isCausal = false;
     }
@@ -213,7 +213,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     let kh = heads(kp);
     let vh = heads(vp);
     if (this.addZeroAttn) {
-      const zero = zeros([n, this.numHeads, 1, this.headDim], { dtype: kh.dtype });
+      const zero = zeros([n, this.numHeads, 1, this.headDim], { dtype: kh.dtype, device: kh.device });
       kh = cat([kh, zero], 2);
       vh = cat([vh, zero], 2);
     }

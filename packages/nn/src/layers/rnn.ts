@@ -254,7 +254,7 @@ export abstract class RNNBase<State> extends Module<[Tensor, (State | null)?], [
   /** A given initial state checked against the input, laid out `[D·numLayers, N, H]`; zeros when undefined. */
   #checkedState(state: Tensor | undefined, what: string, input: Tensor, n: number): Tensor {
     const layers = this.directions * this.numLayers;
-    if (state === undefined) return zeros([layers, n, this.hiddenSize], { dtype: input.dtype });
+    if (state === undefined) return zeros([layers, n, this.hiddenSize], { dtype: input.dtype, device: input.device });
     const unbatched = input.ndim === 2;
     const expected = unbatched ? [layers, this.hiddenSize] : [layers, n, this.hiddenSize];
     if (state.ndim !== expected.length || state.shape.some((s, i) => s !== expected[i])) {
