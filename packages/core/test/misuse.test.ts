@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeMisuse, named, type MisuseRow } from './misuse-table.js';
-import { DeviceError, configureStoragePool, getBackend, setBackend, setNumThreads, type Backend } from '@tapegrad/core';
+import { DeviceError, configureStoragePool, createWebGpuBackend, getBackend, setBackend, setNumThreads, type Backend } from '@tapegrad/core';
+import { createWebGpu } from '@tapegrad/core/node';
 
 /** Runs `make` with the active backend relabelled as another device, so its result lives there. */
 function onToyDevice<T>(make: () => T): T {
@@ -79,6 +80,10 @@ const backendRows: MisuseRow[] = [
   { name: 'setNumThreads unknown key', call: () => setNumThreads({ thread: 2 } as never), error: OptionError, contains: ['setNumThreads', 'thread', 'threads'] },
   { name: 'matmul with a tensor of another copy of core', call: () => ones([2, 2]).matmul({ [Symbol.for('tapegrad.tensor')]: true, shape: [2, 2], dtype: 'float32', ndim: 2 } as never), error: TapegradError, contains: ['another copy of @tapegrad/core'] },
   { name: 'an op on a tensor of another device', call: () => onToyDevice(() => ones([2])).add(1), error: DeviceError, contains: ['add', "device 'toy'", "'cpu'"] },
+  // Options are checked before the device is touched: none is needed here.
+  { name: 'createWebGpuBackend gc_pressure', call: () => createWebGpuBackend({} as never, { gc_pressure: false } as never), error: OptionError, contains: ['createWebGpuBackend', "did you mean 'gcPressure'"] },
+  { name: 'createWebGpuBackend gcPressure type', call: () => createWebGpuBackend({} as never, { gcPressure: 'off' } as never), error: OptionError, contains: ['createWebGpuBackend', 'gcPressure', "'off'", 'true or false'] },
+  { name: 'createWebGpu gcPressure type', call: () => createWebGpu({ gpu: {} as never, gcPressure: 0 } as never), error: OptionError, contains: ['createWebGpu', 'gcPressure', 'true or false'] },
 ];
 
 describe('null dims mean all dims', () => {
