@@ -3,8 +3,9 @@
 // without --expose-gc), the loss awaited every 10 steps as a loop that logs
 // it does. Prints one JSON line: the GPU memory the backend holds (in use +
 // pooled, memoryStats) after the first step, at its peak and at the end, the
-// peaks of the first and second halves (flat memory: the second is no
-// higher), the process's RSS likewise, and the time per step.
+// means of the third and last quarters of the steps (flat memory: the last no
+// higher, within V8's 64 MiB collection step), the process's RSS likewise,
+// and the time per step.
 import { w2Inputs } from './inputs.mjs';
 import { probeWebGpu } from './gpu.mjs';
 
@@ -37,7 +38,8 @@ try {
   }
   const msPerStep = (performance.now() - t0) / steps;
   const max = (xs) => xs.reduce((a, b) => Math.max(a, b), 0);
-  const half = Math.floor(steps / 2);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const quarter = Math.floor(steps / 4);
   console.log(
     JSON.stringify({
       adapter: probe.name,
@@ -45,7 +47,7 @@ try {
       gcPressure,
       steps,
       batch,
-      gpuMB: { start: gpu[0], peak: max(gpu), end: gpu.at(-1), firstHalfPeak: max(gpu.slice(0, half)), secondHalfPeak: max(gpu.slice(half)) },
+      gpuMB: { start: gpu[0], peak: max(gpu), end: gpu.at(-1), thirdQuarterMean: mean(gpu.slice(2 * quarter, 3 * quarter)), lastQuarterMean: mean(gpu.slice(3 * quarter)) },
       rssMB: { start: rss[0], peak: max(rss), end: rss.at(-1) },
       msPerStep,
       loss: { first: losses[0], last: losses.at(-1) },

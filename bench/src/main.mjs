@@ -268,7 +268,8 @@ if (wantsWorkload('W7') && probe.adapter !== null) {
       r.text['tapegrad-webgpu'] = [g.start, g.peak, g.end].map((v) => v.toFixed(0)).join('/');
       rows.push(r);
       console.log([`W7 ${label}`.padEnd(34), 'MB'.padEnd(9), ...order.map((o) => (r.text[o] ?? '-').padStart(width(o))), '  start/peak/end'].join(''));
-      console.log(`W7: GPU MB peak of steps 1-500 ${g.firstHalfPeak.toFixed(0)}, of 501-1000 ${g.secondHalfPeak.toFixed(0)}${g.secondHalfPeak <= g.firstHalfPeak ? ' (flat)' : ' (GROWING)'}; RSS MB start/peak/end ${[m.start, m.peak, m.end].map((v) => v.toFixed(0)).join('/')}; ${soak.msPerStep.toFixed(2)} ms/step; loss ${soak.loss.first.toFixed(3)} -> ${soak.loss.last.toFixed(3)}`);
+      const flat = g.lastQuarterMean <= g.thirdQuarterMean + 64;
+      console.log(`W7: GPU MB mean of steps 501-750 ${g.thirdQuarterMean.toFixed(0)}, of 751-1000 ${g.lastQuarterMean.toFixed(0)}${flat ? ' (flat)' : ' (GROWING)'}; RSS MB start/peak/end ${[m.start, m.peak, m.end].map((v) => v.toFixed(0)).join('/')}; ${soak.msPerStep.toFixed(2)} ms/step; loss ${soak.loss.first.toFixed(3)} -> ${soak.loss.last.toFixed(3)}`);
     } catch (e) {
       const reason = (child.stderr || String(e?.message ?? e)).trim().split('\n')[0].slice(0, 160);
       r.result['tapegrad-webgpu'] = { error: reason };
