@@ -4,6 +4,12 @@
 // URLs), checks that a product is the same on one and two threads, that
 // backward works, and that a convolution and its gradients match the reference
 // backend's, then prints what the page and the worker reported.
+// Then, in a page of a Chromium started with WebGPU on (SwiftShader's adapter
+// where there is no GPU), it trains a small MLP on the webgpu backend and on
+// the wasm backend from the same start, and checks that the loss falls and
+// that both agree to float32 tolerance. Without an adapter in the page that
+// check is skipped with the reason printed, or fails where
+// TAPEGRAD_REQUIRE_WEBGPU=1 (CI).
 // Then it opens examples/browser (served with the headers and the
 // Content-Security-Policy that docs/browser.md asks for) and waits for its
 // worker to train the model to the end.
@@ -63,6 +69,99 @@ try {
   postMessage({ error: String(e) });
 }`;
 
+// A 8-16-3 MLP trained 25 steps of SGD on 32 points labelled by a random
+// linear teacher, from the same start on the wasm backend and on webgpu. The
+// start and the data come from a seeded generator in plain JS, the same on
+// both. Every loss is read back, so the GPU work is done when it reports.
+const webgpuPage = `<!doctype html><script type="module">
+  const report = (r) => fetch('/result', { method: 'POST', body: JSON.stringify(r) });
+  try {
+    const core = await import('/core/index.js');
+    const adapter = navigator.gpu === undefined ? undefined : await navigator.gpu.requestAdapter();
+    if (adapter === undefined || adapter === null) {
+      report({ webgpu: null, reason: navigator.gpu === undefined ? 'navigator.gpu is undefined (WebGPU off in this browser)' : 'navigator.gpu offers no adapter' });
+    } else {
+      const info = adapter.info ?? {};
+      const device = await adapter.requestDevice();
+      const errors = [];
+      device.addEventListener('uncapturederror', (e) => errors.push(e.error.message));
+      const gpu = core.createWebGpuBackend(device);
+      let seed = 12345;
+      const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+      const values = (n, scale) => Float32Array.from({ length: n }, () => next() * scale);
+      const [n, d, h, k] = [32, 8, 16, 3];
+      const xs = values(n * d, 1);
+      const teacher = values(d * k, 1);
+      const labels = Int32Array.from({ length: n }, (_, i) => {
+        const score = (c) => xs.slice(i * d, i * d + d).reduce((s, v, j) => s + v * teacher[j * k + c], 0);
+        return [0, 1, 2].reduce((best, c) => (score(c) > score(best) ? c : best), 0);
+      });
+      const start = [values(d * h, 0.5), values(h, 0.1), values(h * k, 0.5), values(k, 0.1)];
+      const shapes = [[d, h], [h], [h, k], [k]];
+      const train = async () => {
+        const params = start.map((v, i) => core.tensor(v, { shape: shapes[i] }).requiresGrad_());
+        const x = core.tensor(xs, { shape: [n, d] });
+        const y = core.tensor(labels, { shape: [n, 1] });
+        const losses = [];
+        for (let step = 0; step < 25; step++) {
+          const logits = x.matmul(params[0]).add(params[1]).relu().matmul(params[2]).add(params[3]);
+          // NOTE: log-softmax through logsumexp, which subtracts the max.
+          const loss = logits.sub(logits.logsumexp(1, true)).gather(1, y).mean().neg();
+          loss.backward();
+          core.noGrad(() => {
+            for (const p of params) {
+              p.sub_(p.grad.mul(0.5));
+              p.grad = null;
+            }
+          });
+          losses.push(await loss.itemAsync());
+        }
+        const final = await Promise.all(params.map(async (p) => Array.from(await p.dataAsync())));
+        return { backend: core.getBackend().name, losses, params: final.flat() };
+      };
+      core.setBackend('wasm');
+      const cpu = await train();
+      core.setBackend(gpu);
+      const onGpu = await train();
+      core.setBackend('wasm');
+      device.destroy();
+      report({ webgpu: { adapter: [info.vendor, info.architecture, info.description].filter((s) => s).join(' '), fallback: info.isFallbackAdapter, cpu, gpu: onGpu, errors } });
+    }
+  } catch (e) {
+    report({ error: 'page: ' + e });
+  }
+</script>`;
+
+/** Where |gpu − cpu| > 1e-4 + 1e-3·|cpu| first, or null (float32 tolerance over 25 steps). */
+function firstDifference(what, cpu, gpu) {
+  if (cpu.length !== gpu.length) return `${what}: ${gpu.length} values on webgpu, ${cpu.length} on wasm`;
+  for (let i = 0; i < cpu.length; i++) {
+    // NOTE: written so that a NaN on either side counts as a difference.
+    if (!(Math.abs(gpu[i] - cpu[i]) <= 1e-4 + 1e-3 * Math.abs(cpu[i]))) return `${what}[${i}]: ${gpu[i]} on webgpu, ${cpu[i]} on wasm`;
+  }
+  return null;
+}
+
+/** Whether the WebGPU page's report holds: [ok, what to print]. */
+function judgeWebGpu(r) {
+  const requireWebGpu = process.env.TAPEGRAD_REQUIRE_WEBGPU === '1';
+  if (r.error !== undefined) return [false, r.error];
+  if (r.webgpu === null) return [!requireWebGpu, `no WebGPU adapter in the page: ${r.reason}${requireWebGpu ? ' (TAPEGRAD_REQUIRE_WEBGPU=1)' : '; skipped'}`];
+  const { adapter, fallback, cpu, gpu, errors } = r.webgpu;
+  const falls = (losses) => losses.at(-1) < 0.5 * losses[0];
+  const problems = [
+    gpu.backend === 'webgpu' ? null : `trained on '${gpu.backend}', not webgpu`,
+    cpu.backend === 'wasm' ? null : `the reference trained on '${cpu.backend}', not wasm`,
+    errors.length === 0 ? null : `device errors: ${errors.join('; ')}`,
+    falls(gpu.losses) ? null : `the loss does not fall on webgpu: ${gpu.losses[0]} -> ${gpu.losses.at(-1)}`,
+    falls(cpu.losses) ? null : `the loss does not fall on wasm: ${cpu.losses[0]} -> ${cpu.losses.at(-1)}`,
+    firstDifference('loss', cpu.losses, gpu.losses),
+    firstDifference('parameter', cpu.params, gpu.params),
+  ].filter((p) => p !== null);
+  const summary = `adapter '${adapter}'${fallback ? ' (CPU fallback)' : ''}, loss ${gpu.losses[0].toFixed(4)} -> ${gpu.losses.at(-1).toFixed(4)} on webgpu, ${cpu.losses[0].toFixed(4)} -> ${cpu.losses.at(-1).toFixed(4)} on wasm`;
+  return [problems.length === 0, problems.length === 0 ? summary : `${summary}: ${problems.join('; ')}`];
+}
+
 const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 // What docs/browser.md asks a server to send with the example.
 const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:";
@@ -99,6 +198,7 @@ const server = http.createServer((req, res) => {
   if (url.pathname === '/') return send('text/html', page);
   if (url.pathname === '/worker.js') return send('text/javascript', worker);
   if (url.pathname === '/example') return send('text/html', examplePage);
+  if (url.pathname === '/webgpu') return send('text/html', webgpuPage);
   if (url.pathname.startsWith('/core/')) {
     const file = path.join(dist, path.basename(url.pathname));
     if (existsSync(file)) return send('text/javascript', readFileSync(file));
@@ -113,11 +213,15 @@ const server = http.createServer((req, res) => {
   res.end();
 });
 
+// WebGPU in headless Chromium: on, and on SwiftShader's adapter (the CPU
+// Vulkan driver Chromium ships) where the machine has no GPU.
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+
 /** Opens `pathname` in a fresh headless Chromium; resolves with what it posts to /result. */
-function visit(pathname, seconds) {
+function visit(pathname, seconds, extraFlags = ['--disable-gpu']) {
   return new Promise((resolve) => {
     const profile = mkdtempSync(path.join(tmpdir(), 'tapegrad-chromium-'));
-    const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+    const flags = ['--headless=new', '--no-sandbox', ...extraFlags, '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
     const timer = setTimeout(() => done({ error: `no result from the browser within ${seconds} s` }), seconds * 1000);
     const done = (r) => {
       clearTimeout(timer);
@@ -139,10 +243,12 @@ server.listen(0, async () => {
   const w = r.worker ?? {};
   const coreOk = r.error === undefined && r.page?.isolated && r.page.backend === 'wasm' && w.backend === 'wasm' && w.threads === 2 && w.sameOnTwoThreads && w.gradOk && w.convOk;
   console.log(`${coreOk ? 'ok  ' : 'FAIL'} core in a page and a worker: ${JSON.stringify(r)}`);
+  const [webgpuOk, webgpuSays] = judgeWebGpu(await visit('/webgpu', 90, WEBGPU_FLAGS));
+  console.log(`${webgpuOk ? 'ok  ' : 'FAIL'} an MLP trains on webgpu in a page, as on wasm: ${webgpuSays}`);
   const e = await visit('/example', 120);
   const x = e.example ?? {};
   const exampleOk = e.error === undefined && x.type === 'done' && x.backend === 'wasm' && x.isolated && x.threads >= 1 && x.accuracy >= 0.9;
   console.log(`${exampleOk ? 'ok  ' : 'FAIL'} examples/browser trains in its worker: ${JSON.stringify(e)}`);
   server.close();
-  process.exit(coreOk && exampleOk ? 0 : 1);
+  process.exit(coreOk && webgpuOk && exampleOk ? 0 : 1);
 });

@@ -37,8 +37,8 @@ export function w1Inputs(N) {
   return { a: array([N, N], normal(N * N, 1, 0.1)), b: array([N, N], normal(N * N, 2, 0.1)) };
 }
 
-/** W2: a 784-512-256-10 MLP's initial parameters, one batch of 256 images and their labels. */
-export function w2Inputs() {
+/** W2: a 784-512-256-10 MLP's initial parameters, one batch of `batch` images (256 unless told) and their labels. */
+export function w2Inputs(batch = 256) {
   const layers = [784, 512, 256, 10];
   const params = [];
   for (let i = 0; i < 3; i++) {
@@ -46,10 +46,10 @@ export function w2Inputs() {
     params.push(array(shape, normal(numel(shape), 10 + i, 0.05)));
     params.push(array([layers[i + 1]], new Float32Array(layers[i + 1])));
   }
-  const labels = new Int32Array(256);
-  const u = uniform(256, 4);
-  for (let i = 0; i < 256; i++) labels[i] = Math.floor(u[i] * 10);
-  return { params, x: array([256, 784], normal(256 * 784, 3, 1)), labels, lr: 1e-3, eps: 1e-8 };
+  const labels = new Int32Array(batch);
+  const u = uniform(batch, 4);
+  for (let i = 0; i < batch; i++) labels[i] = Math.floor(u[i] * 10);
+  return { params, x: array([batch, 784], normal(batch * 784, 3, 1)), labels, lr: 1e-3, eps: 1e-8 };
 }
 
 /** W3: three vectors of a million floats in [0, 1). */

@@ -1,16 +1,21 @@
-// pnpm bench [--quick] [--only W1,W3]
+// pnpm bench [--quick] [--only W1,W3] [--gpu]
 // Runs the workloads against every peer that loads here, prints one table
 // (absolute figures and tapegrad ÷ best peer) and writes results/latest.json.
 // Every peer gets the same inputs (inputs.mjs); before a row is timed, each
 // peer's result is compared with tapegrad-js's (cross-check.mjs), and a peer
 // that disagrees, or that runs on another backend than its column names, gets
 // an error cell instead of a figure.
+// Where a WebGPU adapter exists (gpu.mjs), the GPU rows compare tapegrad's
+// webgpu backend with TF.js's and jax-js's on that adapter; a CPU fallback
+// adapter (SwiftShader) runs them at small shapes, and says its timings mean
+// nothing. Without an adapter the bench says why, and runs the CPU columns.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crossCheck } from './cross-check.mjs';
+import { probeWebGpu } from './gpu.mjs';
 import { w1Inputs, w2Inputs, w3Inputs, w4Inputs, w5Inputs } from './inputs.mjs';
 import { alternate } from './timing.mjs';
 import { createTapegrad } from './libs/tapegrad.mjs';
@@ -20,17 +25,25 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(',') : null;
-const wants = (w) => only === null || only.includes(w);
+// --gpu: the GPU rows alone (W1 and W2 on webgpu, W7).
+const gpuOnly = args.includes('--gpu');
+const wantsWorkload = (w) => only === null || only.includes(w);
+const wants = (w) => !gpuOnly && wantsWorkload(w);
 
-/** Loads each library; one that cannot run here is reported with its reason. */
-async function loadLibs() {
+/**
+ * Loads each library; one that cannot run here is reported with its reason.
+ * The GPU columns load only where there is an adapter (`probe`).
+ */
+async function loadLibs(probe) {
   const libs = [];
   const failed = {};
-  const tryLoad = async (name, make) => {
+  const gpuLibs = [];
+  const gpuFailed = {};
+  const tryLoad = async (name, make, into = libs, failures = failed) => {
     try {
-      libs.push(await make());
+      into.push(await make());
     } catch (e) {
-      failed[name] = String(e?.message ?? e).split('\n')[0].slice(0, 160);
+      failures[name] = String(e?.message ?? e).split('\n')[0].slice(0, 160);
     }
   };
   await tryLoad('tapegrad', async () => createTapegrad('wasm'));
@@ -40,23 +53,42 @@ async function loadLibs() {
   await tryLoad('tfjs-wasm', async () => (await import('./libs/tfjs.mjs')).createTfjs('wasm'));
   await tryLoad('jax-js', async () => (await import('./libs/jax.mjs')).createJax(false));
   await tryLoad('jax-js-jit', async () => (await import('./libs/jax.mjs')).createJax(true));
-  return { libs, failed };
+  if (probe.adapter !== null) {
+    await tryLoad('tapegrad-webgpu', async () => (await import('./libs/tapegrad-webgpu.mjs')).createTapegradWebGpu(probe), gpuLibs, gpuFailed);
+    await tryLoad('tfjs-webgpu', async () => (await import('./libs/tfjs-webgpu.mjs')).createTfjsWebGpu(probe), gpuLibs, gpuFailed);
+    await tryLoad('jax-js-webgpu', async () => (await import('./libs/jax.mjs')).createJaxWebGpu(probe), gpuLibs, gpuFailed);
+  }
+  return { libs, failed, gpuLibs, gpuFailed };
 }
 
-const { libs, failed } = await loadLibs();
+const probe = await probeWebGpu();
+// The GPU rows' shapes: on a CPU fallback adapter, small enough to finish in minutes.
+const gpuShapes = probe.fallback ? { N: 256, batch: 8 } : { N: 4096, batch: 1024 };
+if (probe.adapter === null) console.log(`No webgpu columns: ${probe.reason}.\n`);
+else if (probe.fallback) {
+  console.log(`WebGPU adapter: ${probe.name}. It is a CPU fallback (SwiftShader runs WebGPU on the CPU): its webgpu figures`);
+  console.log(`mean nothing about a GPU and are not to be published as speed. The GPU rows run at small shapes`);
+  console.log(`(matmul N=${gpuShapes.N}, W2 batch ${gpuShapes.batch}) to check the peers agree, and W7 (1,000 steps) is skipped.\n`);
+} else console.log(`WebGPU adapter: ${probe.name}\n`);
+const { libs, failed, gpuLibs, gpuFailed } = await loadLibs(probe);
 const rows = [];
 const budget = quick ? { warmup: 1, minSamples: 3, maxSamples: 5, budgetMs: 800 } : { warmup: 2, minSamples: 5, maxSamples: 21, budgetMs: 2500 };
 
 /**
  * One table row: `make(lib)` prepares `{ run, read }` (or throws 'n/a: …');
  * `opts.check` is passed to crossCheck (`steps`: runs compared, for stateful
- * rows such as a training step; `tolerance`).
+ * rows such as a training step; `tolerance`). A GPU row (`opts.gpu`) runs the
+ * webgpu columns, cross-checked against tapegrad's wasm backend, which is not
+ * timed there (the CPU rows check it against the reference backend; the
+ * reference itself would take minutes at the GPU rows' sizes).
  */
 async function row(workload, label, unit, make, toFigure, opts = {}) {
   const cases = [];
   const result = {};
+  const reference = opts.gpu ? 'tapegrad' : 'tapegrad-js';
+  const peers = opts.gpu ? [...libs.filter((l) => l.name === reference), ...gpuLibs] : libs;
   for (const [name, reason] of Object.entries(opts.exclude ?? {})) result[name] = { error: reason };
-  for (const lib of libs.filter((l) => !(l.name in (opts.exclude ?? {})))) {
+  for (const lib of peers.filter((l) => !(l.name in (opts.exclude ?? {})))) {
     try {
       await lib.activate?.();
       const { run, read } = make(lib);
@@ -65,22 +97,24 @@ async function row(workload, label, unit, make, toFigure, opts = {}) {
       result[lib.name] = { error: String(e?.message ?? e).split('\n')[0].slice(0, 120) };
     }
   }
-  const { passed, errors } = await crossCheck(cases, 'tapegrad-js', opts.check);
+  const { passed, errors } = await crossCheck(cases, reference, opts.check);
   for (const [name, error] of Object.entries(errors)) result[name] = { error };
-  Object.assign(result, await alternate(passed, { ...budget, ...opts.timing }));
+  Object.assign(result, await alternate(opts.gpu ? passed.filter((c) => c.name !== reference) : passed, { ...budget, ...opts.timing }));
   for (const r of Object.values(result)) if (r.ms !== undefined) r.value = toFigure(r.ms);
-  for (const [name, reason] of Object.entries(failed)) result[name] = { error: reason };
-  rows.push({ workload, label, unit, higherIsBetter: unit === 'GFLOP/s', result });
+  for (const [name, reason] of Object.entries(opts.gpu ? gpuFailed : failed)) result[name] = { error: reason };
+  rows.push({ workload, label, unit, higherIsBetter: unit === 'GFLOP/s', gpu: opts.gpu === true, result });
   printRow(rows.at(-1));
 }
 
-const order = ['tapegrad', 'tapegrad-2t', 'tapegrad-js', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'jax-js-jit'];
+const gpuOrder = ['tapegrad-webgpu', 'tfjs-webgpu', 'jax-js-webgpu'];
+const order = ['tapegrad', 'tapegrad-2t', 'tapegrad-js', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'jax-js-jit', ...(probe.adapter === null ? [] : gpuOrder)];
+const width = (name) => Math.max(12, name.length + 2);
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
 
 function bestPeer(r) {
   let best = null;
   for (const [name, x] of Object.entries(r.result)) {
-    if (name.startsWith('tapegrad') || x.value === undefined) continue;
+    if (name.startsWith('tapegrad') || x.value === undefined || gpuOrder.includes(name) !== (r.gpu === true)) continue;
     if (best === null || (r.higherIsBetter ? x.value > best.value : x.value < best.value)) best = { name, value: x.value };
   }
   return best;
@@ -91,6 +125,10 @@ function ratio(r) {
   if (b === null) return '';
   // > 1 means tapegrad is better, whatever the unit.
   const of = (t) => `${(r.higherIsBetter ? t / b.value : b.value / t).toFixed(2)}×`;
+  if (r.gpu) {
+    const gpu = r.result['tapegrad-webgpu']?.value;
+    return gpu === undefined ? '' : `webgpu ${of(gpu)} vs ${b.name}`;
+  }
   const one = r.result.tapegrad?.value;
   const two = r.result['tapegrad-2t']?.value;
   if (one === undefined) return '';
@@ -103,12 +141,12 @@ const errorCell = (e) => (e.startsWith('n/a') ? 'n/a' : e.startsWith('mismatch')
 let headerPrinted = false;
 function printRow(r) {
   if (!headerPrinted) {
-    console.log(['workload'.padEnd(34), 'unit'.padEnd(9), ...order.map((o) => o.padStart(12)), '  tapegrad ÷ best peer'].join(''));
+    console.log(['workload'.padEnd(34), 'unit'.padEnd(9), ...order.map((o) => o.padStart(width(o))), '  tapegrad ÷ best peer'].join(''));
     headerPrinted = true;
   }
   const cells = order.map((o) => {
     const x = r.result[o];
-    return (x === undefined ? '-' : x.value !== undefined ? fmt(x.value) : errorCell(x.error)).padStart(12);
+    return (x === undefined ? '-' : x.value !== undefined ? fmt(x.value) : errorCell(x.error)).padStart(width(o));
   });
   console.log([`${r.workload} ${r.label}`.padEnd(34), r.unit.padEnd(9), ...cells, `  ${ratio(r)}`].join(''));
 }
@@ -122,6 +160,13 @@ if (wants('W1')) {
       timing: N >= 512 ? { maxSamples: quick ? 3 : 9, minSamples: 3 } : {},
     });
   }
+}
+// The GPU rows' timing: a fallback adapter's figures are not worth more samples.
+const gpuTiming = probe.fallback ? { warmup: 1, minSamples: 3, maxSamples: 3, budgetMs: 0 } : { maxSamples: quick ? 5 : 15 };
+if (wantsWorkload('W1') && gpuLibs.length > 0) {
+  const { N } = gpuShapes;
+  const inputs = w1Inputs(N);
+  await row('W1', `matmul N=${N}, webgpu`, 'GFLOP/s', (l) => l.w1(inputs), (ms) => (2 * N ** 3) / ms / 1e6, { gpu: true, timing: gpuTiming });
 }
 // The harness collects garbage and runs one untimed step before each timed
 // sample (timing.mjs). A synchronous loop never lets the
@@ -141,6 +186,10 @@ if (wants('W2')) {
   const check = { steps: 3 };
   await row('W2', 'MLP 784-512-256-10 step', 'ms', (l) => l.w2(w2Inputs()), (ms) => ms, { check });
   await row('W2', 'same, yielding, pool on', 'ms', (l) => yielding(l.w2(w2Inputs(), { pool: true })), (ms) => ms, { check });
+}
+if (wantsWorkload('W2') && gpuLibs.length > 0) {
+  const inputs = w2Inputs(gpuShapes.batch);
+  await row('W2', `MLP step, batch ${gpuShapes.batch}, webgpu`, 'ms', (l) => l.w2(inputs), (ms) => ms, { gpu: true, check: { steps: 3 }, timing: gpuTiming });
 }
 // W3: elementwise chain on 1M floats.
 if (wants('W3')) {
@@ -198,18 +247,51 @@ if (wants('W6')) {
   printRow(peak);
   rows.push(growth);
   console.log(
-    [`W6 ${growth.label}`.padEnd(34), 'MB'.padEnd(9), ...order.map((o) => (growth.text[o] ?? (growth.result[o] ? 'n/a' : '-')).padStart(12))].join(''),
+    [`W6 ${growth.label}`.padEnd(34), 'MB'.padEnd(9), ...order.map((o) => (growth.text[o] ?? (growth.result[o] ? 'n/a' : '-')).padStart(width(o)))].join(''),
   );
 }
 
+// W7: GPU memory over 1,000 W2 training steps (batch 1024) written the plain
+// way, in a child process run without --expose-gc (gpu-soak.mjs).
+if (wantsWorkload('W7') && probe.adapter !== null) {
+  const label = 'GPU MB, 1000 W2 steps b1024';
+  if (probe.fallback) console.log(`W7 ${label}: skipped: the adapter is a CPU fallback, on which 1,000 steps of W2 at batch 1024 take hours (packages/nn/test/webgpu/gc-pressure.test.ts runs the same loop on a device that computes nothing)`);
+  else {
+    const child = spawnSync(process.execPath, [path.join(here, 'gpu-soak.mjs'), '1000', '1024'], { encoding: 'utf8', timeout: 600_000 });
+    const line = child.stdout?.trim().split('\n').at(-1) ?? '';
+    const r = { workload: 'W7', label, unit: 'MB', higherIsBetter: false, result: {}, text: {} };
+    try {
+      const soak = JSON.parse(line);
+      if (soak.error) throw new Error(soak.error);
+      const { gpuMB: g, rssMB: m } = soak;
+      r.result['tapegrad-webgpu'] = { value: g.peak, soak };
+      r.text['tapegrad-webgpu'] = [g.start, g.peak, g.end].map((v) => v.toFixed(0)).join('/');
+      rows.push(r);
+      console.log([`W7 ${label}`.padEnd(34), 'MB'.padEnd(9), ...order.map((o) => (r.text[o] ?? '-').padStart(width(o))), '  start/peak/end'].join(''));
+      const flat = g.lastQuarterMean <= g.thirdQuarterMean + 64;
+      console.log(`W7: GPU MB mean of steps 501-750 ${g.thirdQuarterMean.toFixed(0)}, of 751-1000 ${g.lastQuarterMean.toFixed(0)}${flat ? ' (flat)' : ' (GROWING)'}; RSS MB start/peak/end ${[m.start, m.peak, m.end].map((v) => v.toFixed(0)).join('/')}; ${soak.msPerStep.toFixed(2)} ms/step; loss ${soak.loss.first.toFixed(3)} -> ${soak.loss.last.toFixed(3)}`);
+    } catch (e) {
+      const reason = (child.stderr || String(e?.message ?? e)).trim().split('\n')[0].slice(0, 160);
+      r.result['tapegrad-webgpu'] = { error: reason };
+      rows.push(r);
+      console.log(`W7 ${label}: error: ${reason}`);
+    }
+  }
+}
+
 for (const [name, reason] of Object.entries(failed)) console.log(`${name}: could not run here: ${reason}`);
-for (const r of rows) for (const [name, x] of Object.entries(r.result)) if (x.error && !failed[name]) console.log(`${r.workload} ${r.label}: ${name}: ${x.error}`);
+for (const [name, reason] of Object.entries(gpuFailed)) console.log(`${name}: could not run here: ${reason}`);
+for (const r of rows) for (const [name, x] of Object.entries(r.result)) if (x.error && !failed[name] && !gpuFailed[name]) console.log(`${r.workload} ${r.label}: ${name}: ${x.error}`);
 
 const outDir = path.join(here, '..', 'results');
 mkdirSync(outDir, { recursive: true });
-const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavg: os.loadavg() };
+const webgpu = probe.adapter === null ? { absent: probe.reason } : { adapter: probe.name, fallback: probe.fallback };
+const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavg: os.loadavg(), webgpu };
 writeFileSync(
   path.join(outDir, 'latest.json'),
   `${JSON.stringify({ date: new Date().toISOString(), machine, quick, rows: rows.map((r) => ({ ...r, ratio: ratio(r) })) }, null, 2)}\n`,
 );
 console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; written to bench/results/latest.json`);
+if (probe.fallback) console.log(`The webgpu columns ran on a CPU fallback adapter (${probe.name}): their timings mean nothing about a GPU.`);
+// Dawn keeps the process alive while its devices exist.
+process.exit(0);

@@ -10,6 +10,32 @@ const fromInput = ({ shape, data }) => tg.tensor(data, { shape });
 const readTensors = async (ts) => Promise.all((Array.isArray(ts) ? ts : [ts]).map((t) => t.dataAsync()));
 const readNumber = async (v) => [[v]];
 
+/**
+ * W2's training step on the active backend: builds the MLP's parameters,
+ * batch and Adam from the inputs, and returns a function that runs one step
+ * (forward, backward, update) and returns the loss tensor.
+ */
+export function w2Step({ params: init, x: xIn, labels, lr, eps }) {
+  const params = init.map((p) => fromInput(p).requiresGrad_());
+  const x = fromInput(xIn);
+  const y = tg.tensor(labels, { shape: [labels.length, 1] });
+  const opt = new Adam(params, { lr, eps });
+  return () => {
+    let h = x;
+    for (let i = 0; i < 3; i++) {
+      h = h.matmul(params[2 * i]).add(params[2 * i + 1]);
+      if (i < 2) h = h.relu();
+    }
+    // NOTE: log-softmax through logsumexp, which subtracts the max.
+    const logp = h.sub(h.logsumexp(1, true));
+    const loss = logp.gather(1, y).mean().neg();
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+}
+
 export function createTapegrad(backend, name = backend === 'js' ? 'tapegrad-js' : 'tapegrad') {
   const activate = () => tg.setBackend(backend);
   const guard = (run) => onBackend(name, backend, () => tg.getBackend().name, run);
@@ -29,26 +55,12 @@ export function createTapegrad(backend, name = backend === 'js' ? 'tapegrad-js' 
     },
     // `pool`: recycle storage through the collector (configureStoragePool), set on every run
     // because the library's other rows alternate with it.
-    w2({ params: init, x: xIn, labels, lr, eps }, { pool = false } = {}) {
+    w2(inputs, { pool = false } = {}) {
       activate();
-      const params = init.map((p) => fromInput(p).requiresGrad_());
-      const x = fromInput(xIn);
-      const y = tg.tensor(labels, { shape: [labels.length, 1] });
-      const opt = new Adam(params, { lr, eps });
+      const step = w2Step(inputs);
       const run = () => {
         tg.configureStoragePool({ recycleCollected: pool });
-        let h = x;
-        for (let i = 0; i < 3; i++) {
-          h = h.matmul(params[2 * i]).add(params[2 * i + 1]);
-          if (i < 2) h = h.relu();
-        }
-        // NOTE: log-softmax through logsumexp, which subtracts the max.
-        const logp = h.sub(h.logsumexp(1, true));
-        const loss = logp.gather(1, y).mean().neg();
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss.item();
+        return step().item();
       };
       return { run: guard(run), read: readNumber };
     },

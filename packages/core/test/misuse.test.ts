@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeMisuse, named, type MisuseRow } from './misuse-table.js';
-import { DeviceError, configureStoragePool, getBackend, setBackend, setDefaultDevice, setNumThreads, type Backend } from '@tapegrad/core';
+import { DeviceError, configureStoragePool, createWebGpuBackend, getBackend, setBackend, setDefaultDevice, setNumThreads, type Backend } from '@tapegrad/core';
+import { createWebGpu } from '@tapegrad/core/node';
 
 /** Runs `make` with `backend` as the default, so its result lives on that backend's device. */
 function onBackend<T>(backend: Backend, make: () => T): T {
@@ -120,6 +121,10 @@ const backendRows: MisuseRow[] = [
   { name: 'set_ another shape', call: () => x().set_(ones([3])), error: ShapeError, contains: ['set_', '[3]', '[2, 3]'] },
   { name: 'set_ another dtype', call: () => x().set_(ones([2, 3], { dtype: 'float64' })), error: DTypeError, contains: ['set_', 'float64', 'float32'] },
   { name: 'set_ a non-leaf', call: () => x().requiresGrad_().mul(2).set_(ones([2, 3])), error: AutogradError, contains: ['set_', "'mul'", 'not a leaf', 'detach()'] },
+  // Options are checked before the device is touched: none is needed here.
+  { name: 'createWebGpuBackend gc_pressure', call: () => createWebGpuBackend({} as never, { gc_pressure: false } as never), error: OptionError, contains: ['createWebGpuBackend', "did you mean 'gcPressure'"] },
+  { name: 'createWebGpuBackend gcPressure type', call: () => createWebGpuBackend({} as never, { gcPressure: 'off' } as never), error: OptionError, contains: ['createWebGpuBackend', 'gcPressure', "'off'", 'true or false'] },
+  { name: 'createWebGpu gcPressure type', call: () => createWebGpu({ gpu: {} as never, gcPressure: 0 } as never), error: OptionError, contains: ['createWebGpu', 'gcPressure', 'true or false'] },
 ];
 
 describe('null dims mean all dims', () => {

@@ -1,6 +1,7 @@
-import { createWebGpuBackend, type WebGpuBackend } from '../backend/webgpu/webgpu-backend.js';
+import { createWebGpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from '../backend/webgpu/webgpu-backend.js';
 import type { GpuDeviceLike } from '../backend/webgpu/gpu-types.js';
 import { DeviceError } from '../errors.js';
+import { checkOptions, optionRules, type OptionRules } from '../options.js';
 
 /**
  * What `createWebGpu` needs of a WebGPU entry point: the `GPU` object that
@@ -24,11 +25,13 @@ export interface GpuLike {
  * const options: CreateWebGpuOptions = { gpu: create(['backend=vulkan']), powerPreference: 'high-performance' };
  * ```
  */
-export interface CreateWebGpuOptions {
+export interface CreateWebGpuOptions extends WebGpuBackendOptions {
   /** The WebGPU entry point: `create([...])` from the npm package `webgpu`, or `navigator.gpu`. */
   readonly gpu: GpuLike;
   readonly powerPreference?: 'low-power' | 'high-performance';
 }
+
+const createOptionRules: OptionRules = { gpu: optionRules.any, powerPreference: optionRules.oneOf('low-power', 'high-performance'), gcPressure: optionRules.boolean };
 
 /**
  * The WebGPU backend on the first adapter of `gpu`. tapegrad does not depend
@@ -47,9 +50,10 @@ export interface CreateWebGpuOptions {
  * ```
  */
 export async function createWebGpu(options: CreateWebGpuOptions): Promise<WebGpuBackend> {
+  checkOptions('createWebGpu', options, createOptionRules);
   const adapter = await options.gpu.requestAdapter(options.powerPreference === undefined ? undefined : { powerPreference: options.powerPreference });
   if (adapter === null) throw new DeviceError('createWebGpu: the GPU object offers no adapter (without a GPU, install SwiftShader and set VK_ICD_FILENAMES to its ICD file)');
-  const backend = createWebGpuBackend(await adapter.requestDevice());
+  const backend = createWebGpuBackend(await adapter.requestDevice(), options.gcPressure === undefined ? {} : { gcPressure: options.gcPressure });
   owners.set(backend, [options.gpu, adapter]);
   return backend;
 }

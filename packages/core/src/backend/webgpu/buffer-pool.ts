@@ -1,3 +1,4 @@
+import { gcWeight } from './gc-weight.js';
 import { USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_STORAGE, type GpuBufferHandle, type GpuDeviceLike } from './gpu-types.js';
 
 /**
@@ -24,35 +25,52 @@ export function sizeClass(bytes: number): number {
 }
 
 /**
+ * A buffer of the pool and its weight for the garbage collector (see
+ * `gc-weight.ts`): null when the pool weighs nothing, or when the buffer came
+ * back through the collector, whose weight died with the object that held it.
+ */
+export interface PooledBuffer {
+  readonly handle: GpuBufferHandle;
+  readonly weight: ArrayBuffer | null;
+}
+
+/**
  * GPU storage buffers by size class (powers of two): a buffer given back is
  * kept for the next request of its class, up to `maxPooledBytes` in all;
  * beyond that it is destroyed. Reuse is safe without waiting for the GPU:
  * every later write to a reused buffer is ordered on the queue after the
  * work already submitted that reads it.
+ *
+ * With `weigh`, every buffer handed out comes with a weight of its size. A
+ * buffer given back by its user keeps its weight for the next request; one
+ * given back weightless (its weight was collected with its owner) gets a new
+ * one. So the engine sees its memory grow by exactly the bytes whose return
+ * waits on a collection, and collects when those add up.
  */
 export class BufferPool {
-  private readonly free = new Map<number, GpuBufferHandle[]>();
+  private readonly free = new Map<number, PooledBuffer[]>();
   private live = 0;
   private pooled = 0;
 
   constructor(
     private readonly device: GpuDeviceLike,
+    private readonly weigh = true,
     private readonly maxPooledBytes = 256 * 1024 * 1024,
   ) {}
 
-  acquire(bytes: number): GpuBufferHandle {
+  acquire(bytes: number): PooledBuffer {
     const size = sizeClass(bytes);
     this.live += size;
-    const list = this.free.get(size);
-    const reused = list?.pop();
+    const reused = this.free.get(size)?.pop();
     if (reused !== undefined) {
       this.pooled -= size;
-      return reused;
+      return reused.weight !== null || !this.weigh ? reused : { handle: reused.handle, weight: gcWeight(size) };
     }
-    return this.device.createBuffer({ size, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
+    const handle = this.device.createBuffer({ size, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST });
+    return { handle, weight: this.weigh ? gcWeight(size) : null };
   }
 
-  give(handle: GpuBufferHandle): void {
+  give(handle: GpuBufferHandle, weight: ArrayBuffer | null): void {
     const size = handle.size;
     this.live -= size;
     if (this.pooled + size > this.maxPooledBytes) {
@@ -61,7 +79,7 @@ export class BufferPool {
     }
     let list = this.free.get(size);
     if (list === undefined) this.free.set(size, (list = []));
-    list.push(handle);
+    list.push({ handle, weight });
     this.pooled += size;
   }
 

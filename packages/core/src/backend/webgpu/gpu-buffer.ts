@@ -23,6 +23,12 @@ export class GpuBuffer {
     readonly handle: GpuBufferHandle,
     readonly dtype: GpuDType,
     readonly length: number,
+    /**
+     * The buffer's weight for the garbage collector (`gc-weight.ts`): held
+     * here so that it dies with this object, and handed back with the
+     * buffer when it is released before that.
+     */
+    public weight: ArrayBuffer | null = null,
   ) {}
 }
 

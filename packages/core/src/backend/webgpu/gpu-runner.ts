@@ -47,7 +47,7 @@ export class GpuRunner {
     const source = `${decls.join('\n')}\n${SCALAR_PRELUDE}\n${body(names)}`;
     const pipeline = this.pipelines.get(source);
     const data = params.toArray();
-    const paramBuffer = this.pool.acquire(data.byteLength);
+    const { handle: paramBuffer, weight } = this.pool.acquire(data.byteLength);
     this.device.queue.writeBuffer(paramBuffer as never, 0, data);
     const entries = distinct.map((b, k) => ({ binding: k, resource: { buffer: b.handle } }));
     entries.push({ binding: distinct.length, resource: { buffer: paramBuffer } });
@@ -60,7 +60,7 @@ export class GpuRunner {
     pass.end();
     this.device.queue.submit([encoder.finish()] as never);
     // Safe at once: the next write to it is queued after this pass.
-    this.pool.give(paramBuffer);
+    this.pool.give(paramBuffer, weight);
   }
 
   /** Workgroups for `n` threads of {@link WORKGROUP}, folded into two dims past the per-dim limit. */

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend.js';
 import { ARRAY_TYPES, dtypeOfArray, type DType } from '../../dtype.js';
 import { DeviceError } from '../../errors.js';
+import { checkOptions, optionRules, type OptionRules } from '../../options.js';
 import type { ConvGeometry } from '../../primitives/primitives.js';
 import { BufferPool, type GpuMemoryStats } from './buffer-pool.js';
 import { convolutions } from './conv2d.js';
@@ -31,6 +32,29 @@ export interface WebGpuBackend extends Backend<GpuBuffer> {
   memoryStats(): GpuMemoryStats & { readonly pipelines: number };
 }
 
+/**
+ * Options of {@link createWebGpuBackend}.
+ *
+ * @example
+ * ```ts
+ * const options: WebGpuBackendOptions = { gcPressure: false };
+ * ```
+ */
+export interface WebGpuBackendOptions {
+  /**
+   * Whether the GPU memory a tensor holds counts, for the JavaScript garbage
+   * collector, as memory of the tensor (default `true`): each buffer in use
+   * carries an untouched ArrayBuffer of its size, so the engine collects
+   * dropped tensors as their GPU memory adds up, not only as the JS heap
+   * does. It costs address space, not resident memory. `false` leaves
+   * collections to the JS heap alone (a loop that drops large tensors then
+   * holds GPU memory until one happens).
+   */
+  readonly gcPressure?: boolean;
+}
+
+const backendOptionRules: OptionRules = { gcPressure: optionRules.boolean };
+
 const SYNC_READ_HINT = 'use await t.dataAsync(), t.itemAsync() or t.toArrayAsync()';
 
 /**
@@ -41,6 +65,9 @@ const SYNC_READ_HINT = 'use await t.dataAsync(), t.itemAsync() or t.toArrayAsync
  * `dataAsync()`, `itemAsync()` and `toArrayAsync()`. Memory comes from a
  * size-class pool; buffers that backward frees go back to it at once, and
  * those the garbage collector finds go back through a `FinalizationRegistry`.
+ * The collector is told what each tensor's GPU memory weighs (see
+ * {@link WebGpuBackendOptions.gcPressure}), so a training loop that neither
+ * disposes tensors nor forces collections keeps its GPU memory bounded.
  *
  * @example
  * ```ts
@@ -50,14 +77,17 @@ const SYNC_READ_HINT = 'use await t.dataAsync(), t.itemAsync() or t.toArrayAsync
  * console.log(await y.toArrayAsync()); // [2, 4, 6]
  * ```
  */
-export function createWebGpuBackend(device: GpuDeviceLike): WebGpuBackend {
-  const pool = new BufferPool(device);
+export function createWebGpuBackend(device: GpuDeviceLike, options: WebGpuBackendOptions = {}): WebGpuBackend {
+  checkOptions('createWebGpuBackend', options, backendOptionRules);
+  const pool = new BufferPool(device, options.gcPressure ?? true);
   const run = new GpuRunner(device, pool, new PipelineCache(device));
-  const collector = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<GpuBufferHandle>((h) => pool.give(h)) : null;
+  // The held value is the handle alone: the weight dies with the buffer object.
+  const collector = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<GpuBufferHandle>((h) => pool.give(h, null)) : null;
 
   function make(dtype: GpuDType, n: number): GpuBuffer {
-    const b = new GpuBuffer(pool.acquire(Math.max(n, 1) * 4), dtype, n);
-    collector?.register(b, b.handle, b);
+    const { handle, weight } = pool.acquire(Math.max(n, 1) * 4);
+    const b = new GpuBuffer(handle, dtype, n, weight);
+    collector?.register(b, handle, b);
     return b;
   }
   function free(buffers: readonly GpuBuffer[]): void {
@@ -65,7 +95,8 @@ export function createWebGpuBackend(device: GpuDeviceLike): WebGpuBackend {
       if (!(b instanceof GpuBuffer) || b.released) continue;
       b.released = true;
       collector?.unregister(b);
-      pool.give(b.handle);
+      pool.give(b.handle, b.weight);
+      b.weight = null;
     }
   }
   // Kernel results: every element is written, so the pooled memory needs no clearing.
