@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeMisuse, named, type MisuseRow } from './misuse-table.js';
-import { DeviceError, configureStoragePool, getBackend, setBackend, setNumThreads, type Backend } from '@tapegrad/core';
+import { DeviceError, configureStoragePool, createWasmBackend, getBackend, setBackend, setNumThreads, type Backend } from '@tapegrad/core';
 
 /** Runs `make` with the active backend relabelled as another device, so its result lives there. */
 function onToyDevice<T>(make: () => T): T {
@@ -77,6 +77,8 @@ const backendRows: MisuseRow[] = [
   { name: 'configureStoragePool unknown key', call: () => configureStoragePool({ max_bytes: 1 } as never), error: OptionError, contains: ['configureStoragePool', 'max_bytes', 'maxBytes'] },
   { name: 'configureStoragePool bad value', call: () => configureStoragePool({ maxBytes: -1 }), error: OptionError, contains: ['configureStoragePool', 'maxBytes', '>= 0'] },
   { name: 'setNumThreads unknown key', call: () => setNumThreads({ thread: 2 } as never), error: OptionError, contains: ['setNumThreads', 'thread', 'threads'] },
+  { name: 'createWasmBackend relaxed_simd', call: () => createWasmBackend({ relaxed_simd: false } as never), error: OptionError, contains: ['createWasmBackend', 'relaxed_simd', 'relaxedSimd'] },
+  { name: 'createWasmBackend relaxedSimd type', call: () => createWasmBackend({ relaxedSimd: 'no' } as never), error: OptionError, contains: ['createWasmBackend', 'relaxedSimd', 'true or false'] },
   { name: 'matmul with a tensor of another copy of core', call: () => ones([2, 2]).matmul({ [Symbol.for('tapegrad.tensor')]: true, shape: [2, 2], dtype: 'float32', ndim: 2 } as never), error: TapegradError, contains: ['another copy of @tapegrad/core'] },
   { name: 'an op on a tensor of another device', call: () => onToyDevice(() => ones([2])).add(1), error: DeviceError, contains: ['add', "device 'toy'", "'cpu'"] },
 ];
