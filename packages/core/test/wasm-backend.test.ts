@@ -253,7 +253,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     expectClose(be.unary('exp', v, 'float64'), jsKernels.unary('exp', v, 'float64'), 0);
   });
 
-  it('binary with one element per run of trailing dims (a per-channel bias), either side', () => {
+  it('binary with one element per run of trailing dims (a per-channel bias, a per-row scalar), either side', () => {
     // [2, 3, 9, 10] against a [3, 1, 1] channel vector, and against one read
     // through an offset and a stride.
     const x = contiguous(randomF32(540, 3), [2, 3, 9, 10]);
@@ -267,6 +267,19 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       }
     }
     expectClose(be.binary('gt', x, bias, 'bool'), jsKernels.binary('gt', x, bias, 'bool'), 0);
+    // A row's scalar over [3, 200, 128] (softmax's max, layer norm's mean): many runs to a chunk, five chunks, the
+    // last one short; and runs longer than half a chunk, one call per run and chunk.
+    for (const shape of [[3, 200, 128], [2, 3, 9000]]) {
+      const n = shape.reduce((p, q) => p * q, 1);
+      const v = contiguous(randomF32(n, 7), shape);
+      const rows = randomF32(n / shape[2]!, 8);
+      const perRow: View = { data: rows, shape, strides: [shape[1]!, 1, 0], offset: 0 };
+      for (const op of ['sub', 'div', 'gt'] as const) {
+        const out = op === 'gt' ? 'bool' : 'float32';
+        expectClose(be.binary(op, v, perRow, out), jsKernels.binary(op, v, perRow, out), 0);
+        expectClose(be.binary(op, perRow, v, out), jsKernels.binary(op, perRow, v, out), 0);
+      }
+    }
   });
 
   it('float32 arithmetic with a bool operand (a ReLU mask) matches the reference, either side and broadcast', () => {
