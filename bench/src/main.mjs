@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [--only W1,W3]
+// pnpm bench [--quick] [--only W1,W3,W7]
 // Runs the workloads against every peer that loads here, prints one table
 // (absolute figures and tapegrad ÷ best peer) and writes results/latest.json.
 // Every peer gets the same inputs (inputs.mjs); before a row is timed, each
@@ -166,6 +166,23 @@ if (wants('W5')) {
   await row('W5', 'same, fwd+bwd (grad x, w)', 'ms', (l) => l.w5(inputs, true), (ms) => ms);
 }
 
+// W1 and W5 again with relaxed SIMD's multiply-add, in a child Node (relaxed.mjs).
+if (wants('W1') || wants('W5')) {
+  const { relaxedRows, printRelaxedRows, relaxedRatio } = await import('./relaxed.mjs');
+  const relaxed = relaxedRows({ quick });
+  if (relaxed.rows) {
+    printRelaxedRows(relaxed.rows);
+    for (const r of relaxed.rows) rows.push({ ...r, ratioText: relaxedRatio(r) });
+  } else console.log(`\nrelaxed SIMD rows: none (${relaxed.error})`);
+}
+
+// W7: a transformer training step, PyTorch among the peers (w7/run.mjs).
+if (wants('W7')) {
+  const { w7Row, w7Ratio } = await import('./w7/run.mjs');
+  const r = await w7Row(libs, failed, { quick });
+  rows.push({ ...r, ratioText: w7Ratio(r.result) });
+}
+
 // W6: memory over 300 training steps, one child process per library.
 if (wants('W6')) {
   const steps = quick ? 60 : 300;
@@ -210,6 +227,6 @@ mkdirSync(outDir, { recursive: true });
 const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavg: os.loadavg() };
 writeFileSync(
   path.join(outDir, 'latest.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, quick, rows: rows.map((r) => ({ ...r, ratio: ratio(r) })) }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine, quick, rows: rows.map((r) => ({ ...r, ratio: r.ratioText ?? ratio(r) })) }, null, 2)}\n`,
 );
 console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; written to bench/results/latest.json`);
