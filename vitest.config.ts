@@ -5,6 +5,9 @@ const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 const SUITE = ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/test/**/*.test.ts'];
 const WEBGPU = ['packages/*/test/webgpu/**/*.test.ts', 'examples/*/test/webgpu/**/*.test.ts'];
+const RELAXED = 'packages/core/test/relaxed-simd.test.ts';
+// Relaxed SIMD is on by default from Node 22; Node 20 and 21 need the flag.
+const RELAXED_FLAG = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
 
 // Tests run against the TypeScript sources; the packaging tests load the built
 // output through Node itself, as a user would.
@@ -38,10 +41,13 @@ export default defineConfig({
     // project: without a WebGPU adapter they skip and print why, unless
     // TAPEGRAD_REQUIRE_WEBGPU=1 (CI), where they fail. Each project names its
     // own files: a project that extends the root concatenates include lists.
+    // The products with and without relaxed SIMD's multiply-add run once, in
+    // a project whose Node has relaxed SIMD on.
     projects: [
-      { extends: true, test: { name: 'default backend', include: SUITE, exclude: ['**/node_modules/**', ...WEBGPU] } },
-      { extends: true, test: { name: 'js backend', include: SUITE, exclude: ['**/node_modules/**', ...WEBGPU], env: { TAPEGRAD_BACKEND: 'js' } } },
+      { extends: true, test: { name: 'default backend', include: SUITE, exclude: ['**/node_modules/**', ...WEBGPU, RELAXED] } },
+      { extends: true, test: { name: 'js backend', include: SUITE, exclude: ['**/node_modules/**', ...WEBGPU, RELAXED], env: { TAPEGRAD_BACKEND: 'js' } } },
       { extends: true, test: { name: 'webgpu', include: WEBGPU } },
+      { extends: true, test: { name: 'relaxed simd', include: [RELAXED], execArgv: ['--expose-gc', ...RELAXED_FLAG] } },
     ],
   },
 });

@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [--only W1,W3] [--gpu]
+// pnpm bench [--quick] [--only W1,W3,W7] [--gpu]
 // Runs the workloads against every peer that loads here, prints one table
 // (absolute figures and tapegrad ÷ best peer) and writes results/latest.json.
 // Every peer gets the same inputs (inputs.mjs); before a row is timed, each
@@ -25,7 +25,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(',') : null;
-// --gpu: the GPU rows alone (W1 and W2 on webgpu, W7).
+// --gpu: the GPU rows alone (W1 and W2 on webgpu, W8).
 const gpuOnly = args.includes('--gpu');
 const wantsWorkload = (w) => only === null || only.includes(w);
 const wants = (w) => !gpuOnly && wantsWorkload(w);
@@ -68,7 +68,7 @@ if (probe.adapter === null) console.log(`No webgpu columns: ${probe.reason}.\n`)
 else if (probe.fallback) {
   console.log(`WebGPU adapter: ${probe.name}. It is a CPU fallback (SwiftShader runs WebGPU on the CPU): its webgpu figures`);
   console.log(`mean nothing about a GPU and are not to be published as speed. The GPU rows run at small shapes`);
-  console.log(`(matmul N=${gpuShapes.N}, W2 batch ${gpuShapes.batch}) to check the peers agree, and W7 (1,000 steps) is skipped.\n`);
+  console.log(`(matmul N=${gpuShapes.N}, W2 batch ${gpuShapes.batch}) to check the peers agree, and W8 (1,000 steps) is skipped.\n`);
 } else console.log(`WebGPU adapter: ${probe.name}\n`);
 const { libs, failed, gpuLibs, gpuFailed } = await loadLibs(probe);
 const rows = [];
@@ -215,6 +215,23 @@ if (wants('W5')) {
   await row('W5', 'same, fwd+bwd (grad x, w)', 'ms', (l) => l.w5(inputs, true), (ms) => ms);
 }
 
+// W1 and W5 again with relaxed SIMD's multiply-add, in a child Node (relaxed.mjs).
+if (wants('W1') || wants('W5')) {
+  const { relaxedRows, printRelaxedRows, relaxedRatio } = await import('./relaxed.mjs');
+  const relaxed = relaxedRows({ quick });
+  if (relaxed.rows) {
+    printRelaxedRows(relaxed.rows);
+    for (const r of relaxed.rows) rows.push({ ...r, ratioText: relaxedRatio(r) });
+  } else console.log(`\nrelaxed SIMD rows: none (${relaxed.error})`);
+}
+
+// W7: a transformer training step, PyTorch among the peers (w7/run.mjs).
+if (wants('W7')) {
+  const { w7Row, w7Ratio } = await import('./w7/run.mjs');
+  const r = await w7Row(libs, failed, { quick });
+  rows.push({ ...r, ratioText: w7Ratio(r.result) });
+}
+
 // W6: memory over 300 training steps, one child process per library.
 if (wants('W6')) {
   const steps = quick ? 60 : 300;
@@ -251,15 +268,15 @@ if (wants('W6')) {
   );
 }
 
-// W7: GPU memory over 1,000 W2 training steps (batch 1024) written the plain
+// W8: GPU memory over 1,000 W2 training steps (batch 1024) written the plain
 // way, in a child process run without --expose-gc (gpu-soak.mjs).
-if (wantsWorkload('W7') && probe.adapter !== null) {
+if (wantsWorkload('W8') && probe.adapter !== null) {
   const label = 'GPU MB, 1000 W2 steps b1024';
-  if (probe.fallback) console.log(`W7 ${label}: skipped: the adapter is a CPU fallback, on which 1,000 steps of W2 at batch 1024 take hours (packages/nn/test/webgpu/gc-pressure.test.ts runs the same loop on a device that computes nothing)`);
+  if (probe.fallback) console.log(`W8 ${label}: skipped: the adapter is a CPU fallback, on which 1,000 steps of W2 at batch 1024 take hours (packages/nn/test/webgpu/gc-pressure.test.ts runs the same loop on a device that computes nothing)`);
   else {
     const child = spawnSync(process.execPath, [path.join(here, 'gpu-soak.mjs'), '1000', '1024'], { encoding: 'utf8', timeout: 600_000 });
     const line = child.stdout?.trim().split('\n').at(-1) ?? '';
-    const r = { workload: 'W7', label, unit: 'MB', higherIsBetter: false, result: {}, text: {} };
+    const r = { workload: 'W8', label, unit: 'MB', higherIsBetter: false, result: {}, text: {} };
     try {
       const soak = JSON.parse(line);
       if (soak.error) throw new Error(soak.error);
@@ -267,14 +284,14 @@ if (wantsWorkload('W7') && probe.adapter !== null) {
       r.result['tapegrad-webgpu'] = { value: g.peak, soak };
       r.text['tapegrad-webgpu'] = [g.start, g.peak, g.end].map((v) => v.toFixed(0)).join('/');
       rows.push(r);
-      console.log([`W7 ${label}`.padEnd(34), 'MB'.padEnd(9), ...order.map((o) => (r.text[o] ?? '-').padStart(width(o))), '  start/peak/end'].join(''));
+      console.log([`W8 ${label}`.padEnd(34), 'MB'.padEnd(9), ...order.map((o) => (r.text[o] ?? '-').padStart(width(o))), '  start/peak/end'].join(''));
       const flat = g.lastQuarterMean <= g.thirdQuarterMean + 64;
-      console.log(`W7: GPU MB mean of steps 501-750 ${g.thirdQuarterMean.toFixed(0)}, of 751-1000 ${g.lastQuarterMean.toFixed(0)}${flat ? ' (flat)' : ' (GROWING)'}; RSS MB start/peak/end ${[m.start, m.peak, m.end].map((v) => v.toFixed(0)).join('/')}; ${soak.msPerStep.toFixed(2)} ms/step; loss ${soak.loss.first.toFixed(3)} -> ${soak.loss.last.toFixed(3)}`);
+      console.log(`W8: GPU MB mean of steps 501-750 ${g.thirdQuarterMean.toFixed(0)}, of 751-1000 ${g.lastQuarterMean.toFixed(0)}${flat ? ' (flat)' : ' (GROWING)'}; RSS MB start/peak/end ${[m.start, m.peak, m.end].map((v) => v.toFixed(0)).join('/')}; ${soak.msPerStep.toFixed(2)} ms/step; loss ${soak.loss.first.toFixed(3)} -> ${soak.loss.last.toFixed(3)}`);
     } catch (e) {
       const reason = (child.stderr || String(e?.message ?? e)).trim().split('\n')[0].slice(0, 160);
       r.result['tapegrad-webgpu'] = { error: reason };
       rows.push(r);
-      console.log(`W7 ${label}: error: ${reason}`);
+      console.log(`W8 ${label}: error: ${reason}`);
     }
   }
 }
@@ -289,7 +306,7 @@ const webgpu = probe.adapter === null ? { absent: probe.reason } : { adapter: pr
 const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavg: os.loadavg(), webgpu };
 writeFileSync(
   path.join(outDir, 'latest.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), machine, quick, rows: rows.map((r) => ({ ...r, ratio: ratio(r) })) }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine, quick, rows: rows.map((r) => ({ ...r, ratio: r.ratioText ?? ratio(r) })) }, null, 2)}\n`,
 );
 console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; written to bench/results/latest.json`);
 if (probe.fallback) console.log(`The webgpu columns ran on a CPU fallback adapter (${probe.name}): their timings mean nothing about a GPU.`);

@@ -12,9 +12,10 @@ export function median(xs) {
 /**
  * Runs each case's `run` (after `activate`, untimed) in rotating order until
  * every case has `minSamples` samples and either `maxSamples` or its time
- * budget is spent. Returns ms medians by case name, or an error string.
+ * budget is spent; each sample runs `untimed` steps before its timed ones.
+ * Returns ms medians by case name, or an error string.
  */
-export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples = 15, budgetMs = 3000 } = {}) {
+export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples = 15, budgetMs = 3000, untimed = 2 } = {}) {
   const out = {};
   const live = [];
   for (const c of cases) {
@@ -53,7 +54,7 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
         // loop never forces collections, so the timed steps run as its steady
         // state does, the collector reclaiming memory as it goes.
         globalThis.gc?.();
-        for (let i = 0; i < 2; i++) await l.c.run();
+        for (let i = 0; i < untimed; i++) await l.c.run();
         faults = process.resourceUsage().minorPageFault;
         const t = now();
         for (let i = 0; i < l.steps; i++) await l.c.run();

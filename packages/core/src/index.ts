@@ -138,7 +138,7 @@ export type { NestedArray } from './tensor/format.js';
 export type { Backend, Kernels, View } from './backend/backend.js';
 export type { UnaryKernel, BinaryKernel, ReduceKernel, ArgReduceKernel, ConvGeometry } from './primitives/primitives.js';
 export { getBackend, setBackend, wasmBackend, getDefaultDevice, setDefaultDevice, isDeviceName, type Device } from './backend/active-backend.js';
-export { createWasmBackend } from './backend/wasm/wasm-backend.js';
+export { createWasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
 export { createWebGpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from './backend/webgpu/webgpu-backend.js';
 export type { GpuDeviceLike } from './backend/webgpu/gpu-types.js';
 export type { GpuMemoryStats } from './backend/webgpu/buffer-pool.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeMisuse, named, type MisuseRow } from './misuse-table.js';
-import { DeviceError, configureStoragePool, createWebGpuBackend, getBackend, setBackend, setDefaultDevice, setNumThreads, type Backend } from '@tapegrad/core';
+import { DeviceError, configureStoragePool, createWasmBackend, createWebGpuBackend, getBackend, setBackend, setDefaultDevice, setNumThreads, type Backend } from '@tapegrad/core';
 import { createWebGpu } from '@tapegrad/core/node';
 
 /** Runs `make` with `backend` as the default, so its result lives on that backend's device. */
@@ -101,6 +101,8 @@ const backendRows: MisuseRow[] = [
   { name: 'configureStoragePool unknown key', call: () => configureStoragePool({ max_bytes: 1 } as never), error: OptionError, contains: ['configureStoragePool', 'max_bytes', 'maxBytes'] },
   { name: 'configureStoragePool bad value', call: () => configureStoragePool({ maxBytes: -1 }), error: OptionError, contains: ['configureStoragePool', 'maxBytes', '>= 0'] },
   { name: 'setNumThreads unknown key', call: () => setNumThreads({ thread: 2 } as never), error: OptionError, contains: ['setNumThreads', 'thread', 'threads'] },
+  { name: 'createWasmBackend relaxed_simd', call: () => createWasmBackend({ relaxed_simd: false } as never), error: OptionError, contains: ['createWasmBackend', 'relaxed_simd', 'relaxedSimd'] },
+  { name: 'createWasmBackend relaxedSimd type', call: () => createWasmBackend({ relaxedSimd: 'no' } as never), error: OptionError, contains: ['createWasmBackend', 'relaxedSimd', 'true or false'] },
   { name: 'matmul with a tensor of another copy of core', call: () => ones([2, 2]).matmul({ [Symbol.for('tapegrad.tensor')]: true, shape: [2, 2], dtype: 'float32', ndim: 2 } as never), error: TapegradError, contains: ['another copy of @tapegrad/core'] },
   { name: 'an op on tensors of two devices', call: () => onToyDevice(() => ones([2, 3])).add(ones([3])), error: DeviceError, contains: ['add', 'operand 0 (shape [2, 3])', "'toy'", 'operand 1 (shape [3])', "'cpu'", ".to('toy')"] },
   { name: 'matmul on tensors of two devices', call: () => ones([2, 3]).matmul(onToyDevice(() => ones([3, 4]))), error: DeviceError, contains: ['matmul', '[2, 3]', '[3, 4]', "'toy'", "'cpu'"] },

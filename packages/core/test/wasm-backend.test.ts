@@ -5,6 +5,7 @@ import { float64ModuleBytes } from '../src/backend/wasm/modules/float64-module.j
 import { stridedModuleBytes } from '../src/backend/wasm/modules/strided-module.js';
 import { maxPoolModuleBytes } from '../src/backend/wasm/modules/max-pool-module.js';
 import { matmulModuleBytes } from '../src/backend/wasm/modules/matmul-module.js';
+import { convModuleBytes } from '../src/backend/wasm/modules/conv-module.js';
 import type { BinaryKernel, ConvGeometry, TypedArray, UnaryKernel } from '@tapegrad/core';
 import { jsKernels } from '../src/backend/js/js-kernels.js';
 import { BINARY_KERNELS } from '../src/backend/js/elementwise.js';
@@ -84,7 +85,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
   });
 
   it('keeps every module under the 4 KB browsers compile synchronously', () => {
-    for (const bytes of [matmulModuleBytes({ mr: 4, nr: 8 }), matmulModuleBytes({ mr: 4, nr: 4 }, undefined, 'float64'), ...elementwiseModuleBytes(), float64ModuleBytes(), stridedModuleBytes(), maxPoolModuleBytes()]) expect(bytes.length).toBeLessThan(4096);
+    for (const bytes of [matmulModuleBytes({ mr: 4, nr: 8 }), matmulModuleBytes({ mr: 4, nr: 4 }, undefined, 'float64'), ...elementwiseModuleBytes(), float64ModuleBytes(), stridedModuleBytes(), maxPoolModuleBytes(), convModuleBytes({ mr: 4, nr: 8 })]) expect(bytes.length).toBeLessThan(4096);
   });
 
   it.each(UNARY)('unary %s on contiguous float32 of many sizes', (op) => {
@@ -252,7 +253,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     expectClose(be.unary('exp', v, 'float64'), jsKernels.unary('exp', v, 'float64'), 0);
   });
 
-  it('binary with one element per run of trailing dims (a per-channel bias), either side', () => {
+  it('binary with one element per run of trailing dims (a per-channel bias, a per-row scalar), either side', () => {
     // [2, 3, 9, 10] against a [3, 1, 1] channel vector, and against one read
     // through an offset and a stride.
     const x = contiguous(randomF32(540, 3), [2, 3, 9, 10]);
@@ -266,6 +267,19 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       }
     }
     expectClose(be.binary('gt', x, bias, 'bool'), jsKernels.binary('gt', x, bias, 'bool'), 0);
+    // A row's scalar over [3, 200, 128] (softmax's max, layer norm's mean): many runs to a chunk, five chunks, the
+    // last one short; and runs longer than half a chunk, one call per run and chunk.
+    for (const shape of [[3, 200, 128], [2, 3, 9000]]) {
+      const n = shape.reduce((p, q) => p * q, 1);
+      const v = contiguous(randomF32(n, 7), shape);
+      const rows = randomF32(n / shape[2]!, 8);
+      const perRow: View = { data: rows, shape, strides: [shape[1]!, 1, 0], offset: 0 };
+      for (const op of ['sub', 'div', 'gt'] as const) {
+        const out = op === 'gt' ? 'bool' : 'float32';
+        expectClose(be.binary(op, v, perRow, out), jsKernels.binary(op, v, perRow, out), 0);
+        expectClose(be.binary(op, perRow, v, out), jsKernels.binary(op, perRow, v, out), 0);
+      }
+    }
   });
 
   it('float32 arithmetic with a bool operand (a ReLU mask) matches the reference, either side and broadcast', () => {
@@ -546,6 +560,34 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       ),
       { seed: 12, numRuns: 60 },
     );
+  });
+  it('direct convolution (stride 1 across) like the reference: several blocks of k, edge tiles, groups, padding after, channels last, infinities', () => {
+    // n, C, O, groups, [h, w], [kh, kw], [sh, sw], [dh, dw], padding before and after, channels last.
+    const cases = [
+      // K = 40·9 = 360: two blocks of k, the second added to the first; 6 output channels: a cut row of tiles; OW = 13: a cut last tile.
+      [2, 40, 6, 1, [9, 13], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], false],
+      // Groups, stride 2 down, dilation across, more padding after than before, channels last.
+      [2, 8, 10, 2, [11, 21], [2, 4], [2, 1], [1, 2], [0, 3], [1, 3], true],
+      // Dilation down, no padding across, OW = 30; W5's shape, whose rows are whole tiles.
+      [3, 2, 5, 1, [7, 30], [3, 1], [1, 1], [2, 1], [2, 0], [2, 0], false],
+      [4, 3, 16, 1, [32, 32], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1], false],
+    ] as const;
+    for (const [n, C, O, groups, [h, w], [kh, kw], stride, [dh, dw], before, after, channelsLast] of cases) {
+      const outSize = [0, 1].map((d) => Math.floor(([h, w][d]! + before[d]! + after[d]! - [dh, dw][d]! * ([kh, kw][d]! - 1) - 1) / stride[d]!) + 1);
+      const g: ConvGeometry = { kernel: [kh, kw], stride: [...stride], dilation: [dh, dw], padBefore: [...before], size: [h, w], outSize };
+      const x = randomF32(n * C * h * w, C);
+      const cg = C / groups;
+      const wt = randomF32(O * cg * kh * kw, O);
+      // An infinity at the end of an image row and a NaN at the start of one: the lanes a cut tile computes past
+      // a row read them, and only the outputs whose windows hold them may show them.
+      x[w - 1] = Infinity;
+      x[(h + 2) * w] = NaN;
+      const xv: View = channelsLast ? { data: x, shape: [n, C, h, w], strides: [C * h * w, 1, C * w, C], offset: 0 } : contiguous(x, [n, C, h, w]);
+      const wv = contiguous(wt, [O, cg, kh, kw]);
+      const want = jsKernels.conv2d(xv, wv, g, groups, 'float32');
+      expect(want.some(Number.isNaN)).toBe(true);
+      expectWithin(be.conv2d(xv, wv, g, groups, 'float32'), want, () => 4e-6 * cg * kh * kw);
+    }
   });
   it('max-pool indices like the reference: ties, NaNs, −∞, padding, strides, dilation and strided views', () => {
     // 64 planes keep every geometry above the kernel's minimum of 1024 windows.

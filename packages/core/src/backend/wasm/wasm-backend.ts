@@ -5,7 +5,7 @@ import type { Fusion } from '../cpu/fusion.js';
 import { jsKernels } from '../js/js-kernels.js';
 import { elementwiseModuleBytes } from './modules/elementwise-module.js';
 import { float64ModuleBytes } from './modules/float64-module.js';
-import { simdSupported } from './emitter/simd-support.js';
+import { relaxedSimdSupported, simdSupported } from './emitter/simd-support.js';
 import { wasmApi } from './emitter/wasm-api.js';
 import { createWasmElementwise, type StreamBuffers } from './kernels/wasm-elementwise.js';
 import { createWasmFusion } from './kernels/wasm-fusion.js';
@@ -16,6 +16,8 @@ import { createWasmConv } from './kernels/wasm-conv.js';
 import { createMatmulBlocks, createWasmMatmul } from './kernels/wasm-matmul.js';
 import { createWasmMaxPool } from './kernels/wasm-max-pool.js';
 import { threadedMatmul } from './threads/num-threads.js';
+import type { ThreadedMatmul } from './threads/wasm-matmul-threaded.js';
+import { checkOptions, optionRules } from '../../options.js';
 import { createWasmSum } from './kernels/wasm-reduce.js';
 import { createWasmStrided } from './kernels/wasm-strided.js';
 import { WasmRuntime } from './emitter/wasm-runtime.js';
@@ -36,15 +38,23 @@ const CHUNK = 16384;
  * refuses large synchronous compiles); `onCompileError` hears why compiling
  * failed, and is not called where SIMD is simply missing.
  *
+ * `relaxedSimd` (see `WasmBackendOptions`) says whether the products'
+ * micro-kernels use relaxed SIMD's multiply-add; the result says whether
+ * they do (only where the engine has it).
+ *
  * @example
  * ```ts
  * const wasm = createWasmKernels((error) => console.warn(error));
  * wasm?.kernels.matmul(a, b, 'float32');
  * ```
  */
-export function createWasmKernels(onCompileError?: (error: unknown) => void): { readonly kernels: CpuKernels; readonly fusion: Fusion } | null {
+export function createWasmKernels(
+  onCompileError?: (error: unknown) => void,
+  { relaxedSimd = true }: WasmBackendOptions = {},
+): { readonly kernels: CpuKernels; readonly fusion: Fusion; readonly relaxedSimd: boolean } | null {
   const api = wasmApi();
   if (api === null || !simdSupported(api)) return null;
+  const fma = relaxedSimd && relaxedSimdSupported(api);
   try {
     // Layout: [0, 64) unused, three float32 stream buffers, a float64 one, then matmul's.
     const slot = CHUNK * 4 + 64;
@@ -56,23 +66,24 @@ export function createWasmKernels(onCompileError?: (error: unknown) => void): { 
     const ew = createWasmElementwise(rt, ex, buffers);
     const ip = createWasmInPlace(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);
-    const blocks = createMatmulBlocks(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING);
+    const blocks = createMatmulBlocks(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING, 'float32', fma);
     const mm = createWasmMatmul(rt, blocks);
     // Kernels run one at a time, so the float64 matmul packs and stages in the same scratch.
-    const mm64 = createWasmMatmul(rt, createMatmulBlocks(rt, matmulAt, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64'));
+    const mm64 = createWasmMatmul(rt, createMatmulBlocks(rt, matmulAt, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64', fma));
     const fusion = createWasmFusion(rt, ex, buffers);
     // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch
     // (the convolutions stage theirs after matmul's packing regions, which they use).
     const strided = createWasmStrided(rt, matmulAt);
     const maxPool = createWasmMaxPool(rt, matmulAt);
-    const conv = createWasmConv(rt, blocks, strided.windowRows);
+    const conv = createWasmConv(rt, blocks, strided.windowRows, fma);
     const kernels: ConvKernels = {
       copy: (x, outDtype) => typedCopy(x, outDtype) ?? strided.copy(x, outDtype) ?? jsKernels.copy(x, outDtype),
       im2col: (x, geometry, outDtype) => strided.im2col(x, geometry, outDtype) ?? jsKernels.im2col(x, geometry, outDtype),
       col2im: (cols, geometry, outDtype) => strided.col2im(cols, geometry, outDtype) ?? jsKernels.col2im(cols, geometry, outDtype),
-      // With setNumThreads(n > 1), large float32 products go to the threaded kernel first.
+      // With setNumThreads(n > 1), large float32 products go to the threaded kernel first,
+      // when it multiplies and adds as this backend does.
       matmul: (a, b, outDtype) =>
-        threadedMatmul()?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? mm64(a, b, outDtype) ?? jsKernels.matmul(a, b, outDtype),
+        threaded(fma)?.matmul(a, b, outDtype) ?? mm(a, b, outDtype) ?? mm64(a, b, outDtype) ?? jsKernels.matmul(a, b, outDtype),
     };
     // What the image-by-image kernels leave (float64, weights whose dims do not
     // merge) is composed of this backend's im2col, matmul and col2im.
@@ -105,25 +116,53 @@ export function createWasmKernels(onCompileError?: (error: unknown) => void): { 
       },
       reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsKernels.reduce(op, x, axes, outDtype),
     };
-    return { kernels: all, fusion };
+    return { kernels: all, fusion, relaxedSimd: fma };
   } catch (error) {
     onCompileError?.(error);
     return null;
   }
 }
 
+/** The threaded matmul while one runs and multiplies and adds as `fma` says, else null. */
+function threaded(fma: boolean): ThreadedMatmul | null {
+  const t = threadedMatmul();
+  return t !== null && t.relaxedSimd === fma ? t : null;
+}
+
 /**
- * Builds the WebAssembly SIMD backend: the CPU backend over the WebAssembly
- * kernels (`createWasmKernels`). Returns null where WebAssembly
- * SIMD is missing or compiling fails.
+ * Options of {@link createWasmBackend}.
  *
  * @example
  * ```ts
- * const be = createWasmBackend();
+ * const options: WasmBackendOptions = { relaxedSimd: false };
+ * ```
+ */
+export interface WasmBackendOptions {
+  /**
+   * Whether matmul and convolution multiply and add with relaxed SIMD's
+   * `f32x4.relaxed_madd` where the engine has it (Chrome 114+, Node 22+;
+   * Node 20 with `--experimental-wasm-relaxed-simd`). Default true. The
+   * engine may fuse it (one rounding, on CPUs with FMA) or not (two), so
+   * results can differ in the last bits between machines; `false` keeps a
+   * multiply and an add, the same bits everywhere.
+   */
+  readonly relaxedSimd?: boolean;
+}
+
+/**
+ * Builds the WebAssembly SIMD backend: the CPU backend over the WebAssembly
+ * kernels (`createWasmKernels`). Returns null where WebAssembly
+ * SIMD is missing or compiling fails. `setBackend('wasm')` uses one built
+ * with the default options.
+ *
+ * @example
+ * ```ts
+ * const be = createWasmBackend({ relaxedSimd: false }); // the same bits on every engine
  * if (be !== null) setBackend(be);
  * ```
  */
-export function createWasmBackend(): Backend | null {
-  const wasm = createWasmKernels();
+export function createWasmBackend(options: WasmBackendOptions = {}): Backend | null {
+  checkOptions('createWasmBackend', options, { relaxedSimd: optionRules.boolean });
+  const wasm = createWasmKernels(undefined, options);
   return wasm === null ? null : cpuBackend('wasm', wasm.kernels, wasm.fusion);
 }

@@ -228,6 +228,19 @@ export const f32x4Add = v2(0xe4);
 export const f32x4Sub = v2(0xe5);
 /** `f32x4.mul`. @example `f32x4Mul(a, b)` */
 export const f32x4Mul = v2(0xe6);
+/**
+ * `f32x4.relaxed_madd` (relaxed SIMD): `a·b + c` per lane, fused (one
+ * rounding) or not (two), as the engine chooses; engines without relaxed
+ * SIMD refuse a module that uses it.
+ *
+ * @example
+ * ```ts
+ * f32x4RelaxedMadd(get(a), get(b), get(acc));
+ * ```
+ */
+export const f32x4RelaxedMadd = (a: Code, b: Code, c: Code): Code => [...a, ...b, ...c, ...simd(0x105)];
+/** `f64x2.relaxed_madd`: see `f32x4RelaxedMadd`. @example `f64x2RelaxedMadd(get(a), get(b), get(acc))` */
+export const f64x2RelaxedMadd = (a: Code, b: Code, c: Code): Code => [...a, ...b, ...c, ...simd(0x107)];
 /** `f32x4.div`. @example `f32x4Div(a, b)` */
 export const f32x4Div = v2(0xe7);
 /** `f32x4.min` (NaN-propagating). @example `f32x4Min(a, b)` */

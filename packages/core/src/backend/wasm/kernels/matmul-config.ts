@@ -1,4 +1,4 @@
-import type { MicroTile } from '../modules/matmul-module.js';
+import type { MicroTile } from '../modules/micro-kernel.js';
 import type { Blocking } from './wasm-matmul.js';
 
 /**

@@ -7,7 +7,14 @@ import { convSizes } from '../../js/conv2d.js';
 import { stageableSpan } from './view-span.js';
 import type { MatmulBlocks } from './wasm-matmul.js';
 import { align, type WasmRuntime } from '../emitter/wasm-runtime.js';
+import { convModuleBytes } from '../modules/conv-module.js';
+import { MATMUL_BLOCKING } from './matmul-config.js';
 import type { WindowRows } from './wasm-strided.js';
+
+type Fn = (...args: number[]) => void;
+
+/** Steps of k per call of the direct kernel: the matmul's block of k, for the same reasons. */
+const KC = MATMUL_BLOCKING.kc;
 
 /** Below this many multiply-adds the staging costs more than the reference's loops. */
 const MIN_WORK = 4096;
@@ -40,10 +47,12 @@ interface Staged {
 
 /**
  * The 2-D convolution primitives in wasm, one image and one group at a
- * time: each image's columns are laid out in a scratch block that stays in
- * cache (the im2col row kernels), and multiplied there by the blocked matmul,
- * so the columns never exist for the whole batch and are never copied in or
- * out. The input gradient adds each image's columns straight back into its
+ * time. The forward product with windows one float apart along a row
+ * (stride 1 across) reads each zero-padded image in place (`conv2dDirect`).
+ * Otherwise each image's columns are laid out in a scratch block that stays
+ * in cache (the im2col row kernels), and multiplied there by the blocked
+ * matmul, so the columns never exist for the whole batch and are never
+ * copied in or out. The input gradient adds each image's columns straight back into its
  * image (the col2im row kernels). Each returns null for what it leaves to the
  * caller: other dtypes, tiny problems, weights or gradients whose trailing
  * dims do not merge into one stride, views that reach far beyond their
@@ -51,7 +60,7 @@ interface Staged {
  *
  * @example
  * ```ts
- * const conv = createWasmConv(rt, blocks, strided.windowRows);
+ * const conv = createWasmConv(rt, blocks, strided.windowRows, relaxedSimdSupported(api));
  * conv.conv2d(x, w, geometry, 1, 'float32') ?? batched.conv2d(x, w, geometry, 1, 'float32');
  * ```
  */
@@ -59,6 +68,7 @@ export function createWasmConv(
   rt: WasmRuntime,
   blocks: MatmulBlocks,
   windowRows: WindowRows,
+  fma = false,
 ): {
   conv2d(x: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
   conv2dInput(grad: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
@@ -92,6 +102,77 @@ export function createWasmConv(
     return { staged, scratch: scratchAt };
   }
 
+  const ex = rt.instantiate(convModuleBytes(blocks.tile, fma));
+  const direct = ex['direct'] as Fn;
+  const padRows = ex['padRows'] as Fn;
+  const { mr, nr } = blocks.tile;
+
+  /**
+   * The forward convolution read straight from each zero-padded image (see
+   * `direct` in the conv module), for windows one float apart along a row
+   * (stride 1 across); null when memory cannot grow. Nothing is laid out
+   * per image but the padded copy of its rows: no columns, no packing of
+   * them, and the image (a few KB per channel) stays in cache while every
+   * output channel reads it.
+   */
+  function conv2dDirect(x: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, sK: number): TypedArray | null {
+    const [N, C] = x.shape as [number, number];
+    const O = weight.shape[0]!;
+    const { cg, og, k: K, l: L } = convSizes(C, O, g, groups);
+    const [KH, KW] = g.kernel as [number, number];
+    const [H, W] = g.size as [number, number];
+    const [OH, OW] = g.outSize as [number, number];
+    const [sh] = g.stride as [number, number];
+    const [dh, dw] = g.dilation as [number, number];
+    const [ph, pw] = g.padBefore as [number, number];
+    // The padded image holds every row and column a window reaches, and the input's own.
+    const Hp = Math.max(ph + H, (OH - 1) * sh + (KH - 1) * dh + 1);
+    const Wp = Math.max(pw + W, OW + (KW - 1) * dw);
+    const plane = Hp * Wp;
+    // A row's last tile reads up to NR floats past the row: slack after the last plane.
+    const padded = C * plane + nr + 4;
+    const ogp = Math.ceil(og / mr) * mr;
+    const laid = stage([x, weight], [groups * ogp * K, K, padded, mr * nr, N * O * L]);
+    if (laid === null) return null;
+    const [sx, sw] = laid.staged as [Staged, Staged];
+    const [aAt, tableAt, padAt, tileAt, outAt] = laid.scratch as [number, number, number, number, number];
+    const sO = weight.strides[0]!;
+    // Each group's weights packed once, block of k by block of k (the micro-kernel's k runs over one block).
+    for (let gi = 0; gi < groups; gi++) {
+      for (let pc = 0; pc < K; pc += KC) {
+        blocks.packRows(og, Math.min(KC, K - pc), sw.zero + 4 * (gi * og * sO + pc * sK), sO, sK, aAt + 4 * (gi * ogp * K + ogp * pc));
+      }
+    }
+    // Step k = (c, kh, kw) of a window: its byte offset from the window's corner.
+    const table = rt.i32;
+    for (let c = 0, k = tableAt >> 2; c < cg; c++) {
+      for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) table[k++] = 4 * (c * plane + kh * dh * Wp + kw * dw);
+    }
+    rt.f32.fill(0, padAt >> 2, (padAt >> 2) + padded);
+    const [s0, s1, s2, s3] = x.strides as [number, number, number, number];
+    for (let n = 0; n < N; n++) {
+      padRows(C, H, W, sx.zero + 4 * n * s0, 4 * s1, 4 * s2, 4 * s3, padAt + 4 * (ph * Wp + pw), 4 * plane, 4 * Wp);
+      for (let gi = 0; gi < groups; gi++) {
+        for (let pc = 0; pc < K; pc += KC) {
+          const kc = Math.min(KC, K - pc);
+          const out = outAt + 4 * (n * O + gi * og) * L;
+          direct(og, kc, aAt + 4 * (gi * ogp * K + ogp * pc), padAt + 4 * gi * cg * plane, tableAt + 4 * pc, OH, OW, 4 * sh * Wp, out, 4 * L, tileAt, pc > 0 ? 1 : 0);
+        }
+      }
+    }
+    return result(outAt, N * O * L);
+  }
+
+  /**
+   * Whether rows of `OW` outputs fill enough of the direct kernel's tiles,
+   * which never span two rows: 4 or 9 outputs a row use half of 8 or 16
+   * lanes, and the columns' product, whose tiles run on across rows, wins
+   * there (measured: 0.66× and 0.80× at OW = 4 and 9, 1.2× at OW = 5).
+   */
+  function directFits(OW: number): boolean {
+    return OW / (Math.ceil(OW / nr) * nr) >= 0.6;
+  }
+
   function floatViews(outDtype: DType, ...views: ArrayView[]): boolean {
     return outDtype === 'float32' && views.every((v) => v.data instanceof Float32Array);
   }
@@ -117,6 +198,7 @@ export function createWasmConv(
       const { cg, og, k: K, l: L } = convSizes(x.shape[1]!, O, g, groups);
       const sK = mergedStride(weight, 1);
       if (!floatViews(outDtype, x, weight) || sK === null || N * O * K * L < MIN_WORK) return null;
+      if (g.stride[1] === 1 && directFits(g.outSize[1]!)) return conv2dDirect(x, weight, g, groups, sK);
       const laid = stage([x, weight], [K * L, N * O * L]);
       if (laid === null) return null;
       const [sx, sw] = laid.staged as [Staged, Staged];

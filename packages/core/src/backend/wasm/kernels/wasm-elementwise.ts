@@ -132,8 +132,8 @@ export function createWasmElementwise(
     const outDtype = fns.out;
     const la = streamLayout(a);
     const lb = streamLayout(b);
-    if (la?.kind === 'contiguous' && lb === null) return perRun(fns.vs, lane, a, b, outDtype, false);
-    if (lb?.kind === 'contiguous' && la === null) return perRun(fns.sv, lane, b, a, outDtype, true);
+    if (la?.kind === 'contiguous' && lb === null) return perRun(fns, lane, a, b, false);
+    if (lb?.kind === 'contiguous' && la === null) return perRun(fns, lane, b, a, true);
     if (la === null || lb === null || (la.kind === 'rows' && lb.kind === 'rows')) return null;
     const { shift, chunk: CH } = lane;
     const bytes = outDtype === 'bool';
@@ -183,29 +183,50 @@ export function createWasmElementwise(
 
   /**
    * `v` contiguous and `s` one element per run of the trailing dims (a
-   * per-channel bias or scale over [N, C, H, W]): one scalar kernel call per
-   * run and chunk. `swapped` when `s` is the first operand.
+   * per-channel bias or scale over [N, C, H, W], a row's max or sum over
+   * [N, T, E]): runs shorter than half a chunk go several to a chunk, their
+   * scalars filled into the other buffer run by run and one vector kernel call
+   * per chunk (a call per run of 128 or 256 floats, as softmax and layer norm
+   * make, cost more than the arithmetic); longer ones take one scalar kernel
+   * call per run and chunk. `swapped` when `s` is the first operand.
    */
-  function perRun(f: Fn, lane: Lane, v: ArrayView, s: ArrayView, outDtype: DType, swapped: boolean): TypedArray | null {
+  function perRun(fns: BinaryFns, lane: Lane, v: ArrayView, s: ArrayView, swapped: boolean): TypedArray | null {
     const runs = runScalars(s);
     if (runs === null) return null;
     const n = numel(v);
+    const outDtype = fns.out;
     const bytes = outDtype === 'bool';
     const out = allocateUninit(outDtype, n);
     const { len, offsets } = runs;
     const { shift, chunk: CH } = lane;
-    const at = swapped ? buf.b : buf.a;
+    const [at, scalarsAt] = swapped ? [buf.b, buf.a] : [buf.a, buf.b];
+    const drain = (start: number, m: number): void => {
+      if (bytes) out.set(rt.u8.subarray(buf.out, buf.out + m), start);
+      else out.set(lane.mem().subarray(buf.out >> shift, (buf.out >> shift) + m), start);
+    };
+    if (2 * len <= CH) {
+      const perChunk = Math.floor(CH / len);
+      for (let r0 = 0; r0 < offsets.length; r0 += perChunk) {
+        const r1 = Math.min(offsets.length, r0 + perChunk);
+        const [start, m] = [r0 * len, (r1 - r0) * len];
+        const mem = lane.mem();
+        mem.set(v.data.subarray(v.offset + start, v.offset + start + m), at >> shift);
+        for (let r = r0, to = scalarsAt >> shift; r < r1; r++, to += len) mem.fill(s.data[offsets[r]!]!, to, to + len);
+        fns.vv(m, buf.a, buf.b, buf.out);
+        drain(start, m);
+      }
+      return out;
+    }
+    const f = swapped ? fns.sv : fns.vs;
     for (let r = 0; r < offsets.length; r++) {
       const scalar = s.data[offsets[r]!]!;
       for (let c = 0; c < len; c += CH) {
         const start = r * len + c;
         const m = Math.min(CH, len - c);
-        const mem = lane.mem();
-        mem.set(v.data.subarray(v.offset + start, v.offset + start + m), at >> shift);
+        lane.mem().set(v.data.subarray(v.offset + start, v.offset + start + m), at >> shift);
         if (swapped) f(m, scalar, buf.b, buf.out);
         else f(m, buf.a, scalar, buf.out);
-        if (bytes) out.set(rt.u8.subarray(buf.out, buf.out + m), start);
-        else out.set(lane.mem().subarray(buf.out >> shift, (buf.out >> shift) + m), start);
+        drain(start, m);
       }
     }
     return out;

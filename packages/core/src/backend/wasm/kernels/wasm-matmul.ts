@@ -1,7 +1,8 @@
 import type { DType, TypedArray } from '../../../dtype.js';
 import { allocate, allocateUninit } from '../../cpu/allocate.js';
 import type { ArrayView } from '../../cpu/cpu-kernels.js';
-import { matmulModuleBytes, type MatmulElement, type MicroTile } from '../modules/matmul-module.js';
+import { matmulModuleBytes } from '../modules/matmul-module.js';
+import type { MatmulElement, MicroTile } from '../modules/micro-kernel.js';
 import { stageOperands } from './matmul-operands.js';
 import type { WasmRuntime } from '../emitter/wasm-runtime.js';
 
@@ -42,6 +43,7 @@ const MAX_FLIPPED = 1 << 16;
  */
 export interface MatmulBlocks {
   readonly element: MatmulElement;
+  readonly tile: MicroTile;
   /** First byte after the packing regions. */
   readonly dataAt: number;
   /**
@@ -59,6 +61,13 @@ export interface MatmulBlocks {
    * Stores unless `accumulate`.
    */
   multiply(batch: number, M: number, N: number, mp: number, K: number, a0: number, sa: Strides3, b0: number, sb: Strides3, c: number, accumulate: boolean): void;
+  /**
+   * Packs `count` rows of A (byte address `src`, element strides `sRow` and
+   * `sK`) for `kc` steps into `MR`-tall slivers at `dst`, zero-padded to
+   * whole slivers: `ceil(count / MR)·MR·kc` elements, the layout the
+   * micro-kernel reads.
+   */
+  packRows(count: number, kc: number, src: number, sRow: number, sK: number, dst: number): void;
 }
 
 /**
@@ -73,15 +82,16 @@ export type Strides3 = readonly [number, number, number];
 
 /**
  * Instantiates the matmul module for `element` (float32 unless given) with
- * its packing regions at `base`.
+ * its packing regions at `base`; with `fma` its micro-kernel uses relaxed
+ * SIMD's multiply-add (the engine must have relaxed SIMD).
  *
  * @example
  * ```ts
  * const blocks = createMatmulBlocks(rt, base, MATMUL_TILE, MATMUL_BLOCKING);
  * ```
  */
-export function createMatmulBlocks(rt: WasmRuntime, base: number, tile: MicroTile, blocking: Blocking, element: MatmulElement = 'float32'): MatmulBlocks {
-  const ex = rt.instantiate(matmulModuleBytes(tile, undefined, element));
+export function createMatmulBlocks(rt: WasmRuntime, base: number, tile: MicroTile, blocking: Blocking, element: MatmulElement = 'float32', fma = false): MatmulBlocks {
+  const ex = rt.instantiate(matmulModuleBytes(tile, undefined, element, fma));
   const bytes = element === 'float64' ? 8 : 4;
   const macro = ex['macro'] as Fn;
   const packA = ex['packA'] as Fn;
@@ -96,6 +106,8 @@ export function createMatmulBlocks(rt: WasmRuntime, base: number, tile: MicroTil
   const lanes = (m: number, n: number): number => Math.ceil(m / mr) * mr * Math.ceil(n / nr) * nr;
   return {
     element,
+    tile,
+    packRows: (count, kc, src, sRow, sK, dst) => packA(count, kc, src, sRow, sK, dst),
     dataAt: packBAt + Math.ceil(NC / nr) * nr * KC * bytes,
     paddedRows: (m, n) => (n % nr === 0 ? Math.ceil(m / mr) * mr : m),
     transposedIsCheaper: (m, n) => lanes(n, m) < lanes(m, n),

@@ -1,12 +1,14 @@
 import type { DType, TypedArray } from '../../../dtype.js';
 import { allocateUninit } from '../../cpu/allocate.js';
 import type { ArrayView } from '../../cpu/cpu-kernels.js';
-import { matmulModuleBytes, type MicroTile } from '../modules/matmul-module.js';
+import { matmulModuleBytes } from '../modules/matmul-module.js';
+import type { MicroTile } from '../modules/micro-kernel.js';
 import { CONTROL_BYTES } from './thread-control.js';
 import { startThreadPool } from './thread-pool.js';
 import { stageOperands } from '../kernels/matmul-operands.js';
 import type { Blocking } from '../kernels/wasm-matmul.js';
 import type { WasmApi } from '../emitter/wasm-api.js';
+import { relaxedSimdSupported } from '../emitter/simd-support.js';
 import { WasmRuntime } from '../emitter/wasm-runtime.js';
 import type { WorkerLike } from './worker-like.js';
 
@@ -41,6 +43,8 @@ const CHUNKS_PER_THREAD = 8;
  */
 export interface ThreadedMatmul {
   readonly threads: number;
+  /** Whether its micro-kernel uses relaxed SIMD's multiply-add (wherever the engine has it). */
+  readonly relaxedSimd: boolean;
   /** True once every worker is ready for tasks. */
   ready(): boolean;
   /** The product, or null where one thread does as well (small products). */
@@ -55,7 +59,9 @@ export interface ThreadedMatmul {
  * instance of the matmul module, so the single-threaded backend is untouched.
  * The calling thread packs the block of B (shared by all), opens a round,
  * computes the chunks it claims, and waits for the rest. Each thread has its
- * own packed-A region and edge tile.
+ * own packed-A region and edge tile. Its micro-kernel uses relaxed SIMD's
+ * multiply-add wherever the engine has it (a backend built without it keeps
+ * its products on one thread).
  *
  * @example
  * ```ts
@@ -80,7 +86,8 @@ export function createThreadedMatmul(
   const packBAt = tileAt(threads);
   const dataAt = packBAt + Math.ceil(NC / nr) * nr * KC * 4;
   const rt = new WasmRuntime(api, dataAt + (1 << 20), MAX_BYTES);
-  const module = compiled(api, tile);
+  const fma = relaxedSimdSupported(api);
+  const module = compiled(api, tile, fma);
   const ex = rt.instantiateModule(module);
   const rows = ex['rows'] as Fn;
   const packB = ex['packB'] as Fn;
@@ -137,7 +144,7 @@ export function createThreadedMatmul(
     out.set(rt.f32.subarray(cAt >> 2, (cAt >> 2) + out.length));
     return out;
   };
-  return { threads, ready: () => pool.ready(), matmul, stop: () => pool.stop() };
+  return { threads, relaxedSimd: fma, ready: () => pool.ready(), matmul, stop: () => pool.stop() };
 }
 
 /** Floats in a 4 KiB page. */
@@ -173,16 +180,16 @@ function rowsPerChunk(m: number, threads: number, mr: number, mc: number): numbe
   return Math.min(mc, Math.ceil(m / (threads * CHUNKS_PER_THREAD) / mr) * mr);
 }
 
-let cache: { api: WasmApi; tile: MicroTile; module: object } | null = null;
+let cache: { api: WasmApi; tile: MicroTile; fma: boolean; module: object } | null = null;
 
 /**
  * The shared-memory matmul module, compiled once: V8 starts wasm code in its
  * baseline tier and optimises hot functions as they run, so a module kept
  * across `setNumThreads` calls keeps its optimised code.
  */
-function compiled(api: WasmApi, tile: MicroTile): object {
-  if (cache === null || cache.api !== api || cache.tile !== tile) {
-    cache = { api, tile, module: new api.Module(matmulModuleBytes(tile, MAX_BYTES / PAGE)) };
+function compiled(api: WasmApi, tile: MicroTile, fma: boolean): object {
+  if (cache === null || cache.api !== api || cache.tile !== tile || cache.fma !== fma) {
+    cache = { api, tile, fma, module: new api.Module(matmulModuleBytes(tile, MAX_BYTES / PAGE, 'float32', fma)) };
   }
   return cache.module;
 }

@@ -1,0 +1,88 @@
+// PyTorch as a W7 peer: torch_w7.py in a Python process of its own (one per
+// thread count), kept running and asked for one training step at a time over
+// stdin/stdout, so its samples alternate with the JavaScript peers' as theirs
+// do with each other. It reads the same parameters and batch, written to a
+// temporary file. The column is absent, with the reason printed, where no
+// Python imports torch.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The first of $BENCH_PYTHON, python3 and /usr/bin/python3 that imports
+ * torch (a pyenv shim may shadow the system Python that has it), with its
+ * torch version; or the reason there is none.
+ */
+export function findTorch() {
+  const tried = [];
+  for (const python of [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+    tried.push(`${python}: ${(r.stderr || r.error?.message || 'failed').trim().split('\n').at(-1)}`);
+  }
+  return { error: `no Python here imports torch (${tried.join('; ')})` };
+}
+
+/** Writes the inputs as a JSON manifest and one binary file of their arrays; returns the manifest's path. */
+function writeInputs({ config, params, ids, targets }) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tapegrad-w7-'));
+  const chunks = [];
+  let offset = 0;
+  const entry = (name, { shape, data }) => {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    chunks.push(bytes);
+    const e = { name, shape, dtype: data instanceof Int32Array ? 'int32' : 'float32', offset };
+    offset += bytes.length;
+    return e;
+  };
+  const manifest = { config, params: params.map((p) => entry(p.name, p)), ids: entry('ids', ids), targets: entry('targets', targets) };
+  const file = path.join(dir, 'w7.json');
+  writeFileSync(`${file}.bin`, Buffer.concat(chunks));
+  writeFileSync(file, JSON.stringify(manifest));
+  return file;
+}
+
+/**
+ * A W7 peer running PyTorch on `threads` threads: `{ name, make(inputs), close() }`,
+ * where `make` starts the process and returns `{ run, read }` (run: one step, its loss).
+ */
+export function createTorch({ python, version }, threads) {
+  let child = null;
+  const name = `pytorch-${threads}t`;
+  return {
+    name,
+    version,
+    async make(inputs) {
+      // OpenBLAS and OpenMP size their own thread pools from these, torch.set_num_threads only its own.
+      const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+      child = spawn(python, [path.join(here, 'torch_w7.py'), writeInputs(inputs), String(threads)], { stdio: ['pipe', 'pipe', 'pipe'], env });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      const next = async () => {
+        const { value, done } = await lines.next();
+        if (done) throw new Error(`${name}: torch_w7.py ended: ${stderr.trim().split('\n').at(-1) ?? ''}`);
+        const msg = JSON.parse(value);
+        if (msg.error) throw new Error(msg.error);
+        return msg;
+      };
+      const ready = await next();
+      if (ready.threads !== threads) throw new Error(`backend: ${name} runs on ${ready.threads} threads`);
+      this.blas = ready.blas;
+      const run = async () => {
+        child.stdin.write('step\n');
+        return (await next()).loss;
+      };
+      return { run, read: async (x) => [[x]] };
+    },
+    close() {
+      child?.stdin.end();
+      child = null;
+    },
+  };
+}
