@@ -38,10 +38,10 @@ export function w7Params(config = W7) {
   for (let l = 0; l < layers; l++) {
     const b = `blocks.${l}`;
     norm(`${b}.norm1`);
-    add(`${b}.attention.inProjWeight`, [3 * dim, dim], symmetric(3 * dim * dim, seed++, Math.sqrt(6 / (dim + 3 * dim))));
-    add(`${b}.attention.inProjBias`, [3 * dim], new Float32Array(3 * dim));
-    add(`${b}.attention.outProj.weight`, [dim, dim], symmetric(dim * dim, seed++, 1 / Math.sqrt(dim)));
-    add(`${b}.attention.outProj.bias`, [dim], new Float32Array(dim));
+    add(`${b}.attention.in_proj_weight`, [3 * dim, dim], symmetric(3 * dim * dim, seed++, Math.sqrt(6 / (dim + 3 * dim))));
+    add(`${b}.attention.in_proj_bias`, [3 * dim], new Float32Array(3 * dim));
+    add(`${b}.attention.out_proj.weight`, [dim, dim], symmetric(dim * dim, seed++, 1 / Math.sqrt(dim)));
+    add(`${b}.attention.out_proj.bias`, [dim], new Float32Array(dim));
     norm(`${b}.norm2`);
     linear(`${b}.mlp.0`, 4 * dim, dim);
     linear(`${b}.mlp.2`, dim, 4 * dim);

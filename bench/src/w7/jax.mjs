@@ -37,11 +37,11 @@ export function w7Jax(lib) {
       return centered.div(np.sqrt(variance.add(1e-5))).mul(w).add(b);
     };
     const attention = (x, q, name, mask) => {
-      const qkv = linear(x, q[`${name}.inProjWeight`], q[`${name}.inProjBias`]).reshape([batch, context, 3, heads, hd]).transpose([2, 0, 3, 1, 4]);
+      const qkv = linear(x, q[`${name}.in_proj_weight`], q[`${name}.in_proj_bias`]).reshape([batch, context, 3, heads, hd]).transpose([2, 0, 3, 1, 4]);
       const [qh, kh, vh] = np.split(qkv, 3, 0).map((t) => t.reshape([batch, heads, context, hd]));
       const scores = np.matmul(qh, kh.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(hd)).add(mask);
       const merged = np.matmul(nn.softmax(scores, -1), vh).transpose([0, 2, 1, 3]).reshape([n, dim]);
-      return linear(merged, q[`${name}.outProj.weight`], q[`${name}.outProj.bias`]);
+      return linear(merged, q[`${name}.out_proj.weight`], q[`${name}.out_proj.bias`]);
     };
     const loss = (q, tokens, labels, mask) => {
       let x = np.matmul(tokens, q['tokens.weight']).reshape([batch, context, dim]).add(q['positions.weight']).reshape([n, dim]);

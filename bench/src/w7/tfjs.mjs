@@ -35,13 +35,13 @@ export function w7Tfjs(lib) {
     };
     const gelu = (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
     const attention = (x, name) => {
-      const qkv = tf.add(tf.matMul(x, v(`${name}.inProjWeight`), false, true), v(`${name}.inProjBias`));
+      const qkv = tf.add(tf.matMul(x, v(`${name}.in_proj_weight`), false, true), v(`${name}.in_proj_bias`));
       // [N·T, 3E] → three [batch, heads, T, hd]
       const split = tf.transpose(tf.reshape(qkv, [batch, context, 3, heads, hd]), [2, 0, 3, 1, 4]);
       const [q, k, val] = tf.unstack(split, 0);
       const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(hd)), mask);
       const merged = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), val), [0, 2, 1, 3]), [n, dim]);
-      return linear(merged, `${name}.outProj`);
+      return linear(merged, `${name}.out_proj`);
     };
     const loss = () => {
       const positions = tf.tile(v('positions.weight'), [batch, 1]);

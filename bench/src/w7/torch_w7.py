@@ -66,11 +66,6 @@ def blas_library():
     return ", ".join(sorted(p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1] for p in libs)) or "built in"
 
 
-# tapegrad's parameter names -> torch's (MultiheadAttention's in-projection is spelt differently).
-def torch_name(name):
-    return name.replace("inProjWeight", "in_proj_weight").replace("inProjBias", "in_proj_bias").replace("outProj", "out_proj")
-
-
 def main():
     manifest_path, threads = sys.argv[1], int(sys.argv[2])
     torch.set_num_threads(threads)
@@ -89,7 +84,8 @@ def main():
 
     c = manifest["config"]
     model = Transformer(c["vocab"], c["context"], c["dim"], c["heads"], c["layers"])
-    state = {torch_name(e["name"]): array(e) for e in manifest["params"]}
+    # tapegrad's parameter names are torch's.
+    state = {e["name"]: array(e) for e in manifest["params"]}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise SystemExit(f"W7: parameters {missing + unexpected} do not match")
