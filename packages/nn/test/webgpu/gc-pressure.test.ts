@@ -13,7 +13,7 @@ import { nullDevice } from '../../../core/test/webgpu/null-device.js';
 // compute, and a GPU run of this size takes hours on SwiftShader. The loop
 // awaits its loss every 10 steps, as a loop that logs does: the collector's
 // callbacks run only when the loop yields. The bench measures the same loop on
-// a real adapter (`pnpm bench`, row W7).
+// a real adapter (`pnpm bench`, row W8).
 
 const STEPS = 1000;
 
