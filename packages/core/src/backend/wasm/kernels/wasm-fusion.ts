@@ -4,9 +4,10 @@ import { slotsNeeded, type Fusion, type FusedExpr } from '../../cpu/fusion.js';
 import type { BinaryKernel, UnaryKernel } from '../../../primitives/primitives.js';
 import { streamLayout } from './stream-layout.js';
 import { runScalars } from './wasm-elementwise.js';
-import { SIMD_BINARY, SIMD_UNARY } from '../modules/elementwise-module.js';
+import { SIMD_BINARY, SIMD_UNARY, type SimdBinary, type SimdUnary } from '../modules/elementwise-module.js';
 import type { StreamBuffers } from './wasm-elementwise.js';
 import type { WasmRuntime } from '../emitter/wasm-runtime.js';
+import { fusedModuleBytes, type KernelNode } from '../modules/fused-module.js';
 
 type Fn = (...args: number[]) => void;
 type SumRange = (n: number, src: number) => number;
@@ -21,6 +22,19 @@ const SLOT = 4096;
 /** Shorter repeated rows cost more in copies per block than an eager broadcast kernel. */
 const MIN_ROW = 64;
 
+/**
+ * The largest generated kernel compiled: browsers refuse to compile a module
+ * over 4 KB synchronously on the main thread. A larger expression runs on the
+ * streaming kernels instead.
+ */
+const MAX_KERNEL_BYTES = 4096;
+
+/** Generated kernels kept; past it the cache starts again (a training loop uses a few dozen expressions). */
+const MAX_KERNELS = 256;
+
+const isSimdUnary = (op: UnaryKernel): op is SimdUnary => (SIMD_UNARY as readonly string[]).includes(op);
+const isSimdBinary = (op: BinaryKernel): op is SimdBinary => (SIMD_BINARY as readonly string[]).includes(op);
+
 /** One instruction of a compiled expression, run on a block of `len` elements starting at element `s`. */
 type Step = (s: number, len: number) => void;
 
@@ -28,12 +42,17 @@ type Step = (s: number, len: number) => void;
 type Value = { readonly at: number } | { readonly imm: number };
 
 /**
- * Fused float32 elementwise evaluation on the streaming kernels: an
- * expression is compiled into a list of kernel calls over slots (register
- * allocation on the tree, each result written over one of its inputs), then
- * run block by block. Every operation is the same SIMD kernel the eager path
- * calls, so a fused result is bit-identical to running the ops one by one;
- * only the intermediate arrays (and their page faults) are gone.
+ * Fused float32 elementwise evaluation. Each expression becomes one generated
+ * kernel (`fused-module.ts`) that computes the whole tree per vector in
+ * registers, compiled on first use and cached by the expression's shape:
+ * block by block, the leaves are copied into slots and the kernel makes one
+ * pass over them. An expression whose kernel would be too large, or whose
+ * leaves need more slots than there are, runs instead as a list of
+ * streaming-kernel calls over slots (register allocation on the tree, each
+ * result written over one of its inputs). Either way every operation is the
+ * instruction sequence of the SIMD kernel the eager path calls, so a fused
+ * result is bit-identical to running the ops one by one; only the
+ * intermediate arrays (and their page faults) and passes are gone.
  *
  * @example
  * ```ts
@@ -153,8 +172,124 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
     return at;
   }
 
+  const kernels = new Map<string, Fn | null>();
+
+  /** The generated kernel of an expression shape (`key`), compiled on first use; null where its module would be too large. */
+  function kernelFor(key: string, root: KernelNode, leaves: number, scalars: number): Fn | null {
+    let fn = kernels.get(key);
+    if (fn === undefined) {
+      const bytes = fusedModuleBytes(root, leaves, scalars);
+      fn = bytes.length > MAX_KERNEL_BYTES ? null : (rt.instantiate(bytes)['fused'] as Fn);
+      if (kernels.size >= MAX_KERNELS) kernels.clear();
+      kernels.set(key, fn);
+    }
+    return fn;
+  }
+
+  /**
+   * `e` as one generated kernel: a step per distinct leaf, loading it into a
+   * slot, then the kernel's call, its result in the slot returned; null where
+   * `e` has no operation, its leaves need more slots than there are, or its
+   * kernel would be too large.
+   */
+  function generated(e: FusedExpr): { steps: Step[]; at: number } | null {
+    if (e.kind !== 'unary' && e.kind !== 'binary') return null;
+    const steps: Step[] = [];
+    const leafAt: number[] = [];
+    const scalars: number[] = [];
+    const free = slots.slice().reverse();
+    const leafIndex = new Map<unknown, Map<number, number>>();
+    const nodes = new Map<FusedExpr, { node: KernelNode; id: number }>();
+    // Operations are numbered in the order they are reached, so `^id` names one.
+    let ids = 0;
+    // The key names the expression's shape: its operations, which leaf each
+    // reads, where a number goes and which nodes are shared.
+    const key: string[] = [];
+    const leaf = (identity: unknown, offset: number, load: (at: number) => Step): KernelNode | null => {
+      const byOffset = leafIndex.get(identity) ?? new Map<number, number>();
+      leafIndex.set(identity, byOffset);
+      let index = byOffset.get(offset);
+      if (index === undefined) {
+        const at = free.pop();
+        // One slot stays free for the result.
+        if (at === undefined || free.length === 0) return null;
+        index = leafAt.length;
+        byOffset.set(offset, index);
+        leafAt.push(at);
+        steps.push(load(at));
+      }
+      key.push(`L${index}`);
+      return { kind: 'leaf', index };
+    };
+    const visit = (x: FusedExpr): KernelNode | null => {
+      const seen = nodes.get(x);
+      if (seen !== undefined) {
+        key.push(`^${seen.id}`);
+        return seen.node;
+      }
+      switch (x.kind) {
+        case 'scalar':
+          key.push('S');
+          scalars.push(x.value);
+          return { kind: 'scalar', index: scalars.length - 1 };
+        case 'input': {
+          const { data, offset } = x;
+          // One array at one offset, however often it appears, is loaded once.
+          return leaf(data, offset, (at) => (s, len) => rt.f32.set(data.subarray(offset + s, offset + s + len), at >> 2));
+        }
+        case 'broadcast':
+          return leaf(x.view, 0, (at) => broadcastLoader(x.view, at));
+        case 'unary': {
+          const id = ids++;
+          key.push(`${x.op}(`);
+          const a = visit(x.x);
+          if (a === null) return null;
+          key.push(')');
+          if (!isSimdUnary(x.op)) return null;
+          const node: KernelNode = { kind: 'unary', op: x.op, x: a };
+          nodes.set(x, { node, id });
+          return node;
+        }
+        case 'binary': {
+          const id = ids++;
+          key.push(`${x.op}(`);
+          const a = visit(x.a);
+          if (a === null) return null;
+          key.push(',');
+          const b = visit(x.b);
+          if (b === null) return null;
+          key.push(')');
+          if (!isSimdBinary(x.op)) return null;
+          const node: KernelNode = { kind: 'binary', op: x.op, a, b };
+          nodes.set(x, { node, id });
+          return node;
+        }
+      }
+    };
+    const root = visit(e);
+    if (root === null) return null;
+    const fn = kernelFor(key.join(''), root, leafAt.length, scalars.length);
+    if (fn === null) return null;
+    const at = free.pop()!;
+    const args = [0, ...leafAt, at, ...scalars];
+    steps.push((_, len) => {
+      args[0] = len;
+      fn(...args);
+    });
+    return { steps, at };
+  }
+
   /** Runs `e` over `n` elements, handing each block's result (a slot address) to `use`. */
   function run(e: FusedExpr, n: number, use: (at: number, s: number, len: number) => void): void {
+    const fused = generated(e);
+    if (fused !== null) {
+      for (let s = 0; s < n; s += SLOT) {
+        const len = Math.min(SLOT, n - s);
+        for (const step of fused.steps) step(s, len);
+        use(fused.at, s, len);
+      }
+      return;
+    }
     const steps: Step[] = [];
     const free = slots.slice().reverse();
     const at = inSlot(compile(e, steps, free), steps, free);

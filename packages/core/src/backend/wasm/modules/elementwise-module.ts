@@ -109,7 +109,16 @@ export const SIMD_BINARY: readonly SimdBinary[] = ['add', 'sub', 'mul', 'div', '
 /** The unary kernels, as a list. */
 export const SIMD_UNARY: readonly SimdUnary[] = ['neg', 'abs', 'sqrt', 'relu', 'exp', 'sigmoid', 'tanh', 'log', 'erf'];
 
-const BIN: Record<SimdBinary, (a: Code, b: Code) => Code> = {
+/**
+ * The vector instruction of each binary kernel, shared by the streaming
+ * kernels and the fused expressions (so both compute the same bits).
+ *
+ * @example
+ * ```ts
+ * const code = SIMD_BINARY_CODE.mul(get(a), get(b)); // a·b on four lanes
+ * ```
+ */
+export const SIMD_BINARY_CODE: Readonly<Record<SimdBinary, (a: Code, b: Code) => Code>> = {
   add: f32x4Add,
   sub: f32x4Sub,
   mul: f32x4Mul,
@@ -174,7 +183,7 @@ export function arithmeticKernels(op: string, f: (a: Code, b: Code) => Code, lan
 
 /** The float32 arithmetic kernels of `op`. */
 function binaryKernels(op: SimdBinary): WasmFunction[] {
-  return arithmeticKernels(op, BIN[op], F32_LANES);
+  return arithmeticKernels(op, SIMD_BINARY_CODE[op], F32_LANES);
 }
 
 /**
@@ -183,7 +192,7 @@ function binaryKernels(op: SimdBinary): WasmFunction[] {
  * float32, as PyTorch computes these ops on float32 tensors.
  */
 function addcKernels(op: SimdAddc): WasmFunction[] {
-  const f = BIN[op];
+  const f = SIMD_BINARY_CODE[op];
   const [n, d, a, b, value, i, scale, s] = [0, 1, 2, 3, 4, 5, 6, 7];
   const at = (p: number): Code => i32Add(get(p), get(i));
   const step = (right: Code): Code[] => [v128Store(at(d), f32x4Add(v128Load(at(d)), f32x4Mul(get(scale), f(v128Load(at(a)), right))))];
@@ -284,27 +293,54 @@ function logSimd(load: Code, v: number, t: number, u: number, w: number, s: numb
   ];
 }
 
+/** How many v128 scratch locals {@link simdUnaryCode} needs. */
+export const UNARY_SCRATCH = 6;
+
+/**
+ * The code of unary kernel `op` on the four lanes that `load` leaves on the
+ * stack, leaving the result there: the streaming kernels and the fused
+ * expressions share it, so both compute the same bits. `scratch` is the
+ * index of the first of {@link UNARY_SCRATCH} v128 locals it may overwrite;
+ * `load` runs before any of them is written.
+ *
+ * @example
+ * ```ts
+ * const code = simdUnaryCode('exp', v128Load(get(p)), 4); // locals 4..9 are v128 scratch
+ * ```
+ */
+export function simdUnaryCode(op: SimdUnary, load: Code, scratch: number): Code {
+  const [v, t, u, w, s, m] = [0, 1, 2, 3, 4, 5].map((k) => scratch + k) as [number, number, number, number, number, number];
+  const one = f32x4Splat4(1);
+  switch (op) {
+    case 'neg':
+      return f32x4Neg(load);
+    case 'abs':
+      return f32x4Abs(load);
+    case 'sqrt':
+      return f32x4Sqrt(load);
+    case 'relu':
+      // pmax(x, 0) = x < 0 ? 0 : x, so NaN stays NaN, as the reference's `x < 0 ? 0 : x`.
+      return f32x4Pmax(load, f32x4Splat4(0));
+    case 'exp':
+      return [...set(v, load), ...expSimd(v, t, u)];
+    case 'sigmoid':
+      // 1 / (1 + e⁻ˣ) is accurate in float32 on both sides: e⁻ˣ = ∞ gives 0.
+      return [...set(v, f32x4Neg(load)), ...f32x4Div(one, f32x4Add(one, [...expSimd(v, t, u)]))];
+    case 'tanh':
+      return tanhSimd(load, v, t, u, w, s, m);
+    case 'log':
+      return logSimd(load, v, t, u, w, s, m);
+    case 'erf':
+      return [...set(v, load), ...erfSimd(v, t)];
+  }
+}
+
 /** `op(n, x, out)`. Locals: 3 = i, 4.. = v128 temporaries. */
 function unaryKernel(op: SimdUnary): WasmFunction {
-  const [n, x, out, i, v, t, u, w, s, m] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const load = v128Load(i32Add(get(x), get(i)));
-  const zero = f32x4Splat4(0);
-  const one = f32x4Splat4(1);
-  const value: Record<SimdUnary, Code> = {
-    neg: f32x4Neg(load),
-    abs: f32x4Abs(load),
-    sqrt: f32x4Sqrt(load),
-    // pmax(x, 0) = x < 0 ? 0 : x, so NaN stays NaN, as the reference's `x < 0 ? 0 : x`.
-    relu: f32x4Pmax(load, zero),
-    exp: [...set(v, load), ...expSimd(v, t, u)],
-    // 1 / (1 + e⁻ˣ) is accurate in float32 on both sides: e⁻ˣ = ∞ gives 0.
-    sigmoid: [...set(v, f32x4Neg(load)), ...f32x4Div(one, f32x4Add(one, [...expSimd(v, t, u)]))],
-    tanh: tanhSimd(load, v, t, u, w, s, m),
-    log: logSimd(load, v, t, u, w, s, m),
-    erf: [...set(v, load), ...erfSimd(v, t)],
-  };
-  const body = vectors(n, i, [v128Store(i32Add(get(out), get(i)), value[op])]);
-  const locals: ValType[] = ['i32', ...Array<ValType>(op === 'tanh' || op === 'log' ? 6 : 3).fill('v128')];
+  const [n, x, out, i] = [0, 1, 2, 3];
+  const value = simdUnaryCode(op, v128Load(i32Add(get(x), get(i))), 4);
+  const body = vectors(n, i, [v128Store(i32Add(get(out), get(i)), value)]);
+  const locals: ValType[] = ['i32', ...Array<ValType>(op === 'tanh' || op === 'log' ? UNARY_SCRATCH : 3).fill('v128')];
   return { name: op, params: ['i32', 'i32', 'i32'], results: [], locals, body };
 }
 
