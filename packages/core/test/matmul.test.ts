@@ -150,3 +150,40 @@ describe('matmul errors name the op and both shapes', () => {
     expect(() => outer(zeros([2, 2]), zeros([2]))).toThrow(/outer.*\[2, 2\]/);
   });
 });
+
+describe('matmul over batch dims that no one stride walks', () => {
+  // Attention's heads: [N, L, H·D] viewed as [N, H, L, D], whose batch dims
+  // (N, H) have strides L·H·D and D. The product reads such views in place.
+  const heads = (t: ReturnType<typeof randn>, n: number, l: number, h: number, d: number) => t.reshape([n, l, h, d]).transpose(1, 2);
+  /** The product of every [n][h] matrix pair by the triple loop, from nested arrays. */
+  const naiveBatched = (a: number[][][][], b: number[][][][]): number[][][][] => a.map((an, i) => an.map((m, j) => naive(m, b[i]![j]!)));
+
+  for (const [n, l, h, d] of [
+    [2, 3, 2, 2],
+    [3, 40, 4, 16],
+  ] as const) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`q·kᵀ and weights·v on head views [${n}, ${h}, ${l}, ${d}] (${dtype})`, () => {
+        const g = new Generator(n * l);
+        const q = heads(randn([n, l, h * d], { dtype, generator: g }), n, l, h, d);
+        const k = heads(randn([n, l, h * d], { dtype, generator: g }), n, l, h, d);
+        const scores = q.matmul(k.mT);
+        expect(scores.shape).toEqual([n, h, l, l]);
+        const tol = dtype === 'float32' ? { rtol: 1e-5, atol: 1e-5 } : { rtol: 1e-12, atol: 1e-12 };
+        assertAllClose(scores, tensor(naiveBatched(q.toArray() as number[][][][], k.mT.toArray() as number[][][][]), { dtype }), tol);
+        // One operand contiguous, the other a head view; and a head view against an expanded one.
+        const w = randn([n, h, l, l], { dtype, generator: g });
+        assertAllClose(w.matmul(k), tensor(naiveBatched(w.toArray() as number[][][][], k.toArray() as number[][][][]), { dtype }), tol);
+        const shared = randn([n, 1, d, l], { dtype, generator: g }).expand([n, h, d, l]);
+        assertAllClose(q.matmul(shared), tensor(naiveBatched(q.toArray() as number[][][][], shared.toArray() as number[][][][]), { dtype }), tol);
+      });
+    }
+  }
+
+  it('gradients through head views pass gradcheck (float64)', () => {
+    const g = new Generator(7);
+    const x = randn([2, 3, 4], { dtype: 'float64', generator: g }).requiresGrad_();
+    const y = randn([2, 3, 4], { dtype: 'float64', generator: g }).requiresGrad_();
+    expect(gradcheck((a, b) => heads(a!, 2, 3, 2, 2).matmul(heads(b!, 2, 3, 2, 2).mT), [x, y]).ok).toBe(true);
+  });
+});

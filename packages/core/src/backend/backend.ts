@@ -64,7 +64,10 @@ export interface Kernels<V, R> {
   reduce(op: ReduceKernel, x: V, axes: readonly number[], outDtype: DType): R;
   /** int32 positions of the extreme along `axis`; the result drops `axis`. */
   argReduce(op: ArgReduceKernel, x: V, axis: number): R;
-  /** Batched `[B, M, K] · [B, K, N] → [B, M, N]`, operands of any strides. */
+  /**
+   * Batched `[...batch, M, K] · [...batch, K, N] → [...batch, M, N]`, both
+   * with the same batch dims (one or more), operands of any strides.
+   */
   matmul(a: V, b: V, outDtype: DType): R;
   /** `out[i][j][k] = x[i][index[i][j][k]][k]` along `dim`; shape of `index`. */
   gather(x: V, dim: number, index: V, outDtype: DType): R;

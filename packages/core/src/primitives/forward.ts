@@ -106,16 +106,21 @@ function batchStrides(t: Tensor): [number, number, number] | null {
   return merged === null ? null : [merged[0]!, rows, cols];
 }
 
-function asBatch(be: Backend, t: Tensor): View {
-  const n = t.ndim;
-  const shape = [numelOf(t.shape.slice(0, n - 2)), t.shape[n - 2]!, t.shape[n - 1]!];
-  let strides = batchStrides(t);
-  let src = t;
-  if (strides === null) {
-    src = copyOf(be, t, t.dtype);
-    strides = batchStrides(src)!;
-  }
-  return { buffer: src.storage.buffer, shape, strides, offset: src.offset };
+/**
+ * The operands `[...batch, M, K]` and `[...batch, K, N]` as the backend's
+ * product takes them: `[B, ·, ·]` where the batch dims of both merge into one
+ * stride, otherwise both with their batch dims as they are (attention's heads,
+ * `[N, H, L, D]` viewed out of `[N, L, H·D]`), which the backend walks matrix
+ * by matrix; no copy either way.
+ */
+function asBatches(a: Tensor, b: Tensor): [View, View] {
+  const [sa, sb] = [batchStrides(a), batchStrides(b)];
+  if (sa === null || sb === null) return [kernelView(a), kernelView(b)];
+  const merged = (t: Tensor, strides: [number, number, number]): View => {
+    const n = t.ndim;
+    return { buffer: t.storage.buffer, shape: [numelOf(t.shape.slice(0, n - 2)), t.shape[n - 2]!, t.shape[n - 1]!], strides, offset: t.offset };
+  };
+  return [merged(a, sa), merged(b, sb)];
 }
 
 /**
@@ -261,7 +266,7 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
   matmul: (be, [a, b]) => {
     const shape = [...a!.shape.slice(0, -1), b!.shape[b!.ndim - 1]!];
     const dtype = resultType(a!, b!);
-    return fromBuffer(be, be.matmul(asBatch(be, a!), asBatch(be, b!), dtype), shape, dtype);
+    return fromBuffer(be, be.matmul(...asBatches(a!, b!), dtype), shape, dtype);
   },
   gather: (be, [x, index], { dim }) =>
     fromBuffer(be, be.gather(kernelView(x!), dim, kernelView(index!), x!.dtype), index!.shape, x!.dtype),

@@ -189,6 +189,11 @@ describe.skipIf(be === null)('webgpu kernels match the reference', () => {
       const shared = pair(data('float32', K * N + 3, 5, false), [B, K, N], [0, N, 1], 3);
       await same(be!.matmul(a.gpu, shared.gpu, 'float32'), jsKernels.matmul(a.cpu, shared.cpu, 'float32'), `matmul broadcast batch ${B}x${M}x${K}x${N}`, 1e-4, 1e-5);
     }
+    // Attention's heads: [N, L, H·D] viewed as [N, H, L, D] (batch dims no one stride walks), times its transpose.
+    const [n, l, h, d] = [2, 5, 3, 4];
+    const q = pair(data('float32', n * l * h * d, 6, false), [n, h, l, d], [l * h * d, d, h * d, 1]);
+    const kt = pair(data('float32', n * l * h * d, 7, false), [n, h, d, l], [l * h * d, d, 1, h * d]);
+    await same(be!.matmul(q.gpu, kt.gpu, 'float32'), jsKernels.matmul(q.cpu, kt.cpu, 'float32'), 'matmul on head views', 1e-4, 1e-5);
     const e = pair(Float32Array.of(Infinity, 1, NaN, 2), [1, 2, 2], [4, 2, 1]);
     const f = pair(Float32Array.of(0, 1, 1, 0), [1, 2, 2], [4, 2, 1]);
     await same(be!.matmul(e.gpu, f.gpu, 'float32'), jsKernels.matmul(e.cpu, f.cpu, 'float32'), 'matmul inf·0');

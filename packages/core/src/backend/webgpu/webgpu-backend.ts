@@ -1,4 +1,5 @@
-import type { Backend } from '../backend.js';
+import type { Backend, View } from '../backend.js';
+import { numelOf } from '../../shape.js';
 import { ARRAY_TYPES, dtypeOfArray, type DType } from '../../dtype.js';
 import { DeviceError } from '../../errors.js';
 import { checkOptions, optionRules, type OptionRules } from '../../options.js';
@@ -110,6 +111,12 @@ export function createWebGpuBackend(device: GpuDeviceLike, options: WebGpuBacken
   const im = im2colKernels(run, alloc);
   const fold = foldKernel(run, alloc);
   const maxPoolIndices = maxPoolKernel(run, alloc);
+  /** `v` `[...batch, r, c]` copied into a fresh buffer and viewed as `[batch, r, c]`. */
+  const batched = (v: View<GpuBuffer>): View<GpuBuffer> => {
+    const nd = v.shape.length;
+    const [r, c] = [v.shape[nd - 2]!, v.shape[nd - 1]!];
+    return { buffer: ew.copy(v, v.buffer.dtype), shape: [numelOf(v.shape.slice(0, nd - 2)), r, c], strides: [r * c, c, 1], offset: 0 };
+  };
   const conv = convolutions({ copy: ew.copy, assign: ew.assign, reduce: red.reduce, matmul, im2col: im.im2col, col2im: im.col2im, alloc, free });
 
   return {
@@ -163,7 +170,14 @@ export function createWebGpuBackend(device: GpuDeviceLike, options: WebGpuBacken
     where: (c, a, b, d) => ew.where(c, a, b, out('where', d)),
     reduce: (op, x, axes, d) => red.reduce(op, x, axes, out(op, d)),
     argReduce: red.argReduce,
-    matmul: (a, b, d) => matmul(a, b, out('matmul', d)),
+    matmul: (a, b, d) => {
+      // The kernel walks one batch stride: operands with more batch dims are copied contiguous first.
+      if (a.shape.length === 3) return matmul(a, b, out('matmul', d));
+      const [ca, cb] = [batched(a), batched(b)];
+      const product = matmul(ca, cb, out('matmul', d));
+      free([ca.buffer, cb.buffer]);
+      return product;
+    },
     gather: (x, dim, index, d) => idx.gather(x, dim, index, out('gather', d)),
     scatterAdd: (x, dim, index, src, d) => idx.scatterAdd(x, dim, index, src, out('scatterAdd', d)),
     im2col: (x, g, d) => im.im2col(x, g, out('im2col', d)),

@@ -4,6 +4,7 @@ import type { ArrayView } from '../../cpu/cpu-kernels.js';
 import { matmulModuleBytes } from '../modules/matmul-module.js';
 import type { MatmulElement, MicroTile } from '../modules/micro-kernel.js';
 import { stageOperands } from './matmul-operands.js';
+import { batchOffsets } from '../../cpu/batch-offsets.js';
 import type { WasmRuntime } from '../emitter/wasm-runtime.js';
 
 type Fn = (...args: number[]) => void;
@@ -139,8 +140,8 @@ export function createMatmulBlocks(rt: WasmRuntime, base: number, tile: MicroTil
 }
 
 /**
- * A batched matmul `[B, M, K] · [B, K, N]` in the element type of `blocks`
- * on views of any strides (transposed operands are read by the packing
+ * A batched matmul `[...batch, M, K] · [...batch, K, N]` in the element type
+ * of `blocks` on views of any strides (transposed operands are read by the packing
  * routines, with no extra copy), or null for what it does not handle (other
  * dtypes, tiny products), which the caller hands to the reference kernel.
  *
@@ -156,8 +157,10 @@ export function createWasmMatmul(rt: WasmRuntime, blocks: MatmulBlocks): (a: Arr
   const Arr = element === 'float64' ? Float64Array : Float32Array;
   return (a, b, outDtype) => {
     if (outDtype !== element || !(a.data instanceof Arr) || !(b.data instanceof Arr)) return null;
-    const [B, M, K] = a.shape as [number, number, number];
-    const N = b.shape[2]!;
+    const nd = a.shape.length;
+    const [M, K, N] = [a.shape[nd - 2]!, a.shape[nd - 1]!, b.shape[nd - 1]!];
+    let B = 1;
+    for (let d = 0; d < nd - 2; d++) B *= a.shape[d]!;
     if (B * M * N > 0 && K > 0 && B * M * N * K < MIN_WORK) return null;
     // An empty sum is zero; otherwise the first block of k stores every element, so nothing is zeroed.
     if (B * M * N === 0 || K === 0) return allocate(element, B * M * N);
@@ -169,20 +172,29 @@ export function createWasmMatmul(rt: WasmRuntime, blocks: MatmulBlocks): (a: Arr
     const mp = blocks.paddedRows(m, n);
     const staged = stageOperands(rt, a, b, blocks.dataAt, B * mp * n);
     if (staged === null) return null;
-    const [sab, sam, sak] = a.strides as [number, number, number];
-    const [sbb, sbk, sbn] = b.strides as [number, number, number];
+    const [sam, sak] = [a.strides[nd - 2]!, a.strides[nd - 1]!];
+    const [sbk, sbn] = [b.strides[nd - 2]!, b.strides[nd - 1]!];
+    // C's rows (or, flipped, its columns) are the left operand's.
+    const [l0, sl, r0, sr] = flip ? [staged.b0, [sbn, sbk], staged.a0, [sak, sam]] : [staged.a0, [sam, sak], staged.b0, [sbk, sbn]];
+    if (nd === 3) {
+      const [sab, sbb] = [a.strides[0]!, b.strides[0]!];
+      blocks.multiply(B, m, n, mp, K, l0, [flip ? sbb : sab, sl[0]!, sl[1]!], r0, [flip ? sab : sbb, sr[0]!, sr[1]!], staged.c, false);
+    } else {
+      // Batch dims no one stride walks: one product per matrix, from its own offset.
+      const [ao, bo] = [batchOffsets(a), batchOffsets(b)];
+      for (let p = 0; p < B; p++) {
+        const [la, ra] = flip ? [(bo[p]! - b.offset) * bytes, (ao[p]! - a.offset) * bytes] : [(ao[p]! - a.offset) * bytes, (bo[p]! - b.offset) * bytes];
+        blocks.multiply(1, m, n, mp, K, l0 + la, [0, sl[0]!, sl[1]!], r0 + ra, [0, sr[0]!, sr[1]!], staged.c + p * mp * n * bytes, false);
+      }
+    }
     const mem = element === 'float64' ? rt.f64 : rt.f32;
     const c = staged.c / bytes;
     if (flip) {
-      blocks.multiply(B, m, n, mp, K, staged.b0, [sbb, sbn, sbk], staged.a0, [sab, sak, sam], staged.c, false);
       for (let p = 0; p < B; p++) {
         for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[(p * M + i) * N + j] = mem[c + (p * mp + j) * M + i]!;
       }
-    } else {
-      blocks.multiply(B, m, n, mp, K, staged.a0, [sab, sam, sak], staged.b0, [sbb, sbk, sbn], staged.c, false);
-      if (mp === M) out.set(mem.subarray(c, c + out.length));
-      else for (let p = 0; p < B; p++) out.set(mem.subarray(c + p * mp * N, c + (p * mp + M) * N), p * M * N);
-    }
+    } else if (mp === M) out.set(mem.subarray(c, c + out.length));
+    else for (let p = 0; p < B; p++) out.set(mem.subarray(c + p * mp * N, c + (p * mp + M) * N), p * M * N);
     return out;
   };
 }

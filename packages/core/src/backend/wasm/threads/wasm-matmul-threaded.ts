@@ -95,6 +95,8 @@ export function createThreadedMatmul(
 
   const matmul = (a: ArrayView, b: ArrayView, outDtype: DType): TypedArray | null => {
     if (outDtype !== 'float32' || !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return null;
+    // Batch dims that no one stride walks (attention's heads) stay on one thread.
+    if (a.shape.length !== 3) return null;
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
     // Each thread needs a full micro-tile of rows, and some block must be worth splitting.
