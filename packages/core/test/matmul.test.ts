@@ -187,3 +187,25 @@ describe('matmul over batch dims that no one stride walks', () => {
     expect(gradcheck((a, b) => heads(a!, 2, 3, 2, 2).matmul(heads(b!, 2, 3, 2, 2).mT), [x, y]).ok).toBe(true);
   });
 });
+
+describe('matmul gradients in their input layout', () => {
+  it("a linear layer's weight (used as w.mT) gets a contiguous gradient, equal to gᵀ·x", () => {
+    const g = new Generator(3);
+    const x = randn([5, 4], { dtype: 'float64', generator: g });
+    const w = randn([3, 4], { dtype: 'float64', generator: g }).requiresGrad_();
+    const up = randn([5, 3], { dtype: 'float64', generator: g });
+    x.matmul(w.mT).backward(up);
+    expect(w.grad!.strides).toEqual([4, 1]);
+    assertAllClose(w.grad!, tensor(naive(up.mT.toArray() as number[][], x.toArray() as number[][]), { dtype: 'float64' }), { rtol: 1e-12, atol: 1e-12 });
+  });
+
+  it('an input transposed on the left gets its gradient, B·gᵀ, in the same layout', () => {
+    const g = new Generator(4);
+    const a = randn([4, 5], { dtype: 'float64', generator: g }).requiresGrad_();
+    const b = randn([4, 3], { dtype: 'float64', generator: g });
+    const up = randn([5, 3], { dtype: 'float64', generator: g });
+    a.mT.matmul(b).backward(up);
+    expect(a.grad!.strides).toEqual([5, 1]);
+    assertAllClose(a.grad!, tensor(naive(b.toArray() as number[][], up.mT.toArray() as number[][]), { dtype: 'float64' }), { rtol: 1e-12, atol: 1e-12 });
+  });
+});

@@ -46,6 +46,15 @@ function scatteredPart(g: Tensor, srcShape: readonly number[]): Tensor {
   return apply('unslice', [g], { starts: srcShape.map(() => 0), steps: srcShape.map(() => 1), shape: srcShape });
 }
 
+/**
+ * Whether `t`'s matrices are stored column by column: a transposed view (of a
+ * weight, or of attention's keys, whose columns lie a row of all heads apart).
+ */
+function columnMajor(t: Tensor): boolean {
+  const n = t.ndim;
+  return n >= 2 && t.shape[n - 1]! > 1 && t.shape[n - 2]! > 1 && t.strides[n - 2] === 1 && t.strides[n - 1]! >= t.shape[n - 2]!;
+}
+
 const nothing: null = null;
 
 /**
@@ -170,7 +179,16 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   contiguous: (g) => [g],
 
   // d(AB) = dA·B + A·dB, so Ā = G·Bᵀ and B̄ = Aᵀ·G
-  matmul: (g, c) => [c.needs[0] ? g.matmul(c.input(1).mT) : null, c.needs[1] ? c.input(0).mT.matmul(g) : null],
+  // Each gradient is made in its input's layout (as PyTorch's mm backward):
+  // for a transposed matrix (a linear layer's `w.mT`) the transposed product,
+  // viewed back, so that the transpose's own gradient is contiguous and the
+  // leaf's `.grad` needs no strided copy.
+  matmul: (g, c) => {
+    const [a, b] = [c.input(0), c.input(1)];
+    const ga = c.needs[0] ? (columnMajor(a) ? b.matmul(g.mT).mT : g.matmul(b.mT)) : null;
+    const gb = c.needs[1] ? (columnMajor(b) ? g.mT.matmul(a).mT : a.mT.matmul(g)) : null;
+    return [ga, gb];
+  },
   // The index was checked when the op was called: no second pass over it.
   gather: (g, c) => [apply('scatterAdd', [zeros([], { dtype: g.dtype, device: g.device }).expand(c.shapes[0]!), c.input(1), g], c.params), null],
   scatterAdd: (g, c) => [c.needs[0] ? g : null, null, c.needs[2] ? scatteredPart(apply('gather', [g, c.input(1)], c.params), c.shapes[2]!) : null],
