@@ -186,3 +186,14 @@ describe('oneHot', () => {
     expect(() => oneHot(tensor([1]), 3)).toThrow(/oneHot.*int32/);
   });
 });
+
+describe('indexSelect backward with repeated indices', () => {
+  it('adds each selected row of the gradient into its source row', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]], { dtype: 'float64' }).requiresGrad_();
+    const ids = [0, 2, 0, 0, 3];
+    const g = [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12], [13, 14, 15]];
+    x.indexSelect(0, tensor(ids, { dtype: 'int32' })).backward(tensor(g, { dtype: 'float64' }));
+    const want = [0, 1, 2, 3].map((r) => [0, 1, 2].map((c) => ids.reduce((s, id, k) => s + (id === r ? g[k]![c]! : 0), 0)));
+    expect(x.grad!.toArray()).toEqual(want);
+  });
+});

@@ -226,6 +226,8 @@ const numericsRows: Omit<MisuseRow, 'name'>[] = [
   { call: () => arange(0, 1e12), error: ShapeError, contains: ['arange', '[1000000000000]', '1,000,000,000,000 elements'] },
   { call: () => linspace(0, 1, 1e12), error: ShapeError, contains: ['linspace', '[1000000000000]'] },
   { call: () => eye(1e6), error: ShapeError, contains: ['eye', '[1000000, 1000000]'] },
+  // an expanded index is checked on each stored value
+  { call: () => randn([3, 4]).gather(0, tensor([[1], [3]], { dtype: 'int32' }).expand([2, 4])), error: IndexError, contains: ['gather', 'index 3', 'dim 0 of size 3'] },
   // reductions name the function called, not the primitive underneath
   { call: () => zeros([0]).amax(), error: IndexError, contains: ['amax', 'empty', '[0]'] },
   { call: () => zeros([0]).amin(), error: IndexError, contains: ['amin', 'empty', '[0]'] },

@@ -4,11 +4,18 @@ import { broadcastShapes, normalizeDim, shapesEqual } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { arange } from '../tensor/creation.js';
 import { canReadSync, copyData, requireSyncRead, where } from './elementwise.js';
-import { reshape, expand, unsqueeze } from './movement.js';
+import { reshape, expand, narrow, unsqueeze } from './movement.js';
 import { physicalOf } from '../primitives/batching.js';
 
 function checkIndexDtype(op: string, index: Tensor): void {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+}
+
+/** `t` with every broadcast dim (stride 0) narrowed to its first element: each stored value once. */
+function distinctElements(t: Tensor): Tensor {
+  let out = t;
+  for (let d = 0; d < t.ndim; d++) if (t.strides[d] === 0 && t.shape[d]! > 1) out = narrow(out, d, 0, 1);
+  return out;
 }
 
 /**
@@ -18,8 +25,8 @@ function checkIndexDtype(op: string, index: Tensor): void {
  */
 function checkRange(op: string, index: Tensor, size: number, what: string): void {
   if (!canReadSync(index)) return;
-  // Inside vmap, the indices of every example.
-  const data = copyData(physicalOf(index), 'int32');
+  // Inside vmap, the indices of every example; an expanded index (indexSelect's) read once per distinct element.
+  const data = copyData(distinctElements(physicalOf(index)), 'int32');
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v < 0 || v >= size) throw new IndexError(`${op}: index ${v} is out of range for ${what} of size ${size}`);

@@ -1,5 +1,5 @@
-import type { DType, TypedArray } from '../../dtype.js';
-import { allocate } from '../cpu/allocate.js';
+import { dtypeOfArray, type DType, type TypedArray } from '../../dtype.js';
+import { allocate, allocateUninit } from '../cpu/allocate.js';
 import { contiguousStrides, numelOf } from '../../shape.js';
 import type { ArrayView } from '../cpu/cpu-kernels.js';
 import { copy } from './elementwise.js';
@@ -10,12 +10,6 @@ import { coalesce, runs } from './strided-rows.js';
 function filled(dtype: DType, n: number, value: number): TypedArray {
   const out = allocate(dtype, n);
   return value === 0 ? out : out.fill(value);
-}
-
-/** Offsets into `v` at every position of `shape`, with `dim` pinned to 0. */
-function offsetsWithout(v: { strides: readonly number[]; offset: number }, shape: readonly number[], dim: number): Int32Array {
-  const strides = v.strides.map((s, d) => (d === dim ? 0 : s));
-  return stridedOffsets(shape, strides, v.offset);
 }
 
 /**
@@ -37,7 +31,7 @@ function indexRuns(target: { strides: readonly number[]; offset: number }, index
  * ```
  */
 export function gather(x: ArrayView, dim: number, index: ArrayView, outDtype: DType): TypedArray {
-  const out = copy({ ...index, data: index.data }, outDtype);
+  const out = allocateUninit(outDtype, numelOf(index.shape));
   const s = x.strides[dim]!;
   const xd = x.data;
   const id = index.data;
@@ -72,12 +66,17 @@ export function scatterAdd(x: ArrayView, dim: number, index: ArrayView, src: Arr
     }
     return out;
   }
-  const oo = offsetsWithout(outView, index.shape, dim);
-  const io = stridedOffsets(index.shape, index.strides, index.offset);
-  const so = stridedOffsets(index.shape, src.strides, src.offset);
+  // Otherwise (an expanded index, as indexSelect's gradient has) both are made
+  // contiguous first: two copies instead of a table of offsets per element.
+  const shape = index.shape;
+  const strides = contiguousStrides(shape);
+  const idx = { data: copy(index, 'int32'), shape, strides, offset: 0 };
   const s = outView.strides[dim]!;
-  const id = index.data;
-  const sd = src.data;
-  for (let i = 0; i < io.length; i++) out[oo[i]! + id[io[i]!]! * s]! += sd[so[i]!]!;
+  const id = idx.data;
+  const sd = copy(src, dtypeOfArray(src.data));
+  const { len, stepA, stepB, a, b } = indexRuns(outView, idx, dim);
+  for (let r = 0; r < a.length; r++) {
+    for (let j = 0, oa = a[r]!, ib = b[r]!; j < len; j++, oa += stepA, ib += stepB) out[oa + id[ib]! * s]! += sd[ib]!;
+  }
   return out;
 }
