@@ -31,7 +31,7 @@ export interface StoragePoolOptions {
   /**
    * Whether the first large array primes glibc's malloc thresholds so that
    * freed arrays stay mapped and the next step reuses their pages (on by
-   * default; see docs/performance.md). Off, each large fresh array may
+   * default; see "Recycling storage" in docs/cpu-backend.md). Off, each large fresh array may
    * fault its pages in again.
    */
   readonly primeMalloc?: boolean;
@@ -41,7 +41,7 @@ const MIB = 1 << 20;
 let limits: StoragePoolLimits = { maxBytes: 64 * MIB, maxPerSize: 16, minBytes: 16384 };
 let pool = new StoragePool(limits);
 let maxPending = 64 * MIB;
-// Collector-driven recycling is off by default: see docs/performance.md for
+// Collector-driven recycling is off by default: see docs/cpu-backend.md for
 // when it pays and what it costs. Buffers the engine knows are dead
 // (`releaseBuffers`) are pooled either way.
 let enabled = false;
