@@ -1,8 +1,13 @@
 import { rejectOptionsObject } from '@tapegrad/core';
-import { ShapeError, customOp, where, type Tensor } from '@tapegrad/core';
+import { ShapeError, canReadSync, customOp, isGradEnabled, where, type Tensor } from '@tapegrad/core';
 
 /** The smallest normal float32, 2⁻¹²⁶. */
 const TINY = 2 ** -126;
+/**
+ * The least `σ² + ε` taken without scaling: far above float32's smallest
+ * normal, so that squares lost below it (at most 2⁻¹⁴⁹ each) do not count.
+ */
+const SMALLEST_UNSCALED = 2 ** -100;
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -12,13 +17,15 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * `eps`), then multiplied by `weight` and shifted by `bias` when given
  * (both of shape `normalizedShape`).
  *
- * On the CPU a float32 input is normalised with float64 statistics: any
- * finite input (up to float32's largest, 3.4e38) gives the correctly scaled
- * result and a finite gradient, where float32 statistics would overflow (Σx²
- * past 3.4e38 for |x| ≳ 1e19) and silently give 0. A GPU holds no float64:
- * there each slice whose largest |x| exceeds 1 is divided by it first
- * (`(x − μ)/√(σ² + ε)` equals `(x/s − μ/s)/√(σ²/s² + ε/s²)`), which keeps
- * every finite input in range in float32.
+ * The statistics are computed in the input's dtype, in two passes (the mean,
+ * then the mean of `(x − μ)²`; sums accumulate in float64), as PyTorch's
+ * CPU kernel keeps float32 statistics. Any finite input (up to float32's
+ * largest, 3.4e38) still gives the correctly scaled result and a finite
+ * gradient: where the two passes would leave the range (`Σx²` passes 3.4e38
+ * for |x| ≳ 1e19, or `σ² + ε` falls near float32's smallest normal), each
+ * slice is divided by its largest |x| first, as `(x − μ)/√(σ² + ε)` equals
+ * `(x/s − μ/s)/√(σ²/s² + ε/s²)`. A device read only asynchronously (a GPU)
+ * cannot check the range without waiting, so there every slice is scaled.
  *
  * @example
  * ```ts
@@ -43,60 +50,94 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     }
   }
   const dims = shape.map((_, i) => x.ndim - k + i);
-  let y = x.dtype === 'float32' && x.device !== 'cpu' ? normalizedScaled(x, dims, eps) : normalizedWide(x, dims, eps);
+  let y = normalized(x, dims, eps);
   if (weight !== null && weight !== undefined) y = y.mul(weight);
   if (bias !== null && bias !== undefined) y = y.add(bias);
   return y;
 }
 
-/** `(x − μ)/√(σ² + ε)` over `dims`, float32 computed in float64. */
-function normalizedWide(x: Tensor, dims: readonly number[], eps: number): Tensor {
-  const wide = x.dtype === 'float32' ? x.double() : x;
-  const mean = wide.mean(dims, true);
-  const variance = wide.var(dims, { correction: 0, keepdim: true });
-  return wide.sub(mean).mul(variance.add(eps).rsqrt()).to(x.dtype);
+/**
+ * What the normalisation of x over `dims` needs, from `x/s` (x itself when
+ * `s` is null): its mean, `r = 1/√(σ²/s² + ε/s²)` and `rstd = r/s`, which is
+ * `1/√(σ² + ε)`; `variance` is `σ²/s²`.
+ */
+interface Statistics {
+  readonly mean: Tensor;
+  readonly r: Tensor;
+  readonly rstd: Tensor;
+  readonly variance: Tensor;
 }
 
 /**
- * The statistics of {@link normalizedScaled} in x's own dtype: each slice
- * divided by `s`, its largest |x| where that exceeds 1 (1 otherwise), so
- * that Σ(x/s)² cannot overflow. `xHat = (x − μ)/√(σ² + ε)`, computed as
- * `(x/s − μ/s)/√(σ²/s² + ε/s²)`, and `rstd = 1/√(σ² + ε)`, as `√(…)/s`
- * except for a constant slice, where it is `1/√ε`: there `ε/s²` can fall
- * below float32's range and `√(…)/s` would lose it.
+ * The statistics of `x/s` over `dims` in two passes. With a scale, `ε/s²` is
+ * taken as `(√ε/s)²` so that neither `s²` nor its reciprocal leaves the
+ * range, and kept at least the smallest normal float32 (a GPU may flush
+ * subnormals to 0, and a constant slice would then give 0·∞ = NaN); a
+ * constant slice's `rstd` is `1/√ε` outright, where `r/s` would have lost ε
+ * next to a large s.
  */
-function scaledStatistics(x: Tensor, dims: readonly number[], eps: number): { xHat: Tensor; rstd: Tensor } {
-  // The scale is a constant for autograd: the result does not depend on it.
-  const largest = x.detach().abs().amax(dims, true);
-  // NOTE: an infinite or NaN slice stays unscaled (its result is NaN either way).
-  const s = where(largest.gt(1).and(largest.lt(Infinity)), largest, 1);
-  const scaled = x.div(s);
-  const centered = scaled.sub(scaled.mean(dims, true));
-  const variance = centered.square().mean(dims, true);
-  // NOTE: ε/s² is kept at least the smallest normal float32: flushed to 0 (a
-  // GPU may flush subnormals), a constant slice would give 0·∞ = NaN, not 0.
-  const epsScaled = eps === 0 ? 0 : s.square().reciprocal().mul(eps).clamp(TINY);
+function statistics(x: Tensor, dims: readonly number[], eps: number, s: Tensor | null): Statistics {
+  const xs = s === null ? x : x.div(s);
+  const mean = xs.mean(dims, true);
+  const variance = xs.sub(mean).square().mean(dims, true);
+  if (s === null) {
+    const r = variance.add(eps).rsqrt();
+    return { mean, variance, r, rstd: r };
+  }
+  const epsScaled = eps === 0 ? 0 : s.reciprocal().mul(Math.sqrt(eps)).square().clamp(TINY);
   const r = variance.add(epsScaled).rsqrt();
   const rstd = eps === 0 ? r.div(s) : where(variance.eq(0), 1 / Math.sqrt(eps), r.div(s));
-  return { xHat: centered.mul(r), rstd };
+  return { mean, variance, r, rstd };
 }
 
 /**
- * `(x − μ)/√(σ² + ε)` over `dims` in x's own dtype (see
- * {@link scaledStatistics}), with layer norm's gradient written out,
- * `rstd·(g − mean(g) − x̂·mean(g·x̂))`: differentiating through the scaled
- * form would lose `ε` where a constant slice is large.
+ * Each slice's scale: its largest |x|, but at least `√ε·2⁻⁵⁰` so that `ε/s²`
+ * stays below 2¹⁰⁰ (a slice that small is all ε: its result is `(x − μ)/√ε`
+ * whatever s is). An infinite or NaN slice stays unscaled: its result is NaN
+ * either way.
  */
-function normalizedScaled(x: Tensor, dims: readonly number[], eps: number): Tensor {
+function sliceScale(x: Tensor, dims: readonly number[], eps: number): Tensor {
+  const largest = x.abs().amax(dims, true);
+  return where(largest.lt(Infinity), largest.clamp(Math.sqrt(eps) * 2 ** -50), 1);
+}
+
+/** Whether every `σ² + ε` of unscaled statistics is finite and far from float32's smallest normal. */
+function inRange(variance: Tensor, eps: number): boolean {
+  const v = variance.data;
+  for (let i = 0; i < v.length; i++) if (!(v[i]! + eps >= SMALLEST_UNSCALED && v[i]! < Infinity)) return false;
+  return true;
+}
+
+/**
+ * `x̂ = (x − μ)/√(σ² + ε)` over `dims` in x's own dtype (see {@link layerNorm}:
+ * scaled only where the unscaled statistics would leave the range), with layer
+ * norm's gradient written out, `rstd·(g − mean(g) − x̂·mean(g·x̂))`:
+ * differentiating through the scaled form would lose `ε` where a constant
+ * slice is large. Backward reuses the statistics forward saved (after x, and
+ * the scale last when there is one); where backward is itself recorded
+ * (gradients of gradients) it computes them again from x, so that the graph
+ * sees how they depend on it.
+ */
+function normalized(x: Tensor, dims: readonly number[], eps: number): Tensor {
+  const xHatOf = (input: Tensor, st: Pick<Statistics, 'mean' | 'r'>, s: Tensor | null): Tensor => (s === null ? input : input.div(s)).sub(st.mean).mul(st.r);
   const op = customOp<[Tensor]>({
     name: 'layerNorm',
     forward: (ctx, input) => {
-      ctx.save(input);
-      return scaledStatistics(input, dims, eps).xHat;
+      let s: Tensor | null = null;
+      let st = canReadSync(input) ? statistics(input, dims, eps, null) : null;
+      if (st === null || !inRange(st.variance, eps)) {
+        // The scale is a constant for autograd: the result does not depend on it.
+        s = sliceScale(input, dims, eps);
+        st = statistics(input, dims, eps, s);
+      }
+      ctx.save(input, st.mean, st.r, st.rstd, ...(s === null ? [] : [s]));
+      return xHatOf(input, st, s);
     },
     backward: (ctx, g) => {
-      const { xHat, rstd } = scaledStatistics(ctx.saved[0]!, dims, eps);
-      return [rstd.mul(g.sub(g.mean(dims, true)).sub(xHat.mul(g.mul(xHat).mean(dims, true))))];
+      const [input, mean, r, rstd, s = null] = ctx.saved as [Tensor, Tensor, Tensor, Tensor, Tensor?];
+      const st: Pick<Statistics, 'mean' | 'r' | 'rstd'> = isGradEnabled() ? statistics(input, dims, eps, s) : { mean, r, rstd };
+      const xHat = xHatOf(input, st, s);
+      return [st.rstd.mul(g.sub(g.mean(dims, true)).sub(xHat.mul(g.mul(xHat).mean(dims, true))))];
     },
   });
   return op(x);
