@@ -325,6 +325,71 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
     expectClose(be.reduce('sum', empty, [0], 'float32'), jsKernels.reduce('sum', empty, [0], 'float32'), 0);
   });
 
+  it('max and min over trailing dims like the reference: NaN wins, ±∞, the first of ±0, odd and long rows', () => {
+    /** Bit for bit: NaN matching NaN, −0 only matching −0. */
+    const expectSame = (got: TypedArray, want: TypedArray, what: string): void => {
+      expect(got.constructor, what).toBe(want.constructor);
+      expect(got.length, what).toBe(want.length);
+      for (let i = 0; i < want.length; i++) {
+        if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) expect({ what, i, got: got[i] }).toEqual({ what, i, got: want[i] });
+      }
+    };
+    const r = rng(99);
+    /** Random values with NaN, ±∞ and ±0 sprinkled in, at the rate `special`. */
+    const sprinkled = (n: number, special: number): Float32Array => {
+      const a = randomF32(n, n + 7);
+      const odd = [NaN, Infinity, -Infinity, 0, -0];
+      for (let i = 0; i < n; i++) if (r() < special) a[i] = odd[Math.floor(r() * odd.length)]!;
+      return a;
+    };
+    const cases: [number[], number[]][] = [
+      [[300, 1], [1]],
+      [[100, 3], [1]],
+      [[64, 5], [1]],
+      [[16, 4, 8, 128], [3]],
+      [[9, 127], [1]],
+      [[9, 129], [1]],
+      [[4, 7, 11], [1, 2]],
+      [[3, 20_000], [1]],
+      [[2, 40_001], [1]],
+      [[40_001], [0]],
+      [[5, 7, 11], [0, 1, 2]],
+    ];
+    for (const [shape, axes] of cases) {
+      const n = shape.reduce((p, s) => p * s, 1);
+      for (const [data, offset] of [[randomF32(n, n), 0], [sprinkled(n + 3, 0.01), 3], [sprinkled(n, 0.3), 0]] as const) {
+        const v = contiguous(data, shape, offset);
+        for (const op of ['max', 'min'] as const) expectSame(be.reduce(op, v, axes, 'float32'), jsKernels.reduce(op, v, axes, 'float32'), `${op} [${shape}] over [${axes}]`);
+      }
+    }
+    // Rows whose extreme is zero: the reference keeps the first of −0 and +0; one NaN anywhere wins; infinities.
+    const rows = [
+      [-0, 0, -1, -2],
+      [0, -0, -1, -2],
+      [-3, -0, -1, 0, -2],
+      [-3, 0, -0, -1, -2],
+      [-0, -0, -0, -0, -0],
+      [1, 2, NaN, 3, 4],
+      [NaN, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5, 6, 7, 8, NaN],
+      [-Infinity, -Infinity, -Infinity],
+      [Infinity, 1, -Infinity],
+    ];
+    for (const row of rows) {
+      // Enough copies of the row to leave the reference's small-tensor path.
+      const copies = Math.ceil(256 / row.length);
+      for (const op of ['max', 'min'] as const) {
+        for (const sign of [1, -1]) {
+          const v = contiguous(Float32Array.from({ length: copies * row.length }, (_, i) => sign * row[i % row.length]!), [copies, row.length]);
+          expectSame(be.reduce(op, v, [1], 'float32'), jsKernels.reduce(op, v, [1], 'float32'), `${op} of ${sign}·[${row}]`);
+        }
+      }
+    }
+    // A long row whose extreme is zero, its first zero in a later chunk.
+    const long = Float32Array.from({ length: 40_001 }, (_, i) => (i === 30_000 ? -0 : i === 35_000 ? 0 : -1 - (i % 7)));
+    expectSame(be.reduce('max', contiguous(long, [40_001]), [0], 'float32'), Float32Array.of(-0), 'max of a long row');
+  });
+
   const MATMUL: [number, number, number, number][] = [
     [1, 1, 1, 1],
     [1, 1, 300, 1],

@@ -43,6 +43,25 @@ describe('groupNorm', () => {
     gradcheck((xi) => groupNorm(xi, 4), [x]);
   });
 
+  it('computes float32 within float32 rounding of float64 statistics, up to the float32 maximum', () => {
+    const gen = new Generator(9);
+    for (const scale of [1, 1e37, 1e-30]) {
+      const x = randn([2, 6, 5], { generator: gen }).mul(scale).add(scale * 0.3).data as Float32Array;
+      const run = (dtype: 'float32' | 'float64'): Float64Array[] => {
+        const xt = tensor(x, { shape: [2, 6, 5], dtype }).requiresGrad_();
+        const w = tensor([0.5, 1, -1, 2, 0.7, 1.3], { dtype }).requiresGrad_();
+        const y = groupNorm(xt, 3, w, null, scale < 1 ? 0 : 1e-5);
+        y.mul(tensor(Float32Array.from({ length: 60 }, (_, i) => Math.cos(i)), { shape: [2, 6, 5], dtype })).sum().backward();
+        return [y, xt.grad!, w.grad!].map((t) => Float64Array.from(t.data));
+      };
+      const [got, want] = [run('float32'), run('float64')];
+      want.forEach((wanted, i) => {
+        const top = wanted.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        wanted.forEach((w, j) => expect(Number.isFinite(got[i]![j]!) && Math.abs(got[i]![j]! - w) <= 1e-5 * (top + Math.abs(w)), `scale ${scale}: tensor ${i}[${j}] ${got[i]![j]} vs ${w}`).toBe(true));
+      });
+    }
+  });
+
   it('refuses mismatched shapes', () => {
     expect(() => groupNorm(randn([2, 6, 3]), 4)).toThrow(ShapeError);
     expect(() => groupNorm(randn([2, 6, 3]), 4)).toThrow(/the 6 channels of input \[2, 6, 3\] must be divisible by numGroups 4/);

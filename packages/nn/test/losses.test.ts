@@ -164,6 +164,21 @@ describe('crossEntropy and nllLoss', () => {
     );
   });
 
+  it('index targets over [N, C, L]: each position picks −log softmax of its classes, contiguous or as a transposed view', () => {
+    // [N, L, C] logits; the input is their transpose [N, C, L], as a sequence model hands them over.
+    const [n, l, c] = [2, 3, 4];
+    const rows = Array.from({ length: n * l }, (_, r) => Array.from({ length: c }, (_, k) => Math.sin(r * 1.7 + k * 0.9) * 3));
+    const target = Array.from({ length: n * l }, (_, r) => (r * 3) % c);
+    // −log softmax(row)[t] = log Σ exp(row) − row[t], written out.
+    const want = rows.map((row, r) => Math.log(row.reduce((a, v) => a + Math.exp(v), 0)) - row[target[r]!]!);
+    const nlc = tensor(rows.flat(), { dtype: 'float64', shape: [n, l, c] });
+    const t = tensor(target, { dtype: 'int32', shape: [n, l] });
+    for (const input of [nlc.transpose(1, 2), nlc.transpose(1, 2).contiguous()]) {
+      expect((crossEntropy(input, t, { reduction: 'none' }).toArray() as number[][]).flat()).toEqual(want.map((v) => expect.closeTo(v, 12)));
+      expect(crossEntropy(input, t).item()).toBeCloseTo(want.reduce((a, v) => a + v, 0) / want.length, 12);
+    }
+  });
+
   it('logits of ±1000 give finite loss and gradient', () => {
     const x = tensor([[1000, -1000], [-1000, 1000]], { requiresGrad: true });
     const loss = crossEntropy(x, i32([1, 1]));

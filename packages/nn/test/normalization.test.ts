@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Generator, ShapeError, TapegradError, randn, tensor } from '@tapegrad/core';
-import { assertAllClose, gradcheck } from '@tapegrad/core/testing';
+import { Generator, ShapeError, TapegradError, randn, tensor, type Tensor } from '@tapegrad/core';
+import { assertAllClose, gradcheck, gradgradcheck } from '@tapegrad/core/testing';
 import { BatchNorm1d, BatchNorm2d, LayerNorm, batchNorm, layerNorm } from '@tapegrad/nn';
 
 const f64 = { dtype: 'float64' } as const;
@@ -30,6 +30,56 @@ describe('LayerNorm', () => {
       }),
       { seed: SEED, numRuns: 6 },
     );
+  });
+
+  it('has gradients of gradients (float64 finite differences)', () => {
+    const gen = new Generator(SEED + 1);
+    const [x, w, b] = [[3, 5], [5], [5]].map((shape) => randn(shape, { ...f64, generator: gen }).requiresGrad_());
+    gradgradcheck((xi, wi, bi) => layerNorm(xi, [5], wi, bi), [x!, w!, b!]);
+  });
+
+  /** The output and the gradients of Σ y·g for x, weight and bias, in `dtype`. */
+  function outputAndGradients(x: Float32Array, shape: number[], normalized: number[], eps: number, dtype: 'float32' | 'float64'): Float64Array[] {
+    const k = normalized.reduce((a, b) => a * b, 1);
+    const xt = tensor(x, { shape, dtype }).requiresGrad_();
+    const w = tensor(Float32Array.from({ length: k }, (_, i) => 0.5 + (i % 7) / 7), { shape: normalized, dtype }).requiresGrad_();
+    const b = tensor(Float32Array.from({ length: k }, (_, i) => (i % 5) / 10 - 0.2), { shape: normalized, dtype }).requiresGrad_();
+    const y = layerNorm(xt, normalized, w, b, eps);
+    y.mul(tensor(Float32Array.from({ length: x.length }, (_, i) => Math.sin(i + 1)), { shape, dtype })).sum().backward();
+    return [y, xt.grad!, w.grad!, b.grad!].map((t: Tensor) => Float64Array.from(t.data));
+  }
+
+  it('computes float32 in float32 within float32 rounding of float64 statistics, at every scale, forward and backward', () => {
+    const gen = new Generator(SEED + 2);
+    const max = 3.4028234663852886e38;
+    const random = (shape: number[], scale: number): Float32Array => randn(shape, { generator: gen }).mul(scale).add(scale * 0.3).data as Float32Array;
+    // Slices that are mixed, constant and zero, at one scale.
+    const edges = (s: number): Float32Array => Float32Array.of(s, -s, 0, s / 2, s, s, s, s, 0, 0, 0, 0);
+    const cases: [string, Float32Array, number[], number[], number][] = [
+      ['random', random([4, 5, 33], 1), [4, 5, 33], [33], 1e-5],
+      ['random over two dims', random([3, 4, 16], 3), [3, 4, 16], [4, 16], 1e-5],
+      // Σx² passes float32's largest: the slices are scaled first.
+      ['random at 1e37', random([6, 40], 1e37), [6, 40], [40], 1e-5],
+      ['random at 3e19', random([6, 40], 3e19), [6, 40], [40], 1e-5],
+      // Squares below float32's smallest normal and no ε to hide them: scaled up.
+      ['random at 1e-30, eps 0', random([6, 40], 1e-30), [6, 40], [40], 0],
+      ['random at 1e-30', random([6, 40], 1e-30), [6, 40], [40], 1e-5],
+      // One slice's overflow scales them all: a tiny slice beside it is all ε, whatever its scale.
+      ['random at 1e37 and 1e-30', Float32Array.of(...random([2, 40], 1e37), ...random([2, 40], 1e-30)), [4, 40], [40], 1e-5],
+      ...[max, 1e30, 1e20, 1, 1e-20].map((s): [string, Float32Array, number[], number[], number] => [`edges at ${s}`, edges(s), [3, 4], [4], 1e-5]),
+      ['edges at 1e-20, eps 0', edges(1e-20).subarray(0, 4), [1, 4], [4], 0],
+    ];
+    for (const [what, x, shape, normalized, eps] of cases) {
+      const got = outputAndGradients(x, shape, normalized, eps, 'float32');
+      const want = outputAndGradients(x, shape, normalized, eps, 'float64');
+      ['output', 'input gradient', 'weight gradient', 'bias gradient'].forEach((name, i) => {
+        const scale = want[i]!.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        got[i]!.forEach((g, j) => {
+          const w = want[i]![j]!;
+          expect(Number.isFinite(g) && Math.abs(g - w) <= 1e-5 * (scale + Math.abs(w)), `${what}: ${name}[${j}] ${g} vs ${w}`).toBe(true);
+        });
+      });
+    }
   });
 
   it('rejects a mismatched shape', () => {

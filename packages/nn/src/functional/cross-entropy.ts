@@ -164,11 +164,11 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const weight = options.weight;
   checkWeight(op, weight, classes);
   const reduction = options.reduction ?? 'mean';
-  const logp = logSoftmax(input, dim);
 
   if (isFloatTensor(target)) {
     // Class probabilities.
     checkSameShape(op, input, target);
+    const logp = logSoftmax(input, dim);
     const p = eps > 0 ? target.mul(1 - eps).add(eps / classes) : target;
     let prod = logp.mul(p);
     if (weight !== undefined) prod = prod.mul(weight.to(input.dtype).reshape(input.shape.map((s, i) => (i === dim ? s : 1))));
@@ -180,7 +180,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   // Class indices.
   const ignoreIndex = options.ignoreIndex ?? -100;
   checkIndexTarget(op, input, target, dim, ignoreIndex);
-  const picked = pick(logp, dim, target, weight, ignoreIndex);
+  // The classes moved last first ([M, C]; a view when they were last in
+  // memory, as in logits.transpose(1, 2)): the log-softmax's max and sums then
+  // run over contiguous rows, and pick needs this layout anyway.
+  const picked = pick(logSoftmax(classesLast(input, dim), 1), 1, target, weight, ignoreIndex);
   const nll = finish(op, picked.loss, () => picked.weights.sum(), reduction, target.shape);
   if (eps === 0) return nll;
   // Smoothing term: −Σ_c w_c·logp_c per position, zero where ignored.

@@ -1,4 +1,5 @@
-import { ShapeError, TapegradError, canReadSync, rejectOptionsObject, type Tensor } from '@tapegrad/core';
+import { ShapeError, TapegradError, rejectOptionsObject, type Tensor } from '@tapegrad/core';
+import { normalized } from './normalized.js';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -11,8 +12,8 @@ const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * when given. One group is layer normalisation over `[C, *]`; `C` groups
  * is instance normalisation.
  *
- * On the CPU a float32 input is normalised with float64 statistics, as in
- * `layerNorm`; on a GPU (no float64) they stay float32.
+ * The statistics are those of `layerNorm`: in the input's dtype, each group
+ * divided by its largest |x| first where they would leave the range.
  *
  * @example
  * ```ts
@@ -36,12 +37,7 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
       throw new ShapeError(`${op}: ${name} of shape ${fmt(t.shape)} must be [${c}], one per channel of input ${fmt(x.shape)}`);
     }
   }
-  // float64 lives on the CPU backends only (those read synchronously); a GPU keeps float32 statistics.
-  const wide = x.dtype === 'float32' && canReadSync(x) ? x.double() : x;
-  const grouped = wide.reshape([x.shape[0]!, numGroups, -1]);
-  const mean = grouped.mean(2, true);
-  const variance = grouped.var(2, { correction: 0, keepdim: true });
-  let y = grouped.sub(mean).mul(variance.add(eps).rsqrt()).to(x.dtype).reshape(x.shape);
+  let y = normalized(op, x.reshape([x.shape[0]!, numGroups, -1]), [2], eps).reshape(x.shape);
   const perChannel = [c, ...x.shape.slice(2).map(() => 1)];
   if (weight !== null && weight !== undefined) y = y.mul(weight.reshape(perChannel));
   if (bias !== null && bias !== undefined) y = y.add(bias.reshape(perChannel));

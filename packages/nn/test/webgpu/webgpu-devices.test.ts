@@ -67,18 +67,18 @@ describe.skipIf(gpu === null)('nn and optim across devices on webgpu', () => {
     });
   }
 
-  it('layerNorm on the GPU (scaled float32 statistics) matches the CPU (float64 statistics), forward and backward, up to the float32 maximum', async () => {
-    const run = async (device: Device, data: Float32Array): Promise<number[][]> => {
-      const xt = tensor(data, { shape: [3, 4], device }).requiresGrad_();
-      const w = tensor([0.5, 1, -1, 2], { device }).requiresGrad_();
-      const b = tensor([0, 0.1, 0.2, 0.3], { device }).requiresGrad_();
+  it('layerNorm on the GPU (scaled float32 statistics) matches float64 statistics on the CPU, forward and backward, up to the float32 maximum', async () => {
+    const run = async (device: Device, data: Float32Array, dtype: 'float32' | 'float64' = 'float32'): Promise<number[][]> => {
+      const xt = tensor(data, { shape: [3, 4], device, dtype }).requiresGrad_();
+      const w = tensor([0.5, 1, -1, 2], { device, dtype }).requiresGrad_();
+      const b = tensor([0, 0.1, 0.2, 0.3], { device, dtype }).requiresGrad_();
       const out = layerNorm(xt, [4], w, b);
-      out.mul(tensor(Float32Array.from({ length: 12 }, (_, i) => Math.cos(i)), { shape: [3, 4], device })).sum().backward();
+      out.mul(tensor(Float32Array.from({ length: 12 }, (_, i) => Math.cos(i)), { shape: [3, 4], device, dtype })).sum().backward();
       return Promise.all([out, xt.grad!, w.grad!, b.grad!].map(read));
     };
     const random = randn([12], { generator: new Generator(5) }).mul(30).add(7).data as Float32Array;
     for (const data of [random, ...[3.4e38, 1e20, 1, 1e-3].map((s) => Float32Array.of(s, -s, 0, s / 2, s, s, s, s, 0, 0, 0, 0))]) {
-      const want = await run('cpu', data);
+      const want = await run('cpu', data, 'float64');
       const got = await run('webgpu', data);
       ['output', 'input gradient', 'weight gradient', 'bias gradient'].forEach((what, i) => {
         for (const v of got[i]!) expect(Number.isFinite(v), `${what} finite`).toBe(true);

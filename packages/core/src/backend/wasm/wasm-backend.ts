@@ -18,7 +18,7 @@ import { createWasmMaxPool } from './kernels/wasm-max-pool.js';
 import { threadedMatmul } from './threads/num-threads.js';
 import type { ThreadedMatmul } from './threads/wasm-matmul-threaded.js';
 import { checkOptions, optionRules } from '../../options.js';
-import { createWasmSum } from './kernels/wasm-reduce.js';
+import { createWasmExtreme, createWasmSum } from './kernels/wasm-reduce.js';
 import { createWasmStrided } from './kernels/wasm-strided.js';
 import { WasmRuntime } from './emitter/wasm-runtime.js';
 import { typedAssign, typedCopy } from './kernels/typed-copy.js';
@@ -28,7 +28,7 @@ const CHUNK = 16384;
 /**
  * Builds the WebAssembly SIMD kernels: matmul (float32 and float64), float32
  * elementwise kernels (out of place, in place, and fused when deferred: see
- * `cpu/deferral.ts`), float64 arithmetic, sums, 2-D convolution and its
+ * `cpu/deferral.ts`), float64 arithmetic, sums, row maxima and minima, 2-D convolution and its
  * gradients, the strided copies of im2col and col2im, and max pooling's
  * window maxima run in generated wasm; everything else (integers, bool,
  * float64 transcendental functions, strided views, small tensors, and any
@@ -66,6 +66,7 @@ export function createWasmKernels(
     const ew = createWasmElementwise(rt, ex, buffers);
     const ip = createWasmInPlace(rt, ex, buffers);
     const sum = createWasmSum(rt, ex, buffers, f64At);
+    const extreme = createWasmExtreme(rt, ex, buffers);
     const blocks = createMatmulBlocks(rt, matmulAt, MATMUL_TILE, MATMUL_BLOCKING, 'float32', fma);
     const mm = createWasmMatmul(rt, blocks);
     // Kernels run one at a time, so the float64 matmul packs and stages in the same scratch.
@@ -114,7 +115,7 @@ export function createWasmKernels(
       addcInPlace: (op, dst, a, b, value) => {
         if (!ip.addcInPlace(op, dst, a, b, value)) jsKernels.addcInPlace(op, dst, a, b, value);
       },
-      reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? jsKernels.reduce(op, x, axes, outDtype),
+      reduce: (op, x, axes, outDtype) => sum(op, x, axes, outDtype) ?? extreme(op, x, axes, outDtype) ?? jsKernels.reduce(op, x, axes, outDtype),
     };
     return { kernels: all, fusion, relaxedSimd: fma };
   } catch (error) {

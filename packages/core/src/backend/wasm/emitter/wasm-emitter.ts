@@ -171,6 +171,10 @@ export const f32Gt = op2(0x5e);
 export const f32Ne = op2(0x5c);
 /** `f32.mul`. @example `f32Mul(a, b)` */
 export const f32Mul = op2(0x94);
+/** `f32.min` (NaN-propagating, −0 below +0). @example `f32Min(a, b)` */
+export const f32Min = op2(0x96);
+/** `f32.max` (NaN-propagating, +0 above −0). @example `f32Max(a, b)` */
+export const f32Max = op2(0x97);
 /** `f64.add`. @example `f64Add(a, b)` */
 export const f64Add = op2(0xa0);
 /** `f64.promote_f32`. @example `f64PromoteF32(f32Load(get(0)))` */

@@ -8,6 +8,7 @@ import type { WasmRuntime } from '../emitter/wasm-runtime.js';
 
 type SumRange = (n: number, src: number) => number;
 type Fn = (...args: number[]) => void;
+type Rows = (rows: number, len: number, src: number, dst: number) => void;
 
 const MIN_ELEMENTS = 256;
 
@@ -129,5 +130,73 @@ export function createWasmSum(
       return out;
     }
     return null;
+  };
+}
+
+/** The first zero of `len` elements of `src` from `from`, with its sign. */
+function firstZero(src: Float32Array, from: number, len: number): number {
+  for (let i = from; i < from + len; i++) if (src[i] === 0) return src[i]!;
+  return 0;
+}
+
+/**
+ * Float32 maxima and minima of a contiguous tensor over its trailing dims
+ * (rows: a softmax's shift, a scale per slice), or over all of them; null
+ * for the rest. As in the reference, a NaN wins, and of equal values the
+ * first counts: where a row's extreme is zero, its sign is that of the
+ * row's first zero (wasm's max and min would put +0 above −0).
+ *
+ * @example
+ * ```ts
+ * const extreme = createWasmExtreme(rt, exports, buffers);
+ * extreme('max', x, [1], 'float32') ?? jsReduce('max', x, [1], 'float32');
+ * ```
+ */
+export function createWasmExtreme(
+  rt: WasmRuntime,
+  ex: Record<string, unknown>,
+  buf: StreamBuffers,
+): (op: ReduceKernel, x: ArrayView, axes: readonly number[], outDtype: DType) => TypedArray | null {
+  const kernels = { max: ex['maxRows'] as Rows, min: ex['minRows'] as Rows };
+  const CH = buf.chunk;
+  const at = buf.out >> 2;
+
+  return (op, x, axes, outDtype) => {
+    if ((op !== 'max' && op !== 'min') || outDtype !== 'float32' || !(x.data instanceof Float32Array)) return null;
+    let n = 1;
+    for (const s of x.shape) n *= s;
+    if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
+    const nd = x.shape.length;
+    if (!axes.every((d, i) => d === nd - axes.length + i)) return null;
+    let len = 1;
+    for (const d of axes) len *= x.shape[d]!;
+    const f = kernels[op];
+    const src = x.data;
+    const out = allocateUninit('float32', n / len) as Float32Array;
+    const rows = out.length;
+    if (len > CH) {
+      // Chunk by chunk, combined as wasm combines: Math.max and Math.min also let NaN win and put +0 above −0.
+      const pick = op === 'max' ? Math.max : Math.min;
+      for (let r = 0; r < rows; r++) {
+        let acc = op === 'max' ? -Infinity : Infinity;
+        for (let s = 0, from = x.offset + r * len; s < len; s += CH) {
+          const m = Math.min(CH, len - s);
+          rt.f32.set(src.subarray(from + s, from + s + m), buf.a >> 2);
+          f(1, m, buf.a, buf.out);
+          acc = pick(acc, rt.f32[at]!);
+        }
+        out[r] = acc;
+      }
+    } else {
+      const per = Math.floor(CH / len);
+      for (let r = 0; r < rows; r += per) {
+        const m = Math.min(per, rows - r);
+        rt.f32.set(src.subarray(x.offset + r * len, x.offset + (r + m) * len), buf.a >> 2);
+        f(m, len, buf.a, buf.out);
+        out.set(rt.f32.subarray(at, at + m), r);
+      }
+    }
+    for (let r = 0; r < rows; r++) if (out[r] === 0) out[r] = firstZero(src, x.offset + r * len, len);
+    return out;
   };
 }

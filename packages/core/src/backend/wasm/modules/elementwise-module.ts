@@ -6,6 +6,11 @@ import {
   call,
   emitModule,
   f32Load,
+  f32Max,
+  f32Min,
+  f32Store,
+  f32x4ExtractLane,
+  i32And,
   f32x4Abs,
   f32x4Add,
   f32x4Compare,
@@ -410,13 +415,39 @@ function sumCols(): WasmFunction {
   return { name: 'sumCols', params: ['i32', 'i32', 'i32', 'i32'], results: [], locals: ['i32', 'i32', 'i32', 'v128', 'i32'], body };
 }
 
+/**
+ * `maxRows(rows, len, src, dst)` (`minRows` alike): `dst[r]` (float32) = the
+ * largest (smallest) element of row `r`, four lanes at a time and then the
+ * tail. wasm's max and min propagate NaN, as the reference does, but put +0
+ * above −0 where the reference keeps the first of equal values: the caller
+ * mends a zero result (see `createWasmExtreme`).
+ */
+function extremeRows(op: 'max' | 'min'): WasmFunction {
+  const [rows, len, src, dst, r, row, i, end, acc, t] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [vector, scalar] = op === 'max' ? [f32x4Max, f32Max] : [f32x4Min, f32Min];
+  const body = forLoop(r, i32(0), get(rows), 1, [
+    set(row, i32Add(get(src), i32Shl(i32Mul(get(r), get(len)), i32(2)))),
+    // The bytes of whole vectors; the last `len mod 4` elements are the tail.
+    set(end, i32Shl(i32And(get(len), i32(-4)), i32(2))),
+    set(acc, f32x4Splat4(op === 'max' ? -Infinity : Infinity)),
+    forLoop(i, i32(0), get(end), 16, [set(acc, vector(get(acc), v128Load(i32Add(get(row), get(i)))))]),
+    set(acc, vector(get(acc), f32x4HighToLow(get(acc)))),
+    set(t, scalar(f32x4ExtractLane(get(acc), 0), f32x4ExtractLane(get(acc), 1))),
+    forLoop(i, get(end), i32Shl(get(len), i32(2)), 4, [set(t, scalar(get(t), f32Load(i32Add(get(row), get(i)))))]),
+    f32Store(i32Add(get(dst), i32Shl(get(r), i32(2))), get(t)),
+  ]);
+  return { name: `${op}Rows`, params: ['i32', 'i32', 'i32', 'i32'], results: [], locals: ['i32', 'i32', 'i32', 'i32', 'v128', 'f32'], body };
+}
+
 const TRANSCENDENTAL: readonly SimdUnary[] = ['exp', 'sigmoid', 'tanh', 'log'];
 
 /**
  * The bytes of the elementwise kernels, as several modules that share the
- * imported memory: the sums, the arithmetic (`{op}_vv/_vs/_sv`), the
- * comparisons, the unary kernels (the transcendental ones apart), and the fused in-place `addc` kernels. Each stays under the 4 KB that browsers
- * allow to compile synchronously on the main thread.
+ * imported memory: the sums, the row maxima and minima, the arithmetic
+ * (`{op}_vv/_vs/_sv`), the comparisons, the unary kernels (the
+ * transcendental ones apart), and the fused in-place `addc` kernels. Each
+ * stays under the 4 KB that browsers allow to compile synchronously on the
+ * main thread.
  *
  * @example
  * ```ts
@@ -426,6 +457,7 @@ const TRANSCENDENTAL: readonly SimdUnary[] = ['exp', 'sigmoid', 'tanh', 'log'];
 export function elementwiseModuleBytes(): Uint8Array[] {
   return [
     emitModule([sumRange(), sumRows(0), sumCols()]),
+    emitModule([extremeRows('max'), extremeRows('min')]),
     emitModule(SIMD_BINARY.flatMap(binaryKernels)),
     emitModule(SIMD_COMPARE.flatMap(compareKernels)),
     // The transcendental kernels in a module of their own: together they would pass 4 KB.
