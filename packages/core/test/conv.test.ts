@@ -220,7 +220,35 @@ describe('conv2d', () => {
     );
   });
 
-  it('gives the same output whether the tape records it or not (the bias goes into the product in place)', () => {
+  it('adds the bias in float32 products large enough for the fast kernels, over odd geometries', () => {
+    const gen = new Generator(SEED + 9);
+    // Stride 1 across (the direct kernel) or 2 (the columns' product); 5 output channels per group cut a tile.
+    const cases: [number, [number, number], [number, number], [number, number]][] = [
+      [1, [1, 1], [1, 1], [1, 1]],
+      [3, [2, 1], [0, 2], [1, 2]],
+      [2, [1, 2], [2, 1], [2, 1]],
+    ];
+    for (const [groups, stride, padding, dilation] of cases) {
+      const x = randn([3, 2 * groups, 13, 17], { generator: gen });
+      const w = randn([5 * groups, 2, 3, 3], { generator: gen });
+      const b = randn([5 * groups], { generator: gen });
+      const want = naiveConv2d(x, w, b, stride, padding, dilation, groups);
+      const got = conv2d(x, w, b, { stride, padding, dilation, groups }).data;
+      expect(got.length).toBe(want.length);
+      want.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+    }
+  });
+
+  it('computes in the dtype that adding the bias gives', () => {
+    const x = randn([1, 2, 4, 4]);
+    const w = randn([3, 2, 3, 3]);
+    const b = tensor([0.5, -1, 2], f64);
+    const out = conv2d(x, w, b);
+    expect(out.dtype).toBe('float64');
+    assertAllClose(out, conv2d(x.to('float64'), w.to('float64')).add(b.reshape([3, 1, 1])), { atol: 1e-12, rtol: 0 });
+  });
+
+  it('gives the same output whether the tape records it or not', () => {
     const gen = new Generator(SEED);
     const x = randn([8, 3, 16, 16], { generator: gen });
     const w = randn([16, 3, 3, 3], { generator: gen });
@@ -314,7 +342,21 @@ describe('conv2d', () => {
     const gen = new Generator(SEED + 3);
     const x = randn([1, 2, 3, 3], { ...f64, generator: gen }).requiresGrad_();
     const w = randn([2, 1, 2, 2], { ...f64, generator: gen }).requiresGrad_();
+    const b = randn([2], { ...f64, generator: gen }).requiresGrad_();
     gradgradcheck((xi, wi) => conv2d(xi, wi, null, { groups: 2, padding: 1, stride: [1, 2] }), [x, w]);
+    gradgradcheck((xi, wi, bi) => conv2d(xi, wi, bi, { groups: 2, padding: 1, stride: [1, 2] }).square(), [x, w, b]);
+  });
+
+  it('has the bias gradient of the output gradient summed over batch and positions', () => {
+    const x = randn([2, 3, 5, 4], f64);
+    const w = randn([4, 3, 3, 3], f64);
+    const b = randn([4], f64).requiresGrad_();
+    const g = randn([2, 4, 5, 4], f64);
+    conv2d(x, w, b, { padding: 1 }).mul(g).sum().backward();
+    // d/db[o] Σ g·out = Σ over n, h, w of g[n, o, h, w]
+    const gv = g.toArray() as number[][][][];
+    const want = [0, 1, 2, 3].map((o) => gv.reduce((s, n) => s + n[o]!.flat().reduce((a, v) => a + v, 0), 0));
+    assertAllClose(b.grad!, tensor(want, f64), { atol: 1e-12, rtol: 1e-12 });
   });
 
   it("keeps the size with padding 'same' (an even kernel pads more at the end)", () => {

@@ -116,7 +116,7 @@ describe.each(variants)('products with $name against the reference', ({ built, f
     }
   });
 
-  it.skipIf(be === undefined)('conv2d and its gradients: the direct kernel (stride 1 across) and the columns product', () => {
+  it.skipIf(be === undefined)('conv2d (with bias) and its gradients: the direct kernel (stride 1 across) and the columns product', () => {
     for (const stride of [[1, 1], [2, 2]]) {
       const [n, C, O, h, w] = [2, 5, 6, 13, 17];
       const outSize = [h, w].map((s, d) => Math.floor((s + 2 - 3) / stride[d]!) + 1);
@@ -124,7 +124,8 @@ describe.each(variants)('products with $name against the reference', ({ built, f
       const x = contiguous(randomF32(n * C * h * w, 1), [n, C, h, w]);
       const wt = contiguous(randomF32(O * C * 9, 2), [O, C, 3, 3]);
       const gy = contiguous(randomF32(n * O * outSize[0]! * outSize[1]!, 3), [n, O, ...outSize]);
-      expectWithin(be!.conv2d(x, wt, g, 1, 'float32'), jsKernels.conv2d(x, wt, g, 1, 'float32'), 4e-6 * C * 9);
+      const b = contiguous(randomF32(O, 4), [O]);
+      expectWithin(be!.conv2d(x, wt, b, g, 1, 'float32'), jsKernels.conv2d(x, wt, b, g, 1, 'float32'), 4e-6 * (C * 9 + 1));
       expectWithin(be!.conv2dInput(gy, wt, g, 1, 'float32'), jsKernels.conv2dInput(gy, wt, g, 1, 'float32'), 4e-6 * O * 9);
       expectWithin(be!.conv2dWeight(x, gy, g, 1, 'float32'), jsKernels.conv2dWeight(x, gy, g, 1, 'float32'), 4e-6 * n * outSize[0]! * outSize[1]!);
     }

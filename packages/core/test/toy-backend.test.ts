@@ -48,7 +48,7 @@ const toy: Backend<Box> = {
   scatterAdd: (x, dim, index, src, d) => box(jsKernels.scatterAdd(open(x), dim, open(index), open(src), d)),
   im2col: (x, g, d) => box(jsKernels.im2col(open(x), g, d)),
   col2im: (x, g, d) => box(jsKernels.col2im(open(x), g, d)),
-  conv2d: (x, w, g, groups, d) => box(jsKernels.conv2d(open(x), open(w), g, groups, d)),
+  conv2d: (x, w, b, g, groups, d) => box(jsKernels.conv2d(open(x), open(w), b === null ? null : open(b), g, groups, d)),
   conv2dInput: (x, w, g, groups, d) => box(jsKernels.conv2dInput(open(x), open(w), g, groups, d)),
   conv2dWeight: (x, w, g, groups, d) => box(jsKernels.conv2dWeight(open(x), open(w), g, groups, d)),
   maxPoolIndices: (x, g) => box(jsKernels.maxPoolIndices(open(x), g)),

@@ -79,6 +79,8 @@ const cases: { readonly [P in Primitive]: readonly Case[] } = {
   conv2d: [
     { fn: (x, w) => apply('conv2d', [x!, w!], conv(1)), inputs: () => [f64([1, 2, 5, 5]), f64([3, 2, 3, 3])] },
     { fn: (x, w) => apply('conv2d', [x!, w!], conv(2)), inputs: () => [f64([2, 4, 5, 5]), f64([2, 2, 3, 3])] },
+    // With a bias: shared with the weight, or an example's own while the weight is shared.
+    { fn: (x, w, b) => apply('conv2d', [x!, w!, b!], conv(2)), inputs: () => [f64([2, 4, 5, 5]), f64([4, 2, 3, 3]), f64([4])] },
   ],
   conv2dInput: [{ fn: (g, w) => apply('conv2dInput', [g!, w!], conv(2)), inputs: () => [f64([2, 2, 5, 5]), f64([2, 2, 3, 3])] }],
   conv2dWeight: [{ fn: (x, g) => apply('conv2dWeight', [x!, g!], conv(2)), inputs: () => [f64([2, 4, 5, 5]), f64([2, 2, 5, 5])] }],

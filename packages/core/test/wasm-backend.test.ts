@@ -581,7 +581,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       expect(Array.from(be.col2im(transposed, g, 'float32'))).toEqual(Array.from(jsKernels.col2im(transposed, g, 'float32')));
     }
   });
-  it('conv2d and its input and weight gradients like the reference: groups, padding, strides, dilation, strided views, infinities', () => {
+  it('conv2d (with and without bias) and its input and weight gradients like the reference: groups, padding, strides, dilation, strided views, infinities', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -599,10 +599,11 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
           dw: fc.integer({ min: 1, max: 2 }),
           pad: fc.boolean(),
           layout: fc.integer({ min: 0, max: 3 }),
+          bias: fc.constantFrom('none', 'contiguous', 'strided'),
           inf: fc.boolean(),
           seed: fc.integer({ min: 0, max: 1 << 20 }),
         }),
-        ({ n, groups, cg, og, h, w, kh, kw, sh, sw, dh, dw, pad, layout, inf, seed }) => {
+        ({ n, groups, cg, og, h, w, kh, kw, sh, sw, dh, dw, pad, layout, bias, inf, seed }) => {
           const [C, O] = [cg * groups, og * groups];
           const g = windowGeometry(h, w, kh, kw, sh, sw, dh, dw, pad);
           const [OH, OW] = g.outSize as [number, number];
@@ -614,9 +615,11 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
           const xv = layout & 1 ? { data: x, shape: [n, C, h, w], strides: [C * h * w, 1, C * w, C], offset: 0 } : contiguous(x, [n, C, h, w]);
           const gv = layout & 1 ? { data: gy, shape: [n, O, OH, OW], strides: [O * OH * OW, 1, O * OW, O], offset: 0 } : contiguous(gy, [n, O, OH, OW]);
           const wv = layout & 2 ? { data: wt, shape: [O, cg, kh, kw], strides: [cg * kh * kw, 1, kw * cg, cg], offset: 0 } : contiguous(wt, [O, cg, kh, kw]);
-          // Each result sums at most `terms` products of two numbers below 2 in size, in another order than the reference.
+          const b = randomF32(2 * O, seed + 3);
+          const bv = bias === 'none' ? null : bias === 'contiguous' ? contiguous(b, [O]) : { data: b, shape: [O], strides: [2], offset: 1 };
+          // Each result sums at most `terms` products of two numbers below 2 in size (and a bias), in another order than the reference.
           const cases = [
-            [be.conv2d(xv, wv, g, groups, 'float32'), jsKernels.conv2d(xv, wv, g, groups, 'float32'), cg * kh * kw],
+            [be.conv2d(xv, wv, bv, g, groups, 'float32'), jsKernels.conv2d(xv, wv, bv, g, groups, 'float32'), cg * kh * kw + 1],
             [be.conv2dInput(gv, wv, g, groups, 'float32'), jsKernels.conv2dInput(gv, wv, g, groups, 'float32'), og * kh * kw],
             [be.conv2dWeight(xv, gv, g, groups, 'float32'), jsKernels.conv2dWeight(xv, gv, g, groups, 'float32'), n * OH * OW],
           ] as const;
@@ -626,7 +629,7 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       { seed: 12, numRuns: 60 },
     );
   });
-  it('direct convolution (stride 1 across) like the reference: several blocks of k, edge tiles, groups, padding after, channels last, infinities', () => {
+  it('direct convolution (stride 1 across) like the reference: with and without bias, several blocks of k, edge tiles, groups, padding after, channels last, infinities', () => {
     // n, C, O, groups, [h, w], [kh, kw], [sh, sw], [dh, dw], padding before and after, channels last.
     const cases = [
       // K = 40·9 = 360: two blocks of k, the second added to the first; 6 output channels: a cut row of tiles; OW = 13: a cut last tile.
@@ -649,9 +652,13 @@ describe.skipIf(wasm === null)('wasm backend against the reference', () => {
       x[(h + 2) * w] = NaN;
       const xv: View = channelsLast ? { data: x, shape: [n, C, h, w], strides: [C * h * w, 1, C * w, C], offset: 0 } : contiguous(x, [n, C, h, w]);
       const wv = contiguous(wt, [O, cg, kh, kw]);
-      const want = jsKernels.conv2d(xv, wv, g, groups, 'float32');
-      expect(want.some(Number.isNaN)).toBe(true);
-      expectWithin(be.conv2d(xv, wv, g, groups, 'float32'), want, () => 4e-6 * cg * kh * kw);
+      // The sums start from the bias: in the first block of k only, in edge tiles too.
+      const bv = contiguous(randomF32(O, O + 1), [O]);
+      for (const b of [null, bv]) {
+        const want = jsKernels.conv2d(xv, wv, b, g, groups, 'float32');
+        expect(want.some(Number.isNaN)).toBe(true);
+        expectWithin(be.conv2d(xv, wv, b, g, groups, 'float32'), want, () => 4e-6 * (cg * kh * kw + 1));
+      }
     }
   });
   it('max-pool indices like the reference: ties, NaNs, −∞, padding, strides, dilation and strided views', () => {

@@ -156,12 +156,16 @@ describe('modules', () => {
 describe('convolution and pooling ops', () => {
   const image = (): Tensor => randn([2, 3, 9, 8]);
   const more = (): Tensor[][] => [[randn([5, 3, 9, 8])]];
-  it('conv2d with stride, padding, dilation and groups; conv1d', async () => {
+  it('conv2d with stride, padding, dilation and groups; conv1d; both with and without bias', async () => {
     manualSeed(4);
     const w = randn([6, 1, 3, 2]);
     const w1 = randn([4, 3, 3]);
+    const b = randn([6]);
+    const b1 = randn([4]);
     await agrees((x) => conv2d(x, w, null, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 3 }), [image()], more(), { dynamicBatch: true });
+    await agrees((x) => conv2d(x, w, b, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 3 }), [image()], more(), { dynamicBatch: true });
     await agrees((x) => conv1d(x.reshape([x.shape[0]!, 3, 72]), w1, null, { stride: 3, padding: 1 }), [image()], more(), { dynamicBatch: true });
+    await agrees((x) => conv1d(x.reshape([x.shape[0]!, 3, 72]), w1, b1, { stride: 3, padding: 1 }), [image()], more(), { dynamicBatch: true });
   });
 
   it('max pooling with padding and dilation, average pooling with and without the padding counted, adaptive average pooling', async () => {

@@ -111,10 +111,14 @@ describe('exported models run in ONNX Runtime and agree with tapegrad', () => {
     manualSeed(1);
     const model = buildModel('cnn', 0);
     const bytes = exportOnnx(model, [randn([2, 1, 28, 28])], { inputNames: ['pixels'], outputNames: ['logits'], dynamicBatch: true });
-    const ops = decodeModel(bytes).graph.nodes.map((n) => n.opType);
+    const nodes = decodeModel(bytes).graph.nodes;
+    const ops = nodes.map((n) => n.opType);
     // Max pooling's gather of its own maxima becomes MaxPool's values, with no index arithmetic left.
     expect(ops.filter((o) => o === 'MaxPool')).toHaveLength(2);
     expect(ops).not.toContain('GatherElements');
+    // Each layer's bias is Conv's third input, B, not an Add after it.
+    const convs = nodes.filter((n) => n.opType === 'Conv');
+    expect(convs.map((n) => n.inputs.length)).toEqual([3, 3]);
     const pixels = randn([7, 1, 28, 28]);
     expect(await compare(bytes, { pixels }, { logits: model.forward(pixels) })).toBeLessThan(TOL);
   });

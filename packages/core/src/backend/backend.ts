@@ -86,10 +86,12 @@ export interface Kernels<V, R> {
   col2im(cols: V, geometry: ConvGeometry, outDtype: DType): R;
   /**
    * 2-D convolution (cross-correlation) of `x` `[N, C, H, W]` with `weight`
-   * `[O, C/groups, KH, KW]` over the windows of `geometry`, no bias:
-   * `[N, O, OH, OW]`.
+   * `[O, C/groups, KH, KW]` over the windows of `geometry`, plus `bias` `[O]`
+   * (one value per output channel; null for none): `[N, O, OH, OW]`. The
+   * kernel adds the bias before the result leaves it, so that the output is
+   * not walked a second time.
    */
-  conv2d(x: V, weight: V, geometry: ConvGeometry, groups: number, outDtype: DType): R;
+  conv2d(x: V, weight: V, bias: V | null, geometry: ConvGeometry, groups: number, outDtype: DType): R;
   /**
    * The gradient of `conv2d` with respect to its input: `grad`
    * `[N, O, OH, OW]` through `weight` back to `[N, C, H, W]` (`H, W` from

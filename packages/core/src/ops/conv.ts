@@ -2,11 +2,10 @@ import { checkOptions, optionRules, rejectOptionsObject, type OptionRules } from
 import type { ConvGeometry } from '../primitives/primitives.js';
 import { isFloating } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import { apply } from '../primitives/apply.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { convGeometry } from './im2col.js';
-import { reshape, squeeze, unsqueeze } from './movement.js';
+import { squeeze, unsqueeze } from './movement.js';
 import { perDim, symmetric, type Padding, type SizeArg } from './sliding-window.js';
 
 /**
@@ -63,7 +62,8 @@ function oneRowHigh(g: ConvGeometry): ConvGeometry {
 
 /**
  * Convolution (strictly, cross-correlation as in PyTorch) over the last `d`
- * dims (1 or 2): the `conv2d` primitive, whose gradients are primitives too.
+ * dims (1 or 2), plus the bias: the `conv2d` primitive, whose gradients are
+ * primitives too.
  */
 function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): Tensor {
   const spatial = SPATIAL[d - 1]!;
@@ -97,22 +97,14 @@ function convolution(op: string, d: number, input: Tensor, weight: Tensor, bias:
   const dilation = perDim(op, 'dilation', options.dilation ?? 1, d, 1);
   const padding = paddingOf(op, options, kernel, stride, dilation);
   const geometry = convGeometry(op, x.shape.slice(2), kernel, stride, dilation, padding);
+  // The kernel adds the bias while it writes the output: no second pass over it.
+  const b = bias === null || bias === undefined ? [] : [bias];
   // A 1-D convolution is a 2-D one over images one row high.
   const out =
     d === 2
-      ? apply('conv2d', [x, weight], { geometry, groups })
-      : squeeze(apply('conv2d', [unsqueeze(x, 2), unsqueeze(weight, 2)], { geometry: oneRowHigh(geometry), groups }), 2);
-  const withBias = bias === null || bias === undefined ? out : addBias(out, reshape(bias, [o, ...kernel.map(() => 1)]));
-  return batched ? withBias : squeeze(withBias, 0);
-}
-
-/**
- * `out + bias`, written into `out` (the product's fresh storage, which nothing
- * else holds) when the tape would not record the sum: inference makes one
- * output array, not two.
- */
-function addBias(out: Tensor, bias: Tensor): Tensor {
-  return isGradEnabled() && (out.requiresGrad || bias.requiresGrad) ? out.add(bias) : out.add_(bias);
+      ? apply('conv2d', [x, weight, ...b], { geometry, groups })
+      : squeeze(apply('conv2d', [unsqueeze(x, 2), unsqueeze(weight, 2), ...b], { geometry: oneRowHigh(geometry), groups }), 2);
+  return batched ? out : squeeze(out, 0);
 }
 
 /**

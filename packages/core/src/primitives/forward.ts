@@ -235,10 +235,11 @@ export const forwards: { [P in Primitive]: Forward<PrimitiveParams[P]> } = {
     const shape = [n, ck / numelOf(geometry.kernel), ...geometry.size];
     return fromBuffer(be, be.col2im(kernelView(t), geometry, t.dtype), shape, t.dtype);
   },
-  conv2d: (be, [x, w], { geometry, groups }) => {
-    const dtype = resultType(x!, w!);
+  // Inputs [x, weight] or [x, weight, bias].
+  conv2d: (be, [x, w, b], { geometry, groups }) => {
+    const dtype = b === undefined ? resultType(x!, w!) : promoteTypes(resultType(x!, w!), b.dtype);
     const shape = [x!.shape[0]!, w!.shape[0]!, ...geometry.outSize];
-    return fromBuffer(be, be.conv2d(kernelView(x!), kernelView(w!), geometry, groups, dtype), shape, dtype);
+    return fromBuffer(be, be.conv2d(kernelView(x!), kernelView(w!), b === undefined ? null : kernelView(b), geometry, groups, dtype), shape, dtype);
   },
   conv2dInput: (be, [g, w], { geometry, groups }) => {
     const dtype = resultType(g!, w!);

@@ -133,6 +133,7 @@ export type PrimitiveParams = { [K in UnaryKernel | BinaryKernel]: NoParams } & 
   fold: WindowsParams;
   im2col: ConvGeometry;
   col2im: ConvGeometry;
+  // Inputs [x, weight] or [x, weight, bias]: the kernel adds the bias as it writes.
   conv2d: ConvParams;
   conv2dInput: ConvParams;
   conv2dWeight: ConvParams;

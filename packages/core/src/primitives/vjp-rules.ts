@@ -161,10 +161,13 @@ export const vjpRules: { [P in Primitive]: VjpRule<PrimitiveParams[P]> | null } 
   // A convolution is bilinear in input and weight, and each gradient is the
   // adjoint of the convolution in one argument: ⟨g, conv2d(x, w)⟩ =
   // ⟨conv2dInput(g, w), x⟩ = ⟨conv2dWeight(x, g), w⟩. Differentiating those
-  // identities gives each primitive's rule in terms of the other two.
+  // identities gives each primitive's rule in terms of the other two. The
+  // bias, conv2d's optional third input, is added at every output position:
+  // d bias = g summed over N, OH, OW.
   conv2d: (g, c) => [
     c.needs[0] ? apply('conv2dInput', [g, c.input(1)], c.params) : null,
     c.needs[1] ? apply('conv2dWeight', [c.input(0), g], c.params) : null,
+    c.needs[2] ? g.sum([0, 2, 3]) : null,
   ],
   conv2dInput: (g, c) => [
     c.needs[0] ? apply('conv2d', [g, c.input(1)], c.params) : null,

@@ -158,7 +158,7 @@ function examplesAsChannels(o: Operand, size: number): Tensor {
   return apply('reshape', [moveDim(t, 0, 1)], { shape: [n, size * c, ...t.shape.slice(3)] });
 }
 
-/** A convolution weight `[size, O, C/g, kH, kW]` as `[size·O, C/g, kH, kW]`. */
+/** A convolution weight `[size, O, C/g, kH, kW]` as `[size·O, C/g, kH, kW]`, or a bias `[size, O]` as `[size·O]`. */
 function examplesAsFilters(o: Operand, size: number): Tensor {
   const t = front(o, size);
   return apply('reshape', [t], { shape: [size * t.shape[1]!, ...t.shape.slice(2)] });
@@ -172,16 +172,21 @@ function channelsAsExamples(out: Tensor, size: number): Batched {
 
 /**
  * A convolution primitive whose first operand is images and second a weight
- * (conv2d: input and weight; conv2dInput: output gradient and weight). With
- * one weight for every example the examples' images join N; with a weight per
- * example, each example becomes its own groups of channels (`groups·size`
- * groups), so one grouped convolution runs them all.
+ * (conv2d: input, weight and optional bias; conv2dInput: output gradient and
+ * weight). With one weight and bias for every example the examples' images
+ * join N; with a weight or bias per example, each example becomes its own
+ * groups of channels (`groups·size` groups, a bias per output channel of
+ * each), so one grouped convolution runs them all.
  */
 const convolution =
   (prim: 'conv2d' | 'conv2dInput'): BatchRule<ConvParams> =>
-  ([x, w], { geometry, groups }, size) => {
-    if (w!.bdim === null) return imagesAsExamples(apply(prim, [examplesAsImages(x!, size), w!.value], { geometry, groups }), size);
-    const out = apply(prim, [examplesAsChannels(x!, size), examplesAsFilters(w!, size)], { geometry, groups: groups * size });
+  ([x, w, b], { geometry, groups }, size) => {
+    if (w!.bdim === null && (b === undefined || b.bdim === null)) {
+      const bias = b === undefined ? [] : [b.value];
+      return imagesAsExamples(apply(prim, [examplesAsImages(x!, size), w!.value, ...bias], { geometry, groups }), size);
+    }
+    const bias = b === undefined ? [] : [examplesAsFilters(b, size)];
+    const out = apply(prim, [examplesAsChannels(x!, size), examplesAsFilters(w!, size), ...bias], { geometry, groups: groups * size });
     return channelsAsExamples(out, size);
   };
 

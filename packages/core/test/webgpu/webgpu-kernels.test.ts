@@ -236,7 +236,10 @@ describe.skipIf(be === null)('webgpu kernels match the reference', () => {
       for (const groups of C % 2 === 0 ? [1, 2] : [1]) {
         const O = 4;
         const w = pair(data('float32', O * (C / groups) * KH * KW, 35, false), [O, C / groups, KH, KW], [(C / groups) * KH * KW, KH * KW, KW, 1]);
-        await same(be!.conv2d(x.gpu, w.gpu, g, groups, 'float32'), jsKernels.conv2d(x.cpu, w.cpu, g, groups, 'float32'), `conv2d groups ${groups}`, 1e-4, 1e-5);
+        await same(be!.conv2d(x.gpu, w.gpu, null, g, groups, 'float32'), jsKernels.conv2d(x.cpu, w.cpu, null, g, groups, 'float32'), `conv2d groups ${groups}`, 1e-4, 1e-5);
+        // A bias read every other element, from an offset.
+        const b = pair(data('float32', 2 * O + 1, 36, false), [O], [2], 1);
+        await same(be!.conv2d(x.gpu, w.gpu, b.gpu, g, groups, 'float32'), jsKernels.conv2d(x.cpu, w.cpu, b.cpu, g, groups, 'float32'), `conv2d with bias groups ${groups}`, 1e-4, 1e-5);
         const gy = pair(data('float32', N * O * OH * OW, 37, false), [N, O, OH, OW], [O * OH * OW, OH * OW, OW, 1]);
         await same(be!.conv2dInput(gy.gpu, w.gpu, g, groups, 'float32'), jsKernels.conv2dInput(gy.cpu, w.cpu, g, groups, 'float32'), `conv2dInput groups ${groups}`, 1e-4, 1e-5);
         await same(be!.conv2dWeight(x.gpu, gy.gpu, g, groups, 'float32'), jsKernels.conv2dWeight(x.cpu, gy.cpu, g, groups, 'float32'), `conv2dWeight groups ${groups}`, 1e-4, 1e-5);

@@ -28,11 +28,12 @@ function windowAttributes(c: ConvertContext, g: ConvGeometry): { kernel_shape: n
   };
 }
 
-/** `conv2d`: Conv (the bias, added by the layer, stays an Add). */
+/** `conv2d`: Conv, whose optional third input B is the bias, as the primitive's. */
 export const conv2dConverter: Converter<Op<'conv2d'>> = (c) => {
   const out = c.op.output.dtype;
   const geometry = c.same('the convolution geometry', c.op.params.geometry, c.alt.params.geometry);
-  return c.g.op('Conv', [c.cast(c.input(0), c.op.inputs[0]!.dtype, out), c.cast(c.input(1), c.op.inputs[1]!.dtype, out)], { ...windowAttributes(c, geometry), group: c.op.params.groups });
+  const inputs = c.op.inputs.map((t, i) => c.cast(c.input(i), t.dtype, out));
+  return c.g.op('Conv', inputs, { ...windowAttributes(c, geometry), group: c.op.params.groups });
 };
 
 /**

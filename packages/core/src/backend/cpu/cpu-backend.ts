@@ -75,7 +75,7 @@ export function cpuBackend(name: string, kernels: CpuKernels, fusion: Fusion): B
     scatterAdd: (x, dim, index, src, outDtype) => wrap(kernels.scatterAdd(read(x), dim, read(index), read(src), outDtype)),
     im2col: (x, geometry, outDtype) => wrap(kernels.im2col(read(x), geometry, outDtype)),
     col2im: (cols, geometry, outDtype) => wrap(kernels.col2im(read(cols), geometry, outDtype)),
-    conv2d: (x, w, geometry, groups, outDtype) => wrap(kernels.conv2d(read(x), read(w), geometry, groups, outDtype)),
+    conv2d: (x, w, b, geometry, groups, outDtype) => wrap(kernels.conv2d(read(x), read(w), b === null ? null : read(b), geometry, groups, outDtype)),
     conv2dInput: (g, w, geometry, groups, outDtype) => wrap(kernels.conv2dInput(read(g), read(w), geometry, groups, outDtype)),
     conv2dWeight: (x, g, geometry, groups, outDtype) => wrap(kernels.conv2dWeight(read(x), read(g), geometry, groups, outDtype)),
     maxPoolIndices: (x, geometry) => wrap(kernels.maxPoolIndices(read(x), geometry)),

@@ -41,6 +41,16 @@ function strided(data: TypedArray, shape: readonly number[], strides: readonly n
   return { data, shape, strides, offset };
 }
 
+/** Adds `bias[c]` to every element of channel `c` of `out` `[n, o, l]`, rounded to `out`'s type. */
+function addBias(out: TypedArray, bias: ArrayView, n: number, o: number, l: number): void {
+  for (let c = 0; c < o; c++) {
+    const v = bias.data[bias.offset + c * bias.strides[0]!]!;
+    for (let i = 0; i < n; i++) {
+      for (let j = (i * o + c) * l, end = j + l; j < end; j++) out[j] = out[j]! + v;
+    }
+  }
+}
+
 /**
  * The kernels a convolution is composed of.
  *
@@ -60,20 +70,20 @@ export type ConvKernels = Pick<CpuKernels, 'copy' | 'im2col' | 'col2im' | 'matmu
  * @example
  * ```ts
  * const { conv2d } = convolutions(jsKernels);
- * conv2d(xView, wView, geometry, 1, 'float32');
+ * conv2d(xView, wView, null, geometry, 1, 'float32');
  * ```
  */
 export function convolutions(kernels: ConvKernels): Pick<CpuKernels, 'conv2d' | 'conv2dInput' | 'conv2dWeight'> {
   /**
    * 2-D convolution (cross-correlation) of `x` `[N, C, H, W]` with `weight`
-   * `[O, C/groups, KH, KW]`: `[N, O, OH, OW]`, no bias.
+   * `[O, C/groups, KH, KW]`, plus `bias` `[O]` unless null: `[N, O, OH, OW]`.
    *
    * @example
    * ```ts
-   * conv2d(xView, wView, geometry, 1, 'float32');
+   * conv2d(xView, wView, biasView, geometry, 1, 'float32');
    * ```
    */
-  function conv2d(x: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray {
+  function conv2d(x: ArrayView, weight: ArrayView, bias: ArrayView | null, g: ConvGeometry, groups: number, outDtype: DType): TypedArray {
     const n = x.shape[0]!;
     const o = weight.shape[0]!;
     const { og, k, l } = convSizes(x.shape[1]!, o, g, groups);
@@ -86,6 +96,7 @@ export function convolutions(kernels: ConvKernels): Pick<CpuKernels, 'conv2d' | 
       const product = kernels.matmul(a, b, outDtype);
       for (let i = 0; i < n; i++) out.set(product.subarray(i * og * l, (i + 1) * og * l), (i * o + gi * og) * l);
     }
+    if (bias !== null) addBias(out, bias, n, o, l);
     return out;
   }
 

@@ -93,7 +93,7 @@ export function createWasmKernels(
       // Kernels this backend does not accelerate come from the reference, including any the interface gains.
       ...jsKernels,
       ...kernels,
-      conv2d: (x, w, geometry, groups, outDtype) => conv.conv2d(x, w, geometry, groups, outDtype) ?? batched.conv2d(x, w, geometry, groups, outDtype),
+      conv2d: (x, w, b, geometry, groups, outDtype) => conv.conv2d(x, w, b, geometry, groups, outDtype) ?? batched.conv2d(x, w, b, geometry, groups, outDtype),
       conv2dInput: (grad, w, geometry, groups, outDtype) =>
         conv.conv2dInput(grad, w, geometry, groups, outDtype) ?? batched.conv2dInput(grad, w, geometry, groups, outDtype),
       conv2dWeight: (x, grad, geometry, groups, outDtype) =>

@@ -5,12 +5,14 @@ import type { GpuBuffer, GpuDType } from './gpu-buffer.js';
 // A convolution is a product of each group's weight matrix [O/G, C/G·KH·KW]
 // with the input's columns (im2col), as in the reference's `convolutions`:
 // the same composition over this backend's own kernels, with each group's
-// result written into its slice of the output by `assign`.
+// result written into its slice of the output by `assign`, or with the bias
+// added on the way by `binaryInto`.
 
 /** The kernels a convolution is composed of, and a way to free temporaries. */
 export interface ConvParts {
   copy(x: View<GpuBuffer>, outDtype: GpuDType): GpuBuffer;
   assign(dst: View<GpuBuffer>, src: View<GpuBuffer>): void;
+  binaryInto(op: 'add', dst: View<GpuBuffer>, a: View<GpuBuffer>, b: View<GpuBuffer>): void;
   reduce(op: 'sum', x: View<GpuBuffer>, axes: readonly number[], outDtype: GpuDType): GpuBuffer;
   matmul(a: View<GpuBuffer>, b: View<GpuBuffer>, outDtype: GpuDType): GpuBuffer;
   im2col(x: View<GpuBuffer>, g: ConvGeometry, outDtype: GpuDType): GpuBuffer;
@@ -29,7 +31,7 @@ function sizes(c: number, o: number, g: ConvGeometry, groups: number) {
 /** conv2d and its two gradients over the parts. */
 export function convolutions(parts: ConvParts) {
   return {
-    conv2d(x: View<GpuBuffer>, weight: View<GpuBuffer>, g: ConvGeometry, groups: number, outDtype: GpuDType): GpuBuffer {
+    conv2d(x: View<GpuBuffer>, weight: View<GpuBuffer>, bias: View<GpuBuffer> | null, g: ConvGeometry, groups: number, outDtype: GpuDType): GpuBuffer {
       const n = x.shape[0]!;
       const o = weight.shape[0]!;
       const { og, k, l } = sizes(x.shape[1]!, o, g, groups);
@@ -38,7 +40,10 @@ export function convolutions(parts: ConvParts) {
       const out = parts.alloc(outDtype, n * o * l);
       for (let gi = 0; gi < groups; gi++) {
         const product = parts.matmul(view(w, [n, og, k], [0, k, 1], gi * og * k), view(cols, [n, k, l], [groups * k * l, l, 1], gi * k * l), outDtype);
-        parts.assign(view(out, [n, og, l], [o * l, l, 1], gi * og * l), view(product, [n, og, l], [og * l, l, 1], 0));
+        const dst = view(out, [n, og, l], [o * l, l, 1], gi * og * l);
+        const src = view(product, [n, og, l], [og * l, l, 1], 0);
+        if (bias === null) parts.assign(dst, src);
+        else parts.binaryInto('add', dst, src, view(bias.buffer, [n, og, l], [0, bias.strides[0]!, 0], bias.offset + gi * og * bias.strides[0]!));
         parts.free([product]);
       }
       parts.free([cols, w]);

@@ -129,6 +129,11 @@ export function elementwiseKernels(run: GpuRunner, alloc: (dtype: GpuDType, n: n
     assign(dst: View<GpuBuffer>, src: View<GpuBuffer>): void {
       map(run, { ...dst, reads: false }, [src], computeType(dst.buffer.dtype, src.buffer.dtype), 'x0');
     },
+    /** Writes `a op b` into `dst` (`assign` of a result never made: one pass, no buffer for it). */
+    binaryInto(op: BinaryKernel, dst: View<GpuBuffer>, a: View<GpuBuffer>, b: View<GpuBuffer>): void {
+      const c = binaryType(op, a.buffer.dtype, b.buffer.dtype, dst.buffer.dtype);
+      map(run, { ...dst, reads: false }, [a, b], c, BINARY[op]('x0', 'x1', c));
+    },
     unary(op: UnaryKernel, x: View<GpuBuffer>, outDtype: GpuDType): GpuBuffer {
       const t = fresh(alloc, x.shape, outDtype);
       const c = unaryType(op, x.buffer.dtype, outDtype);

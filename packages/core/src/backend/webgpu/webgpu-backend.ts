@@ -117,7 +117,7 @@ export function createWebGpuBackend(device: GpuDeviceLike, options: WebGpuBacken
     const [r, c] = [v.shape[nd - 2]!, v.shape[nd - 1]!];
     return { buffer: ew.copy(v, v.buffer.dtype), shape: [numelOf(v.shape.slice(0, nd - 2)), r, c], strides: [r * c, c, 1], offset: 0 };
   };
-  const conv = convolutions({ copy: ew.copy, assign: ew.assign, reduce: red.reduce, matmul, im2col: im.im2col, col2im: im.col2im, alloc, free });
+  const conv = convolutions({ copy: ew.copy, assign: ew.assign, binaryInto: ew.binaryInto, reduce: red.reduce, matmul, im2col: im.im2col, col2im: im.col2im, alloc, free });
 
   return {
     name: 'webgpu',
@@ -182,7 +182,7 @@ export function createWebGpuBackend(device: GpuDeviceLike, options: WebGpuBacken
     scatterAdd: (x, dim, index, src, d) => idx.scatterAdd(x, dim, index, src, out('scatterAdd', d)),
     im2col: (x, g, d) => im.im2col(x, g, out('im2col', d)),
     col2im: (x, g, d) => im.col2im(x, g, out('col2im', d)),
-    conv2d: (x, w, g: ConvGeometry, groups, d) => conv.conv2d(x, w, g, groups, out('conv2d', d)),
+    conv2d: (x, w, b, g: ConvGeometry, groups, d) => conv.conv2d(x, w, b, g, groups, out('conv2d', d)),
     conv2dInput: (x, w, g, groups, d) => conv.conv2dInput(x, w, g, groups, out('conv2dInput', d)),
     conv2dWeight: (x, w, g, groups, d) => conv.conv2dWeight(x, w, g, groups, out('conv2dWeight', d)),
     maxPoolIndices,

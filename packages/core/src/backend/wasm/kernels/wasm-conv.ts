@@ -36,6 +36,9 @@ function mergedStride(v: ArrayView, from: number): number | null {
   return stride ?? 1;
 }
 
+/** Element `i` of a 1-D view. */
+const at1 = (v: ArrayView, i: number): number => v.data[v.offset + i * v.strides[0]!]!;
+
 /** A view's span `[lo, hi)` staged at byte address `at`, its element 0 at `zero`. */
 interface Staged {
   readonly data: TypedArray;
@@ -48,7 +51,8 @@ interface Staged {
 /**
  * The 2-D convolution primitives in wasm, one image and one group at a
  * time. The forward product with windows one float apart along a row
- * (stride 1 across) reads each zero-padded image in place (`conv2dDirect`).
+ * (stride 1 across) reads each zero-padded image in place (`conv2dDirect`),
+ * its sums starting from the bias.
  * Otherwise each image's columns are laid out in a scratch block that stays
  * in cache (the im2col row kernels), and multiplied there by the blocked
  * matmul, so the columns never exist for the whole batch and are never
@@ -61,7 +65,7 @@ interface Staged {
  * @example
  * ```ts
  * const conv = createWasmConv(rt, blocks, strided.windowRows, relaxedSimdSupported(api));
- * conv.conv2d(x, w, geometry, 1, 'float32') ?? batched.conv2d(x, w, geometry, 1, 'float32');
+ * conv.conv2d(x, w, null, geometry, 1, 'float32') ?? batched.conv2d(x, w, null, geometry, 1, 'float32');
  * ```
  */
 export function createWasmConv(
@@ -70,7 +74,7 @@ export function createWasmConv(
   windowRows: WindowRows,
   fma = false,
 ): {
-  conv2d(x: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
+  conv2d(x: ArrayView, weight: ArrayView, bias: ArrayView | null, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
   conv2dInput(grad: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
   conv2dWeight(x: ArrayView, grad: ArrayView, g: ConvGeometry, groups: number, outDtype: DType): TypedArray | null;
 } {
@@ -113,9 +117,10 @@ export function createWasmConv(
    * (stride 1 across); null when memory cannot grow. Nothing is laid out
    * per image but the padded copy of its rows: no columns, no packing of
    * them, and the image (a few KB per channel) stays in cache while every
-   * output channel reads it.
+   * output channel reads it. The micro-kernel's sums start from the bias,
+   * laid out once after the packed weights.
    */
-  function conv2dDirect(x: ArrayView, weight: ArrayView, g: ConvGeometry, groups: number, sK: number): TypedArray | null {
+  function conv2dDirect(x: ArrayView, weight: ArrayView, bias: ArrayView | null, g: ConvGeometry, groups: number, sK: number): TypedArray | null {
     const [N, C] = x.shape as [number, number];
     const O = weight.shape[0]!;
     const { cg, og, k: K, l: L } = convSizes(C, O, g, groups);
@@ -132,10 +137,12 @@ export function createWasmConv(
     // A row's last tile reads up to NR floats past the row: slack after the last plane.
     const padded = C * plane + nr + 4;
     const ogp = Math.ceil(og / mr) * mr;
-    const laid = stage([x, weight], [groups * ogp * K, K, padded, mr * nr, N * O * L]);
+    // The bias with MR floats of slack: an edge tile's rows past the last channel read them (and are not stored).
+    const laid = stage([x, weight], [groups * ogp * K, K, padded, mr * nr, N * O * L, O + mr]);
     if (laid === null) return null;
     const [sx, sw] = laid.staged as [Staged, Staged];
-    const [aAt, tableAt, padAt, tileAt, outAt] = laid.scratch as [number, number, number, number, number];
+    const [aAt, tableAt, padAt, tileAt, outAt, biasAt] = laid.scratch as [number, number, number, number, number, number];
+    for (let o = 0; bias !== null && o < O; o++) rt.f32[(biasAt >> 2) + o] = at1(bias, o);
     const sO = weight.strides[0]!;
     // Each group's weights packed once, block of k by block of k (the micro-kernel's k runs over one block).
     for (let gi = 0; gi < groups; gi++) {
@@ -156,7 +163,9 @@ export function createWasmConv(
         for (let pc = 0; pc < K; pc += KC) {
           const kc = Math.min(KC, K - pc);
           const out = outAt + 4 * (n * O + gi * og) * L;
-          direct(og, kc, aAt + 4 * (gi * ogp * K + ogp * pc), padAt + 4 * gi * cg * plane, tableAt + 4 * pc, OH, OW, 4 * sh * Wp, out, 4 * L, tileAt, pc > 0 ? 1 : 0);
+          // The first block of k stores bias + product, later ones add theirs.
+          const from = bias !== null && pc === 0 ? biasAt + 4 * gi * og : 0;
+          direct(og, kc, aAt + 4 * (gi * ogp * K + ogp * pc), padAt + 4 * gi * cg * plane, tableAt + 4 * pc, OH, OW, 4 * sh * Wp, out, 4 * L, tileAt, pc > 0 ? 1 : 0, from);
         }
       }
     }
@@ -192,13 +201,13 @@ export function createWasmConv(
   }
 
   return {
-    conv2d(x, weight, g, groups, outDtype) {
+    conv2d(x, weight, bias, g, groups, outDtype) {
       const N = x.shape[0]!;
       const O = weight.shape[0]!;
       const { cg, og, k: K, l: L } = convSizes(x.shape[1]!, O, g, groups);
       const sK = mergedStride(weight, 1);
-      if (!floatViews(outDtype, x, weight) || sK === null || N * O * K * L < MIN_WORK) return null;
-      if (g.stride[1] === 1 && directFits(g.outSize[1]!)) return conv2dDirect(x, weight, g, groups, sK);
+      if (!floatViews(outDtype, x, weight, ...(bias === null ? [] : [bias])) || sK === null || N * O * K * L < MIN_WORK) return null;
+      if (g.stride[1] === 1 && directFits(g.outSize[1]!)) return conv2dDirect(x, weight, bias, g, groups, sK);
       const laid = stage([x, weight], [K * L, N * O * L]);
       if (laid === null) return null;
       const [sx, sw] = laid.staged as [Staged, Staged];
@@ -207,7 +216,10 @@ export function createWasmConv(
       for (let n = 0; n < N; n++) {
         for (let gi = 0; gi < groups; gi++) {
           columns(x, sx, n, gi, cg, g, colsAt, K * L);
-          blocks.multiply(1, og, L, og, K, sw.zero + 4 * gi * og * sO, [0, sO, sK], colsAt, [0, L, 1], outAt + 4 * (n * O + gi * og) * L, false);
+          const out = outAt + 4 * (n * O + gi * og) * L;
+          // The product is added to the bias, laid out while this image's output is in cache.
+          for (let o = 0; bias !== null && o < og; o++) rt.f32.fill(at1(bias, gi * og + o), (out >> 2) + o * L, (out >> 2) + (o + 1) * L);
+          blocks.multiply(1, og, L, og, K, sw.zero + 4 * gi * og * sO, [0, sO, sK], colsAt, [0, L, 1], out, bias !== null);
         }
       }
       return result(outAt, N * O * L);

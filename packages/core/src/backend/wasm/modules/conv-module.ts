@@ -13,6 +13,7 @@ import {
   i32Sub,
   ifElse,
   memoryCopy,
+  select,
   set,
   type ValType,
   type WasmFunction,
@@ -23,10 +24,12 @@ import { edgeTile, elementOps, microKernel, type ElementOps, type MicroTile } fr
 const MICRO = 0;
 
 /**
- * `direct(og, kc, aPack, img, table, OH, OW, rowBytes, out, ldc, tile, add)`:
+ * `direct(og, kc, aPack, img, table, OH, OW, rowBytes, out, ldc, tile, add, bias)`:
  * one group's output `C[og × OH·OW] (+)=` its packed weights `A[og × kc]`
  * times the windows of a zero-padded image, for a convolution whose windows
- * are one float apart along a row (stride 1 across). Output `(o, oh, ow)` is
+ * are one float apart along a row (stride 1 across); a `bias` other than 0
+ * is the address of `og` floats (and `MR` of slack) that the sums of each
+ * output channel start from. Output `(o, oh, ow)` is
  * at `out + o·ldc + 4·(oh·OW + ow)`; its window's corner in the padded image
  * at `img + oh·rowBytes + 4·ow`, and step k of the window `table[k]` bytes
  * further. `NR` windows side by side are `NR` consecutive floats, one vector
@@ -37,26 +40,28 @@ const MICRO = 0;
  */
 function direct(tile: MicroTile, e: ElementOps): WasmFunction {
   const { mr, nr } = tile;
-  const [og, kc, aPack, img, table, OH, OW, rowBytes, out, ldc, tileAt, add] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const [oh, jr, ir, bAddr, cAddr, ap, rows, cols, i, j, cij] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const [og, kc, aPack, img, table, OH, OW, rowBytes, out, ldc, tileAt, add, bias] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [oh, jr, ir, bAddr, cAddr, ap, rows, cols, i, j, cij, tileBias] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24];
   const body = forLoop(oh, i32(0), get(OH), 1, [
     forLoop(jr, i32(0), get(OW), nr, [
       set(bAddr, i32Add(i32Add(get(img), i32Mul(get(oh), get(rowBytes))), i32Shl(get(jr), i32(2)))),
       forLoop(ir, i32(0), get(og), mr, [
         set(cAddr, i32Add(i32Add(get(out), i32Mul(get(ir), get(ldc))), i32Shl(i32Add(i32Mul(get(oh), get(OW)), get(jr)), i32(2)))),
         set(ap, i32Add(get(aPack), i32Shl(i32Mul(get(ir), get(kc)), i32(2)))),
+        // The bias of this tile's first row, or 0 for none.
+        set(tileBias, select(i32Add(get(bias), i32Shl(get(ir), i32(2))), i32(0), get(bias))),
         edgeTile(
           tile,
           e,
           { rows: i32Sub(get(og), get(ir)), cols: i32Sub(get(OW), get(jr)), cAddr, ldc, tile: tileAt, add },
           [rows, cols, i, j, cij],
-          call(MICRO, get(kc), get(ap), get(bAddr), get(table), get(cAddr), get(ldc), get(add)),
-          call(MICRO, get(kc), get(ap), get(bAddr), get(table), get(tileAt), i32(nr * 4), i32(0)),
+          call(MICRO, get(kc), get(ap), get(bAddr), get(table), get(cAddr), get(ldc), get(add), get(tileBias)),
+          call(MICRO, get(kc), get(ap), get(bAddr), get(table), get(tileAt), i32(nr * 4), i32(0), get(tileBias)),
         ),
       ]),
     ]),
   ]);
-  return { name: 'direct', params: Array<ValType>(12).fill('i32'), results: [], locals: Array<ValType>(11).fill('i32'), body };
+  return { name: 'direct', params: Array<ValType>(13).fill('i32'), results: [], locals: Array<ValType>(12).fill('i32'), body };
 }
 
 /**
@@ -100,5 +105,5 @@ function padRows(): WasmFunction {
  */
 export function convModuleBytes(tile: MicroTile, fma = false): Uint8Array {
   const e = elementOps('float32', fma);
-  return emitModule([microKernel(tile, e, 'table'), direct(tile, e), padRows()]);
+  return emitModule([microKernel(tile, e, 'table', true), direct(tile, e), padRows()]);
 }

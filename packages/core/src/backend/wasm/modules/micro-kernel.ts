@@ -153,21 +153,24 @@ export type BSource = 'packed' | 'table';
  * is packed (`MR` values per step) and B is read as `source` says; C is at
  * byte address `c` with rows `ldc` bytes apart. `add = 0` stores the product
  * (C's old contents are never read, so C needs no zeroing), `add = 1` adds
- * it to C.
+ * it to C. With `withBias`, a last param `bias`: 0, or the byte address of
+ * `MR` values that row r's sums start from (a convolution's bias for its
+ * output channels), so that C receives bias + product with no pass of its own.
  *
  * @example
  * ```ts
  * emitModule([microKernel({ mr: 4, nr: 8 }, elementOps('float32', false), 'packed')]);
  * ```
  */
-export function microKernel({ mr, nr }: MicroTile, e: ElementOps, source: BSource): WasmFunction {
+export function microKernel({ mr, nr }: MicroTile, e: ElementOps, source: BSource, withBias = false): WasmFunction {
   const nv = nr / e.lanes;
   const table = source === 'table';
-  // Params: kc, ap, then B's pointer (packed) or B's base and the table's pointer, then c, ldc, add.
+  // Params: kc, ap, then B's pointer (packed) or B's base and the table's pointer, then c, ldc, add (and bias).
   const [kc, ap] = [0, 1];
   const [bBase, cursor] = table ? [2, 3] : [-1, 2];
   const [c, ldc, add] = table ? [4, 5, 6] : [3, 4, 5];
-  const params = table ? 7 : 6;
+  const bias = add + 1;
+  const params = add + 1 + (withBias ? 1 : 0);
   let next = params;
   const acc: number[][] = [];
   for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => next++));
@@ -211,9 +214,16 @@ export function microKernel({ mr, nr }: MicroTile, e: ElementOps, source: BSourc
     iteration.push(...step(u));
     if (u < UNROLL - 1) iteration.push(brIf(1, i32GeU(get(cursor), get(exits[u]!))));
   }
-  // Accumulators start at zero: WebAssembly zero-initialises locals. The loop
-  // ends when the cursor reaches its end, which needs no separate counter.
+  // Accumulators start at zero (WebAssembly zero-initialises locals), or at
+  // their row's bias. The loop ends when the cursor reaches its end, which
+  // needs no separate counter.
+  const fromBias: Code[] = [];
+  for (let r = 0; r < mr; r++) {
+    fromBias.push(set(a, e.splat(get(bias), e.bytes * r)));
+    for (let v = 0; v < nv; v++) fromBias.push(set(acc[r]![v]!, get(a)));
+  }
   const body = [
+    ...(withBias ? ifElse(get(bias), fromBias) : []),
     ...set(end, i32Add(get(cursor), i32Mul(get(kc), i32(stepBytes)))),
     ...exits.flatMap((x, u) => set(x, i32Sub(get(end), i32(stepBytes * (u + 1))))),
     ...block(
