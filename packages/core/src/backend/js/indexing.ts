@@ -3,7 +3,6 @@ import { allocate, allocateUninit } from '../cpu/allocate.js';
 import { contiguousStrides, numelOf } from '../../shape.js';
 import type { ArrayView } from '../cpu/cpu-kernels.js';
 import { copy } from './elementwise.js';
-import { stridedOffsets } from './strided.js';
 import { coalesce, runs } from './strided-rows.js';
 
 /** `n` elements of `value` (a fresh or recycled array comes zeroed). */
