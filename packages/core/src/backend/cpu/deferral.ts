@@ -23,6 +23,12 @@ import { binarySlots, type Fusion, type FusedExpr } from './fusion.js';
 const MIN_ELEMENTS = 4096;
 /** Longer expressions are cut: their result is computed, and later ops build on it. */
 const MAX_NODES = 32;
+/**
+ * Counting a shared subexpression once, an expression may spell out more
+ * nodes as a tree, up to this many: evaluators that walk the tree (the
+ * reference's, the wasm backend's fallback) compute a shared node each time.
+ */
+const MAX_TREE = 256;
 
 interface Operand {
   readonly expr: FusedExpr;
@@ -81,9 +87,39 @@ function deferredBuffer(fusion: Fusion, o: Operand, n: number): CpuBuffer {
 export function deferredUnary(op: UnaryKernel, x: View<CpuBuffer>, outDtype: DType, f: Fusion): CpuBuffer | null {
   const n = numelOf(x.shape);
   if (outDtype !== 'float32' || n < MIN_ELEMENTS || !f.unary.has(op)) return null;
-  const o = operand(x, n, f);
-  if (o === null || o.nodes + 1 > MAX_NODES) return null;
+  let o = operand(x, n, f);
+  if (o === null) return null;
+  if (!fits(o)) {
+    // Too long: the operand is computed, and the op builds on its result.
+    void x.buffer.data;
+    o = operand(x, n, f)!;
+  }
   return deferredBuffer(f, { expr: { kind: 'unary', op, x: o.expr }, nodes: o.nodes + 1, slots: Math.max(1, o.slots), leaves: o.leaves }, n);
+}
+
+/**
+ * Whether `x ∘ y` is short enough to defer: its nodes as a tree (both sides
+ * and one), or, past the limit, its distinct nodes (a deferred operand used
+ * on both sides, as the residual stream is in `(x − μ)·(x − μ)`, is one
+ * subexpression that the generated kernels compute once).
+ */
+function fits(x: Operand, y: Operand | null = null): boolean {
+  const tree = x.nodes + (y?.nodes ?? 0) + 1;
+  if (tree <= MAX_NODES) return true;
+  if (tree > MAX_TREE) return false;
+  const seen = new Set<FusedExpr>();
+  const visit = (e: FusedExpr): void => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    if (e.kind === 'unary') visit(e.x);
+    else if (e.kind === 'binary') {
+      visit(e.a);
+      visit(e.b);
+    }
+  };
+  visit(x.expr);
+  if (y !== null) visit(y.expr);
+  return seen.size + 1 <= MAX_NODES;
 }
 
 /**
@@ -97,12 +133,21 @@ export function deferredUnary(op: UnaryKernel, x: View<CpuBuffer>, outDtype: DTy
 export function deferredBinary(op: BinaryKernel, a: View<CpuBuffer>, b: View<CpuBuffer>, outDtype: DType, f: Fusion): CpuBuffer | null {
   const n = numelOf(a.shape);
   if (outDtype !== 'float32' || n < MIN_ELEMENTS || !f.binary.has(op)) return null;
-  const x = operand(a, n, f);
-  const y = x === null ? null : operand(b, n, f);
-  if (x === null || y === null || x.nodes + y.nodes + 1 > MAX_NODES) return null;
-  const slots = binarySlots(x.slots, y.slots);
-  // An expression too wide for the fusion's blocks runs at once; later ops build on its result.
-  if (slots > f.slots) return null;
+  let x = operand(a, n, f);
+  let y = x === null ? null : operand(b, n, f);
+  if (x === null || y === null) return null;
+  let slots = binarySlots(x.slots, y.slots);
+  if (!fits(x, y) || slots > f.slots) {
+    // Too long or too wide: the larger operand is computed, and the op
+    // builds on its result (rather than computing both and running the op at once).
+    const [big, view] = x.nodes >= y.nodes ? [x, a] : [y, b];
+    if (big.nodes === 1) return null;
+    void view.buffer.data;
+    if (big === x) x = operand(a, n, f)!;
+    else y = operand(b, n, f)!;
+    slots = binarySlots(x.slots, y.slots);
+    if (!fits(x, y) || slots > f.slots) return null;
+  }
   if (x.expr.kind === 'scalar' && y.expr.kind === 'scalar') {
     // One float32 operation on two float32 values, done in float64 and
     // rounded, is the float32 result exactly (as the kernel would compute it).
