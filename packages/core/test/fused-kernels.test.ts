@@ -148,22 +148,6 @@ describe.skipIf(wasm === null)('fused expressions in one generated kernel', () =
     expect(wasm!.fusion.sum(e, n)).toBeCloseTo(want, 9);
   });
 
-  it('sum rows and columns of an expression with the bits of evaluating it and reducing the result', () => {
-    const x: FusedExpr = { kind: 'input', data: uniform(16 * 128 * 256 + 3, 4), offset: 3 };
-    const y: FusedExpr = { kind: 'input', data: uniform(16 * 128 * 256, 5), offset: 0 };
-    const e: FusedExpr = { kind: 'binary', op: 'mul', a: { kind: 'unary', op: 'tanh', x }, b: y };
-    const n = 16 * 128 * 256;
-    const values = oneByOne(e, n);
-    const k = wasm!.kernels;
-    for (const len of [256, 128, 4096, 1]) {
-      const view = { data: values, shape: [n / len, len], strides: [len, 1], offset: 0 };
-      expectSameBits(wasm!.fusion.partialSums!(e, n, len, 'rows')!, k.reduce('sum', view, [1], 'float32') as Float32Array);
-      expectSameBits(wasm!.fusion.partialSums!(e, n, len, 'columns')!, k.reduce('sum', view, [0], 'float32') as Float32Array);
-    }
-    // A row that no block holds whole is left to the caller.
-    expect(wasm!.fusion.partialSums!(e, n, 384, 'rows')).toBeNull();
-  });
-
   it('still evaluate an expression with more distinct leaves than slots, on the streaming kernels', () => {
     const n = 4096;
     let e: FusedExpr = { kind: 'input', data: uniform(n, 100), offset: 0 };

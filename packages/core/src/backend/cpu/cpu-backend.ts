@@ -3,7 +3,7 @@ import type { Backend, View } from '../backend.js';
 import { allocate } from './allocate.js';
 import { CpuBuffer } from './cpu-buffer.js';
 import type { ArrayView, CpuKernels } from './cpu-kernels.js';
-import { deferredBinary, deferredPartialSum, deferredSum, deferredUnary, updateFused } from './deferral.js';
+import { deferredBinary, deferredSum, deferredUnary, updateFused } from './deferral.js';
 import type { Fusion } from './fusion.js';
 import { exposeBuffer, releaseBuffers } from './storage-recycling.js';
 
@@ -65,8 +65,6 @@ export function cpuBackend(name: string, kernels: CpuKernels, fusion: Fusion): B
     reduce(op, x, axes, outDtype) {
       const whole = op === 'sum' && axes.length === x.shape.length ? deferredSum(x) : null;
       if (whole !== null) return wrap(Float32Array.of(whole));
-      const partial = op === 'sum' && outDtype === 'float32' ? deferredPartialSum(x, axes) : null;
-      if (partial !== null) return wrap(partial);
       return wrap(kernels.reduce(op, read(x), axes, outDtype));
     },
     argReduce: (op, x, axis) => wrap(kernels.argReduce(op, read(x), axis)),

@@ -175,32 +175,6 @@ export function deferredSum(x: View<CpuBuffer>): number | null {
 }
 
 /**
- * The sums of a whole deferred buffer over its trailing dims or its leading
- * dims (a norm's statistics, a bias's gradient), computed from its expression
- * without writing its elements; null when `x` is not a whole deferred buffer
- * or the backend's fusion does not take these sums.
- *
- * @example
- * ```ts
- * deferredPartialSum(x, [2]) ?? kernels.reduce('sum', view, [2], 'float32');
- * ```
- */
-export function deferredPartialSum(x: View<CpuBuffer>, axes: readonly number[]): Float32Array | null {
-  const b = x.buffer;
-  const d = b.deferred;
-  if (d === null || d.fusion.partialSums === undefined || axes.length === 0 || x.offset !== 0) return null;
-  if (numelOf(x.shape) !== b.length || !isContiguous(x.shape, x.strides)) return null;
-  const nd = x.shape.length;
-  const trailing = axes.every((a, i) => a === nd - axes.length + i);
-  const leading = axes.every((a, i) => a === i);
-  if (trailing === leading) return null;
-  let len = 1;
-  // Rows of the trailing dims (summed, or kept when the leading dims are summed).
-  for (let k = trailing ? nd - axes.length : axes.length; k < nd; k++) len *= x.shape[k]!;
-  return d.fusion.partialSums(d.expr, b.length, len, trailing ? 'rows' : 'columns');
-}
-
-/**
  * `dst = op(dst, src)` computed straight into `dst`'s array, when `dst` is a
  * contiguous float32 view of 4,096 elements or more and `src` is a deferred
  * buffer (a deferred gradient added into an existing `.grad`: its

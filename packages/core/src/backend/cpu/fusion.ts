@@ -50,15 +50,6 @@ export interface Fusion {
   evaluate(e: FusedExpr, n: number, out?: Float32Array, offset?: number): Float32Array;
   /** The sum of the `n` elements of `e`, accumulated in float64 as the reference `sum` does. */
   sum(e: FusedExpr, n: number): number;
-  /**
-   * The float32 sums of `e`'s `n` elements taken as rows of `len`: each row's
-   * sum (`along: 'rows'`, a reduction over trailing dims) or each column's
-   * over the rows (`'columns'`, over leading dims), without writing `e`'s
-   * elements; the same bits as evaluating `e` and reducing the result. Null
-   * where the backend does not do it for this `len` (then the caller does
-   * exactly that).
-   */
-  partialSums?(e: FusedExpr, n: number, len: number, along: 'rows' | 'columns'): Float32Array | null;
 }
 
 

@@ -71,7 +71,7 @@ export function createWasmKernels(
     const mm = createWasmMatmul(rt, blocks);
     // Kernels run one at a time, so the float64 matmul packs and stages in the same scratch.
     const mm64 = createWasmMatmul(rt, createMatmulBlocks(rt, matmulAt, MATMUL_TILE_F64, MATMUL_BLOCKING_F64, 'float64', fma));
-    const fusion = createWasmFusion(rt, ex, buffers, f64At);
+    const fusion = createWasmFusion(rt, ex, buffers);
     // Kernels run one at a time, so im2col and col2im stage their data in matmul's scratch
     // (the convolutions stage theirs after matmul's packing regions, which they use).
     const strided = createWasmStrided(rt, matmulAt);

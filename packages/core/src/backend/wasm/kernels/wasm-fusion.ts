@@ -60,14 +60,12 @@ type Value = { readonly at: number } | { readonly imm: number };
  * fusion.sum(expr, 1_000_000);
  * ```
  */
-export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, buf: StreamBuffers, f64At: number): Fusion {
+export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, buf: StreamBuffers): Fusion {
   const unaryFns = new Map<UnaryKernel, Fn>(SIMD_UNARY.map((op) => [op, ex[op] as Fn]));
   const binaryFns = new Map<BinaryKernel, { vv: Fn; vs: Fn; sv: Fn }>(
     SIMD_BINARY.map((op) => [op, { vv: ex[`${op}_vv`] as Fn, vs: ex[`${op}_vs`] as Fn, sv: ex[`${op}_sv`] as Fn }]),
   );
   const sumRange = ex['sumRange'] as SumRange;
-  const sumRows = ex['sumRows'] as Fn;
-  const sumCols = ex['sumCols'] as Fn;
   const slots: number[] = [];
   for (const base of [buf.a, buf.b, buf.out]) for (let k = 0; k * SLOT < buf.chunk; k++) slots.push(base + k * SLOT * 4);
 
@@ -321,25 +319,6 @@ export function createWasmFusion(rt: WasmRuntime, ex: Record<string, unknown>, b
         acc += sumRange(len, at);
       });
       return acc;
-    },
-    // Each block holds whole rows (`len` divides the block), summed by the
-    // kernels the eager reduction calls, in its order: the same bits.
-    partialSums(e, n, len, along) {
-      if (SLOT % len !== 0 || len > buf.chunk - 4) return null;
-      const f64 = f64At >> 3;
-      if (along === 'rows') {
-        const out = allocateUninit('float32', n / len) as Float32Array;
-        run(e, n, (at, s, blockLen) => {
-          sumRows(blockLen / len, len, at, f64At);
-          out.set(rt.f64.subarray(f64, f64 + blockLen / len), s / len);
-        });
-        return out;
-      }
-      rt.f64.fill(0, f64, f64 + len + 4);
-      run(e, n, (at, _, blockLen) => sumCols(blockLen / len, len, at, f64At));
-      const out = allocateUninit('float32', len) as Float32Array;
-      out.set(rt.f64.subarray(f64, f64 + len));
-      return out;
     },
   };
 }
