@@ -175,6 +175,32 @@ describe.skipIf(wasm === null)('deferred elementwise chains on the wasm backend'
     expect(Array.from(flat(h))).toEqual(Array.from(want));
   });
 
+  it('counts a subexpression used twice once, and builds on a computed operand past the limit', () => {
+    const n = 5000;
+    const [xv, yv] = [uniform(n, 11), uniform(n, 12)];
+    // h: 10 operations on x with a number each (21 nodes). h·h spells out 43 nodes as a tree, 22 distinct: still deferred.
+    const chain = (t: Tensor): Tensor => {
+      let h = t;
+      for (let i = 0; i < 10; i++) h = i % 2 ? h.mul(0.99) : h.add(0.01);
+      return h;
+    };
+    const h = chain(tensor(xv));
+    const square = h.mul(h);
+    expect(deferred(square)).toBe(true);
+    // h + k with k 21 other nodes: 43 distinct. h, the first of two equal sides, is computed; the sum is still deferred.
+    const k = chain(tensor(yv));
+    const sum = h.add(k);
+    expect(deferred(sum)).toBe(true);
+    expect([deferred(h), deferred(k)]).toEqual([false, true]);
+    const ref = (v: number): number => {
+      let r = v;
+      for (let i = 0; i < 10; i++) r = Math.fround(i % 2 ? r * Math.fround(0.99) : r + Math.fround(0.01));
+      return r;
+    };
+    expect(Array.from(flat(square))).toEqual(Array.from(xv, (x) => Math.fround(ref(x) * ref(x))));
+    expect(Array.from(flat(sum))).toEqual(Array.from(xv, (x, i) => Math.fround(ref(x) + ref(yv[i]!))));
+  });
+
   it('keeps the values it was made from when an input is written in place afterwards', () => {
     const n = 8192;
     const xv = uniform(n, 11);
