@@ -136,7 +136,7 @@ export function relaxedRatio(r) {
   let best = null;
   for (const [name, x] of Object.entries(r.result)) {
     if (name.startsWith('tapegrad') || x.value === undefined) continue;
-    if (best === null || better(best.value, x.value) > 1) best = { name, value: x.value };
+    if (best === null || better(x.value, best.value) > 1) best = { name, value: x.value };
   }
   const parts = [];
   if (plain !== undefined) parts.push(`${better(t, plain).toFixed(2)}× vs plain`);
