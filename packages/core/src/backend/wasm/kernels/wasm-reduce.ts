@@ -13,6 +13,21 @@ type Rows = (rows: number, len: number, src: number, dst: number) => void;
 const MIN_ELEMENTS = 256;
 
 /**
+ * The element count `n` and row length `len` of a contiguous view of at
+ * least MIN_ELEMENTS reduced over exactly its trailing dims (rows), or null.
+ */
+function trailingRows(x: ArrayView, axes: readonly number[]): { n: number; len: number } | null {
+  let n = 1;
+  for (const s of x.shape) n *= s;
+  if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
+  const nd = x.shape.length;
+  if (!axes.every((d, i) => d === nd - axes.length + i)) return null;
+  let len = 1;
+  for (const d of axes) len *= x.shape[d]!;
+  return { n, len };
+}
+
+/**
  * Float32 sums of a contiguous tensor over all its dims, its trailing dims
  * (rows, as in a softmax denominator) or its leading dims (columns, as in a
  * bias gradient), accumulated in float64 like the reference; null for the rest.
@@ -52,14 +67,9 @@ export function createWasmSum(
 
   /** float64 sums over all dims or trailing dims with long rows; null otherwise. */
   function sum64(x: ArrayView, axes: readonly number[], src: Float64Array): TypedArray | null {
-    let n = 1;
-    for (const s of x.shape) n *= s;
-    if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
-    const nd = x.shape.length;
-    if (!axes.every((d, i) => d === nd - axes.length + i)) return null;
-    let len = 1;
-    for (const d of axes) len *= x.shape[d]!;
-    if (len < MIN_ELEMENTS) return null;
+    const rows = trailingRows(x, axes);
+    if (rows === null || rows.len < MIN_ELEMENTS) return null;
+    const { n, len } = rows;
     const out = allocateUninit('float64', n / len);
     for (let r = 0; r < out.length; r++) out[r] = sumSpan(src, x.offset + r * len, len);
     return out;
@@ -163,13 +173,9 @@ export function createWasmExtreme(
 
   return (op, x, axes, outDtype) => {
     if ((op !== 'max' && op !== 'min') || outDtype !== 'float32' || !(x.data instanceof Float32Array)) return null;
-    let n = 1;
-    for (const s of x.shape) n *= s;
-    if (n < MIN_ELEMENTS || streamLayout(x)?.kind !== 'contiguous') return null;
-    const nd = x.shape.length;
-    if (!axes.every((d, i) => d === nd - axes.length + i)) return null;
-    let len = 1;
-    for (const d of axes) len *= x.shape[d]!;
+    const trailing = trailingRows(x, axes);
+    if (trailing === null) return null;
+    const { n, len } = trailing;
     const f = kernels[op];
     const src = x.data;
     const out = allocateUninit('float32', n / len) as Float32Array;
