@@ -10,17 +10,15 @@ import {
   onesLike,
   randn,
   randnLike,
-  setBackend,
   setDefaultDevice,
   tensor,
   where,
   zeros,
   zerosLike,
-  type Backend,
-  type Device,
   type Tensor,
 } from '@tapegrad/core';
 import { assertAllClose, gradcheck } from '@tapegrad/core/testing';
+import { ASYNC, SYNC, asyncDevice } from './stand-in-devices.js';
 
 // The device model, on the CPU: two backends over the CPU's kernels stand in
 // for other devices. 'sync' is read synchronously; 'async' only
@@ -28,21 +26,6 @@ import { assertAllClose, gradcheck } from '@tapegrad/core/testing';
 // without one (packages/*/test/webgpu run the same on WebGPU).
 
 const cpu = getBackend();
-const syncDevice: Backend = { ...cpu, name: 'sync', device: 'sync' };
-const asyncDevice: Backend = {
-  ...cpu,
-  name: 'async',
-  device: 'async',
-  readsSync: false,
-  read: () => {
-    throw new DeviceError('read: this device is read asynchronously');
-  },
-};
-setBackend(syncDevice);
-setBackend(asyncDevice);
-setBackend(cpu);
-const SYNC = 'sync' as Device;
-const ASYNC = 'async' as Device;
 
 afterEach(() => setDefaultDevice('cpu'));
 

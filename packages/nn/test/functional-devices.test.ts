@@ -1,29 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceError, Generator, getBackend, ones, randn, setBackend, setDefaultDevice, tensor, type Backend, type Device, type Tensor } from '@tapegrad/core';
+import { Generator, ones, randn, setDefaultDevice, tensor, type Device, type Tensor } from '@tapegrad/core';
 import { dropout, layerNorm } from '@tapegrad/nn';
 import { clipGradNorm } from '@tapegrad/optim';
+import { ASYNC, SYNC } from '../../core/test/stand-in-devices.js';
 
 // layerNorm, dropout and clipGradNorm off the CPU, on the CPU: 'async' is
 // the CPU's backend relabelled as a device read only asynchronously and
 // taken for one without float64, as a GPU is. Each is compared with the
 // CPU's result (packages/nn/test/webgpu runs the same on WebGPU).
 
-const cpu = getBackend();
-const asyncDevice: Backend = {
-  ...cpu,
-  name: 'async',
-  device: 'async',
-  readsSync: false,
-  read: () => {
-    throw new DeviceError('read: this device is read asynchronously');
-  },
-};
-const syncDevice: Backend = { ...cpu, name: 'sync', device: 'sync' };
-setBackend(syncDevice);
-setBackend(asyncDevice);
-setBackend(cpu);
-const ASYNC = 'async' as Device;
-const SYNC = 'sync' as Device;
 
 afterEach(() => setDefaultDevice('cpu'));
 

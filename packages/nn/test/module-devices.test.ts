@@ -1,25 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeviceError, Generator, getBackend, randn, setBackend, setDefaultDevice, tensor, type Backend, type Device, type Tensor } from '@tapegrad/core';
+import { Generator, randn, setDefaultDevice, tensor, type Device, type Tensor } from '@tapegrad/core';
 import { BatchNorm1d, Linear, ReLU, Sequential, crossEntropy, saveModule } from '@tapegrad/nn';
 import { Adam, SGD, type Optimizer } from '@tapegrad/optim';
+import { ASYNC } from '../../core/test/stand-in-devices.js';
 
 // module.to and optimizer state across devices, on the CPU: 'async' is the
 // CPU's backend relabelled as a device read only asynchronously, as a GPU is
 // (packages/nn/test/webgpu runs the same on WebGPU).
 
-const cpu = getBackend();
-const asyncDevice: Backend = {
-  ...cpu,
-  name: 'async',
-  device: 'async',
-  readsSync: false,
-  read: () => {
-    throw new DeviceError('read: this device is read asynchronously');
-  },
-};
-setBackend(asyncDevice);
-setBackend(cpu);
-const ASYNC = 'async' as Device;
 
 afterEach(() => setDefaultDevice('cpu'));
 
