@@ -13,7 +13,8 @@ export function median(xs) {
  * Runs each case's `run` (after `activate`, untimed) in rotating order until
  * every case has `minSamples` samples and either `maxSamples` or its time
  * budget is spent; each sample runs `untimed` steps before its timed ones.
- * Returns ms medians by case name, or an error string.
+ * Returns each case's median in ms with its sample count and range, or an
+ * error string.
  */
 export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples = 15, budgetMs = 3000, untimed = 2 } = {}) {
   const out = {};
@@ -69,6 +70,7 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
       l.spent += dt * l.steps;
     }
   }
-  for (const l of live) out[l.c.name] = { ms: median(l.samples), samples: l.samples.length };
+  // The range shows how far this machine moved the samples the median was taken from.
+  for (const l of live) out[l.c.name] = { ms: median(l.samples), samples: l.samples.length, range: [Math.min(...l.samples), Math.max(...l.samples)] };
   return out;
 }

@@ -83,4 +83,19 @@ describe('backend checks', () => {
     expect(out.flaky).toEqual({ error: "backend: flaky is running on 'cpu', not 'wasm'" });
     expect(out.steady?.samples).toBe(2);
   });
+
+  it('a figure carries the range of the samples its median was taken from', async () => {
+    // A warm-up step of 100 ms or more makes every sample one step: 30, 10 and 20 ms.
+    const times = [100, 30, 10, 20];
+    let calls = 0;
+    const clock = { name: 'clock', run: () => { const end = performance.now() + times[calls++]!; while (performance.now() < end); } };
+    const out = await alternate([clock], { warmup: 1, minSamples: 3, maxSamples: 3, budgetMs: 0, untimed: 0 });
+    const [lo, hi] = out.clock!.range!;
+    expect(out.clock!.samples).toBe(3);
+    expect(lo).toBeGreaterThanOrEqual(10);
+    expect(lo).toBeLessThan(20);
+    expect(hi).toBeGreaterThanOrEqual(30);
+    expect(out.clock!.ms).toBeGreaterThan(lo);
+    expect(out.clock!.ms).toBeLessThan(hi);
+  });
 });

@@ -98,6 +98,9 @@ export async function w7Row(libs, failed, { quick }) {
     return (x === undefined ? '-' : x.value !== undefined ? fmt(x.value) : x.error.startsWith('n/a') ? 'n/a' : x.error.startsWith('mismatch') ? 'mismatch' : 'error').padStart(12);
   });
   console.log(`${'ms per step (forward, backward, AdamW)'.padEnd(50)}${cells.join('')}  ${w7Ratio(result)}`);
+  // Steps of a second vary from sample to sample on a shared machine: the spread each median came from.
+  const spread = W7_COLUMNS.filter((c) => result[c]?.range !== undefined).map((c) => `${c} ${result[c].range.map(fmt).join('–')} (${result[c].samples})`);
+  if (spread.length > 0) console.log(`W7 samples, fastest–slowest (count): ${spread.join(', ')}`);
   console.log(`W7: ${row.note}`);
   return row;
 }
