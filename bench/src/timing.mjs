@@ -3,6 +3,13 @@
 
 export const now = () => performance.now();
 
+/** What `BENCH_TRACE` prints of a sample's resource use, per step. */
+function traceUsage(before, after, steps) {
+  const per = (key) => (after[key] - before[key]) / steps;
+  const cpuMs = (per('userCPUTime') + per('systemCPUTime')) / 1000;
+  return `${per('minorPageFault')} page faults, ${cpuMs.toFixed(0)} ms CPU, ${per('involuntaryContextSwitches')} involuntary switches per step`;
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -46,7 +53,7 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
       if (l.samples.length >= maxSamples || (l.samples.length >= minSamples && l.spent >= budgetMs)) continue;
       // A step that throws (a backend check, say) leaves an error, never a figure.
       let dt;
-      let faults;
+      let before;
       try {
         await l.c.activate?.();
         // A clean heap for every library alike, then untimed steps: a forced
@@ -56,7 +63,7 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
         // state does, the collector reclaiming memory as it goes.
         globalThis.gc?.();
         for (let i = 0; i < untimed; i++) await l.c.run();
-        faults = process.resourceUsage().minorPageFault;
+        before = process.resourceUsage();
         const t = now();
         for (let i = 0; i < l.steps; i++) await l.c.run();
         dt = (now() - t) / l.steps;
@@ -64,8 +71,9 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
         fail(l, e);
         continue;
       }
-      // BENCH_TRACE=1: every sample, with the page faults (first touches of fresh memory) per step.
-      if (process.env.BENCH_TRACE) console.log(`  ${l.c.name} ${dt.toFixed(2)} ms, ${(process.resourceUsage().minorPageFault - faults) / l.steps} page faults per step`);
+      // BENCH_TRACE=1: every sample, with this process's page faults (first touches of fresh memory), CPU time
+      // (all its threads) and involuntary context switches (time the system gave to others) per step.
+      if (process.env.BENCH_TRACE) console.log(`  ${l.c.name} ${dt.toFixed(2)} ms, ${traceUsage(before, process.resourceUsage(), l.steps)}`);
       l.samples.push(dt);
       l.spent += dt * l.steps;
     }
