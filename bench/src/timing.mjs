@@ -10,6 +10,9 @@ function traceUsage(before, after, steps) {
   return `${per('minorPageFault')} page faults, ${cpuMs.toFixed(0)} ms CPU, ${per('involuntaryContextSwitches')} involuntary switches per step`;
 }
 
+/** The resource use of the process `c` runs in: its own (`c.usage`) or this one. */
+const usage = async (c) => (c.usage ? c.usage() : process.resourceUsage());
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -20,6 +23,8 @@ export function median(xs) {
  * Runs each case's `run` (after `activate`, untimed) in rotating order until
  * every case has `minSamples` samples and either `maxSamples` or its time
  * budget is spent; each sample runs `untimed` steps before its timed ones.
+ * A case that runs in another process may bring `collect` (a full collection
+ * there) and `usage` (that process's `process.resourceUsage()`).
  * Returns each case's median in ms with its sample count and range, or an
  * error string.
  */
@@ -61,9 +66,10 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
         // first touch of fresh pages costs more than most kernels. A training
         // loop never forces collections, so the timed steps run as its steady
         // state does, the collector reclaiming memory as it goes.
-        globalThis.gc?.();
+        // A case in a process of its own collects there (`collect`) and reports that process's `usage`.
+        await (l.c.collect ?? globalThis.gc)?.();
         for (let i = 0; i < untimed; i++) await l.c.run();
-        before = process.resourceUsage();
+        before = await usage(l.c);
         const t = now();
         for (let i = 0; i < l.steps; i++) await l.c.run();
         dt = (now() - t) / l.steps;
@@ -73,7 +79,7 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
       }
       // BENCH_TRACE=1: every sample, with this process's page faults (first touches of fresh memory), CPU time
       // (all its threads) and involuntary context switches (time the system gave to others) per step.
-      if (process.env.BENCH_TRACE) console.log(`  ${l.c.name} ${dt.toFixed(2)} ms, ${traceUsage(before, process.resourceUsage(), l.steps)}`);
+      if (process.env.BENCH_TRACE) console.log(`  ${l.c.name} ${dt.toFixed(2)} ms, ${traceUsage(before, await usage(l.c), l.steps)}`);
       l.samples.push(dt);
       l.spent += dt * l.steps;
     }

@@ -3,6 +3,7 @@ import { compareResults } from '../src/cross-check.mjs';
 import { createTapegrad } from '../src/libs/tapegrad.mjs';
 import { W7, w7Inputs } from '../src/w7/inputs.mjs';
 import { w7Jax } from '../src/w7/jax.mjs';
+import { nodePeer } from '../src/w7/node-peer.mjs';
 import { createTorch, findTorch } from '../src/w7/pytorch.mjs';
 import { w7Tapegrad } from '../src/w7/tapegrad.mjs';
 import { w7Tfjs } from '../src/w7/tfjs.mjs';
@@ -40,6 +41,21 @@ describe('W7 peers compute the same training steps', () => {
     const other = w7Inputs({ ...small, lr: 0.01 });
     await wasm.activate();
     expect(compareResults(ref, await losses(w7Tapegrad(wasm)(other)))).toMatch(/^mismatch/);
+  });
+
+  it('a peer in a Node process of its own runs the same steps, collects and reports its resource use there', async () => {
+    const ref = await reference();
+    const peer = await nodePeer('tapegrad', small);
+    try {
+      expect(compareResults(ref, await losses(peer))).toBeNull();
+      await peer.collect();
+      const usage = await peer.usage();
+      // The child's own CPU time: more than it takes to load tapegrad and run two steps of this small model.
+      expect(usage.userCPUTime).toBeGreaterThan(10_000);
+    } finally {
+      peer.close();
+    }
+    await expect(nodePeer('tfjs-cpu', small)).rejects.toThrow(/no W7 peer 'tfjs-cpu'/);
   });
 
   const torch = findTorch();

@@ -1,15 +1,15 @@
 // PyTorch as a W7 peer: torch_w7.py in a Python process of its own (one per
 // thread count), kept running and asked for one training step at a time over
-// stdin/stdout, so its samples alternate with the JavaScript peers' as theirs
-// do with each other. It reads the same parameters and batch, written to a
+// stdin/stdout (line-peer.mjs), so its samples alternate with the
+// JavaScript peers', each of which runs in a Node process of its own. It reads the same parameters and batch, written to a
 // temporary file. The column is absent, with the reason printed, where no
 // Python imports torch.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startLinePeer } from './line-peer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -49,10 +49,11 @@ function writeInputs({ config, params, ids, targets }) {
 
 /**
  * A W7 peer running PyTorch on `threads` threads: `{ name, make(inputs), close() }`,
- * where `make` starts the process and returns `{ run, read }` (run: one step, its loss).
+ * where `make` starts the process and returns `{ run, read, usage }` (run: one
+ * step, its loss; usage: the process's resource use, as Node's resourceUsage names it).
  */
 export function createTorch({ python, version }, threads) {
-  let child = null;
+  let peer = null;
   const name = `pytorch-${threads}t`;
   return {
     name,
@@ -60,29 +61,17 @@ export function createTorch({ python, version }, threads) {
     async make(inputs) {
       // OpenBLAS and OpenMP size their own thread pools from these, torch.set_num_threads only its own.
       const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-      child = spawn(python, [path.join(here, 'torch_w7.py'), writeInputs(inputs), String(threads)], { stdio: ['pipe', 'pipe', 'pipe'], env });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-      const next = async () => {
-        const { value, done } = await lines.next();
-        if (done) throw new Error(`${name}: torch_w7.py ended: ${stderr.trim().split('\n').at(-1) ?? ''}`);
-        const msg = JSON.parse(value);
-        if (msg.error) throw new Error(msg.error);
-        return msg;
-      };
-      const ready = await next();
+      peer = await startLinePeer(name, python, [path.join(here, 'torch_w7.py'), writeInputs(inputs), String(threads)], env);
+      const { ready } = peer;
       if (ready.threads !== threads) throw new Error(`backend: ${name} runs on ${ready.threads} threads`);
       this.blas = ready.blas;
-      const run = async () => {
-        child.stdin.write('step\n');
-        return (await next()).loss;
-      };
-      return { run, read: async (x) => [[x]] };
+      const run = async () => (await peer.ask('step')).loss;
+      const usage = async () => (await peer.ask('usage')).usage;
+      return { run, read: async (x) => [[x]], usage };
     },
     close() {
-      child?.stdin.end();
-      child = null;
+      peer?.close();
+      peer = null;
     },
   };
 }

@@ -1,7 +1,7 @@
 // W7: one training step of a transformer (w7/inputs.mjs), in every peer that
 // runs it: tapegrad (wasm, one and two threads), jax-js under jit, TF.js on
-// wasm, and PyTorch on one and two threads in a Python process of its own
-// (pytorch.mjs). Every peer first trains two steps from the same weights on
+// wasm, each in a Node process of its own (node-peer.mjs), and PyTorch on one
+// and two threads in a Python process of its own (pytorch.mjs). Every peer first trains two steps from the same weights on
 // the same batch, and its losses must match tapegrad's reference backend
 // (the second loss depends on every gradient and AdamW update of the first);
 // then the steps are timed, alternated sample by sample. W7 prints a table of
@@ -9,10 +9,8 @@
 import { crossCheck } from '../cross-check.mjs';
 import { alternate } from '../timing.mjs';
 import { w7Inputs } from './inputs.mjs';
-import { w7Jax } from './jax.mjs';
+import { NODE_PEERS, nodePeer } from './node-peer.mjs';
 import { createTorch, findTorch } from './pytorch.mjs';
-import { w7Tapegrad } from './tapegrad.mjs';
-import { w7Tfjs } from './tfjs.mjs';
 
 export const W7_COLUMNS = ['tapegrad', 'tapegrad-2t', 'tfjs-wasm', 'jax-js-jit', 'pytorch-1t', 'pytorch-2t'];
 
@@ -34,7 +32,8 @@ export function w7Ratio(result) {
 }
 
 /**
- * Runs W7 with the main table's loaded libraries (`libs`, by name) and
+ * Runs W7 with the main table's loaded libraries (`libs`, by name; each
+ * peer loads its own in a process of its own) and
  * PyTorch where a Python imports torch; prints its table and returns its row.
  */
 export async function w7Row(libs, failed, { quick }) {
@@ -44,14 +43,14 @@ export async function w7Row(libs, failed, { quick }) {
   const closers = [];
   for (const [name, reason] of Object.entries(failed)) result[name] = { error: reason };
   for (const lib of libs) {
-    const make = lib.name.startsWith('tapegrad') ? w7Tapegrad(lib) : lib.name === 'tfjs-wasm' ? w7Tfjs(lib) : lib.name === 'jax-js-jit' ? w7Jax(lib) : null;
-    if (make === null) {
+    if (!NODE_PEERS.includes(lib.name)) {
       result[lib.name] = { error: NOT_RUN[lib.name] ?? 'n/a: no W7 here' };
       continue;
     }
     try {
-      await lib.activate?.();
-      cases.push({ name: lib.name, activate: lib.activate, ...make(inputs) });
+      const peer = await nodePeer(lib.name);
+      cases.push(peer);
+      closers.push(peer);
     } catch (e) {
       result[lib.name] = { error: String(e?.message ?? e).split('\n')[0].slice(0, 120) };
     }
@@ -75,6 +74,8 @@ export async function w7Row(libs, failed, { quick }) {
   }
   const { passed, errors } = await crossCheck(cases, 'tapegrad-js', { steps: 2 });
   for (const [name, error] of Object.entries(errors)) result[name] = { error };
+  // The reference is not timed: its process ends here.
+  for (const c of cases) if (c.name === 'tapegrad-js') c.close?.();
   const timed = passed.filter((c) => c.name !== 'tapegrad-js');
   // Steps of a second or more: after each sample's collection one untimed step (the first step after it
   // touches fresh memory, which a training loop that never forces collections does not), then one timed.

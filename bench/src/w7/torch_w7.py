@@ -9,11 +9,12 @@ model from torch.nn's modules (Embedding, LayerNorm, MultiheadAttention with
 an additive causal mask, and is_causal where the version has it, Linear-GELU-Linear, cross_entropy),
 loads the shared parameters, prints one JSON line when ready, then answers
 each line "step" on stdin with one training step (forward, backward, AdamW)
-and a JSON line {"loss": ...}; it checks, inside the step, that torch runs on
+and a JSON line {"loss": ...}, and a line "usage" with its resource use; it checks, inside the step, that torch runs on
 THREADS threads.
 """
 import inspect
 import json
+import resource
 import sys
 
 import torch
@@ -96,7 +97,14 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=c["lr"], betas=tuple(c["betas"]), eps=c["eps"], weight_decay=c["weightDecay"])
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_library()}), flush=True)
     for line in sys.stdin:
-        if line.strip() != "step":
+        command = line.strip()
+        if command == "usage":
+            # The fields of Node's process.resourceUsage() that the benchmark's trace prints.
+            r = resource.getrusage(resource.RUSAGE_SELF)
+            usage = {"userCPUTime": r.ru_utime * 1e6, "systemCPUTime": r.ru_stime * 1e6, "minorPageFault": r.ru_minflt, "involuntaryContextSwitches": r.ru_nivcsw}
+            print(json.dumps({"usage": usage}), flush=True)
+            continue
+        if command != "step":
             break
         if torch.get_num_threads() != threads:
             print(json.dumps({"error": f"backend: torch runs on {torch.get_num_threads()} threads, not {threads}"}), flush=True)
