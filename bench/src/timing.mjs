@@ -77,7 +77,7 @@ export async function alternate(cases, { warmup = 2, minSamples = 3, maxSamples 
         fail(l, e);
         continue;
       }
-      // BENCH_TRACE=1: every sample, with this process's page faults (first touches of fresh memory), CPU time
+      // BENCH_TRACE=1: every sample, with its process's page faults (first touches of fresh memory), CPU time
       // (all its threads) and involuntary context switches (time the system gave to others) per step.
       if (process.env.BENCH_TRACE) console.log(`  ${l.c.name} ${dt.toFixed(2)} ms, ${traceUsage(before, await usage(l.c), l.steps)}`);
       l.samples.push(dt);

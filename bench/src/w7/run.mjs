@@ -1,8 +1,8 @@
 // W7: one training step of a transformer (w7/inputs.mjs), in every peer that
 // runs it: tapegrad (wasm, one and two threads), jax-js under jit, TF.js on
 // wasm, each in a Node process of its own (node-peer.mjs), and PyTorch on one
-// and two threads in a Python process of its own (pytorch.mjs). Every peer first trains two steps from the same weights on
-// the same batch, and its losses must match tapegrad's reference backend
+// and two threads in a Python process of its own (pytorch.mjs). Every peer
+// first trains two steps from the same weights on the same batch, and its losses must match tapegrad's reference backend
 // (the second loss depends on every gradient and AdamW update of the first);
 // then the steps are timed, alternated sample by sample. W7 prints a table of
 // its own: its columns (PyTorch's) are not the main table's.
@@ -33,8 +33,8 @@ export function w7Ratio(result) {
 
 /**
  * Runs W7 with the main table's loaded libraries (`libs`, by name; each
- * peer loads its own in a process of its own) and
- * PyTorch where a Python imports torch; prints its table and returns its row.
+ * peer loads its own in a process of its own) and PyTorch where a Python
+ * imports torch; prints its table and returns its row.
  */
 export async function w7Row(libs, failed, { quick }) {
   const inputs = w7Inputs();
