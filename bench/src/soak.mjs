@@ -2,16 +2,13 @@
 // prints one JSON line with the peak RSS and the RSS at a third, two thirds
 // and all of the steps (MB), after a full GC at each mark.
 import { w2Inputs } from './inputs.mjs';
+import { loadLibrary } from './libs/by-name.mjs';
 
 const [name, stepsArg] = process.argv.slice(2);
 const steps = Number(stepsArg);
 const mb = () => process.memoryUsage().rss / 2 ** 20;
 try {
-  let lib;
-  if (name === 'tapegrad') lib = (await import('./libs/tapegrad.mjs')).createTapegrad('wasm');
-  else if (name.startsWith('tfjs-')) lib = await (await import('./libs/tfjs.mjs')).createTfjs(name.slice(5));
-  else if (name === 'jax-js-jit') lib = await (await import('./libs/jax.mjs')).createJax(true);
-  else throw new Error(`unknown library ${name}`);
+  const lib = await loadLibrary(name);
   await lib.activate?.();
   const { run: step } = lib.w2(w2Inputs());
   let peak = mb();

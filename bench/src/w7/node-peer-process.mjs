@@ -6,18 +6,12 @@
 // "usage" with process.resourceUsage(); any other line, or the end of stdin,
 // ends it.
 import { createInterface } from 'node:readline';
+import { loadLibrary } from '../libs/by-name.mjs';
 import { w7Inputs } from './inputs.mjs';
 import { w7Jax } from './jax.mjs';
+import { NODE_PEERS } from './node-peer.mjs';
 import { w7Tapegrad } from './tapegrad.mjs';
 import { w7Tfjs } from './tfjs.mjs';
-
-const LOADERS = {
-  tapegrad: async () => (await import('../libs/tapegrad.mjs')).createTapegrad('wasm'),
-  'tapegrad-2t': async () => (await import('../libs/tapegrad-threads.mjs')).createTapegradThreads(2),
-  'tapegrad-js': async () => (await import('../libs/tapegrad.mjs')).createTapegrad('js'),
-  'tfjs-wasm': async () => (await import('../libs/tfjs.mjs')).createTfjs('wasm'),
-  'jax-js-jit': async () => (await import('../libs/jax.mjs')).createJax(true),
-};
 
 const say = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 const reason = (e) => String(e?.message ?? e).split('\n')[0];
@@ -25,8 +19,8 @@ const reason = (e) => String(e?.message ?? e).split('\n')[0];
 const [name, configArg] = process.argv.slice(2);
 let run;
 try {
-  if (!(name in LOADERS)) throw new Error(`node-peer-process: no W7 peer '${name}' (${Object.keys(LOADERS).join(', ')})`);
-  const lib = await LOADERS[name]();
+  if (!NODE_PEERS.includes(name)) throw new Error(`node-peer-process: no W7 peer '${name}' (${NODE_PEERS.join(', ')})`);
+  const lib = await loadLibrary(name);
   await lib.activate?.();
   const make = name.startsWith('tapegrad') ? w7Tapegrad(lib) : name === 'tfjs-wasm' ? w7Tfjs(lib) : w7Jax(lib);
   const config = configArg === undefined ? undefined : JSON.parse(configArg);
